@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: MIT
+# cfork: `make`, `make test`, `make demo`, `make install`; V=1 for commands.
+
+VERSION_MAJOR := 0
+VERSION := $(VERSION_MAJOR).1.0
+
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+LIBDIR ?= $(prefix)/lib
+libdir ?= $(LIBDIR)
+INCLUDEDIR ?= $(prefix)/include
+includedir ?= $(INCLUDEDIR)
+pkgconfigdir ?= $(libdir)/pkgconfig
+DESTDIR ?=
+
+# Where objects and programs go; `make check-asan` builds in its own.
+O ?= build
+
+CC ?= cc
+CFLAGS ?= -g -O2 -Wall -Wextra -Werror
+ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
+ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
+
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
+LIB_CFLAGS := -fvisibility=hidden -I$(ARCH_DIR) -Isrc
+LIBS := -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SONAME := libcfork.so.$(VERSION_MAJOR)
+LIB_SRCS := $(wildcard src/*.c) $(wildcard $(ARCH_DIR)/*.c) \
+	    $(wildcard $(ARCH_DIR)/*.S)
+LIB_OBJS := $(patsubst %,$(O)/%.o,$(basename $(LIB_SRCS)))
+STATIC_LIB := $(O)/libcfork.a
+SHARED_LIB := $(O)/libcfork.so.$(VERSION)
+
+EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_BIN := $(O)/tests/cfork-tests
+TEST_PKGS := criterion libseccomp
+DEP_PKGS := liburing libseccomp criterion
+DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev
+# Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
+TEST_ARGS ?=
+
+.PHONY: all examples demo test check-asan deps install uninstall clean
+
+all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+$(O)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS) cfork.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname=$(SONAME) \
+		-Wl,--version-script=cfork.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LIBS)
+	$(Q)ln -sf $(notdir $@) $(O)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(O)/libcfork.so
+
+$(O)/cfork.pc: cfork.pc.in Makefile
+	@mkdir -p $(O)
+	$(Q)sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
+		$< > $@
+
+# Examples link the shared library, as a user's program would.
+$(O)/examples/%: examples/%.c $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -L$(O) -lcfork -Wl,-rpath,$(abspath $(O))
+
+examples: $(EXAMPLES)
+
+demo: $(EXAMPLES)
+	@echo "== example"; $(O)/examples/example
+	@echo "== args"; $(O)/examples/args
+
+# Tests link the static library: the shared one is covered by the examples.
+$(O)/tests/%.o: tests/%.c | deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -c -o $@ $<
+
+$(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEST_PKGS)) $(LIBS)
+
+test: deps $(TEST_BIN) $(EXAMPLES)
+	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+check-asan: deps
+	$(MAKE) O=$(O)/asan CFLAGS="-g -O1 -Wall -Wextra -Werror $(SAN_FLAGS)" \
+		$(O)/asan/tests/cfork-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(O)/asan/tests/cfork-tests --timeout=120 $(TEST_ARGS)
+
+# Installs what `make test` and `make demo` need where it may (root with
+# apt-get); otherwise prints the command to run.
+deps:
+	@missing=; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
+	[ -n "$$missing" ] || for p in $(DEP_PKGS); do \
+		pkg-config --exists $$p || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "cfork: missing development packages:$$missing"; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "cfork: installing $(DEP_DEBS)"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$(DEP_DEBS) >/dev/null || exit 1; \
+	else \
+		echo "cfork: run: sudo apt-get install -y $(DEP_DEBS)"; \
+		exit 1; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
+		$(DESTDIR)$(pkgconfigdir)
+	install -m 644 include/cfork.h $(DESTDIR)$(includedir)/cfork.h
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(libdir)/libcfork.a
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(libdir)/
+	ln -sf libcfork.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libcfork.so
+	install -m 644 $(O)/cfork.pc $(DESTDIR)$(pkgconfigdir)/cfork.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
+		$(DESTDIR)$(libdir)/libcfork.so.$(VERSION) \
+		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
+		$(DESTDIR)$(pkgconfigdir)/cfork.pc
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The child's side: recognise a cfork child by CFORK_FD, take the process
+ * over, run the function, exit. Statically registered functions are run from
+ * the library's constructor, before main() and before the program's own
+ * constructors; a name registered at run time waits for cfork_init().
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int report_fd = -1;
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A child whose function is registered at run time, waiting for
+   cfork_init(). */
+static bool deferred;
+static cfork_args deferred_args;
+
+int child_report_fd(void)
+{
+	return report_fd;
+}
+
+/* Writes to the report channel with SIGPIPE held back, so that a parent that
+   has gone away gives -EPIPE rather than killing the child. */
+static int report_locked(unsigned kind, const void *data, size_t len)
+{
+	sigset_t pipe_set, old;
+	int r;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_mutex_lock(&report_lock);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	r = report_send(report_fd, kind, data, len);
+	if (r == -EPIPE) {
+		const struct timespec now = { 0, 0 };
+		sigtimedwait(&pipe_set, NULL, &now);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_unlock(&report_lock);
+	return r;
+}
+
+_Noreturn void child_fail(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(NULL);
+	if (report_fd >= 0)
+		report_locked(REPORT_ERROR, msg, strlen(msg));
+	dprintf(STDERR_FILENO, "cfork: %s\n", msg);
+	_exit(code);
+}
+
+int cfork_return(const void *data, size_t len)
+{
+	if (!data && len)
+		return -EINVAL;
+	if (report_fd < 0)
+		return -ENOTCONN;
+	int r = report_locked(REPORT_RESULT, data, len);
+	return r == -EBADF ? -ENOTCONN : r;
+}
+
+static bool sig_matches(const char *sig, const cfork_args *a)
+{
+	if (!sig)
+		return true;
+	if (strlen(sig) != a->argc)
+		return false;
+	for (size_t i = 0; i < a->argc; i++)
+		if ((unsigned char)sig[i] != cfork_argtype(a, i))
+			return false;
+	return true;
+}
+
+static _Noreturn void dispatch(const cfork_args *a)
+{
+	const struct cfork_registration *reg;
+	bool is_static;
+	int r = registry_find(a->name, &reg, &is_static);
+
+	if (r == -ENOENT)
+		child_fail(CFORK_EXIT_UNKNOWN,
+			   "%s: no function is registered under this name",
+			   a->name);
+	if (r < 0)
+		child_fail(CFORK_EXIT_UNKNOWN, "%s: %s", a->name,
+			   r == -EEXIST ? "registered more than once" :
+					  "invalid registration");
+	if (!sig_matches(reg->sig, a))
+		child_fail(CFORK_EXIT_UNKNOWN,
+			   "%s: the arguments do not match its signature \"%s\"",
+			   a->name, reg->sig);
+
+	int status = reg->fn(a);
+	/* The host's atexit handlers and destructors belong to the parent's
+	   program (a test runner, say): only stdio is flushed. */
+	fflush(NULL);
+	_exit(status & 0xff);
+}
+
+static int parse_fd(const char *s)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return (int)v;
+}
+
+/* Takes the process over when CFORK_FD is set. Returns only in a parent, or
+   when a runtime-registered child must wait for cfork_init(). */
+static void take_over(bool from_constructor)
+{
+	const char *env = getenv(CFORK_ENV);
+	const char *why = NULL;
+	char value[32];
+	struct stat st;
+	const void *base;
+	size_t size;
+	cfork_args args;
+
+	if (!env)
+		return;
+	snprintf(value, sizeof(value), "%s", env);
+	/* Gone before anything else can fail: never seen by the function, by
+	   main() or by a grandchild. */
+	unsetenv(CFORK_ENV);
+
+	int fd = parse_fd(value);
+	if (fd < 0)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%s: not an fd number", value);
+	if (memfd_map_sealed(fd, &base, &size, &why) < 0)
+		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
+	close(fd);
+	if (wire_decode(&args, base, size, &why) < 0)
+		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
+
+	/* The report channel is ours alone: not passed to anything the
+	   function starts. */
+	if (fstat(args.report_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	    fcntl(args.report_fd, F_SETFD, FD_CLOEXEC) < 0)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: report channel %d is not a pipe", fd,
+			   args.report_fd);
+	report_fd = args.report_fd;
+
+	if (!args.is_static && from_constructor) {
+		deferred_args = args;
+		deferred = true;
+		return;
+	}
+	dispatch(&args);
+}
+
+__attribute__((constructor(101))) static void cfork_constructor(void)
+{
+	self_exe_fd();
+	take_over(true);
+}
+
+int cfork_init(void)
+{
+	take_over(false);
+	if (deferred)
+		dispatch(&deferred_args);
+	int fd = self_exe_fd();
+	return fd < 0 ? fd : 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CFORK_INTERNAL_H
+#define CFORK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "cfork.h"
+
+#define CFORK_ENV "CFORK_FD"
+
+/* registry.c */
+int registry_find(const char *name, const struct cfork_registration **ret,
+		  bool *ret_static);
+bool registry_sig_valid(const char *sig);
+
+/* self.c: the program's own binary, opened once */
+int self_exe_fd(void);
+
+/* wire.c: the payload (layout in wire.c) */
+struct wire_out {
+	struct iovec *iov;	/* header block, then each blob and padding */
+	size_t niov;
+	size_t size;		/* total bytes */
+	void *head;		/* the header block iov[0] points at */
+};
+int wire_encode(struct wire_out *out, const char *name, bool is_static,
+		int report_fd, const cfork_value *argv, size_t argc);
+void wire_out_release(struct wire_out *out);
+int wire_decode(cfork_args *args, const void *base, size_t size,
+		const char **ret_why);
+
+/* The decoded view of a payload; lives in the child only. */
+struct wire_arg;
+struct cfork_args {
+	const unsigned char *base;
+	size_t size;
+	const char *name;
+	const struct wire_arg *arg;
+	size_t argc;
+	int report_fd;
+	bool is_static;
+};
+
+/* memfd.c */
+int memfd_create_sealable(unsigned *paths);
+int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size);
+int memfd_seal(int fd);
+int memfd_map_sealed(int fd, const void **ret_base, size_t *ret_size,
+		     const char **ret_why);
+
+/* launch.c */
+struct launch_request {
+	int exe_fd;
+	char *const *argv;
+	char *const *envp;
+	int stdio[3];
+	const int *keep_fds;	/* fds >= 3 to pass on, in any order */
+	size_t nkeep_fds;
+	int pdeathsig;
+	int cgroup_fd;
+	pid_t parent_pid;
+	unsigned fd_limit;	/* for the close_range() fallback */
+	uint64_t saved_mask;	/* set by launch(), restored in the child */
+	bool cgroup_pending;	/* the child joins cgroup_fd itself */
+	int child_error;	/* errno from the child before exec */
+};
+struct launch_result {
+	pid_t pid;
+	int pidfd;		/* -1: a pid-only handle */
+	unsigned paths;		/* CFORK_PATH_* */
+};
+int launch(struct launch_request *req, struct launch_result *res);
+
+/* report.c: the child -> parent channel */
+enum { REPORT_RESULT = 1, REPORT_ERROR = 2 };
+#define REPORT_ERROR_MAX 4096
+#define REPORT_RESULT_MAX ((size_t)1 << 30)
+int report_send(int fd, unsigned kind, const void *data, size_t len);
+struct report_reader {
+	unsigned char head[8];
+	size_t head_len;
+	unsigned kind;
+	size_t left;		/* bytes of the current frame still to come */
+	unsigned char *result;
+	size_t result_len, result_cap;
+	char error[REPORT_ERROR_MAX];
+	size_t error_len;
+	bool malformed, overflow;
+};
+int report_feed(struct report_reader *r, const void *buf, size_t n);
+
+/* proc.c */
+int proc_new(cfork_proc **ret);
+void proc_attach(cfork_proc *p, const struct launch_result *res,
+		 int report_fd);
+
+/* init.c */
+int child_report_fd(void);
+_Noreturn void child_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Launch: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) onto a private stack,
+ * set the child up, execveat() the program's own binary.
+ *
+ * Between clone and exec the child runs on the parent's memory while the
+ * parent thread is suspended: it may not allocate, lock, use stdio or touch
+ * errno. It calls only raw system calls (arch/<arch>/syscall.h), which are
+ * async-signal-safe by nature, and reports a failure by storing the errno in
+ * the request, which the parent reads once clone returns (CLONE_VFORK returns
+ * only after the child has exec'd or exited).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "syscall.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
+#define CLONE_ARGS_SIZE_VER0 64
+#define CLONE_ARGS_SIZE_VER2 88
+
+#define SYS(...) SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+#define SYS_(n, a, b, c, d, e, f, ...)					\
+	arch_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d),	\
+		      (long)(e), (long)(f))
+
+/* The child's stack, on the suspended parent's stack as musl does: the child
+   makes only system calls, so a few pages are plenty. */
+#define LAUNCH_STACK_SIZE 16384
+
+/* The sanitizers' runtimes are not async-signal-safe, and a shadow-memory
+   update would be made on the parent's behalf. */
+#define PRE_EXEC __attribute__((noinline, no_sanitize("address"),	\
+				no_sanitize("undefined")))
+
+long arch_clone(long nr, long a1, long a2, long a3, int (*fn)(void *),
+		void *arg);
+
+/* The kernel's struct sigaction on x86_64 and aarch64 (asm-generic with
+   SA_RESTORER): the handler comes first, which is all that is read here. */
+struct kernel_sigaction {
+	unsigned long handler, flags, restorer, mask;
+};
+
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* Learnt once per process: a seccomp profile that refuses clone3 refuses it
+   for every call. */
+static atomic_bool clone3_blocked;
+
+/* Writes the decimal pid to cgroup.procs of the target cgroup: the legacy
+   clone has no CLONE_INTO_CGROUP. */
+static PRE_EXEC long join_cgroup(int cgroup_fd)
+{
+	char digits[16];
+	size_t n = sizeof(digits);
+	long pid = SYS(SYS_getpid), fd, r;
+
+	do
+		digits[--n] = (char)('0' + pid % 10);
+	while ((pid /= 10) && n);
+	fd = SYS(SYS_openat, cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	r = SYS(SYS_write, fd, digits + n, sizeof(digits) - n);
+	SYS(SYS_close, fd);
+	return r < 0 ? r : 0;
+}
+
+static PRE_EXEC int pre_exec_child(void *arg)
+{
+	struct launch_request *req = arg;
+	int src[3];
+	long r;
+
+	/* A handler inherited from the parent would run on the parent's
+	   memory: every handled signal goes back to its default before the
+	   mask opens. SIG_IGN stays, as it does across exec. */
+	for (int sig = 1; sig <= 64; sig++) {
+		struct kernel_sigaction sa;
+
+		if (SYS(SYS_rt_sigaction, sig, 0, &sa, 8) < 0 ||
+		    sa.handler == (unsigned long)SIG_DFL ||
+		    sa.handler == (unsigned long)SIG_IGN)
+			continue;
+		sa.handler = (unsigned long)SIG_DFL;
+		sa.flags = 0;
+		sa.mask = 0;
+		SYS(SYS_rt_sigaction, sig, &sa, 0, 8);
+	}
+
+	/* stdio: a source that is itself 0, 1 or 2 is first moved above 2,
+	   so that swapping stdout and stderr works. */
+	for (int i = 0; i < 3; i++) {
+		src[i] = req->stdio[i];
+		if (src[i] >= 0 && src[i] < 3 && src[i] != i) {
+			r = SYS(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 3);
+			if (r < 0)
+				goto fail;
+			src[i] = (int)r;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (src[i] < 0)
+			continue;
+		r = src[i] == i ? SYS(SYS_fcntl, i, F_SETFD, 0) :
+				  SYS(SYS_dup3, src[i], i, 0);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* Exactly the kept fds cross exec: every other one is marked
+	   close-on-exec, whether or not the parent opened it so. */
+	r = SYS(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (r < 0)
+		for (unsigned fd = 3; fd < req->fd_limit; fd++)
+			SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	for (size_t i = 0; i < req->nkeep_fds; i++) {
+		r = SYS(SYS_fcntl, req->keep_fds[i], F_SETFD, 0);
+		if (r < 0)
+			goto fail;
+	}
+
+	if (req->cgroup_pending) {
+		r = join_cgroup(req->cgroup_fd);
+		if (r < 0)
+			goto fail;
+	}
+
+	if (req->pdeathsig) {
+		r = SYS(SYS_prctl, PR_SET_PDEATHSIG, req->pdeathsig);
+		if (r < 0)
+			goto fail;
+		/* The parent may have died before the prctl took effect. */
+		if (SYS(SYS_getppid) != req->parent_pid) {
+			r = -ESRCH;
+			goto fail;
+		}
+	}
+
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &req->saved_mask, 0, 8);
+	r = SYS(SYS_execveat, req->exe_fd, "", req->argv, req->envp,
+		AT_EMPTY_PATH);
+fail:
+	req->child_error = (int)-r;
+	SYS(SYS_exit, 127);
+	return 127;
+}
+
+static void reap(pid_t pid)
+{
+	siginfo_t si;
+
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL) < 0 &&
+	       errno == EINTR)
+		;
+}
+
+int launch(struct launch_request *req, struct launch_result *res)
+{
+	_Alignas(16) unsigned char stack[LAUNCH_STACK_SIZE];
+	const uint64_t all = ~(uint64_t)0;
+	int pidfd = -1;
+	long pid = -ENOSYS;
+
+	req->child_error = 0;
+	req->cgroup_pending = false;
+	res->paths = 0;
+
+	/* Every signal, glibc's internal ones too (its pthread_sigmask would
+	   leave them open), so that none is handled while the child runs on
+	   this thread's memory. */
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &all, &req->saved_mask, 8);
+
+	if (!atomic_load_explicit(&clone3_blocked, memory_order_relaxed)) {
+		/* exit_signal 0: a child that dies before exec sends the
+		   host no SIGCHLD (exec itself resets it to SIGCHLD). */
+		struct clone3_args ca = {
+			.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
+			.pidfd = (uintptr_t)&pidfd,
+			.exit_signal = 0,
+			.stack = (uintptr_t)stack,
+			.stack_size = sizeof(stack),
+		};
+		size_t size = CLONE_ARGS_SIZE_VER0;
+
+		if (req->cgroup_fd >= 0) {
+			ca.flags |= CLONE_INTO_CGROUP_FLAG;
+			ca.cgroup = (uint64_t)req->cgroup_fd;
+			size = CLONE_ARGS_SIZE_VER2;
+		}
+		pid = arch_clone(SYS_clone3, (long)&ca, (long)size, 0,
+				 pre_exec_child, req);
+		if (pid == -ENOSYS || (pid == -EPERM && req->cgroup_fd < 0))
+			atomic_store_explicit(&clone3_blocked, true,
+					      memory_order_relaxed);
+		else
+			res->paths |= CFORK_PATH_CLONE3;
+	}
+	if (pid == -ENOSYS || pid == -EPERM) {
+		/* Docker's default profile answers ENOSYS to clone3 but allows
+		   clone without namespace flags; older profiles said EPERM. */
+		long top = (long)(stack + sizeof(stack));
+
+		req->cgroup_pending = req->cgroup_fd >= 0;
+		pid = arch_clone(SYS_clone, CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
+				 top, (long)&pidfd, pre_exec_child, req);
+		if (pid == -EINVAL) /* before Linux 5.2: no CLONE_PIDFD */
+			pid = arch_clone(SYS_clone, CLONE_VM | CLONE_VFORK,
+					 top, 0, pre_exec_child, req);
+	}
+
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &req->saved_mask, 0, 8);
+
+	if (pid < 0)
+		return (int)pid;
+	if (req->child_error) {
+		reap((pid_t)pid);
+		if (pidfd >= 0)
+			close(pidfd);
+		return -req->child_error;
+	}
+	/* An unreaped child cannot be recycled, so pidfd_open is race-free. */
+	if (pidfd < 0)
+		pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	res->pid = (pid_t)pid;
+	res->pidfd = pidfd >= 0 ? pidfd : -1;
+	if (pidfd >= 0)
+		res->paths |= CFORK_PATH_PIDFD;
+	return 0;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* The payload's file: an anonymous memfd, written once, sealed, mapped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
+#define SEALS_ALL (F_SEAL_SEAL | F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK)
+
+/* Whether this kernel knows MFD_NOEXEC_SEAL (6.3+): learnt by trying. */
+static atomic_bool noexec_seal_unknown;
+
+int memfd_create_sealable(unsigned *paths)
+{
+	const unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+	int fd;
+
+	if (!atomic_load_explicit(&noexec_seal_unknown, memory_order_relaxed)) {
+		fd = memfd_create("cfork-args", flags | MFD_NOEXEC_SEAL);
+		if (fd >= 0) {
+			*paths |= CFORK_PATH_NOEXEC_SEAL;
+			return fd;
+		}
+		if (errno != EINVAL)
+			return -errno;
+		atomic_store_explicit(&noexec_seal_unknown, true,
+				      memory_order_relaxed);
+	}
+	fd = memfd_create("cfork-args", flags);
+	return fd >= 0 ? fd : -errno;
+}
+
+int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size)
+{
+	off_t off = 0;
+
+	while (niov) {
+		ssize_t n = pwritev(fd, iov, niov > IOV_MAX ? IOV_MAX : (int)niov,
+				    off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += n;
+		/* A short write (a signal, memory pressure) resumes where it
+		   stopped. */
+		while (niov && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			niov--;
+		}
+		if (niov) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return (size_t)off == size ? 0 : -EIO;
+}
+
+int memfd_seal(int fd)
+{
+	return fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0 ? -errno : 0;
+}
+
+int memfd_map_sealed(int fd, const void **ret_base, size_t *ret_size,
+		     const char **ret_why)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0) {
+		*ret_why = errno == EBADF ? "not an open fd" : "not a memfd";
+		return -errno;
+	}
+	if ((seals & SEALS_ALL) != SEALS_ALL) {
+		*ret_why = "memfd is not sealed";
+		return -EPERM;
+	}
+	if (fstat(fd, &st) < 0) {
+		*ret_why = "fstat failed";
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > CFORK_PAYLOAD_MAX) {
+		*ret_why = "payload has no plausible size";
+		return -EINVAL;
+	}
+	/* Populating up front spares the function a page fault per page of
+	   its arguments. */
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		       MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED) {
+		*ret_why = "mmap failed";
+		return -errno;
+	}
+	*ret_base = p;
+	*ret_size = (size_t)st.st_size;
+	return 0;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* The parent's handle on one child: wait, kill, results, errors. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* Without a pidfd there is nothing to poll for the exit: look this often. */
+#define PID_ONLY_POLL_MS 5
+
+struct cfork_proc {
+	pid_t pid;
+	int pidfd;
+	int report_fd;		/* read end, non-blocking; -1 once at EOF */
+	unsigned paths;
+	bool reaped;
+	siginfo_t exit_info;
+	struct report_reader inbox;
+};
+
+int proc_new(cfork_proc **ret)
+{
+	cfork_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->pid = -1;
+	p->pidfd = -1;
+	p->report_fd = -1;
+	*ret = p;
+	return 0;
+}
+
+void proc_attach(cfork_proc *p, const struct launch_result *res,
+		 int report_fd)
+{
+	p->report_fd = report_fd;
+	p->pid = res->pid;
+	p->pidfd = res->pidfd;
+	p->paths = res->paths;
+}
+
+pid_t cfork_pid(const cfork_proc *p)
+{
+	return p ? p->pid : -1;
+}
+
+int cfork_pidfd(const cfork_proc *p)
+{
+	return p ? p->pidfd : -1;
+}
+
+unsigned cfork_paths(const cfork_proc *p)
+{
+	return p ? p->paths : 0;
+}
+
+/* Reads what the report channel holds now. */
+static int drain_report(cfork_proc *p)
+{
+	unsigned char buf[65536];
+
+	while (p->report_fd >= 0) {
+		ssize_t n = read(p->report_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			close(p->report_fd);
+			p->report_fd = -1;
+			return 0;
+		}
+		int r = report_feed(&p->inbox, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* 0 with exit_info filled when the child has ended, 1 when it still runs. */
+static int try_reap(cfork_proc *p, bool block)
+{
+	int flags = WEXITED | __WALL | (block ? 0 : WNOHANG);
+	int r;
+
+	p->exit_info.si_pid = 0;
+	do {
+		if (p->pidfd >= 0)
+			r = waitid(P_PIDFD, (id_t)p->pidfd, &p->exit_info, flags);
+		else
+			r = waitid(P_PID, (id_t)p->pid, &p->exit_info, flags);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return p->exit_info.si_pid ? 0 : 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void fill_status(const cfork_proc *p, cfork_status *st)
+{
+	const siginfo_t *si = &p->exit_info;
+	const struct report_reader *in = &p->inbox;
+
+	st->exited = si->si_code == CLD_EXITED;
+	st->code = st->exited ? si->si_status : 0;
+	st->signal = st->exited ? 0 : si->si_status;
+	if (in->error_len)
+		st->error = in->error;
+	else if (in->malformed)
+		st->error = "cfork: malformed report from the child";
+	else if (in->overflow)
+		st->error = "cfork: result larger than 1 GiB, discarded";
+	else
+		st->error = NULL;
+	st->result = in->result_len ? in->result : NULL;
+	st->result_len = in->result_len;
+}
+
+int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
+{
+	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	int r;
+
+	if (!p || !st || timeout_ms < -1)
+		return -EINVAL;
+	while (!p->reaped) {
+		struct pollfd fds[2] = {
+			{ .fd = p->pidfd, .events = POLLIN },
+			{ .fd = p->report_fd, .events = POLLIN },
+		};
+		int wait_ms = -1;
+
+		if (timeout_ms >= 0) {
+			int64_t left = deadline - now_ms();
+			wait_ms = left > 0 ? (int)left : 0;
+		}
+		if (p->pidfd < 0 && (wait_ms < 0 || wait_ms > PID_ONLY_POLL_MS))
+			wait_ms = PID_ONLY_POLL_MS;
+		/* A negative fd is ignored by poll: a closed report channel
+		   or a pid-only handle. */
+		r = poll(fds, 2, wait_ms);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0 && fds[1].revents) {
+			r = drain_report(p);
+			if (r < 0)
+				return r;
+		}
+		if (p->pidfd < 0 || (r > 0 && fds[0].revents)) {
+			r = try_reap(p, p->pidfd >= 0);
+			if (r < 0)
+				return r;
+			if (r == 0) {
+				/* Everything the child wrote is in the pipe by
+				   now; a grandchild may hold the write end, so
+				   read what is there rather than wait for EOF. */
+				r = drain_report(p);
+				if (r < 0)
+					return r;
+				p->reaped = true;
+				if (p->report_fd >= 0) {
+					close(p->report_fd);
+					p->report_fd = -1;
+				}
+				break;
+			}
+		}
+		if (timeout_ms >= 0 && now_ms() >= deadline)
+			return -ETIMEDOUT;
+	}
+	fill_status(p, st);
+	return 0;
+}
+
+int cfork_kill(cfork_proc *p, int sig)
+{
+	if (!p || sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	if (p->reaped)
+		return -ESRCH;
+	if (p->pidfd >= 0)
+		return syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0 ?
+			-errno : 0;
+	/* Unreaped, the pid cannot have been reused. */
+	return kill(p->pid, sig) < 0 ? -errno : 0;
+}
+
+void cfork_free(cfork_proc *p)
+{
+	if (!p)
+		return;
+	if (!p->reaped && p->pid > 0) {
+		if (try_reap(p, false) == 1) {
+			cfork_kill(p, SIGKILL);
+			try_reap(p, true);
+		}
+	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->report_fd >= 0)
+		close(p->report_fd);
+	free(p->inbox.result);
+	free(p);
+}

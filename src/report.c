@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The report channel: a pipe from the child to the parent carrying frames of
+ * { u32 kind, u32 length, bytes }: result bytes from cfork_return() and the
+ * text of a child-side cfork failure.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "internal.h"
+
+#define FRAME_MAX ((size_t)1 << 30)
+
+struct frame_head {
+	uint32_t kind;
+	uint32_t len;
+};
+
+int report_send(int fd, unsigned kind, const void *data, size_t len)
+{
+	const char *p = data;
+
+	do {
+		size_t chunk = len < FRAME_MAX ? len : FRAME_MAX;
+		struct frame_head h = { kind, (uint32_t)chunk };
+		struct iovec iov[2] = { { &h, sizeof(h) },
+					{ (void *)p, chunk } };
+		struct iovec *v = iov;
+		int nv = 2;
+
+		while (nv) {
+			ssize_t n = writev(fd, v, nv);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			while (nv && (size_t)n >= v->iov_len) {
+				n -= (ssize_t)v->iov_len;
+				v++;
+				nv--;
+			}
+			if (nv) {
+				v->iov_base = (char *)v->iov_base + n;
+				v->iov_len -= (size_t)n;
+			}
+		}
+		p += chunk;
+		len -= chunk;
+	} while (len);
+	return 0;
+}
+
+static int keep_result(struct report_reader *r, const unsigned char *p,
+		       size_t n)
+{
+	if (r->result_len + n > REPORT_RESULT_MAX) {
+		r->overflow = true;
+		return 0;
+	}
+	if (r->result_len + n > r->result_cap) {
+		size_t cap = r->result_cap ? r->result_cap : 4096;
+		while (cap < r->result_len + n)
+			cap *= 2;
+		unsigned char *grown = realloc(r->result, cap);
+		if (!grown)
+			return -ENOMEM;
+		r->result = grown;
+		r->result_cap = cap;
+	}
+	memcpy(r->result + r->result_len, p, n);
+	r->result_len += n;
+	return 0;
+}
+
+static void keep_error(struct report_reader *r, const unsigned char *p,
+		       size_t n)
+{
+	size_t room = sizeof(r->error) - 1 - r->error_len;
+
+	if (n > room)
+		n = room;
+	memcpy(r->error + r->error_len, p, n);
+	r->error_len += n;
+	r->error[r->error_len] = '\0';
+}
+
+int report_feed(struct report_reader *r, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	while (n && !r->malformed) {
+		if (!r->left && r->head_len < sizeof(r->head)) {
+			size_t take = sizeof(r->head) - r->head_len;
+			if (take > n)
+				take = n;
+			memcpy(r->head + r->head_len, p, take);
+			r->head_len += take;
+			p += take;
+			n -= take;
+			if (r->head_len < sizeof(r->head))
+				break;
+			struct frame_head h;
+			memcpy(&h, r->head, sizeof(h));
+			if (h.kind != REPORT_RESULT && h.kind != REPORT_ERROR) {
+				r->malformed = true;
+				break;
+			}
+			r->kind = h.kind;
+			r->left = h.len;
+			if (!r->left) {
+				r->head_len = 0;
+				continue;
+			}
+		}
+		size_t take = r->left < n ? r->left : n;
+		if (r->kind == REPORT_RESULT) {
+			int e = keep_result(r, p, take);
+			if (e)
+				return e;
+		} else {
+			keep_error(r, p, take);
+		}
+		p += take;
+		n -= take;
+		r->left -= take;
+		if (!r->left)
+			r->head_len = 0;
+	}
+	return 0;
+}

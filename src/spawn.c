@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* cfork_spawnv() and cfork_runv(): the parent's side of one call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+/* The program's own argv[0], for the child's argv[0]. */
+extern char *program_invocation_name;
+
+/* Converts v to the type the signature declares, where that is exact. */
+static bool conform(cfork_value *v, cfork_type want)
+{
+	if (v->type == want)
+		return true;
+	if (v->type != CFORK_I64 && v->type != CFORK_U64)
+		return false;
+
+	bool is_signed = v->type == CFORK_I64;
+	int64_t s = v->as.i64;
+	uint64_t u = v->as.u64;
+
+	switch (want) {
+	case CFORK_U64:
+		if (s < 0)
+			return false;
+		*v = cfork_u64((uint64_t)s);
+		return true;
+	case CFORK_I64:
+		if (u > INT64_MAX)
+			return false;
+		*v = cfork_i64((int64_t)u);
+		return true;
+	case CFORK_BOOL:
+		if (is_signed ? (s != 0 && s != 1) : u > 1)
+			return false;
+		*v = cfork_bool(u == 1);
+		return true;
+	case CFORK_F64: {
+		double d = is_signed ? (double)s : (double)u;
+		/* 2^63 and 2^64 are out of the integer ranges: compare in
+		   range only. */
+		bool exact = is_signed ?
+			(d >= -0x1p63 && d < 0x1p63 && (int64_t)d == s) :
+			(d < 0x1p64 && (uint64_t)d == u);
+		if (!exact)
+			return false;
+		*v = cfork_f64(d);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+static bool fd_is_open(int fd)
+{
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+static int check_values(const char *sig, cfork_value *v, size_t argc)
+{
+	if (sig && strlen(sig) != argc)
+		return -EINVAL;
+	for (size_t i = 0; i < argc; i++) {
+		if (sig && !conform(&v[i], (cfork_type)sig[i]))
+			return -EINVAL;
+		switch (v[i].type) {
+		case CFORK_I64: case CFORK_U64: case CFORK_F64: case CFORK_BOOL:
+			break;
+		case CFORK_STR:
+			if (!v[i].as.str)
+				return -EINVAL;
+			break;
+		case CFORK_BYTES:
+			if (!v[i].as.bytes.data && v[i].as.bytes.len)
+				return -EINVAL;
+			break;
+		case CFORK_FD:
+			if (!fd_is_open(v[i].as.fd))
+				return -EBADF;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_attr(const cfork_attr *attr)
+{
+	for (int i = 0; i < 3; i++) {
+		int fd = (&attr->stdin_fd)[i];
+		if (fd != -1 && !fd_is_open(fd))
+			return -EBADF;
+	}
+	if (attr->nkeep_fds && !attr->keep_fds)
+		return -EINVAL;
+	for (size_t i = 0; i < attr->nkeep_fds; i++)
+		if (!fd_is_open(attr->keep_fds[i]))
+			return -EBADF;
+	if (attr->pdeathsig < 0 || attr->pdeathsig >= NSIG)
+		return -EINVAL;
+	if (attr->cgroup_fd != -1 && !fd_is_open(attr->cgroup_fd))
+		return -EBADF;
+	return 0;
+}
+
+/* environ without CFORK_FD (ours to set) and BXFI_MAP (Criterion's worker
+   marker: BoxFort would take the child over), plus our marker. */
+static char **child_environ(const char *marker)
+{
+	size_t n = 0, k = 0;
+
+	while (environ && environ[n])
+		n++;
+	char **env = malloc((n + 2) * sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(environ[i], CFORK_ENV "=", sizeof(CFORK_ENV)) ||
+		    !strncmp(environ[i], "BXFI_MAP=", 9))
+			continue;
+		env[k++] = environ[i];
+	}
+	env[k++] = (char *)marker;
+	env[k] = NULL;
+	return env;
+}
+
+static unsigned fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > (1u << 20))
+		return 1u << 20;
+	return (unsigned)rl.rlim_cur;
+}
+
+/* Everything one spawn owns until the child is running. */
+struct spawn {
+	cfork_value *values;
+	int report[2];
+	int memfd;
+	struct wire_out wire;
+	char marker[32];	/* CFORK_FD=n, pointed at by envp */
+	char **envp;
+	int *keep;
+	cfork_proc *proc;
+};
+
+static void spawn_release(struct spawn *s)
+{
+	free(s->values);
+	for (int i = 0; i < 2; i++)
+		if (s->report[i] >= 0)
+			close(s->report[i]);
+	if (s->memfd >= 0)
+		close(s->memfd);
+	wire_out_release(&s->wire);
+	free(s->envp);
+	free(s->keep);
+	cfork_free(s->proc);
+}
+
+static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
+			 const char *name, bool is_static, size_t argc,
+			 struct launch_request *req, unsigned *paths)
+{
+	size_t nkeep = 0;
+	int r;
+
+	if (pipe2(s->report, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	r = wire_encode(&s->wire, name, is_static, s->report[1], s->values,
+			argc);
+	if (r < 0)
+		return r;
+	s->memfd = memfd_create_sealable(paths);
+	if (s->memfd < 0)
+		return s->memfd;
+	r = memfd_write(s->memfd, s->wire.iov, s->wire.niov, s->wire.size);
+	if (r < 0)
+		return r;
+	r = memfd_seal(s->memfd);
+	if (r < 0)
+		return r;
+
+	snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d", s->memfd);
+	s->keep = malloc((argc + attr->nkeep_fds + 2) * sizeof(*s->keep));
+	s->envp = child_environ(s->marker);
+	if (!s->keep || !s->envp)
+		return -ENOMEM;
+	s->keep[nkeep++] = s->memfd;
+	s->keep[nkeep++] = s->report[1];
+	for (size_t i = 0; i < argc; i++)
+		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
+			s->keep[nkeep++] = s->values[i].as.fd;
+	for (size_t i = 0; i < attr->nkeep_fds; i++)
+		if (attr->keep_fds[i] > 2)
+			s->keep[nkeep++] = attr->keep_fds[i];
+
+	r = proc_new(&s->proc);
+	if (r < 0)
+		return r;
+
+	*req = (struct launch_request){
+		.exe_fd = self_exe_fd(),
+		.stdio = { attr->stdin_fd, attr->stdout_fd, attr->stderr_fd },
+		.keep_fds = s->keep,
+		.nkeep_fds = nkeep,
+		.pdeathsig = attr->pdeathsig,
+		.cgroup_fd = attr->cgroup_fd,
+		.parent_pid = getpid(),
+		.fd_limit = fd_limit(),
+	};
+	return 0;
+}
+
+int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
+		 const char *name, const cfork_value *argv, size_t argc)
+{
+	static const cfork_attr defaults = CFORK_ATTR_INIT;
+	const struct cfork_registration *reg;
+	struct spawn s = { .report = { -1, -1 }, .memfd = -1 };
+	struct launch_request req;
+	struct launch_result res;
+	unsigned paths = 0;
+	bool is_static;
+	int r;
+
+	if (!ret_proc || !name || (!argv && argc))
+		return -EINVAL;
+	if (argc > CFORK_ARGC_MAX)
+		return -E2BIG;
+	if (!attr)
+		attr = &defaults;
+	r = self_exe_fd();
+	if (r < 0)
+		return r;
+	r = registry_find(name, &reg, &is_static);
+	if (r < 0)
+		return r;
+	r = check_attr(attr);
+	if (r < 0)
+		return r;
+
+	s.values = malloc((argc ? argc : 1) * sizeof(*s.values));
+	if (!s.values)
+		return -ENOMEM;
+	if (argc)
+		memcpy(s.values, argv, argc * sizeof(*argv));
+	r = check_values(reg->sig, s.values, argc);
+	if (r < 0)
+		goto out;
+
+	r = spawn_prepare(&s, attr, name, is_static, argc, &req, &paths);
+	if (r < 0)
+		goto out;
+
+	char *argv0[] = { program_invocation_name, NULL };
+	req.argv = argv0;
+	req.envp = s.envp;
+	r = launch(&req, &res);
+	if (r < 0)
+		goto out;
+
+	res.paths |= paths;
+	proc_attach(s.proc, &res, s.report[0]);
+	s.report[0] = -1;	/* the handle's now */
+	*ret_proc = s.proc;
+	s.proc = NULL;
+out:
+	spawn_release(&s);
+	return r;
+}
+
+int cfork_runv(const cfork_attr *attr, const char *name,
+	       const cfork_value *argv, size_t argc)
+{
+	cfork_proc *p;
+	cfork_status st;
+	int r = cfork_spawnv(&p, attr, name, argv, argc);
+
+	if (r < 0)
+		return r;
+	r = cfork_wait(p, -1, &st);
+	cfork_free(p);
+	if (r < 0)
+		return r;
+	return st.exited ? st.code : 128 + st.signal;
+}

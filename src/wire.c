@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The payload: what a child is asked to run, with its arguments.
+ *
+ *   struct wire_header          magic, version, sizes, offsets
+ *   name, NUL                   the registered name
+ *   padding to 8
+ *   struct wire_arg[argc]       type + value, or offset + length
+ *   blobs                       strings (with their NUL) and byte buffers,
+ *                               each starting on an 8-byte boundary
+ *
+ * All integers are in the host's byte order: the payload never leaves the
+ * machine, and parent and child are the same binary. The child trusts
+ * nothing in it: wire_decode() checks every field before anything is used.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define WIRE_MAGIC "\x7f" "cfork\0\0"
+#define WIRE_VERSION 1
+#define WIRE_STATIC 1u		/* the name is registered statically */
+
+struct wire_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size;
+	uint64_t size;		/* of the whole payload */
+	uint32_t flags;
+	int32_t report_fd;
+	uint32_t argc;
+	uint32_t name_len;	/* without the NUL */
+	uint64_t name_off;
+	uint64_t args_off;
+};
+
+struct wire_arg {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t value;		/* the scalar, or the blob's offset */
+	uint64_t len;		/* the blob's length (a string's without NUL) */
+};
+
+static const unsigned char wire_zeros[8];
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+static bool is_blob(cfork_type t)
+{
+	return t == CFORK_STR || t == CFORK_BYTES;
+}
+
+static bool add_overflows(size_t *acc, size_t n)
+{
+	return __builtin_add_overflow(*acc, n, acc);
+}
+
+int wire_encode(struct wire_out *out, const char *name, bool is_static,
+		int report_fd, const cfork_value *argv, size_t argc)
+{
+	size_t name_len = strlen(name);
+	size_t args_off = align8(sizeof(struct wire_header) + name_len + 1);
+	size_t head_size = args_off + argc * sizeof(struct wire_arg);
+	size_t size = head_size, niov = 1;
+
+	for (size_t i = 0; i < argc; i++) {
+		if (!is_blob(argv[i].type))
+			continue;
+		size_t len = argv[i].type == CFORK_STR ?
+			strlen(argv[i].as.str) + 1 : argv[i].as.bytes.len;
+		if (add_overflows(&size, align8(len)) || align8(len) < len)
+			return -E2BIG;
+		niov += 2;
+	}
+	if (size > CFORK_PAYLOAD_MAX)
+		return -E2BIG;
+
+	unsigned char *head = calloc(1, head_size);
+	struct iovec *iov = malloc(niov * sizeof(*iov));
+	if (!head || !iov) {
+		free(head);
+		free(iov);
+		return -ENOMEM;
+	}
+
+	struct wire_header *h = (struct wire_header *)head;
+	memcpy(h->magic, WIRE_MAGIC, sizeof(h->magic));
+	h->version = WIRE_VERSION;
+	h->header_size = sizeof(*h);
+	h->size = size;
+	h->flags = is_static ? WIRE_STATIC : 0;
+	h->report_fd = report_fd;
+	h->argc = (uint32_t)argc;
+	h->name_len = (uint32_t)name_len;
+	h->name_off = sizeof(*h);
+	h->args_off = args_off;
+	memcpy(head + sizeof(*h), name, name_len + 1);
+
+	struct wire_arg *wa = (struct wire_arg *)(head + args_off);
+	size_t off = head_size;
+	niov = 1;
+	iov[0] = (struct iovec){ head, head_size };
+	for (size_t i = 0; i < argc; i++) {
+		const cfork_value *v = &argv[i];
+		const void *blob = NULL;
+		size_t blob_len = 0;
+
+		wa[i].type = (uint32_t)v->type;
+		switch (v->type) {
+		case CFORK_I64: wa[i].value = (uint64_t)v->as.i64; break;
+		case CFORK_U64: wa[i].value = v->as.u64; break;
+		case CFORK_F64: memcpy(&wa[i].value, &v->as.f64, 8); break;
+		case CFORK_BOOL: wa[i].value = v->as.b; break;
+		case CFORK_FD: wa[i].value = (uint64_t)v->as.fd; break;
+		case CFORK_STR:
+			blob = v->as.str;
+			blob_len = strlen(v->as.str) + 1;
+			wa[i].len = blob_len - 1;
+			break;
+		case CFORK_BYTES:
+			blob = v->as.bytes.data;
+			blob_len = v->as.bytes.len;
+			wa[i].len = blob_len;
+			break;
+		}
+		if (!is_blob(v->type))
+			continue;
+		wa[i].value = off;
+		if (blob_len)
+			iov[niov++] = (struct iovec){ (void *)blob, blob_len };
+		if (align8(blob_len) != blob_len)
+			iov[niov++] = (struct iovec){ (void *)wire_zeros,
+						      align8(blob_len) - blob_len };
+		off += align8(blob_len);
+	}
+
+	out->iov = iov;
+	out->niov = niov;
+	out->size = size;
+	out->head = head;
+	return 0;
+}
+
+void wire_out_release(struct wire_out *out)
+{
+	free(out->head);
+	free(out->iov);
+	out->head = NULL;
+	out->iov = NULL;
+}
+
+/* Is [off, off + len) inside a payload of size bytes? */
+static bool in_bounds(uint64_t off, uint64_t len, size_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+static const char *check_arg(const struct wire_arg *a, const unsigned char *base,
+			     size_t size)
+{
+	if (a->reserved)
+		return "reserved argument field is not zero";
+	switch (a->type) {
+	case CFORK_I64:
+	case CFORK_U64:
+	case CFORK_F64:
+		return a->len ? "scalar argument with a length" : NULL;
+	case CFORK_BOOL:
+		return a->value > 1 || a->len ? "bool argument is not 0 or 1" : NULL;
+	case CFORK_FD:
+		return a->value > INT32_MAX || a->len ?
+			"fd argument out of range" : NULL;
+	case CFORK_STR:
+		if (a->value % 8 || a->len == UINT64_MAX ||
+		    !in_bounds(a->value, a->len + 1, size))
+			return "string argument out of bounds";
+		if (memchr(base + a->value, 0, a->len + 1) !=
+		    base + a->value + a->len)
+			return "string argument is not terminated at its length";
+		return NULL;
+	case CFORK_BYTES:
+		if (a->value % 8 || !in_bounds(a->value, a->len, size))
+			return "byte argument out of bounds";
+		return NULL;
+	default:
+		return "unknown argument type";
+	}
+}
+
+int wire_decode(cfork_args *args, const void *payload, size_t size,
+		const char **ret_why)
+{
+	const unsigned char *base = payload;
+	struct wire_header h;
+	const char *why = NULL;
+
+	if (size < sizeof(h)) {
+		why = "payload shorter than its header";
+		goto bad;
+	}
+	memcpy(&h, base, sizeof(h));
+	if (memcmp(h.magic, WIRE_MAGIC, sizeof(h.magic)))
+		why = "bad magic";
+	else if (h.version != WIRE_VERSION)
+		why = "unsupported payload version";
+	else if (h.header_size != sizeof(h))
+		why = "bad header size";
+	else if (h.size != size)
+		why = "payload size does not match its header";
+	else if (h.flags & ~WIRE_STATIC)
+		why = "unknown header flags";
+	else if (h.argc > CFORK_ARGC_MAX)
+		why = "too many arguments";
+	else if (h.name_len == 0 || h.name_len > 255 ||
+		 !in_bounds(h.name_off, (uint64_t)h.name_len + 1, size) ||
+		 memchr(base + h.name_off, 0, h.name_len + 1) !=
+			 base + h.name_off + h.name_len)
+		why = "bad function name";
+	else if (h.args_off % 8 ||
+		 !in_bounds(h.args_off, (uint64_t)h.argc * sizeof(struct wire_arg),
+			    size))
+		why = "argument table out of bounds";
+	if (why)
+		goto bad;
+
+	const struct wire_arg *arg = (const struct wire_arg *)(base + h.args_off);
+	for (uint32_t i = 0; i < h.argc; i++) {
+		why = check_arg(&arg[i], base, size);
+		if (why)
+			goto bad;
+	}
+
+	*args = (cfork_args){
+		.base = base,
+		.size = size,
+		.name = (const char *)base + h.name_off,
+		.arg = arg,
+		.argc = h.argc,
+		.report_fd = h.report_fd,
+		.is_static = h.flags & WIRE_STATIC,
+	};
+	return 0;
+bad:
+	*ret_why = why;
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The child's getters                                                       */
+/* ------------------------------------------------------------------------ */
+
+static const char *type_name(unsigned t)
+{
+	switch (t) {
+	case CFORK_I64: return "i64";
+	case CFORK_U64: return "u64";
+	case CFORK_F64: return "f64";
+	case CFORK_BOOL: return "bool";
+	case CFORK_STR: return "str";
+	case CFORK_BYTES: return "bytes";
+	case CFORK_FD: return "fd";
+	default: return "?";
+	}
+}
+
+static const struct wire_arg *arg_get(const cfork_args *a, size_t i,
+				      cfork_type want)
+{
+	if (!a)
+		child_fail(CFORK_EXIT_USAGE, "cfork_arg_%s(): args is NULL",
+			   type_name(want));
+	if (i >= a->argc)
+		child_fail(CFORK_EXIT_USAGE,
+			   "%s: cfork_arg_%s(%zu): only %zu argument%s",
+			   a->name, type_name(want), i, a->argc,
+			   a->argc == 1 ? "" : "s");
+	if (a->arg[i].type != (uint32_t)want)
+		child_fail(CFORK_EXIT_USAGE,
+			   "%s: cfork_arg_%s(%zu): argument %zu is %s, not %s",
+			   a->name, type_name(want), i, i,
+			   type_name(a->arg[i].type), type_name(want));
+	return &a->arg[i];
+}
+
+size_t cfork_argc(const cfork_args *a)
+{
+	return a ? a->argc : 0;
+}
+
+cfork_type cfork_argtype(const cfork_args *a, size_t i)
+{
+	return a && i < a->argc ? (cfork_type)a->arg[i].type : (cfork_type)0;
+}
+
+int64_t cfork_arg_i64(const cfork_args *a, size_t i)
+{
+	return (int64_t)arg_get(a, i, CFORK_I64)->value;
+}
+
+uint64_t cfork_arg_u64(const cfork_args *a, size_t i)
+{
+	return arg_get(a, i, CFORK_U64)->value;
+}
+
+double cfork_arg_f64(const cfork_args *a, size_t i)
+{
+	double d;
+
+	memcpy(&d, &arg_get(a, i, CFORK_F64)->value, sizeof(d));
+	return d;
+}
+
+bool cfork_arg_bool(const cfork_args *a, size_t i)
+{
+	return arg_get(a, i, CFORK_BOOL)->value;
+}
+
+const char *cfork_arg_str(const cfork_args *a, size_t i)
+{
+	const struct wire_arg *w = arg_get(a, i, CFORK_STR);
+
+	return (const char *)a->base + w->value;
+}
+
+const void *cfork_arg_bytes(const cfork_args *a, size_t i, size_t *len)
+{
+	const struct wire_arg *w = arg_get(a, i, CFORK_BYTES);
+
+	if (len)
+		*len = w->len;
+	return a->base + w->value;
+}
+
+int cfork_arg_fd(const cfork_args *a, size_t i)
+{
+	return (int)arg_get(a, i, CFORK_FD)->value;
+}
