@@ -41,6 +41,9 @@ SHARED_LIB := $(O)/libcfork.so.$(VERSION)
 EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
+# Programs with a main() of their own that the tests run.
+TEST_PROGS := $(patsubst tests/progs/%.c,$(O)/tests/progs/%,\
+	      $(wildcard tests/progs/*.c))
 TEST_PKGS := criterion libseccomp
 DEP_PKGS := liburing libseccomp criterion
 DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev
@@ -94,20 +97,26 @@ demo: $(EXAMPLES)
 $(O)/tests/%.o: tests/%.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) \
+		-DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
+
+$(O)/tests/progs/%: tests/progs/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
 $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEST_PKGS)) $(LIBS)
 
-test: deps $(TEST_BIN) $(EXAMPLES)
+test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES)
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
 check-asan: deps
 	$(MAKE) O=$(O)/asan CFLAGS="-g -O1 -Wall -Wextra -Werror $(SAN_FLAGS)" \
-		$(O)/asan/tests/cfork-tests
+		$(O)/asan/tests/cfork-tests $(subst $(O)/,$(O)/asan/,$(TEST_PROGS))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(O)/asan/tests/cfork-tests --timeout=120 $(TEST_ARGS)
 
