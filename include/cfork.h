@@ -323,9 +323,10 @@ int cfork_pidfd(const cfork_proc *p);
  * Returns 0, or:
  *   -ETIMEDOUT  the child is still running (st untouched)
  *   -EINVAL     p or st is NULL, or timeout_ms < -1
- *   -ECHILD     the child was reaped by someone else: the process ignores
- *               SIGCHLD (SIG_IGN or SA_NOCLDWAIT, which makes the kernel
- *               reap children itself) or called waitpid(-1)
+ *   -ECHILD     the child was reaped by someone else (waitpid(-1) in the
+ *               host, or the kernel itself when the process ignores SIGCHLD)
+ *               and the kernel cannot tell how it ended: PIDFD_GET_INFO
+ *               (Linux 6.15) recovers the status where it exists
  *   -ENOMEM     out of memory for the child's result
  */
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);

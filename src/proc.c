@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -14,6 +15,17 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+
+/* PIDFD_GET_INFO (Linux 6.15): the exit status outlives the reaping, which
+   matters when the host ignores SIGCHLD and the kernel reaps for it. */
+struct pidfd_exit_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t ids[11];	/* pid, tgid, ppid and the credentials */
+	int32_t exit_code;	/* a wait status */
+};
+#define PIDFD_INFO_EXIT_BIT (1ULL << 3)
+#define PIDFD_GET_INFO_IOCTL _IOWR(0xFF, 11, struct pidfd_exit_info)
 
 /* Without a pidfd there is nothing to poll for the exit: look this often. */
 #define PID_ONLY_POLL_MS 5
@@ -88,6 +100,27 @@ static int drain_report(cfork_proc *p)
 	return 0;
 }
 
+/* The kernel reaped the child itself (SIGCHLD ignored): ask the pidfd how it
+   ended. -ECHILD where the kernel cannot tell. */
+static int exit_from_pidfd(cfork_proc *p)
+{
+	struct pidfd_exit_info info = { .mask = PIDFD_INFO_EXIT_BIT };
+
+	if (ioctl(p->pidfd, PIDFD_GET_INFO_IOCTL, &info) < 0 ||
+	    !(info.mask & PIDFD_INFO_EXIT_BIT))
+		return -ECHILD;
+	p->exit_info.si_pid = p->pid;
+	if (WIFEXITED(info.exit_code)) {
+		p->exit_info.si_code = CLD_EXITED;
+		p->exit_info.si_status = WEXITSTATUS(info.exit_code);
+	} else {
+		p->exit_info.si_code = WCOREDUMP(info.exit_code) ? CLD_DUMPED :
+								   CLD_KILLED;
+		p->exit_info.si_status = WTERMSIG(info.exit_code);
+	}
+	return 0;
+}
+
 /* 0 with exit_info filled when the child has ended, 1 when it still runs. */
 static int try_reap(cfork_proc *p, bool block)
 {
@@ -101,6 +134,8 @@ static int try_reap(cfork_proc *p, bool block)
 		else
 			r = waitid(P_PID, (id_t)p->pid, &p->exit_info, flags);
 	} while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == ECHILD && p->pidfd >= 0)
+		return exit_from_pidfd(p);
 	if (r < 0)
 		return -errno;
 	return p->exit_info.si_pid ? 0 : 1;
