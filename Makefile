@@ -50,7 +50,7 @@ DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev
 # Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
 TEST_ARGS ?=
 
-.PHONY: all examples demo test check-asan deps install uninstall clean
+.PHONY: all examples demo test check-asan bench deps install uninstall clean
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
 
@@ -111,6 +111,16 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
 
 test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES)
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+
+# Benchmarks print numbers; nothing asserts on them. BENCH_ARGS='--resident 2'.
+BENCH_ARGS ?=
+$(O)/tests/bench/%: tests/bench/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+bench: $(O)/tests/bench/bench
+	$(O)/tests/bench/bench $(BENCH_ARGS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer

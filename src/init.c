@@ -12,8 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -143,7 +144,11 @@ static void take_over(bool from_constructor)
 
 	if (!env)
 		return;
-	snprintf(value, sizeof(value), "%s", env);
+	/* A plain bounded copy: printf's machinery would cost the child
+	   page faults on the way to every function. */
+	size_t len = strnlen(env, sizeof(value) - 1);
+	memcpy(value, env, len);
+	value[len] = '\0';
 	/* Gone before anything else can fail: never seen by the function, by
 	   main() or by a grandchild. */
 	unsetenv(CFORK_ENV);
@@ -157,6 +162,10 @@ static void take_over(bool from_constructor)
 	close(fd);
 	if (wire_decode(&args, base, size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
+	/* Every signal has been blocked since before the clone (launch.c);
+	   exec has reset the handlers, so the caller's mask can come back. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &args.sigmask, NULL,
+		sizeof(args.sigmask));
 
 	/* The report channel is ours alone: not passed to anything the
 	   function starts. */

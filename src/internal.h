@@ -28,7 +28,8 @@ struct wire_out {
 	void *head;		/* the header block iov[0] points at */
 };
 int wire_encode(struct wire_out *out, const char *name, bool is_static,
-		int report_fd, const cfork_value *argv, size_t argc);
+		int report_fd, uint64_t sigmask, const cfork_value *argv,
+		size_t argc);
 void wire_out_release(struct wire_out *out);
 int wire_decode(cfork_args *args, const void *base, size_t size,
 		const char **ret_why);
@@ -42,6 +43,7 @@ struct cfork_args {
 	const struct wire_arg *arg;
 	size_t argc;
 	int report_fd;
+	uint64_t sigmask;
 	bool is_static;
 };
 
@@ -64,7 +66,6 @@ struct launch_request {
 	int cgroup_fd;
 	pid_t parent_pid;
 	unsigned fd_limit;	/* for the close_range() fallback */
-	uint64_t saved_mask;	/* set by launch(), restored in the child */
 	bool cgroup_pending;	/* the child joins cgroup_fd itself */
 	int child_error;	/* errno from the child before exec */
 };

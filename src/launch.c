@@ -9,6 +9,13 @@
  * async-signal-safe by nature, and reports a failure by storing the errno in
  * the request, which the parent reads once clone returns (CLONE_VFORK returns
  * only after the child has exec'd or exited).
+ *
+ * Signals stay blocked from before the clone until the child's constructor,
+ * after exec: no handler of the parent can run on the parent's memory in the
+ * child, at any moment. Exec itself resets every handled signal to SIG_DFL
+ * (and keeps SIG_IGN), and the constructor restores the caller's mask, which
+ * travels in the payload. This spares the child a sigaction per signal
+ * before exec and leaves no window in which a handler could run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,12 +56,6 @@
 long arch_clone(long nr, long a1, long a2, long a3, int (*fn)(void *),
 		void *arg);
 
-/* The kernel's struct sigaction on x86_64 and aarch64 (asm-generic with
-   SA_RESTORER): the handler comes first, which is all that is read here. */
-struct kernel_sigaction {
-	unsigned long handler, flags, restorer, mask;
-};
-
 struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
 		stack_size, tls, set_tid, set_tid_size, cgroup;
@@ -88,22 +89,6 @@ static PRE_EXEC int pre_exec_child(void *arg)
 	struct launch_request *req = arg;
 	int src[3];
 	long r;
-
-	/* A handler inherited from the parent would run on the parent's
-	   memory: every handled signal goes back to its default before the
-	   mask opens. SIG_IGN stays, as it does across exec. */
-	for (int sig = 1; sig <= 64; sig++) {
-		struct kernel_sigaction sa;
-
-		if (SYS(SYS_rt_sigaction, sig, 0, &sa, 8) < 0 ||
-		    sa.handler == (unsigned long)SIG_DFL ||
-		    sa.handler == (unsigned long)SIG_IGN)
-			continue;
-		sa.handler = (unsigned long)SIG_DFL;
-		sa.flags = 0;
-		sa.mask = 0;
-		SYS(SYS_rt_sigaction, sig, &sa, 0, 8);
-	}
 
 	/* stdio: a source that is itself 0, 1 or 2 is first moved above 2,
 	   so that swapping stdout and stderr works. */
@@ -154,7 +139,6 @@ static PRE_EXEC int pre_exec_child(void *arg)
 		}
 	}
 
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &req->saved_mask, 0, 8);
 	r = SYS(SYS_execveat, req->exe_fd, "", req->argv, req->envp,
 		AT_EMPTY_PATH);
 fail:
@@ -176,6 +160,7 @@ int launch(struct launch_request *req, struct launch_result *res)
 {
 	_Alignas(16) unsigned char stack[LAUNCH_STACK_SIZE];
 	const uint64_t all = ~(uint64_t)0;
+	uint64_t saved_mask;
 	int pidfd = -1;
 	long pid = -ENOSYS;
 
@@ -184,9 +169,8 @@ int launch(struct launch_request *req, struct launch_result *res)
 	res->paths = 0;
 
 	/* Every signal, glibc's internal ones too (its pthread_sigmask would
-	   leave them open), so that none is handled while the child runs on
-	   this thread's memory. */
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &all, &req->saved_mask, 8);
+	   leave them open): the child inherits this mask across exec. */
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved_mask, 8);
 
 	if (!atomic_load_explicit(&clone3_blocked, memory_order_relaxed)) {
 		/* exit_signal 0: a child that dies before exec sends the
@@ -226,7 +210,7 @@ int launch(struct launch_request *req, struct launch_result *res)
 					 top, 0, pre_exec_child, req);
 	}
 
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &req->saved_mask, 0, 8);
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, 0, 8);
 
 	if (pid < 0)
 		return (int)pid;

@@ -191,15 +191,15 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 			wait_ms = PID_ONLY_POLL_MS;
 		/* A negative fd is ignored by poll: a closed report channel
 		   or a pid-only handle. */
-		r = poll(fds, 2, wait_ms);
-		if (r < 0 && errno != EINTR)
+		int ready = poll(fds, 2, wait_ms);
+		if (ready < 0 && errno != EINTR)
 			return -errno;
-		if (r > 0 && fds[1].revents) {
+		if (ready > 0 && fds[1].revents) {
 			r = drain_report(p);
 			if (r < 0)
 				return r;
 		}
-		if (p->pidfd < 0 || (r > 0 && fds[0].revents)) {
+		if (p->pidfd < 0 || (ready > 0 && fds[0].revents)) {
 			r = try_reap(p, p->pidfd >= 0);
 			if (r < 0)
 				return r;

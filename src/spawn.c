@@ -2,7 +2,7 @@
 /* cfork_spawnv() and cfork_runv(): the parent's side of one call. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +137,18 @@ static char **child_environ(const char *marker)
 	return env;
 }
 
+/* The calling thread's mask, which the child restores after exec (signals
+   are blocked across the launch: see launch.c). */
+static uint64_t caller_sigmask(void)
+{
+	sigset_t set;
+	uint64_t mask = 0;
+
+	if (pthread_sigmask(SIG_BLOCK, NULL, &set) == 0)
+		memcpy(&mask, &set, sizeof(mask));
+	return mask;
+}
+
 static unsigned fd_limit(void)
 {
 	struct rlimit rl;
@@ -183,8 +195,8 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		return -errno;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
-	r = wire_encode(&s->wire, name, is_static, s->report[1], s->values,
-			argc);
+	r = wire_encode(&s->wire, name, is_static, s->report[1],
+			caller_sigmask(), s->values, argc);
 	if (r < 0)
 		return r;
 	s->memfd = memfd_create_sealable(paths);

@@ -31,6 +31,7 @@ struct wire_header {
 	uint64_t size;		/* of the whole payload */
 	uint32_t flags;
 	int32_t report_fd;
+	uint64_t sigmask;	/* the caller's, for the child to restore */
 	uint32_t argc;
 	uint32_t name_len;	/* without the NUL */
 	uint64_t name_off;
@@ -62,7 +63,8 @@ static bool add_overflows(size_t *acc, size_t n)
 }
 
 int wire_encode(struct wire_out *out, const char *name, bool is_static,
-		int report_fd, const cfork_value *argv, size_t argc)
+		int report_fd, uint64_t sigmask, const cfork_value *argv,
+		size_t argc)
 {
 	size_t name_len = strlen(name);
 	size_t args_off = align8(sizeof(struct wire_header) + name_len + 1);
@@ -96,6 +98,7 @@ int wire_encode(struct wire_out *out, const char *name, bool is_static,
 	h->size = size;
 	h->flags = is_static ? WIRE_STATIC : 0;
 	h->report_fd = report_fd;
+	h->sigmask = sigmask;
 	h->argc = (uint32_t)argc;
 	h->name_len = (uint32_t)name_len;
 	h->name_off = sizeof(*h);
@@ -243,6 +246,7 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		.arg = arg,
 		.argc = h.argc,
 		.report_fd = h.report_fd,
+		.sigmask = h.sigmask,
 		.is_static = h.flags & WIRE_STATIC,
 	};
 	return 0;

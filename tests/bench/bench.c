@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cfork's benchmark: spawn latency against the same binary's posix_spawn and
+ * vfork+execveat floors, argument passing end to end per size, spawns per
+ * second from several threads. Methods are interleaved round-robin in one
+ * process so that they see the same machine; medians and p99 are printed.
+ *
+ *   bench [-n ITER] [--resident GIB] [--large] [--no-spawn] [--no-args]
+ *         [--no-threads]
+ */
+#include <cfork.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int noop(const cfork_args *a)
+{
+	(void)a;
+	return 0;
+}
+CFORK_REGISTER(noop, "");
+
+/* Reads every byte, as a real consumer would, and returns a sum. */
+static int checksum(const cfork_args *a)
+{
+	size_t len;
+	const uint64_t *p = cfork_arg_bytes(a, 0, &len);
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < len / 8; i++)
+		sum += p[i];
+	return cfork_return(&sum, sizeof(sum)) ? 1 : 0;
+}
+CFORK_REGISTER(checksum, "y");
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct series {
+	const char *name;
+	double *us;
+	int n;
+};
+
+static double quantile(struct series *s, double q)
+{
+	qsort(s->us, (size_t)s->n, sizeof(double), cmp_double);
+	return s->us[(int)(q * (s->n - 1))];
+}
+
+static void die(const char *what, int r)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(r < 0 ? -r : r));
+	exit(1);
+}
+
+static int self_fd;
+
+static void wait_pid(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("baseline child", ECHILD);
+}
+
+static void run_posix_spawn(void)
+{
+	char *argv[] = { "bench", "--exit", NULL };
+	pid_t pid;
+	int r = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ);
+
+	if (r)
+		die("posix_spawn", r);
+	wait_pid(pid);
+}
+
+static void run_vfork_execveat(void)
+{
+	char *argv[] = { "bench", "--exit", NULL };
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		execveat(self_fd, "", argv, environ, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	wait_pid(pid);
+}
+
+static void run_fork_execve(void)
+{
+	char *argv[] = { "bench", "--exit", NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execveat(self_fd, "", argv, environ, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	wait_pid(pid);
+}
+
+static void run_cfork(void)
+{
+	int r = cfork("noop");
+
+	if (r)
+		die("cfork noop", r);
+}
+
+struct method {
+	const char *name;
+	void (*run)(void);
+};
+
+static void spawn_table(int iter, bool with_fork)
+{
+	struct method m[] = {
+		{ "vfork+execveat (floor)", run_vfork_execveat },
+		{ "posix_spawn", run_posix_spawn },
+		{ "cfork(\"noop\")", run_cfork },
+		{ "fork+execveat", run_fork_execve },
+	};
+	int nm = with_fork ? 4 : 3;
+	struct series s[4];
+
+	for (int k = 0; k < nm; k++) {
+		s[k] = (struct series){ m[k].name, calloc((size_t)iter, sizeof(double)), iter };
+		m[k].run();	/* warm up */
+	}
+	for (int i = 0; i < iter; i++) {
+		for (int k = 0; k < nm; k++) {
+			double t = now_us();
+			m[k].run();
+			s[k].us[i] = now_us() - t;
+		}
+	}
+	double floor = quantile(&s[0], 0.5), ps = quantile(&s[1], 0.5);
+	printf("  %-24s %10s %10s %9s %9s\n", "spawn + wait", "p50 us",
+	       "p99 us", "/floor", "/posix");
+	for (int k = 0; k < nm; k++) {
+		double p50 = quantile(&s[k], 0.5);
+		printf("  %-24s %10.1f %10.1f %8.3fx %8.3fx\n", s[k].name, p50,
+		       quantile(&s[k], 0.99), p50 / floor, p50 / ps);
+		free(s[k].us);
+	}
+}
+
+static uint64_t sum64(const void *buf, size_t len)
+{
+	const uint64_t *p = buf;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < len / 8; i++)
+		sum += p[i];
+	return sum;
+}
+
+/* One end-to-end pass: spawn until the child has read every byte. Returns
+   the total time; *parent_us gets the time cfork_spawnv took. */
+static double pass_bytes(const void *buf, size_t len, uint64_t want,
+			 double *parent_us)
+{
+	cfork_proc *p;
+	cfork_status st;
+	cfork_value v = cfork_bytes(buf, len);
+	double t0 = now_us();
+	int r = cfork_spawnv(&p, NULL, "checksum", &v, 1);
+
+	*parent_us = now_us() - t0;
+	if (r < 0)
+		die("spawn checksum", r);
+	r = cfork_wait(p, -1, &st);
+	double t = now_us() - t0;
+	uint64_t got;
+	if (r < 0 || !st.exited || st.code || st.result_len != 8)
+		die("checksum child", r ? r : -EIO);
+	memcpy(&got, st.result, 8);
+	if (got != want)
+		die("checksum mismatch", -EIO);
+	cfork_free(p);
+	return t;
+}
+
+static void args_table(int iter, bool large)
+{
+	static const size_t sizes[] = { 4 << 10, 64 << 10, 1 << 20, 64 << 20,
+					512 << 20 };
+	int nsizes = large ? 5 : 4;
+
+	printf("  %-10s %12s %12s %12s %12s\n", "bytes", "e2e p50 us",
+	       "e2e p99 us", "parent p50", "MB/s e2e");
+	for (int k = 0; k < nsizes; k++) {
+		size_t len = sizes[k];
+		int n = len >= (64 << 20) ? (iter / 10 > 5 ? iter / 10 : 5) : iter;
+		unsigned char *buf = malloc(len);
+		if (!buf)
+			die("malloc", -ENOMEM);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (unsigned char)(i * 7 + 1);
+		uint64_t want = sum64(buf, len);
+		struct series e2e = { "e2e", calloc((size_t)n, sizeof(double)), n };
+		struct series par = { "parent", calloc((size_t)n, sizeof(double)), n };
+		for (int i = 0; i < n; i++)
+			e2e.us[i] = pass_bytes(buf, len, want, &par.us[i]);
+		double p50 = quantile(&e2e, 0.5);
+		printf("  %-10zu %12.1f %12.1f %12.1f %12.0f\n", len, p50,
+		       quantile(&e2e, 0.99), quantile(&par, 0.5), len / p50);
+		free(e2e.us);
+		free(par.us);
+		free(buf);
+	}
+}
+
+struct thread_arg {
+	double seconds;
+	long count;
+};
+
+static void *spawner(void *arg)
+{
+	struct thread_arg *t = arg;
+	double end = now_us() + t->seconds * 1e6;
+
+	while (now_us() < end) {
+		if (cfork("noop"))
+			die("cfork noop", -EIO);
+		t->count++;
+	}
+	return NULL;
+}
+
+static void threads_table(double seconds)
+{
+	printf("  %-10s %14s\n", "threads", "spawns/s");
+	for (int n = 1; n <= 4; n *= 2) {
+		pthread_t th[4];
+		struct thread_arg ta[4];
+		long total = 0;
+
+		for (int i = 0; i < n; i++) {
+			ta[i] = (struct thread_arg){ seconds, 0 };
+			pthread_create(&th[i], NULL, spawner, &ta[i]);
+		}
+		for (int i = 0; i < n; i++) {
+			pthread_join(th[i], NULL);
+			total += ta[i].count;
+		}
+		printf("  %-10d %14.0f\n", n, total / seconds);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int iter = 300;
+	long resident_gib = 0;
+	bool large = false, spawn = true, args = true, threads = true;
+
+	if (argc > 1 && !strcmp(argv[1], "--exit"))
+		return 0;
+	cfork_init();
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			iter = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--resident") && i + 1 < argc)
+			resident_gib = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--large"))
+			large = true;
+		else if (!strcmp(argv[i], "--no-spawn"))
+			spawn = false;
+		else if (!strcmp(argv[i], "--no-args"))
+			args = false;
+		else if (!strcmp(argv[i], "--no-threads"))
+			threads = false;
+		else {
+			fprintf(stderr, "usage: %s [-n ITER] [--resident GIB] "
+				"[--large] [--no-spawn] [--no-args] "
+				"[--no-threads]\n", argv[0]);
+			return 2;
+		}
+	}
+	self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (self_fd < 0)
+		die("open /proc/self/exe", -errno);
+
+	if (spawn) {
+		printf("spawn + wait of a trivial child, %d runs each, interleaved\n",
+		       iter);
+		spawn_table(iter, false);
+	}
+	if (resident_gib) {
+		size_t len = (size_t)resident_gib << 30;
+		char *big = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (big == MAP_FAILED)
+			die("mmap resident", -errno);
+		memset(big, 1, len);
+		printf("\nthe same with the parent holding %ld GiB resident\n",
+		       resident_gib);
+		spawn_table(iter / 3 > 20 ? iter / 3 : 20, true);
+		munmap(big, len);
+	}
+	if (args) {
+		printf("\nbyte argument end to end (spawn until the child has "
+		       "read every byte)\n");
+		args_table(iter / 3 > 10 ? iter / 3 : 10, large);
+	}
+	if (threads) {
+		printf("\nthreads spawning at once\n");
+		threads_table(1.0);
+	}
+	return 0;
+}
