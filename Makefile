@@ -106,6 +106,7 @@ $(O)/tests/progs/%: tests/progs/%.c $(STATIC_LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
 $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEST_PKGS)) $(LIBS)
 

@@ -14,8 +14,11 @@
  * parent.
  *
  * Every call that can fail returns 0 (or a non-negative value where stated)
- * on success and a negative errno value on failure. No call sets errno, logs,
- * or aborts the caller's process.
+ * on success and a negative errno value on failure. No call changes errno,
+ * logs, or aborts the caller's process.
+ *
+ * The child runs with no_new_privs set: nothing it executes can gain
+ * privileges through setuid bits or file capabilities.
  */
 
 #include <stdbool.h>
@@ -247,8 +250,9 @@ typedef struct cfork_attr {
 	/* Signal the child gets when the thread that spawned it exits
 	   (PR_SET_PDEATHSIG), or 0 for none. */
 	int pdeathsig;
-	/* A cgroup v2 directory fd to start the child in (CLONE_INTO_CGROUP,
-	   clone3 only), or -1. */
+	/* A cgroup v2 directory fd to start the child in, or -1: with
+	   CLONE_INTO_CGROUP, or where clone3 is not available by the child
+	   writing itself into cgroup.procs before exec. */
 	int cgroup_fd;
 } cfork_attr;
 

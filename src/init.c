@@ -70,6 +70,7 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 
 int cfork_return(const void *data, size_t len)
 {
+	PROTECT_ERRNO;
 	if (!data && len)
 		return -EINVAL;
 	if (report_fd < 0)
@@ -192,6 +193,7 @@ __attribute__((constructor(101))) static void cfork_constructor(void)
 
 int cfork_init(void)
 {
+	PROTECT_ERRNO;
 	take_over(false);
 	if (deferred)
 		dispatch(&deferred_args);

@@ -2,6 +2,7 @@
 #ifndef CFORK_INTERNAL_H
 #define CFORK_INTERNAL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,14 @@
 #include "cfork.h"
 
 #define CFORK_ENV "CFORK_FD"
+
+/* Public calls leave errno as they found it: put this first in each. */
+static inline void errno_restore(const int *saved)
+{
+	errno = *saved;
+}
+#define PROTECT_ERRNO \
+	int protect_errno_ __attribute__((cleanup(errno_restore), unused)) = errno
 
 /* registry.c */
 int registry_find(const char *name, const struct cfork_registration **ret,

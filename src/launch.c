@@ -128,6 +128,12 @@ static PRE_EXEC int pre_exec_child(void *arg)
 			goto fail;
 	}
 
+	/* Nothing the child execs can gain privileges (setuid, file
+	   capabilities): it is a worker of this program, not a login. */
+	r = SYS(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (r < 0)
+		goto fail;
+
 	if (req->pdeathsig) {
 		r = SYS(SYS_prctl, PR_SET_PDEATHSIG, req->pdeathsig);
 		if (r < 0)
@@ -194,7 +200,12 @@ int launch(struct launch_request *req, struct launch_result *res)
 		if (pid == -ENOSYS || (pid == -EPERM && req->cgroup_fd < 0))
 			atomic_store_explicit(&clone3_blocked, true,
 					      memory_order_relaxed);
-		else
+		/* With a cgroup, EPERM may be the cgroup's answer and E2BIG or
+		   EINVAL a kernel before CLONE_INTO_CGROUP (5.7): the legacy
+		   path joins the cgroup itself and reports the real error. */
+		if (req->cgroup_fd >= 0 && (pid == -E2BIG || pid == -EINVAL))
+			pid = -ENOSYS;
+		if (pid >= 0)
 			res->paths |= CFORK_PATH_CLONE3;
 	}
 	if (pid == -ENOSYS || pid == -EPERM) {

@@ -131,7 +131,9 @@ static int try_reap(cfork_proc *p, bool block)
 	do {
 		if (p->pidfd >= 0)
 			r = waitid(P_PIDFD, (id_t)p->pidfd, &p->exit_info, flags);
-		else
+		/* Linux 5.3 has pidfds but not P_PIDFD: the pid is safe to
+		   use as long as the child is not reaped. */
+		if (p->pidfd < 0 || (r < 0 && errno == EINVAL))
 			r = waitid(P_PID, (id_t)p->pid, &p->exit_info, flags);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0 && errno == ECHILD && p->pidfd >= 0)
@@ -171,6 +173,7 @@ static void fill_status(const cfork_proc *p, cfork_status *st)
 
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 {
+	PROTECT_ERRNO;
 	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
 	int r;
 
@@ -227,6 +230,7 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 
 int cfork_kill(cfork_proc *p, int sig)
 {
+	PROTECT_ERRNO;
 	if (!p || sig < 0 || sig >= NSIG)
 		return -EINVAL;
 	if (p->reaped)
@@ -240,6 +244,7 @@ int cfork_kill(cfork_proc *p, int sig)
 
 void cfork_free(cfork_proc *p)
 {
+	PROTECT_ERRNO;
 	if (!p)
 		return;
 	if (!p->reaped && p->pid > 0) {

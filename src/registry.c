@@ -94,6 +94,7 @@ int registry_find(const char *name, const struct cfork_registration **ret,
 
 int cfork_register(const char *name, cfork_fn fn, const char *sig)
 {
+	PROTECT_ERRNO;
 	const struct cfork_registration *unused;
 	struct runtime_entry *e;
 	int r = 0;

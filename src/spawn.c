@@ -243,6 +243,7 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		 const char *name, const cfork_value *argv, size_t argc)
 {
+	PROTECT_ERRNO;
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
 	struct spawn s = { .report = { -1, -1 }, .memfd = -1 };
@@ -301,6 +302,7 @@ out:
 int cfork_runv(const cfork_attr *attr, const char *name,
 	       const cfork_value *argv, size_t argc)
 {
+	PROTECT_ERRNO;
 	cfork_proc *p;
 	cfork_status st;
 	int r = cfork_spawnv(&p, attr, name, argv, argc);
