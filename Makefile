@@ -24,6 +24,13 @@ ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
 LIB_CFLAGS := -fvisibility=hidden -I$(ARCH_DIR) -Isrc
 LIBS := -lpthread
+# io_uring write-out; URING=0 builds without it (pwritev only), e.g. for a
+# cross build with no liburing for the target.
+URING ?= 1
+ifeq ($(URING),1)
+LIB_CFLAGS += -DCFORK_HAVE_URING $(shell pkg-config --cflags liburing 2>/dev/null)
+LIBS += $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+endif
 
 ifeq ($(V),1)
 Q :=
@@ -53,6 +60,9 @@ TEST_ARGS ?=
 .PHONY: all examples demo test check-asan bench deps install uninstall clean
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
+
+# The library's headers come from the -dev packages `deps` installs.
+$(LIB_OBJS): | $(if $(filter 1,$(URING)),deps)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -358,9 +358,18 @@ enum {
 	CFORK_PATH_CLONE3 = 1 << 0,	/* clone3; else legacy clone(2) */
 	CFORK_PATH_PIDFD = 1 << 1,	/* the handle holds a pidfd */
 	CFORK_PATH_NOEXEC_SEAL = 1 << 2, /* memfd with MFD_NOEXEC_SEAL */
+	CFORK_PATH_URING = 1 << 3,	/* arguments written by io_uring while
+					   the child started */
 };
 
-/* Which fast paths or fallbacks this child was launched with. */
+/*
+ * Which fast paths or fallbacks this child was launched with.
+ *
+ * Arguments of 256 KiB and more are written into the payload by io_uring
+ * while the child starts; smaller ones, and hosts where io_uring is blocked,
+ * use pwritev. CFORK_WRITEOUT=pwritev or CFORK_WRITEOUT=uring in the
+ * environment forces one method for every size (read at each spawn).
+ */
 unsigned cfork_paths(const cfork_proc *p);
 
 /*

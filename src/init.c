@@ -117,18 +117,36 @@ static _Noreturn void dispatch(const cfork_args *a)
 	_exit(status & 0xff);
 }
 
-static int parse_fd(const char *s)
+/* A decimal fd number up to end (or the NUL); -1 if it is anything else. */
+static int parse_fd(const char *s, const char *end)
 {
 	long v = 0;
 
-	if (!*s)
+	if (s == end || !*s)
 		return -1;
-	for (; *s; s++) {
+	for (; s != end && *s; s++) {
 		if (*s < '0' || *s > '9' || v > 100000000)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}
 	return (int)v;
+}
+
+/* The parent was still writing the payload when we started: wait for its
+   byte, which comes once the memfd is complete and sealed. */
+static void wait_ready(int fd, int ready)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = read(ready, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	close(ready);
+	if (n != 1)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: the parent did not complete the payload",
+			   fd);
 }
 
 /* Takes the process over when CFORK_FD is set. Returns only in a parent, or
@@ -154,10 +172,14 @@ static void take_over(bool from_constructor)
 	   main() or by a grandchild. */
 	unsetenv(CFORK_ENV);
 
-	int fd = parse_fd(value);
-	if (fd < 0)
+	char *colon = strchr(value, ':');
+	int fd = parse_fd(value, colon);
+	int ready = colon ? parse_fd(colon + 1, NULL) : -2;
+	if (fd < 0 || ready == -1)
 		child_fail(CFORK_EXIT_PAYLOAD,
 			   "CFORK_FD=%s: not an fd number", value);
+	if (ready >= 0)
+		wait_ready(fd, ready);
 	if (memfd_map_sealed(fd, &base, &size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
 	close(fd);

@@ -63,6 +63,21 @@ int memfd_seal(int fd);
 int memfd_map_sealed(int fd, const void **ret_base, size_t *ret_size,
 		     const char **ret_why);
 
+/* uring.c: the write-out engine */
+enum { WRITEOUT_AUTO, WRITEOUT_PWRITEV, WRITEOUT_URING };
+struct writeout {
+	struct io_uring *ring;	/* set while writes are in flight */
+	unsigned pending;
+	int fd;
+	struct iovec *iov;
+	size_t niov, size;
+};
+/* 0: written; 1: in flight, finish with writeout_finish(); or -errno. */
+int writeout_start(struct writeout *w, int fd, struct iovec *iov,
+		   size_t niov, size_t size);
+int writeout_finish(struct writeout *w);
+bool writeout_pending(const struct writeout *w);
+
 /* launch.c */
 struct launch_request {
 	int exe_fd;

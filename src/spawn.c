@@ -164,7 +164,9 @@ struct spawn {
 	int report[2];
 	int memfd;
 	struct wire_out wire;
-	char marker[32];	/* CFORK_FD=n, pointed at by envp */
+	struct writeout writeout;
+	int ready[2];		/* releases the child once the payload is in */
+	char marker[48];	/* CFORK_FD=memfd[:ready], pointed at by envp */
 	char **envp;
 	int *keep;
 	cfork_proc *proc;
@@ -173,9 +175,15 @@ struct spawn {
 static void spawn_release(struct spawn *s)
 {
 	free(s->values);
-	for (int i = 0; i < 2; i++)
+	/* The kernel may still be reading the caller's buffers. */
+	if (writeout_pending(&s->writeout))
+		writeout_finish(&s->writeout);
+	for (int i = 0; i < 2; i++) {
 		if (s->report[i] >= 0)
 			close(s->report[i]);
+		if (s->ready[i] >= 0)
+			close(s->ready[i]);
+	}
 	if (s->memfd >= 0)
 		close(s->memfd);
 	wire_out_release(&s->wire);
@@ -202,20 +210,34 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 	s->memfd = memfd_create_sealable(paths);
 	if (s->memfd < 0)
 		return s->memfd;
-	r = memfd_write(s->memfd, s->wire.iov, s->wire.niov, s->wire.size);
+	r = writeout_start(&s->writeout, s->memfd, s->wire.iov, s->wire.niov,
+			   s->wire.size);
 	if (r < 0)
 		return r;
-	r = memfd_seal(s->memfd);
-	if (r < 0)
-		return r;
+	if (r == 0) {
+		r = memfd_seal(s->memfd);
+		if (r < 0)
+			return r;
+		snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d",
+			 s->memfd);
+	} else {
+		/* Still being written while the child starts: it waits for a
+		   byte on ready[0] before it maps the payload. */
+		*paths |= CFORK_PATH_URING;
+		if (pipe2(s->ready, O_CLOEXEC) < 0)
+			return -errno;
+		snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d:%d",
+			 s->memfd, s->ready[0]);
+	}
 
-	snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d", s->memfd);
-	s->keep = malloc((argc + attr->nkeep_fds + 2) * sizeof(*s->keep));
+	s->keep = malloc((argc + attr->nkeep_fds + 3) * sizeof(*s->keep));
 	s->envp = child_environ(s->marker);
 	if (!s->keep || !s->envp)
 		return -ENOMEM;
 	s->keep[nkeep++] = s->memfd;
 	s->keep[nkeep++] = s->report[1];
+	if (s->ready[0] >= 0)
+		s->keep[nkeep++] = s->ready[0];
 	for (size_t i = 0; i < argc; i++)
 		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
 			s->keep[nkeep++] = s->values[i].as.fd;
@@ -246,7 +268,8 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	PROTECT_ERRNO;
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
-	struct spawn s = { .report = { -1, -1 }, .memfd = -1 };
+	struct spawn s = { .report = { -1, -1 }, .ready = { -1, -1 },
+			   .memfd = -1 };
 	struct launch_request req;
 	struct launch_result res;
 	unsigned paths = 0;
@@ -292,6 +315,17 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	res.paths |= paths;
 	proc_attach(s.proc, &res, s.report[0]);
 	s.report[0] = -1;	/* the handle's now */
+	if (s.ready[1] >= 0) {
+		r = writeout_finish(&s.writeout);
+		if (r == 0)
+			r = memfd_seal(s.memfd);
+		if (r == 0 && write(s.ready[1], "", 1) != 1)
+			r = -errno;
+		/* A child that never got its payload is killed and reaped
+		   by spawn_release(): the spawn fails as a whole. */
+		if (r < 0)
+			goto out;
+	}
 	*ret_proc = s.proc;
 	s.proc = NULL;
 out:

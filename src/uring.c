@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The write-out engine: how a payload gets into its memfd.
+ *
+ * Measured on a 2-core VM (tests/bench/writeout.c, tests/bench/bench.c): an
+ * io_uring write into a memfd is never faster than pwritev, because shmem
+ * writes are punted to an io-wq worker. What io_uring wins is overlap: a
+ * large write submitted before the clone runs on a kernel worker while the
+ * child execs and its dynamic loader starts (over a millisecond); the parent
+ * then seals the memfd and releases the child through a one-byte "ready"
+ * pipe. Below WRITEOUT_URING_MIN the write costs less than the submission and
+ * the hand-over, and a plain pwritev wins.
+ *
+ * CFORK_WRITEOUT=pwritev|uring in the environment forces a method (for
+ * benchmarks and tests), at the next spawn. Where io_uring is blocked (Docker: EPERM, Podman:
+ * ENOSYS, kernel.io_uring_disabled) pwritev is used, decided once per
+ * process.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifdef CFORK_HAVE_URING
+#include <liburing.h>
+
+/* From bench.c's argument table: end to end, the overlap wins from here. */
+#define WRITEOUT_URING_MIN ((size_t)256 << 10)
+/* Pre-sizing the memfd saves extending it page by page (writeout.c). */
+#define WRITEOUT_PRESIZE_MIN ((size_t)64 << 10)
+
+static atomic_bool uring_blocked;
+static pthread_once_t ring_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ring_key;
+static __thread struct io_uring *thread_ring;
+
+static void ring_free(void *ring)
+{
+	io_uring_queue_exit(ring);
+	free(ring);
+}
+
+static void ring_key_create(void)
+{
+	if (pthread_key_create(&ring_key, ring_free))
+		atomic_store(&uring_blocked, true);
+}
+
+/* One ring per thread, made on first use and torn down at thread exit. */
+static struct io_uring *ring_get(void)
+{
+	if (thread_ring)
+		return thread_ring;
+	pthread_once(&ring_key_once, ring_key_create);
+	if (atomic_load_explicit(&uring_blocked, memory_order_relaxed))
+		return NULL;
+
+	struct io_uring *ring = malloc(sizeof(*ring));
+	if (!ring)
+		return NULL;
+	int r = io_uring_queue_init(8, ring, 0);
+	if (r < 0) {
+		free(ring);
+		if (r == -EPERM || r == -ENOSYS || r == -EACCES)
+			atomic_store(&uring_blocked, true);
+		return NULL;
+	}
+	/* From here on the ring is entered through its registered index, so
+	   its fd can go, as io_uring_close_ring_fd() does in liburing 2.4: a
+	   cached ring must not show as an open fd of the host. The kernel
+	   drops the registration when the thread exits. Without registered
+	   rings (before 5.18) io_uring is not worth an fd: use pwritev. */
+	if (io_uring_register_ring_fd(ring) != 1) {
+		ring_free(ring);
+		atomic_store(&uring_blocked, true);
+		return NULL;
+	}
+	close(ring->ring_fd);
+	ring->ring_fd = -1;
+	if (pthread_setspecific(ring_key, ring)) {
+		ring_free(ring);
+		return NULL;
+	}
+	thread_ring = ring;
+	return ring;
+}
+#endif
+
+/* Read at every spawn, so that one process can compare the methods. */
+static int forced_method(void)
+{
+	const char *e = getenv("CFORK_WRITEOUT");
+
+	if (e && !strcmp(e, "pwritev"))
+		return WRITEOUT_PWRITEV;
+	if (e && !strcmp(e, "uring"))
+		return WRITEOUT_URING;
+	return WRITEOUT_AUTO;
+}
+
+int writeout_start(struct writeout *w, int fd, struct iovec *iov,
+		   size_t niov, size_t size)
+{
+	*w = (struct writeout){ .fd = fd, .iov = iov, .niov = niov,
+				.size = size };
+#ifdef CFORK_HAVE_URING
+	int method = forced_method();
+	struct io_uring *ring;
+
+	if (method == WRITEOUT_AUTO)
+		method = size >= WRITEOUT_URING_MIN ? WRITEOUT_URING :
+						      WRITEOUT_PWRITEV;
+	if (size >= WRITEOUT_PRESIZE_MIN && ftruncate(fd, (off_t)size) < 0)
+		return -errno;
+	if (method == WRITEOUT_URING && (ring = ring_get())) {
+		size_t off = 0;
+
+		for (size_t i = 0; i < niov; w->pending++) {
+			unsigned n = niov - i > IOV_MAX ? IOV_MAX :
+							  (unsigned)(niov - i);
+			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+			size_t len = 0;
+
+			if (!sqe) {
+				io_uring_submit(ring);
+				sqe = io_uring_get_sqe(ring);
+			}
+			for (unsigned k = 0; k < n; k++)
+				len += iov[i + k].iov_len;
+			io_uring_prep_writev(sqe, fd, iov + i, n, off);
+			/* Straight to a worker: the submitting thread goes
+			   on to the clone at once. */
+			sqe->flags |= IOSQE_ASYNC;
+			io_uring_sqe_set_data64(sqe, len);
+			off += len;
+			i += n;
+		}
+		int r = io_uring_submit(ring);
+		if (r >= 0) {
+			w->ring = ring;
+			return 1;
+		}
+		/* Whatever was submitted must finish before a rewrite. */
+		w->ring = ring;
+		writeout_finish(w);
+		w->ring = NULL;
+	}
+#endif
+	return memfd_write(fd, iov, niov, size);
+}
+
+int writeout_finish(struct writeout *w)
+{
+	int err = 0;
+
+#ifdef CFORK_HAVE_URING
+	bool short_write = false;
+
+	for (; w->ring && w->pending; w->pending--) {
+		struct io_uring_cqe *cqe;
+		int r;
+
+		do
+			r = io_uring_wait_cqe(w->ring, &cqe);
+		while (r == -EINTR);
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		if (cqe->res < 0 && !err)
+			err = cqe->res;
+		else if ((uint64_t)cqe->res != io_uring_cqe_get_data64(cqe))
+			short_write = true;
+		io_uring_cqe_seen(w->ring, cqe);
+	}
+	w->ring = NULL;
+	/* A short write (memory pressure, a signal in the worker) is
+	   finished the simple way: the payload is rewritten in place. */
+	if (!err && short_write)
+		err = memfd_write(w->fd, w->iov, w->niov, w->size);
+#else
+	(void)w;
+#endif
+	return err;
+}
+
+bool writeout_pending(const struct writeout *w)
+{
+	return w->ring != NULL;
+}
