@@ -89,7 +89,6 @@ static struct io_uring *ring_get(void)
 	thread_ring = ring;
 	return ring;
 }
-#endif
 
 /* Read at every spawn, so that one process can compare the methods. */
 static int forced_method(void)
@@ -102,6 +101,7 @@ static int forced_method(void)
 		return WRITEOUT_URING;
 	return WRITEOUT_AUTO;
 }
+#endif
 
 int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 		   size_t niov, size_t size)
