@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fallbacks, on a host where every fast path works: a cfork child
+ * installs on itself a seccomp filter that answers like a hardened host
+ * (Docker's or Podman's default profile, an older one, an old kernel, a
+ * kernel without pidfds) and runs ordinary spawns under it. Each check that fails there
+ * has its own exit code and says why through cfork_return().
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(fallback, .timeout = TEST_TIMEOUT);
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x1000
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x8U
+#endif
+
+/* The exit code of a hardened child that could not install its filter. */
+#define FALLBACK_SKIP 77
+
+/* ------------------------------------------------------------------------ */
+/* The functions the hardened child spawns                                   */
+/* ------------------------------------------------------------------------ */
+
+static int fallback_typed(const cfork_args *a)
+{
+	if (cfork_arg_i64(a, 0) != -5)
+		return 1;
+	if (cfork_arg_u64(a, 1) != (uint64_t)1 << 40)
+		return 2;
+	if (cfork_arg_f64(a, 2) != 2.5)
+		return 3;
+	if (cfork_arg_bool(a, 3) != true)
+		return 4;
+	if (strcmp(cfork_arg_str(a, 4), "na\xc3\xafve"))
+		return 5;
+	return 0;
+}
+CFORK_REGISTER(fallback_typed, "iudbs");
+
+static int fallback_result(const cfork_args *a)
+{
+	char text[64];
+	int n = snprintf(text, sizeof(text), "result %lld",
+			 (long long)cfork_arg_i64(a, 0));
+
+	return cfork_return(text, (size_t)n) ? 1 : 0;
+}
+CFORK_REGISTER(fallback_result, "i");
+
+static int fallback_exit(const cfork_args *a)
+{
+	return (int)cfork_arg_i64(a, 0);
+}
+CFORK_REGISTER(fallback_exit, "i");
+
+static int fallback_sleep(const cfork_args *a)
+{
+	int64_t ms = cfork_arg_i64(a, 0);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+CFORK_REGISTER(fallback_sleep, "i");
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3u;
+	return h;
+}
+
+static int fallback_hash_bytes(const cfork_args *a)
+{
+	size_t len;
+	const void *data = cfork_arg_bytes(a, 0, &len);
+	uint64_t h = fnv1a(data, len);
+
+	if (cfork_return(&len, sizeof(len)) || cfork_return(&h, sizeof(h)))
+		return 1;
+	return 0;
+}
+CFORK_REGISTER(fallback_hash_bytes, "y");
+
+static int fallback_cgroup_of(const cfork_args *a)
+{
+	char buf[4096];
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	(void)a;
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return 2;
+	return cfork_return(buf, (size_t)n) ? 3 : 0;
+}
+CFORK_REGISTER(fallback_cgroup_of, "");
+
+/* ------------------------------------------------------------------------ */
+/* The hardened child                                                        */
+/* ------------------------------------------------------------------------ */
+
+enum profile {
+	DOCKER,		/* clone3 -> ENOSYS, io_uring -> EPERM */
+	PODMAN,		/* io_uring -> ENOSYS */
+	OLD_PROFILE,	/* clone3 -> EPERM */
+	OLD_MEMFD,	/* memfd_create(MFD_NOEXEC_SEAL) -> EINVAL */
+	NO_PIDFD,	/* no clone3, no CLONE_PIDFD, no pidfd_open */
+};
+
+/* Fails the check: exit code and text for the parent. */
+static int fail(int code, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cfork_return(text, n < 0 ? 0 : strnlen(text, sizeof(text)));
+	return code;
+}
+
+static int deny_io_uring(scmp_filter_ctx ctx, int err)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err),
+				 SCMP_SYS(io_uring_setup), 0);
+
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err),
+				     SCMP_SYS(io_uring_enter), 0);
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err),
+				     SCMP_SYS(io_uring_register), 0);
+	return r;
+}
+
+/* 0, or FALLBACK_SKIP with the reason sent. */
+static int install_profile(enum profile which)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = 0;
+
+	if (!ctx)
+		return fail(FALLBACK_SKIP, "seccomp_init failed");
+	switch (which) {
+	case DOCKER:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(clone3), 0);
+		if (!r)
+			r = deny_io_uring(ctx, EPERM);
+		break;
+	case PODMAN:
+		r = deny_io_uring(ctx, ENOSYS);
+		break;
+	case OLD_PROFILE:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				     SCMP_SYS(clone3), 0);
+		break;
+	case OLD_MEMFD:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+				     SCMP_SYS(memfd_create), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, MFD_NOEXEC_SEAL,
+					     MFD_NOEXEC_SEAL));
+		break;
+	case NO_PIDFD:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(clone3), 0);
+		if (!r)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+					     SCMP_SYS(clone), 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ,
+						     CLONE_PIDFD, CLONE_PIDFD));
+		if (!r)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+					     SCMP_SYS(pidfd_open), 0);
+		break;
+	}
+	if (!r)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r)
+		return fail(FALLBACK_SKIP, "seccomp: %s", strerror(-r));
+	return 0;
+}
+
+/* The filter answers as intended, or the test would prove nothing. */
+static int check_profile(enum profile which)
+{
+	long r;
+	int fd;
+
+	switch (which) {
+	case DOCKER:
+	case OLD_PROFILE:
+		r = syscall(SYS_clone3, NULL, 0);
+		if (r != -1 || errno != (which == DOCKER ? ENOSYS : EPERM))
+			return fail(90, "clone3 answered %ld, errno %d", r,
+				    errno);
+		if (which == OLD_PROFILE)
+			break;
+		/* fall through */
+	case PODMAN:
+		r = syscall(SYS_io_uring_setup, 1, NULL);
+		if (r != -1 || errno != (which == DOCKER ? EPERM : ENOSYS))
+			return fail(92, "io_uring_setup answered %ld, errno %d",
+				    r, errno);
+		break;
+	case OLD_MEMFD:
+		fd = memfd_create("probe", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+		if (fd >= 0 || errno != EINVAL)
+			return fail(90, "memfd_create answered %d, errno %d",
+				    fd, errno);
+		fd = memfd_create("probe", MFD_CLOEXEC);
+		if (fd < 0)
+			return fail(91, "plain memfd_create: %s",
+				    strerror(errno));
+		close(fd);
+		break;
+	case NO_PIDFD:
+		r = syscall(SYS_pidfd_open, getpid(), 0);
+		if (r != -1 || errno != ENOSYS)
+			return fail(90, "pidfd_open answered %ld, errno %d",
+				    r, errno);
+		r = syscall(SYS_clone3, NULL, 0);
+		if (r != -1 || errno != ENOSYS)
+			return fail(91, "clone3 answered %ld, errno %d", r,
+				    errno);
+		break;
+	}
+	return 0;
+}
+
+struct expect {
+	unsigned have, lack;	/* CFORK_PATH_* */
+};
+
+static const struct expect expected[] = {
+	[DOCKER] = { CFORK_PATH_PIDFD | CFORK_PATH_NOEXEC_SEAL,
+		     CFORK_PATH_CLONE3 | CFORK_PATH_URING },
+	[PODMAN] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD |
+		     CFORK_PATH_NOEXEC_SEAL, CFORK_PATH_URING },
+	[OLD_PROFILE] = { CFORK_PATH_PIDFD | CFORK_PATH_NOEXEC_SEAL,
+			  CFORK_PATH_CLONE3 },
+	[OLD_MEMFD] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD,
+			CFORK_PATH_NOEXEC_SEAL },
+	[NO_PIDFD] = { CFORK_PATH_NOEXEC_SEAL,
+		       CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD },
+};
+
+static int check_handle(enum profile which, cfork_proc *p, int code,
+			const char *what)
+{
+	unsigned paths = cfork_paths(p);
+	const struct expect *e = &expected[which];
+
+	if ((paths & e->have) != e->have || (paths & e->lack))
+		return fail(code, "%s: paths %#x, want %#x and not %#x", what,
+			    paths, e->have, e->lack);
+	if ((e->lack & CFORK_PATH_PIDFD) ? cfork_pidfd(p) != -1 :
+					   cfork_pidfd(p) < 0)
+		return fail(code + 1, "%s: pidfd %d", what, cfork_pidfd(p));
+	return 0;
+}
+
+static int check_exit(const cfork_status *st, int want, int code,
+		      const char *what)
+{
+	if (!st->exited || st->code != want || st->error)
+		return fail(code, "%s: exited %d code %d signal %d error %s",
+			    what, st->exited, st->code, st->signal,
+			    st->error ? st->error : "none");
+	return 0;
+}
+
+/* The ordinary spawns, each check with its codes. */
+static int run_spawns(enum profile which)
+{
+	static unsigned char big[1 << 20];
+	int fds = count_open_fds(), r;
+	cfork_status st;
+	cfork_proc *p;
+	uint64_t want_hash;
+	size_t len;
+	char *huge;
+
+	r = cfork_spawn(&p, NULL, "fallback_typed", -5, (uint64_t)1 << 40, 2.5,
+			true, "na\xc3\xafve");
+	if (r)
+		return fail(10, "typed: spawn: %s", strerror(-r));
+	if ((r = check_handle(which, p, 11, "typed")))
+		return r;
+	if ((r = cfork_wait(p, 10000, &st)))
+		return fail(13, "typed: wait: %s", strerror(-r));
+	if ((r = check_exit(&st, 0, 14, "typed")))
+		return r;
+	cfork_free(p);
+
+	r = cfork_spawn(&p, NULL, "fallback_result", 1234);
+	if (r)
+		return fail(20, "result: spawn: %s", strerror(-r));
+	if ((r = check_handle(which, p, 21, "result")))
+		return r;
+	if ((r = cfork_wait(p, 10000, &st)))
+		return fail(23, "result: wait: %s", strerror(-r));
+	if ((r = check_exit(&st, 0, 24, "result")))
+		return r;
+	if (st.result_len != 11 || memcmp(st.result, "result 1234", 11))
+		return fail(25, "result: %zu bytes: %.*s", st.result_len,
+			    (int)st.result_len, (const char *)st.result);
+	cfork_free(p);
+
+	r = cfork_spawn(&p, NULL, "fallback_sleep", 10000);
+	if (r)
+		return fail(30, "timeout: spawn: %s", strerror(-r));
+	if ((r = check_handle(which, p, 31, "timeout")))
+		return r;
+	if ((r = cfork_wait(p, 50, &st)) != -ETIMEDOUT)
+		return fail(33, "timeout: wait(50) answered %d", r);
+	if ((r = cfork_kill(p, SIGKILL)))
+		return fail(34, "timeout: kill: %s", strerror(-r));
+	if ((r = cfork_wait(p, 5000, &st)))
+		return fail(35, "timeout: wait after kill: %s", strerror(-r));
+	if (st.exited || st.signal != SIGKILL)
+		return fail(36, "timeout: exited %d code %d signal %d",
+			    st.exited, st.code, st.signal);
+	if ((r = cfork_kill(p, SIGKILL)) != -ESRCH)
+		return fail(37, "timeout: kill after reaping: %d", r);
+	cfork_free(p);
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (unsigned char)(i * 7 + (i >> 11));
+	want_hash = fnv1a(big, sizeof(big));
+	r = cfork_spawn(&p, NULL, "fallback_hash_bytes",
+			cfork_bytes(big, sizeof(big)));
+	if (r)
+		return fail(40, "bytes: spawn: %s", strerror(-r));
+	if ((r = check_handle(which, p, 41, "bytes")))
+		return r;
+	if ((r = cfork_wait(p, 10000, &st)))
+		return fail(43, "bytes: wait: %s", strerror(-r));
+	if ((r = check_exit(&st, 0, 44, "bytes")))
+		return r;
+	if (st.result_len != 16)
+		return fail(45, "bytes: %zu result bytes", st.result_len);
+	memcpy(&len, st.result, sizeof(len));
+	if (len != sizeof(big) ||
+	    memcmp((const char *)st.result + 8, &want_hash, 8))
+		return fail(46, "bytes: the child saw %zu other bytes", len);
+	cfork_free(p);
+
+	if ((r = cfork("fallback_exit", 42)) != 42)
+		return fail(50, "cfork(): %d", r);
+
+	r = cfork_spawn(&p, NULL, "fallback_sleep", 10000);
+	if (r)
+		return fail(60, "free: spawn: %s", strerror(-r));
+	cfork_free(p);
+	if (has_children())
+		return fail(61, "free: the running child was not reaped");
+
+	/* An exec failure is an error from the spawn on this path too. */
+	len = 3u << 20;
+	huge = malloc(len + 1);
+	if (!huge)
+		return fail(70, "out of memory");
+	memset(huge, 'x', len);
+	huge[len] = '\0';
+	setenv("CFORK_FALLBACK_BIG", huge, 1);
+	free(huge);
+	p = NULL;
+	r = cfork_spawn(&p, NULL, "fallback_exit", 0);
+	unsetenv("CFORK_FALLBACK_BIG");
+	if (r != -E2BIG || p)
+		return fail(71, "exec failure: spawn answered %d", r);
+	if (has_children())
+		return fail(72, "exec failure: a child is left");
+
+	if (count_open_fds() != fds)
+		return fail(80, "fds: %d before, %d after", fds,
+			    count_open_fds());
+	if (has_children())
+		return fail(81, "a child is left");
+	return 0;
+}
+
+static int hardened(enum profile which)
+{
+	int r = install_profile(which);
+
+	if (!r)
+		r = check_profile(which);
+	if (!r)
+		r = run_spawns(which);
+	return r;
+}
+
+static int fallback_docker(const cfork_args *a)
+{
+	(void)a;
+	return hardened(DOCKER);
+}
+CFORK_REGISTER(fallback_docker, "");
+
+static int fallback_podman(const cfork_args *a)
+{
+	(void)a;
+	return hardened(PODMAN);
+}
+CFORK_REGISTER(fallback_podman, "");
+
+static int fallback_old_profile(const cfork_args *a)
+{
+	(void)a;
+	return hardened(OLD_PROFILE);
+}
+CFORK_REGISTER(fallback_old_profile, "");
+
+static int fallback_old_memfd(const cfork_args *a)
+{
+	(void)a;
+	return hardened(OLD_MEMFD);
+}
+CFORK_REGISTER(fallback_old_memfd, "");
+
+static int fallback_no_pidfd(const cfork_args *a)
+{
+	(void)a;
+	return hardened(NO_PIDFD);
+}
+CFORK_REGISTER(fallback_no_pidfd, "");
+
+/* Starts a child in the cgroup dir (arg 1) under the profile (arg 0) and
+   checks that /proc/self/cgroup has the line (arg 2). */
+static int fallback_cgroup(const cfork_args *a)
+{
+	enum profile which = (enum profile)cfork_arg_i64(a, 0);
+	const char *line = cfork_arg_str(a, 2);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int r = install_profile(which), fd;
+
+	if (r || (r = check_profile(which)))
+		return r;
+	fd = open(cfork_arg_str(a, 1), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(10, "open %s: %s", cfork_arg_str(a, 1),
+			    strerror(errno));
+	attr.cgroup_fd = fd;
+	r = cfork_spawn(&p, &attr, "fallback_cgroup_of");
+	close(fd);
+	if (r)
+		return fail(11, "spawn: %s", strerror(-r));
+	if (cfork_paths(p) & CFORK_PATH_CLONE3)
+		return fail(12, "paths %#x: says clone3, which was refused",
+			    cfork_paths(p));
+	if ((r = cfork_wait(p, 10000, &st)))
+		return fail(13, "wait: %s", strerror(-r));
+	if ((r = check_exit(&st, 0, 14, "cgroup")))
+		return r;
+	if (!memmem(st.result, st.result_len, line, strlen(line)))
+		return fail(15, "no \"%s\" in:\n%.*s", line,
+			    (int)st.result_len, (const char *)st.result);
+	cfork_free(p);
+	return 0;
+}
+CFORK_REGISTER(fallback_cgroup, "iss");
+
+/* ------------------------------------------------------------------------ */
+/* The tests                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void run_hardened(const char *name, const cfork_value *argv,
+			 size_t argc)
+{
+	int fds = count_open_fds();
+	cfork_status st;
+	cfork_proc *p;
+	int r = cfork_spawnv(&p, NULL, name, argv, argc);
+
+	cr_assert_eq(r, 0, "cfork_spawnv: %d (%s)", r, strerror(-r));
+	r = cfork_wait(p, 20000, &st);
+	if (r == -ETIMEDOUT)
+		cfork_free(p);
+	cr_assert_eq(r, 0, "cfork_wait: %d (%s)", r, strerror(-r));
+	if (st.exited && st.code == FALLBACK_SKIP) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%.*s", (int)st.result_len,
+			 (const char *)st.result);
+		cfork_free(p);
+		cr_skip_test("%s", why);
+	}
+	cr_assert(st.exited, "the hardened child died of signal %d",
+		  st.signal);
+	cr_assert_eq(st.code, 0, "check %d failed: %.*s%s%s", st.code,
+		     (int)st.result_len, (const char *)st.result,
+		     st.error ? " / " : "", st.error ? st.error : "");
+	cfork_free(p);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+Test(fallback, docker_profile_uses_legacy_clone_and_pwritev)
+{
+	run_hardened("fallback_docker", NULL, 0);
+}
+
+/* The 1 MiB argument is one io_uring would write: pwritev does it here. */
+Test(fallback, io_uring_enosys_writes_arguments_with_pwritev)
+{
+	run_hardened("fallback_podman", NULL, 0);
+}
+
+Test(fallback, clone3_eperm_uses_legacy_clone_with_a_pidfd)
+{
+	run_hardened("fallback_old_profile", NULL, 0);
+}
+
+Test(fallback, memfd_without_noexec_seal_still_spawns)
+{
+	run_hardened("fallback_old_memfd", NULL, 0);
+}
+
+Test(fallback, no_pidfd_gives_a_working_pid_only_handle)
+{
+	run_hardened("fallback_no_pidfd", NULL, 0);
+}
+
+/* A writable cgroup2 mount: its path and its root in the hierarchy. */
+static bool find_cgroup2(char *mnt, size_t mnt_cap, char *root,
+			 size_t root_cap)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char r[256], m[256], type[64];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep + 3, "%63s", type) != 1 ||
+		    strcmp(type, "cgroup2") ||
+		    sscanf(line, "%*d %*d %*s %255s %255s", r, m) != 2 ||
+		    access(m, W_OK) < 0)
+			continue;
+		snprintf(mnt, mnt_cap, "%s", m);
+		snprintf(root, root_cap, "%s", r);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Without clone3 there is no CLONE_INTO_CGROUP: the pre-exec child writes
+   itself into cgroup.procs. */
+static void cgroup_under(enum profile which)
+{
+	char mnt[256], root[256], dir[600], line[700];
+	cfork_value argv[3];
+
+	if (!find_cgroup2(mnt, sizeof(mnt), root, sizeof(root)))
+		cr_skip_test("no writable cgroup2 mount");
+	snprintf(dir, sizeof(dir), "%s/cfork-fallback-%d", mnt, (int)getpid());
+	if (mkdir(dir, 0755) < 0)
+		cr_skip_test("cannot create a cgroup under %s: %s", mnt,
+			     strerror(errno));
+	snprintf(line, sizeof(line), "0::%s/cfork-fallback-%d\n",
+		 strcmp(root, "/") ? root : "", (int)getpid());
+	argv[0] = cfork_i64(which);
+	argv[1] = cfork_str(dir);
+	argv[2] = cfork_str(line);
+
+	int fds = count_open_fds();
+	cfork_status st;
+	cfork_proc *p;
+	char text[600] = "";
+	int r = cfork_spawnv(&p, NULL, "fallback_cgroup", argv, 3);
+
+	if (r == 0) {
+		r = cfork_wait(p, 20000, &st);
+		if (r == 0)
+			snprintf(text, sizeof(text), "%.*s%s%s",
+				 (int)st.result_len, (const char *)st.result,
+				 st.error ? " / " : "",
+				 st.error ? st.error : "");
+		cfork_free(p);
+	}
+	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+		usleep(10000);
+	cr_expect_neq(access(dir, F_OK), 0, "%s was not removed", dir);
+	cr_assert_eq(r, 0, "%d (%s)", r, strerror(-r));
+	if (st.exited && st.code == FALLBACK_SKIP)
+		cr_skip_test("%s", text);
+	cr_assert(st.exited, "the hardened child died of signal %d",
+		  st.signal);
+	cr_assert_eq(st.code, 0, "check %d failed: %s", st.code, text);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+Test(fallback, cgroup_fd_without_clone3_joins_through_cgroup_procs)
+{
+	cgroup_under(DOCKER);
+}
+
+/* clone3 refused with EPERM while a cgroup is asked for: the legacy path
+   runs and the handle must say so. */
+Test(fallback, cgroup_fd_with_clone3_eperm_reports_the_legacy_path)
+{
+	cgroup_under(OLD_PROFILE);
+}
