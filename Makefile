@@ -141,6 +141,66 @@ check-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(O)/asan/tests/cfork-tests --timeout=120 $(TEST_ARGS)
 
+.PHONY: fuzz fuzz-corpus fuzz-deps
+
+# The payload decoder under libFuzzer (tests/fuzz/decode.c) for FUZZ_SECONDS.
+# The library is rebuilt in its own directory with the fuzzer's coverage
+# hooks and ASan/UBSan; new inputs go to $(O)/fuzz/corpus, crashes to
+# $(O)/fuzz/crashes. The committed corpus (tests/fuzz/corpus: real payloads
+# and every crash ever found) is replayed first. clang only: libFuzzer is
+# its runtime.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_FLAGS := -g -O1 -Wall -Wextra -Werror $(SAN_FLAGS)
+FUZZ_O := $(O)/fuzz
+
+fuzz: $(FUZZ_O)/decode
+	@mkdir -p $(FUZZ_O)/corpus $(FUZZ_O)/crashes
+	$(FUZZ_O)/decode -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_O)/crashes/ \
+		$(FUZZ_ARGS) $(FUZZ_O)/corpus tests/fuzz/corpus
+
+$(FUZZ_O)/decode: tests/fuzz/decode.c $(LIB_SRCS) src/internal.h \
+		  include/cfork.h | fuzz-deps
+	$(MAKE) O=$(FUZZ_O)/lib CC=$(FUZZ_CC) \
+		CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" \
+		$(FUZZ_O)/lib/libcfork.a
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude -o $@ $< $(FUZZ_O)/lib/libcfork.a $(LIBS)
+
+# Rewrites tests/fuzz/corpus from tests/fuzz/seed.c: after a change to the
+# payload format. Crash reproducers (crash-*) are kept.
+fuzz-corpus: $(O)/tests/fuzz/seed
+	$(O)/tests/fuzz/seed tests/fuzz/corpus
+
+$(O)/tests/fuzz/seed: tests/fuzz/seed.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+# clang and its libFuzzer runtime (Debian: libclang-rt-N-dev, which clang
+# only recommends), installed where we may, for the fuzz target only.
+fuzz-deps: deps
+	@probe='int LLVMFuzzerTestOneInput(const char *d, unsigned long n) \
+		{ (void)d; (void)n; return 0; }'; \
+	fuzzer_ok() { echo "$$probe" | $(FUZZ_CC) -fsanitize=fuzzer -x c - \
+		-o /dev/null >/dev/null 2>&1; }; \
+	fuzzer_ok && exit 0; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "cfork: $(FUZZ_CC) cannot link -fsanitize=fuzzer;" \
+		     "run: sudo apt-get install -y clang libclang-rt-dev"; \
+		exit 1; \
+	fi; \
+	echo "cfork: installing clang and its libFuzzer runtime"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq clang >/dev/null || exit 1; \
+	major=$$($(FUZZ_CC) -dumpversion | cut -d. -f1); \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		libclang-rt-$$major-dev >/dev/null || exit 1; \
+	fuzzer_ok || { echo "cfork: -fsanitize=fuzzer still fails"; exit 1; }
+
 # Installs what `make test` and `make demo` need where it may (root with
 # apt-get); otherwise prints the command to run.
 deps:
