@@ -102,6 +102,7 @@ examples: $(EXAMPLES)
 demo: $(EXAMPLES)
 	@echo "== example"; $(O)/examples/example
 	@echo "== args"; $(O)/examples/args
+	@echo "== typed"; $(O)/examples/typed
 
 # Tests link the static library: the shared one is covered by the examples.
 $(O)/tests/%.o: tests/%.c | deps
@@ -120,8 +121,37 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEST_PKGS)) $(LIBS)
 
-test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES)
+test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+
+# Calls that must not compile (tests/compile_fail): line 1 of each snippet is
+# /* expect: PHRASE */, and the compiler's diagnostics must contain PHRASE.
+# Each snippet must also compile with -DFIXED, which corrects the mistake, so
+# it fails for that mistake and nothing else. -MMD would leave a .d file in
+# the source tree, since -fsyntax-only writes no object to name it after.
+COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c)
+COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude -fsyntax-only
+
+.PHONY: compile-fail
+compile-fail:
+	@mkdir -p $(O)/tests/compile_fail
+	$(Q)fail=0; for f in $(COMPILE_FAIL_SRCS); do \
+		$(if $(Q),echo "  NOCC    $$f";) \
+		log=$(O)/tests/compile_fail/$$(basename $$f .c).log; \
+		want=$$(sed -n '1s|^/\* expect: \(.*\) \*/$$|\1|p' $$f); \
+		if [ -z "$$want" ]; then \
+			echo "$$f: line 1 is not /* expect: ... */"; fail=1; \
+		elif $(CC) $(COMPILE_FAIL_FLAGS) $$f >$$log 2>&1; then \
+			echo "$$f: compiled; must fail with: $$want"; fail=1; \
+		elif ! grep -qF -- "$$want" $$log; then \
+			echo "$$f: failed, but not with: $$want"; \
+			cat $$log; fail=1; \
+		elif ! $(CC) $(COMPILE_FAIL_FLAGS) -DFIXED $$f \
+				>$$log.fixed 2>&1; then \
+			echo "$$f: fails with -DFIXED too:"; \
+			cat $$log.fixed; fail=1; \
+		fi; \
+	done; exit $$fail
 
 # Benchmarks print numbers; nothing asserts on them. BENCH_ARGS='--resident 2'.
 BENCH_ARGS ?=
