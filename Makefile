@@ -24,6 +24,9 @@ ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
 LIB_CFLAGS := -fvisibility=hidden -I$(ARCH_DIR) -Isrc
 LIBS := -lpthread
+# The sandbox compiles its seccomp filters with libseccomp (in the parent).
+LIB_CFLAGS += $(shell pkg-config --cflags libseccomp 2>/dev/null)
+LIBS += $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
 # io_uring write-out; URING=0 builds without it (pwritev only), e.g. for a
 # cross build with no liburing for the target.
 URING ?= 1

@@ -139,6 +139,9 @@ enum {
 	/* The payload names a function this binary has not registered, or
 	   its arguments do not match the registered signature. */
 	CFORK_EXIT_UNKNOWN = 122,
+	/* A sandbox layer under CFORK_POLICY_REQUIRE failed in the child
+	   although the parent's probe found it (see "Sandbox"). */
+	CFORK_EXIT_SANDBOX = 123,
 };
 
 /* The number of arguments. */
@@ -235,6 +238,9 @@ int cfork_init(void);
 /* Launching                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* A sandbox for the child (see "Sandbox" below). */
+typedef struct cfork_sandbox cfork_sandbox;
+
 /*
  * How to launch a child. Start from CFORK_ATTR_INIT and set what you need;
  * a NULL attr means the defaults.
@@ -254,10 +260,13 @@ typedef struct cfork_attr {
 	   CLONE_INTO_CGROUP, or where clone3 is not available by the child
 	   writing itself into cgroup.procs before exec. */
 	int cgroup_fd;
+	/* A sandbox for the child, or NULL (see "Sandbox" below). */
+	const cfork_sandbox *sandbox;
 } cfork_attr;
 
 #define CFORK_ATTR_INIT { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, \
-	.keep_fds = NULL, .nkeep_fds = 0, .pdeathsig = 0, .cgroup_fd = -1 }
+	.keep_fds = NULL, .nkeep_fds = 0, .pdeathsig = 0, .cgroup_fd = -1, \
+	.sandbox = NULL }
 
 /* A running or finished child: opaque. */
 typedef struct cfork_proc cfork_proc;
@@ -298,6 +307,15 @@ typedef struct cfork_status {
  *   -ENOMEM, -EMFILE, -ENFILE, -EAGAIN, -ENOSPC: out of a resource
  *   other     the error of the exec in the child (-EACCES, -ENOENT if the
  *             binary went away, ...)
+ * With attr->sandbox, for a layer under CFORK_POLICY_REQUIRE:
+ *   -ENOSYS   the host has no seccomp filters or no landlock (absent,
+ *             disabled, or refused by a seccomp filter the caller runs under)
+ *   -EPERM    a resource limit above the hard limit without CAP_SYS_RESOURCE
+ *   other     the kernel's answer to a namespace (-EPERM, -ENOSPC, -EUSERS,
+ *             -EINVAL) or a cgroup (-EBUSY, -EACCES, ...)
+ * and whatever the policies: -EINVAL for a sandbox cgroup together with
+ * attr->cgroup_fd, or a policy libseccomp cannot express; -E2BIG for a
+ * filter longer than the kernel's 4096 instructions.
  */
 int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		 const char *name, const cfork_value *argv, size_t argc);
@@ -387,6 +405,287 @@ int cfork_runv(const cfork_attr *attr, const char *name,
 #define cfork(...)							\
 	cfork_runv(NULL, CFORK_FIRST_(__VA_ARGS__),			\
 		   CFORK_VALUES_(__VA_ARGS__), CFORK_NVALUES_(__VA_ARGS__))
+
+/* ------------------------------------------------------------------------ */
+/* Sandbox                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A sandbox confines a child from the moment its function is called to its
+ * end, in layers:
+ *
+ *   CFORK_LAYER_SECCOMP     which system calls (a seccomp filter)
+ *   CFORK_LAYER_LANDLOCK    which files (landlock)
+ *   CFORK_LAYER_NAMESPACES  new user, network, pid, ipc, uts, mount and
+ *                           cgroup namespaces (clone3 flags)
+ *   CFORK_LAYER_RLIMITS     resource limits (setrlimit)
+ *   CFORK_LAYER_CGROUP      a cgroup v2 to start in (CLONE_INTO_CGROUP)
+ *
+ * Build one with cfork_sandbox_new(), add rules, and pass it as
+ * cfork_attr.sandbox. One object serves any number of spawns from any number
+ * of threads: its filter is compiled (by libseccomp, in the parent) once per
+ * change and reused; calls that change it may run while others spawn with
+ * it, and a spawn uses the policy as it was when the spawn began.
+ *
+ * The parent compiles and checks the whole policy: a bad name, a
+ * contradiction or a filter too large for the kernel is an error from the
+ * cfork_sandbox_* call or from cfork_spawnv(), never a dead child. The child
+ * maps its arguments first, then, right before the function is called,
+ * applies resource limits, no_new_privs, landlock and the filter, in that
+ * order; namespaces and the cgroup are set up by the launch. Nothing is ever
+ * applied to the calling process, and nothing carries over to another child.
+ *
+ * What a child sees when a call is denied, and what the parent sees:
+ *   errno  the call fails with that errno (-1 and errno, through libc); the
+ *          child goes on and the parent sees nothing special.
+ *   kill   the child dies by SIGSYS before the call runs. Its handler (the
+ *          filter traps, SECCOMP_RET_TRAP) first sends the call's number to
+ *          the parent, whose cfork_status then has exited false, signal
+ *          SIGSYS, and error "sandbox: blocked system call socket (nr 41)"
+ *          (the name resolved in the parent); the child's stderr gets
+ *          "cfork: sandbox: blocked system call nr 41". If it could not
+ *          report (its SIGSYS blocked, write denied), error reads
+ *          "sandbox: killed by SIGSYS (a blocked system call)". The child
+ *          cannot install its own SIGSYS handler (rt_sigaction for SIGSYS
+ *          fails with EPERM), so a trap always ends it.
+ * A call through another ABI of the machine (i386 int 0x80 or x32 on x86_64)
+ * is killed whatever the policy, and reported as, e.g.,
+ * "sandbox: blocked system call getpid (i386 nr 20)".
+ */
+
+/* The presets; combine them with |. */
+enum {
+	/*
+	 * No socket of a family other than AF_UNIX: socket() and socketpair()
+	 * fail with EAFNOSUPPORT. socketpair(AF_UNIX) stays: a connected pair
+	 * with no address reaches nothing outside the child (libraries use it
+	 * for wake-ups). io_uring_setup, _enter and _register fail with EPERM:
+	 * io_uring opens sockets and files with no system call a filter sees.
+	 * Not covered: sockets the child inherits (cfork_fd, keep_fds) or
+	 * receives over an AF_UNIX socket; CFORK_NS_NET has no such gap.
+	 */
+	CFORK_SB_NO_NETWORK = 1,
+	/* execve and execveat fail with EPERM. */
+	CFORK_SB_NO_EXEC = 2,
+	/*
+	 * open and openat with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC fail with
+	 * EROFS, as do creat, mkdir(at), mknod(at), rmdir, unlink(at),
+	 * rename(at,at2), link(at), symlink(at), truncate, chmod, fchmod,
+	 * fchmodat(2), chown, fchown, lchown, fchownat, utime(s), futimesat,
+	 * utimensat, (l,f)setxattr, setxattrat, (l,f)removexattr,
+	 * removexattrat and file_setattr. openat2 fails with ENOSYS (its flags
+	 * are out of a filter's reach; libc falls back to openat).
+	 * open_by_handle_at, the mount calls (mount, umount2, pivot_root,
+	 * move_mount, fsopen, fsconfig, fsmount, fspick, open_tree(_attr),
+	 * mount_setattr), acct, swapon, swapoff, quotactl(_fd) and io_uring
+	 * fail with EPERM. Reading works; fds the child already has stay
+	 * writable (write, ftruncate, fallocate); ioctls are not inspected.
+	 */
+	CFORK_SB_NO_FS_WRITE = 4,
+	/*
+	 * Only what a pure computation needs; any other call kills (see
+	 * above). Allowed: read, write, readv, writev, pread64, pwrite64,
+	 * preadv(2), pwritev(2), lseek, close, dup, dup2, dup3, poll, ppoll,
+	 * select, pselect6, fstat, newfstatat and statx with AT_EMPTY_PATH
+	 * (what glibc's fstat uses), fcntl F_GETFD/F_SETFD/F_GETFL/F_SETFL/
+	 * F_DUPFD/F_DUPFD_CLOEXEC; brk, mmap, munmap, mremap, mprotect,
+	 * madvise; clock_gettime, clock_getres, gettimeofday, time,
+	 * nanosleep, clock_nanosleep; futex, set_robust_list, rseq,
+	 * sched_yield, sched_getaffinity, clone of a thread (CLONE_THREAD),
+	 * set_tid_address, gettid, getpid, getrandom; rt_sigaction,
+	 * rt_sigprocmask, rt_sigreturn, rt_sigtimedwait, sigaltstack, kill
+	 * and tgkill to its own pid; exit, exit_group, restart_syscall.
+	 * Failing rather than killing, because libraries probe for optional
+	 * files and terminals: open, openat, creat, stat, lstat, access,
+	 * faccessat(2), readlink(at), and newfstatat/statx of a path fail
+	 * with EACCES; ioctl with ENOTTY; clone3 and openat2 with ENOSYS (glibc
+	 * falls back to clone for threads). It includes everything the other
+	 * presets deny: combined with them it adds nothing.
+	 */
+	CFORK_SB_COMPUTE = 8,
+};
+
+/* The layers, as bits (cfork_sandbox_policy, cfork_sandbox_applied). */
+enum {
+	CFORK_LAYER_SECCOMP = 1 << 0,
+	CFORK_LAYER_LANDLOCK = 1 << 1,
+	CFORK_LAYER_NAMESPACES = 1 << 2,
+	CFORK_LAYER_RLIMITS = 1 << 3,
+	CFORK_LAYER_CGROUP = 1 << 4,
+};
+
+/*
+ * What a spawn does with a layer the host cannot apply:
+ *   REQUIRE  cfork_spawnv() fails and no child is started (see its errors,
+ *            -ENOSYS for seccomp or landlock). The default for each layer that has something to
+ *            apply: presets or rules (seccomp), paths (landlock), limits,
+ *            namespaces, a cgroup. A sandbox never weakens silently.
+ *   PREFER   apply it where possible; the child runs without it otherwise,
+ *            and cfork_sandbox_applied() says so.
+ *   OFF      never apply it, even though it has rules.
+ * The probes run in the parent before any child exists: seccomp filters
+ * (SECCOMP_GET_ACTION_AVAIL), the landlock ABI
+ * (LANDLOCK_CREATE_RULESET_VERSION), whether a hard limit can be raised.
+ * Namespaces and the cgroup are tried by the launch itself: under PREFER a
+ * launch the kernel refuses is made again without them. What only the
+ * child can find out (the kernel refusing the filter although the probe
+ * passed, a child that runs several threads where landlock confines one)
+ * ends that child under REQUIRE with CFORK_EXIT_SANDBOX and the reason in
+ * cfork_status.error.
+ * A layer with nothing to apply (no namespace, no limit, no cgroup) is
+ * never applied, whatever its policy; seccomp and landlock under an
+ * explicit PREFER or REQUIRE still apply with no rules (a filter that only
+ * kills foreign ABIs; a landlock domain that denies every file access).
+ */
+typedef enum cfork_policy {
+	CFORK_POLICY_OFF = 0,
+	CFORK_POLICY_PREFER = 1,
+	CFORK_POLICY_REQUIRE = 2,
+} cfork_policy;
+
+/*
+ * A new sandbox with the given presets (CFORK_SB_*, or 0 for none).
+ *
+ * Returns 0, or:
+ *   -EINVAL  ret_sb is NULL, or presets has an unknown bit
+ *   -ENOMEM  out of memory
+ */
+int cfork_sandbox_new(cfork_sandbox **ret_sb, unsigned presets);
+
+/*
+ * Deny the system call named syscall (libseccomp's names: "socket",
+ * "openat", ...): with err 0 the call kills the child (reported to the
+ * parent, see above), otherwise it fails with errno err. A rule of the
+ * caller replaces what the presets say about that call. A name that
+ * libseccomp knows for another architecture only ("socketcall" on x86_64)
+ * is accepted and has no effect.
+ *
+ * Returns 0 (also for the very same rule again), or:
+ *   -EINVAL  sb or syscall is NULL; no system call has that name; err is
+ *            not within 0..4095; syscall is exit, exit_group or
+ *            rt_sigreturn, without which the child could not end
+ *   -EEXIST  syscall already has a different rule (allowed, or denied
+ *            with another err)
+ *   -ENOMEM  out of memory
+ */
+int cfork_sandbox_deny(cfork_sandbox *sb, const char *syscall, int err);
+
+/*
+ * Allow the system call named syscall, whatever the presets say (all of its
+ * arguments: allowing "socket" under CFORK_SB_NO_NETWORK allows every
+ * family). rt_sigaction stays unable to replace the SIGSYS handler.
+ *
+ * Returns 0 (also for the same rule again), or:
+ *   -EINVAL  sb or syscall is NULL, or no system call has that name
+ *   -EEXIST  syscall is denied by an earlier cfork_sandbox_deny()
+ *   -ENOMEM  out of memory
+ */
+int cfork_sandbox_allow(cfork_sandbox *sb, const char *syscall);
+
+/* Access to a tree of the filesystem (landlock). */
+enum {
+	CFORK_FS_READ = 1,	/* read files, list directories */
+	CFORK_FS_WRITE = 2,	/* write, truncate, create, remove, rename,
+				   link, device ioctls */
+	CFORK_FS_EXEC = 4,	/* execute files */
+};
+
+/*
+ * Landlock: let the child access path (a directory and everything under it,
+ * or a single file) as access says (CFORK_FS_*). Once the sandbox has a
+ * path, every file access the kernel's landlock ABI can restrict is denied
+ * outside the trees it names (reading, writing, creating, executing, ...;
+ * not stat, and not the fds the child already has). On a landlock ABI of 6
+ * and more, the child also cannot signal processes outside its sandbox or
+ * connect to abstract unix sockets made outside it. The path is opened
+ * (O_PATH) now: the rule names what the path names at this call, as
+ * landlock's own rules do, and the object keeps that fd until it is freed.
+ * Landlock confines the thread that applies it: a child that runs more than
+ * one thread before its function (threads started by a constructor) cannot
+ * have it (REQUIRE: the child ends with CFORK_EXIT_SANDBOX).
+ *
+ * Returns 0, or:
+ *   -EINVAL  sb or path is NULL, access is 0 or has an unknown bit
+ *   -E2BIG   the sandbox has 64 paths already
+ *   other    the error of open(path, O_PATH): -ENOENT, -EACCES, -EMFILE...
+ */
+int cfork_sandbox_fs(cfork_sandbox *sb, const char *path, unsigned access);
+
+/*
+ * A resource limit for the child: setrlimit(resource) with both the soft and
+ * the hard limit at limit (RLIM_INFINITY for none), so that the child cannot
+ * raise it again. resource is one of <sys/resource.h>: RLIMIT_AS (address
+ * space), RLIMIT_CPU (seconds; SIGXCPU, then SIGKILL), RLIMIT_NOFILE,
+ * RLIMIT_NPROC (not enforced on root), RLIMIT_FSIZE (SIGXFSZ), ... Setting
+ * the same resource again replaces the limit. A limit above the caller's
+ * hard limit needs CAP_SYS_RESOURCE (and cannot be had with CFORK_NS_USER).
+ *
+ * Returns 0, or -EINVAL if sb is NULL or resource is not a resource.
+ */
+int cfork_sandbox_rlimit(cfork_sandbox *sb, int resource, uint64_t limit);
+
+/* New namespaces (clone3 flags). */
+enum {
+	CFORK_NS_USER = 1 << 0,		/* CLONE_NEWUSER */
+	CFORK_NS_NET = 1 << 1,		/* CLONE_NEWNET: loopback only, down */
+	CFORK_NS_PID = 1 << 2,		/* CLONE_NEWPID: the child is pid 1 */
+	CFORK_NS_IPC = 1 << 3,		/* CLONE_NEWIPC */
+	CFORK_NS_UTS = 1 << 4,		/* CLONE_NEWUTS */
+	CFORK_NS_MOUNT = 1 << 5,	/* CLONE_NEWNS */
+	CFORK_NS_CGROUP = 1 << 6,	/* CLONE_NEWCGROUP */
+};
+
+/*
+ * Start the child in new namespaces (CFORK_NS_*; 0 for none, replacing what
+ * an earlier call set). Without CAP_SYS_ADMIN the kernel creates the others
+ * only together with CFORK_NS_USER; in a new user namespace the child runs
+ * as the overflow uid (65534) with no uid map. Container runtimes often
+ * refuse namespaces (Docker: clone3 is ENOSYS and clone with a namespace
+ * flag EPERM); under REQUIRE, cfork_spawnv() then returns the kernel's
+ * error (-EPERM, -ENOSPC, -EUSERS, -EINVAL).
+ *
+ * Returns 0, or -EINVAL if sb is NULL or ns has an unknown bit.
+ */
+int cfork_sandbox_namespaces(cfork_sandbox *sb, unsigned ns);
+
+/*
+ * Start the child in the cgroup v2 directory dirfd (the object keeps a
+ * duplicate; -1 removes it), where its controllers' limits (memory.max,
+ * pids.max, cpu.max) hold it. Under REQUIRE a cgroup the kernel refuses
+ * (-EBUSY for one with controllers enabled for its children, -EACCES, ...)
+ * fails the spawn; under PREFER the child starts in the caller's cgroup.
+ * Setting both this and cfork_attr.cgroup_fd is an error of cfork_spawnv().
+ *
+ * Returns 0, or:
+ *   -EINVAL  sb is NULL, dirfd < -1, or dirfd is not on a cgroup v2 mount
+ *   -EBADF   dirfd is not an open fd
+ *   -EMFILE  no fd left for the duplicate
+ */
+int cfork_sandbox_cgroup(cfork_sandbox *sb, int dirfd);
+
+/*
+ * Set the policy of one or more layers (CFORK_LAYER_* bits).
+ *
+ * Returns 0, or -EINVAL if sb is NULL, layers is 0 or has an unknown bit,
+ * or policy is not a cfork_policy.
+ */
+int cfork_sandbox_policy(cfork_sandbox *sb, unsigned layers,
+			 cfork_policy policy);
+
+/*
+ * Free the sandbox and the fds it holds. No spawn may be using it. NULL is
+ * a no-op.
+ */
+void cfork_sandbox_free(cfork_sandbox *sb);
+
+/*
+ * The layers (CFORK_LAYER_* bits) applied to this child: namespaces and the
+ * cgroup from the launch; seccomp, landlock and limits once the child has
+ * reported them (right before its function runs), which cfork_wait()
+ * collects: complete after cfork_wait() has returned 0. 0 for a child
+ * spawned with no sandbox, or NULL.
+ */
+unsigned cfork_sandbox_applied(const cfork_proc *p);
 
 /* ------------------------------------------------------------------------ */
 /* Typed functions (checked at compile time)                                 */

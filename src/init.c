@@ -53,6 +53,11 @@ static int report_locked(unsigned kind, const void *data, size_t len)
 	return r;
 }
 
+int child_report(unsigned kind, const void *data, size_t len)
+{
+	return report_fd < 0 ? -ENOTCONN : report_locked(kind, data, len);
+}
+
 _Noreturn void child_fail(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -109,6 +114,11 @@ static _Noreturn void dispatch(const cfork_args *a)
 		child_fail(CFORK_EXIT_UNKNOWN,
 			   "%s: the arguments do not match its signature \"%s\"",
 			   a->name, reg->sig);
+
+	/* Last, right before the call: nothing of the runtime above runs
+	   under the sandbox, and everything after it does. */
+	if (a->sandbox)
+		sandbox_apply(a);
 
 	int status = reg->fn(a);
 	/* The host's atexit handlers and destructors belong to the parent's

@@ -39,6 +39,11 @@ struct wire_out {
 int wire_encode(struct wire_out *out, const char *name, bool is_static,
 		int report_fd, uint64_t sigmask, const cfork_value *argv,
 		size_t argc);
+/* The same, with a sandbox section (sandbox_len 0: none). */
+int wire_encode_sandbox(struct wire_out *out, const char *name,
+			bool is_static, int report_fd, uint64_t sigmask,
+			const cfork_value *argv, size_t argc,
+			const void *sandbox, size_t sandbox_len);
 void wire_out_release(struct wire_out *out);
 int wire_decode(cfork_args *args, const void *base, size_t size,
 		const char **ret_why);
@@ -54,6 +59,8 @@ struct cfork_args {
 	int report_fd;
 	uint64_t sigmask;
 	bool is_static;
+	const void *sandbox;	/* the sandbox section (sandbox.c), or NULL */
+	size_t sandbox_len;
 };
 
 /* memfd.c */
@@ -88,6 +95,7 @@ struct launch_request {
 	size_t nkeep_fds;
 	int pdeathsig;
 	int cgroup_fd;
+	uint64_t ns_flags;	/* CLONE_NEW*, for a sandbox */
 	pid_t parent_pid;
 	unsigned fd_limit;	/* for the close_range() fallback */
 	bool cgroup_pending;	/* the child joins cgroup_fd itself */
@@ -101,7 +109,10 @@ struct launch_result {
 int launch(struct launch_request *req, struct launch_result *res);
 
 /* report.c: the child -> parent channel */
-enum { REPORT_RESULT = 1, REPORT_ERROR = 2 };
+/* REPORT_SANDBOX: u32, the layers the child applied; REPORT_BLOCKED: i32
+   number and u32 AUDIT_ARCH_* of a call the sandbox killed it for. */
+enum { REPORT_RESULT = 1, REPORT_ERROR = 2, REPORT_SANDBOX = 3,
+       REPORT_BLOCKED = 4 };
 #define REPORT_ERROR_MAX 4096
 #define REPORT_RESULT_MAX ((size_t)1 << 30)
 int report_send(int fd, unsigned kind, const void *data, size_t len);
@@ -115,6 +126,9 @@ struct report_reader {
 	char error[REPORT_ERROR_MAX];
 	size_t error_len;
 	bool malformed, overflow;
+	unsigned char small[8];	/* a REPORT_SANDBOX or _BLOCKED body */
+	size_t small_len;
+	unsigned sandbox;	/* CFORK_LAYER_* from REPORT_SANDBOX */
 };
 int report_feed(struct report_reader *r, const void *buf, size_t n);
 
@@ -122,10 +136,35 @@ int report_feed(struct report_reader *r, const void *buf, size_t n);
 int proc_new(cfork_proc **ret);
 void proc_attach(cfork_proc *p, const struct launch_result *res,
 		 int report_fd);
+void proc_sandbox(cfork_proc *p, unsigned applied);
 
 /* init.c */
 int child_report_fd(void);
+int child_report(unsigned kind, const void *data, size_t len);
 _Noreturn void child_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* sandbox.c */
+struct sandbox_plan {
+	void *blob;		/* the payload's sandbox section, or NULL */
+	size_t blob_len;
+	int *path_fds;		/* landlock's O_PATH fds, passed to the child */
+	size_t npath_fds;
+	int *keep;		/* the request's keep_fds plus path_fds */
+	uint64_t ns_flags;	/* CLONE_NEW* */
+	bool cgroup;		/* cgroup_fd (the plan's own) is to be joined */
+	int cgroup_fd;
+	unsigned optional;	/* CFORK_LAYER_* the launch may drop (PREFER) */
+	unsigned applied;	/* CFORK_LAYER_* the launch applied */
+};
+/* A zeroed plan is "no sandbox", for sandbox_launch and _release too. */
+int sandbox_prepare(const cfork_sandbox *sb, const cfork_attr *attr,
+		    struct sandbox_plan *plan);
+int sandbox_launch(struct sandbox_plan *plan, struct launch_request *req,
+		   struct launch_result *res);
+void sandbox_plan_release(struct sandbox_plan *plan);
+const char *sandbox_check(const void *section, size_t len);
+void sandbox_apply(const cfork_args *a);
+void sandbox_blocked_text(char *buf, size_t size, int32_t nr, uint32_t arch);
 
 #endif

@@ -138,8 +138,12 @@ static PRE_EXEC int pre_exec_child(void *arg)
 		r = SYS(SYS_prctl, PR_SET_PDEATHSIG, req->pdeathsig);
 		if (r < 0)
 			goto fail;
-		/* The parent may have died before the prctl took effect. */
-		if (SYS(SYS_getppid) != req->parent_pid) {
+		/* The parent may have died before the prctl took effect. In
+		   a new pid namespace the parent is outside it: getppid()
+		   is 0, and there is nothing to compare. */
+		r = SYS(SYS_getppid);
+		if (r != req->parent_pid &&
+		    !(r == 0 && (req->ns_flags & CLONE_NEWPID))) {
 			r = -ESRCH;
 			goto fail;
 		}
@@ -182,7 +186,8 @@ int launch(struct launch_request *req, struct launch_result *res)
 		/* exit_signal 0: a child that dies before exec sends the
 		   host no SIGCHLD (exec itself resets it to SIGCHLD). */
 		struct clone3_args ca = {
-			.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
+			.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD |
+				 req->ns_flags,
 			.pidfd = (uintptr_t)&pidfd,
 			.exit_signal = 0,
 			.stack = (uintptr_t)stack,
@@ -197,7 +202,10 @@ int launch(struct launch_request *req, struct launch_result *res)
 		}
 		pid = arch_clone(SYS_clone3, (long)&ca, (long)size, 0,
 				 pre_exec_child, req);
-		if (pid == -ENOSYS || (pid == -EPERM && req->cgroup_fd < 0))
+		/* EPERM with a cgroup or a namespace may be their answer,
+		   not a profile refusing clone3. */
+		if (pid == -ENOSYS || (pid == -EPERM && req->cgroup_fd < 0 &&
+				       !req->ns_flags))
 			atomic_store_explicit(&clone3_blocked, true,
 					      memory_order_relaxed);
 		/* With a cgroup, EPERM may be the cgroup's answer and E2BIG or
@@ -214,11 +222,13 @@ int launch(struct launch_request *req, struct launch_result *res)
 		long top = (long)(stack + sizeof(stack));
 
 		req->cgroup_pending = req->cgroup_fd >= 0;
-		pid = arch_clone(SYS_clone, CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
-				 top, (long)&pidfd, pre_exec_child, req);
+		long flags = CLONE_VM | CLONE_VFORK | (long)req->ns_flags;
+
+		pid = arch_clone(SYS_clone, flags | CLONE_PIDFD, top,
+				 (long)&pidfd, pre_exec_child, req);
 		if (pid == -EINVAL) /* before Linux 5.2: no CLONE_PIDFD */
-			pid = arch_clone(SYS_clone, CLONE_VM | CLONE_VFORK,
-					 top, 0, pre_exec_child, req);
+			pid = arch_clone(SYS_clone, flags, top, 0,
+					 pre_exec_child, req);
 	}
 
 	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, 0, 8);

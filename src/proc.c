@@ -35,6 +35,7 @@ struct cfork_proc {
 	int pidfd;
 	int report_fd;		/* read end, non-blocking; -1 once at EOF */
 	unsigned paths;
+	unsigned sandbox;	/* CFORK_LAYER_* applied by the launch */
 	bool reaped;
 	siginfo_t exit_info;
 	struct report_reader inbox;
@@ -75,6 +76,16 @@ int cfork_pidfd(const cfork_proc *p)
 unsigned cfork_paths(const cfork_proc *p)
 {
 	return p ? p->paths : 0;
+}
+
+void proc_sandbox(cfork_proc *p, unsigned applied)
+{
+	p->sandbox = applied;
+}
+
+unsigned cfork_sandbox_applied(const cfork_proc *p)
+{
+	return p ? p->sandbox | p->inbox.sandbox : 0;
 }
 
 /* Reads what the report channel holds now. */
@@ -165,6 +176,9 @@ static void fill_status(const cfork_proc *p, cfork_status *st)
 		st->error = "cfork: malformed report from the child";
 	else if (in->overflow)
 		st->error = "cfork: result larger than 1 GiB, discarded";
+	else if (!st->exited && st->signal == SIGSYS &&
+		 (in->sandbox & CFORK_LAYER_SECCOMP))
+		st->error = "sandbox: killed by SIGSYS (a blocked system call)";
 	else
 		st->error = NULL;
 	st->result = in->result_len ? in->result : NULL;

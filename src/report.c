@@ -87,6 +87,41 @@ static void keep_error(struct report_reader *r, const unsigned char *p,
 	r->error[r->error_len] = '\0';
 }
 
+static bool frame_ok(const struct frame_head *h)
+{
+	switch (h->kind) {
+	case REPORT_RESULT:
+	case REPORT_ERROR:
+		return true;
+	case REPORT_SANDBOX:
+		return h->len == 4;
+	case REPORT_BLOCKED:
+		return h->len == 8;
+	default:
+		return false;
+	}
+}
+
+/* A sandbox frame is complete: the layers, or the call the child was
+   killed for, named here (libseccomp's table lives in the parent). */
+static void finish_small(struct report_reader *r)
+{
+	if (r->kind == REPORT_SANDBOX) {
+		uint32_t layers;
+		memcpy(&layers, r->small, sizeof(layers));
+		r->sandbox = layers;
+	} else {
+		int32_t nr;
+		uint32_t arch;
+		char text[160];
+		memcpy(&nr, r->small, sizeof(nr));
+		memcpy(&arch, r->small + 4, sizeof(arch));
+		sandbox_blocked_text(text, sizeof(text), nr, arch);
+		keep_error(r, (const unsigned char *)text, strlen(text));
+	}
+	r->small_len = 0;
+}
+
 int report_feed(struct report_reader *r, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
@@ -104,7 +139,7 @@ int report_feed(struct report_reader *r, const void *buf, size_t n)
 				break;
 			struct frame_head h;
 			memcpy(&h, r->head, sizeof(h));
-			if (h.kind != REPORT_RESULT && h.kind != REPORT_ERROR) {
+			if (!frame_ok(&h)) {
 				r->malformed = true;
 				break;
 			}
@@ -120,14 +155,21 @@ int report_feed(struct report_reader *r, const void *buf, size_t n)
 			int e = keep_result(r, p, take);
 			if (e)
 				return e;
-		} else {
+		} else if (r->kind == REPORT_ERROR) {
 			keep_error(r, p, take);
+		} else {
+			memcpy(r->small + r->small_len, p, take);
+			r->small_len += take;
 		}
 		p += take;
 		n -= take;
 		r->left -= take;
-		if (!r->left)
+		if (!r->left) {
 			r->head_len = 0;
+			if (r->kind == REPORT_SANDBOX ||
+			    r->kind == REPORT_BLOCKED)
+				finish_small(r);
+		}
 	}
 	return 0;
 }

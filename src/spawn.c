@@ -170,6 +170,7 @@ struct spawn {
 	char **envp;
 	int *keep;
 	cfork_proc *proc;
+	struct sandbox_plan sandbox;
 };
 
 static void spawn_release(struct spawn *s)
@@ -190,6 +191,7 @@ static void spawn_release(struct spawn *s)
 	free(s->envp);
 	free(s->keep);
 	cfork_free(s->proc);
+	sandbox_plan_release(&s->sandbox);
 }
 
 static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
@@ -203,8 +205,9 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		return -errno;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
-	r = wire_encode(&s->wire, name, is_static, s->report[1],
-			caller_sigmask(), s->values, argc);
+	r = wire_encode_sandbox(&s->wire, name, is_static, s->report[1],
+				caller_sigmask(), s->values, argc,
+				s->sandbox.blob, s->sandbox.blob_len);
 	if (r < 0)
 		return r;
 	s->memfd = memfd_create_sealable(paths);
@@ -300,6 +303,11 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	r = check_values(reg->sig, s.values, argc);
 	if (r < 0)
 		goto out;
+	if (attr->sandbox) {
+		r = sandbox_prepare(attr->sandbox, attr, &s.sandbox);
+		if (r < 0)
+			goto out;
+	}
 
 	r = spawn_prepare(&s, attr, name, is_static, argc, &req, &paths);
 	if (r < 0)
@@ -308,12 +316,14 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	char *argv0[] = { program_invocation_name, NULL };
 	req.argv = argv0;
 	req.envp = s.envp;
-	r = launch(&req, &res);
+	/* With no sandbox (a zeroed plan), a plain launch(). */
+	r = sandbox_launch(&s.sandbox, &req, &res);
 	if (r < 0)
 		goto out;
 
 	res.paths |= paths;
 	proc_attach(s.proc, &res, s.report[0]);
+	proc_sandbox(s.proc, s.sandbox.applied);
 	s.report[0] = -1;	/* the handle's now */
 	if (s.ready[1] >= 0) {
 		r = writeout_finish(&s.writeout);

@@ -6,6 +6,8 @@
  *   name, NUL                   the registered name
  *   padding to 8
  *   struct wire_arg[argc]       type + value, or offset + length
+ *   u64 length, section, pad    with WIRE_SANDBOX only: the child's sandbox
+ *                               (its format and checks are sandbox.c's)
  *   blobs                       strings (with their NUL) and byte buffers,
  *                               each starting on an 8-byte boundary
  *
@@ -23,6 +25,7 @@
 #define WIRE_MAGIC "\x7f" "cfork\0\0"
 #define WIRE_VERSION 1
 #define WIRE_STATIC 1u		/* the name is registered statically */
+#define WIRE_SANDBOX 4u		/* a sandbox section follows the arguments */
 
 struct wire_header {
 	char magic[8];
@@ -62,14 +65,22 @@ static bool add_overflows(size_t *acc, size_t n)
 	return __builtin_add_overflow(*acc, n, acc);
 }
 
-int wire_encode(struct wire_out *out, const char *name, bool is_static,
-		int report_fd, uint64_t sigmask, const cfork_value *argv,
-		size_t argc)
+int wire_encode_sandbox(struct wire_out *out, const char *name,
+			bool is_static, int report_fd, uint64_t sigmask,
+			const cfork_value *argv, size_t argc,
+			const void *sandbox, size_t sandbox_len)
 {
 	size_t name_len = strlen(name);
 	size_t args_off = align8(sizeof(struct wire_header) + name_len + 1);
 	size_t head_size = args_off + argc * sizeof(struct wire_arg);
 	size_t size = head_size, niov = 1;
+	size_t sandbox_off = head_size;
+
+	if (sandbox_len) {
+		head_size += sizeof(uint64_t);
+		size = head_size + align8(sandbox_len);
+		niov += 2;
+	}
 
 	for (size_t i = 0; i < argc; i++) {
 		if (!is_blob(argv[i].type))
@@ -103,12 +114,25 @@ int wire_encode(struct wire_out *out, const char *name, bool is_static,
 	h->name_len = (uint32_t)name_len;
 	h->name_off = sizeof(*h);
 	h->args_off = args_off;
+	if (sandbox_len) {
+		uint64_t len = sandbox_len;
+		h->flags |= WIRE_SANDBOX;
+		memcpy(head + sandbox_off, &len, sizeof(len));
+	}
 	memcpy(head + sizeof(*h), name, name_len + 1);
 
 	struct wire_arg *wa = (struct wire_arg *)(head + args_off);
 	size_t off = head_size;
 	niov = 1;
 	iov[0] = (struct iovec){ head, head_size };
+	if (sandbox_len) {
+		iov[niov++] = (struct iovec){ (void *)sandbox, sandbox_len };
+		if (align8(sandbox_len) != sandbox_len)
+			iov[niov++] = (struct iovec){
+				(void *)wire_zeros,
+				align8(sandbox_len) - sandbox_len };
+		off += align8(sandbox_len);
+	}
 	for (size_t i = 0; i < argc; i++) {
 		const cfork_value *v = &argv[i];
 		const void *blob = NULL;
@@ -148,6 +172,14 @@ int wire_encode(struct wire_out *out, const char *name, bool is_static,
 	out->size = size;
 	out->head = head;
 	return 0;
+}
+
+int wire_encode(struct wire_out *out, const char *name, bool is_static,
+		int report_fd, uint64_t sigmask, const cfork_value *argv,
+		size_t argc)
+{
+	return wire_encode_sandbox(out, name, is_static, report_fd, sigmask,
+				   argv, argc, NULL, 0);
 }
 
 void wire_out_release(struct wire_out *out)
@@ -216,7 +248,7 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		why = "bad header size";
 	else if (h.size != size)
 		why = "payload size does not match its header";
-	else if (h.flags & ~WIRE_STATIC)
+	else if (h.flags & ~(WIRE_STATIC | WIRE_SANDBOX))
 		why = "unknown header flags";
 	else if (h.argc > CFORK_ARGC_MAX)
 		why = "too many arguments";
@@ -239,6 +271,23 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 			goto bad;
 	}
 
+	const void *sandbox = NULL;
+	uint64_t sandbox_len = 0;
+	if (h.flags & WIRE_SANDBOX) {
+		uint64_t off = h.args_off +
+			       (uint64_t)h.argc * sizeof(struct wire_arg);
+		if (in_bounds(off, sizeof(sandbox_len), size))
+			memcpy(&sandbox_len, base + off, sizeof(sandbox_len));
+		off += sizeof(sandbox_len);
+		if (!sandbox_len || !in_bounds(off, sandbox_len, size))
+			why = "sandbox section out of bounds";
+		else
+			why = sandbox_check(base + off, sandbox_len);
+		if (why)
+			goto bad;
+		sandbox = base + off;
+	}
+
 	*args = (cfork_args){
 		.base = base,
 		.size = size,
@@ -248,6 +297,8 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		.report_fd = h.report_fd,
 		.sigmask = h.sigmask,
 		.is_static = h.flags & WIRE_STATIC,
+		.sandbox = sandbox,
+		.sandbox_len = sandbox_len,
 	};
 	return 0;
 bad:

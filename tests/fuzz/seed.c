@@ -25,8 +25,9 @@ static void put(const char *file, const char *name, const cfork_value *v,
 {
 	struct wire_out w;
 	char path[4096];
-	int r = wire_encode(&w, name, true, 4, 0, v, n,
-			    plan ? plan->blob : NULL, plan ? plan->blob_len : 0);
+	int r = wire_encode_sandbox(&w, name, true, 4, 0, v, n,
+				    plan ? plan->blob : NULL,
+				    plan ? plan->blob_len : 0);
 
 	if (r < 0) {
 		fprintf(stderr, "seed: %s: wire_encode: %s\n", file, strerror(-r));

@@ -1,0 +1,1149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sandbox: every rule is proven by a child that tries the forbidden
+ * thing. Children return 42 when everything they tried went as the rule
+ * says, and another code naming the first surprise.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(sandbox, .timeout = TEST_TIMEOUT);
+
+#define OK 42
+
+/* ------------------------------------------------------------------------ */
+/* Tools                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* How one sandboxed child went. */
+struct outcome {
+	int spawn;		/* cfork_spawnv's return */
+	bool exited;
+	int code;
+	int signal;
+	char error[512];
+	unsigned applied;	/* cfork_sandbox_applied() after the wait */
+	char result[64];
+};
+
+static struct outcome run_in(const cfork_sandbox *sb, const char *name,
+			     const cfork_value *argv, size_t argc)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	struct outcome o = { 0 };
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	o.spawn = cfork_spawnv(&p, &attr, name, argv, argc);
+	if (o.spawn < 0)
+		return o;
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	o.exited = st.exited;
+	o.code = st.code;
+	o.signal = st.signal;
+	if (st.error)
+		snprintf(o.error, sizeof(o.error), "%s", st.error);
+	if (st.result)
+		snprintf(o.result, sizeof(o.result), "%.*s",
+			 (int)st.result_len, (const char *)st.result);
+	o.applied = cfork_sandbox_applied(p);
+	cfork_free(p);
+	return o;
+}
+
+#define RUN(sb, name, ...)						\
+	run_in((sb), (name), CFORK_VALUES_(~, ##__VA_ARGS__),		\
+	       CFORK_NVALUES_(~, ##__VA_ARGS__))
+
+static void expect_ok(const struct outcome *o)
+{
+	cr_assert_eq(o->spawn, 0, "spawn: %s", strerror(-o->spawn));
+	cr_assert(o->exited && o->code == OK,
+		  "exited %d code %d signal %d error \"%s\"", o->exited,
+		  o->code, o->signal, o->error);
+}
+
+static void expect_killed_for(const struct outcome *o, const char *what)
+{
+	cr_assert_eq(o->spawn, 0, "spawn: %s", strerror(-o->spawn));
+	cr_assert(!o->exited && o->signal == SIGSYS,
+		  "exited %d code %d signal %d error \"%s\"", o->exited,
+		  o->code, o->signal, o->error);
+	cr_assert(strstr(o->error, "sandbox: blocked system call"),
+		  "error \"%s\"", o->error);
+	cr_assert(strstr(o->error, what), "error \"%s\" lacks %s", o->error,
+		  what);
+}
+
+static cfork_sandbox *new_sandbox(unsigned presets)
+{
+	cfork_sandbox *sb = NULL;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, presets), 0);
+	return sb;
+}
+
+static int landlock_abi(void)
+{
+	long v = syscall(444 /* landlock_create_ruleset */, NULL, 0, 1);
+
+	return v < 0 ? 0 : (int)v;
+}
+
+/*
+ * Makes this test's own process look like a host that lacks something: a
+ * filter of its own, which its cfork children inherit too. Criterion runs
+ * each test in a process of its own, so nothing else sees it.
+ */
+static void host_refuses(int nr, int err, bool new_net_only)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	cr_assert(ctx);
+	if (new_net_only)
+		cr_assert_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), nr, 1,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ,
+						      CLONE_NEWNET,
+						      CLONE_NEWNET)), 0);
+	else
+		cr_assert_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), nr, 0),
+			     0);
+	cr_assert_eq(seccomp_load(ctx), 0);
+	seccomp_release(ctx);
+}
+
+static char *make_tree(void)
+{
+	char *dir = strdup("/tmp/cfork-sb-XXXXXX");
+	char path[PATH_MAX];
+	FILE *f;
+
+	cr_assert(dir && mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/in", dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs("hello", f);
+	fclose(f);
+	return dir;
+}
+
+static void remove_tree(char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/in", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+
+/* 1 if the first line of path is "hello", 0 if it is not, -errno. */
+static int read_hello(const char *path)
+{
+	char buf[16] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n == 5 && !memcmp(buf, "hello", 5);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Child functions                                                           */
+/* ------------------------------------------------------------------------ */
+
+static int sandbox_nothing(const cfork_args *a)
+{
+	(void)a;
+	return OK;
+}
+CFORK_REGISTER(sandbox_nothing, "");
+
+static int sandbox_sockets(const cfork_args *a)
+{
+	int sv[2], fd;
+
+	(void)a;
+	if (socket(AF_INET, SOCK_STREAM, 0) != -1 || errno != EAFNOSUPPORT)
+		return 1;
+	if (socket(AF_INET6, SOCK_DGRAM, 0) != -1 || errno != EAFNOSUPPORT)
+		return 2;
+	if (socket(AF_NETLINK, SOCK_RAW, 0) != -1 || errno != EAFNOSUPPORT)
+		return 3;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 4;
+	close(fd);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 5;
+	close(sv[0]);
+	close(sv[1]);
+	if (syscall(SYS_io_uring_setup, 1, NULL) != -1 || errno != EPERM)
+		return 6;
+	return OK;
+}
+CFORK_REGISTER(sandbox_sockets, "");
+
+/* Whether an AF_INET socket can be had: OK if it can. */
+static int sandbox_inet_socket(const cfork_args *a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)a;
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return OK;
+}
+CFORK_REGISTER(sandbox_inet_socket, "");
+
+static int sandbox_exec_true(const cfork_args *a)
+{
+	char *argv[] = { "true", NULL };
+
+	(void)a;
+	execve("/bin/true", argv, (char *[]){ NULL });
+	/* /bin/true would have exited 0: only a refusal reaches this. */
+	return errno == EPERM ? OK : 1;
+}
+CFORK_REGISTER(sandbox_exec_true, "");
+
+/* dir: "in" holds "hello"; nothing may be created, changed or removed. */
+static int sandbox_fs_write(const cfork_args *a)
+{
+	const char *dir = cfork_arg_str(a, 0);
+	char in[PATH_MAX], out[PATH_MAX], sub[PATH_MAX];
+
+	snprintf(in, sizeof(in), "%s/in", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	if (open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) != -1 ||
+	    errno != EROFS)
+		return 1;
+	if (open(in, O_RDWR | O_CLOEXEC) != -1 || errno != EROFS)
+		return 2;
+	if (open(in, O_RDONLY | O_TRUNC | O_CLOEXEC) != -1 || errno != EROFS)
+		return 3;
+	if (mkdir(sub, 0700) != -1 || errno != EROFS)
+		return 4;
+	if (unlink(in) != -1 || errno != EROFS)
+		return 5;
+	if (rename(in, out) != -1 || errno != EROFS)
+		return 6;
+	if (chmod(in, 0777) != -1 || errno != EROFS)
+		return 7;
+	if (syscall(SYS_openat2, AT_FDCWD, out, NULL, 0) != -1 ||
+	    errno != ENOSYS)
+		return 8;
+	if (read_hello(in) != 1)
+		return 9;
+	/* fds it has stay writable. */
+	if (write(STDERR_FILENO, "", 0) != 0)
+		return 10;
+	return OK;
+}
+CFORK_REGISTER(sandbox_fs_write, "s");
+
+static void *sandbox_thread_sum(void *arg)
+{
+	long *n = arg;
+
+	*n = *n * (*n + 1) / 2;
+	return NULL;
+}
+
+/* What a computation does: memory, a thread, time, stdio to an fd it has;
+   open fails; the result goes back with cfork_return. */
+static int sandbox_compute(const cfork_args *a)
+{
+	long n = (long)cfork_arg_i64(a, 0);
+	struct timespec ts;
+	pthread_t t;
+	char text[32];
+
+	if (open("/etc/hostname", O_RDONLY | O_CLOEXEC) != -1 ||
+	    errno != EACCES)
+		return 1;
+	char *volatile big = malloc(64 << 20);	/* an mmap, then munmap */
+	if (!big)
+		return 2;
+	memset(big, 1, 64 << 20);
+	free(big);
+	if (pthread_create(&t, NULL, sandbox_thread_sum, &n) != 0 ||
+	    pthread_join(t, NULL) != 0)
+		return 3;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 4;
+	/* glibc's stdio: fstat through newfstatat, an ioctl for isatty */
+	fprintf(stderr, "%s", "");
+	fflush(stderr);
+	snprintf(text, sizeof(text), "%ld", n);
+	if (cfork_return(text, strlen(text)) < 0)
+		return 5;
+	return OK;
+}
+CFORK_REGISTER(sandbox_compute, "i");
+
+/* The call that gets it killed; OK if it survives. */
+static int sandbox_open_socket(const cfork_args *a)
+{
+	(void)a;
+	socket(AF_INET, SOCK_STREAM, 0);
+	return OK;
+}
+CFORK_REGISTER(sandbox_open_socket, "");
+
+/* uname: OK when it fails with errno err. */
+static int sandbox_uname(const cfork_args *a)
+{
+	struct utsname u;
+	int err = (int)cfork_arg_i64(a, 0);
+
+	if (uname(&u) == 0)
+		return 1;
+	return errno == err ? OK : 2;
+}
+CFORK_REGISTER(sandbox_uname, "i");
+
+#ifdef __x86_64__
+/* getpid through the x32 ABI (the x32 bit on the native syscall). */
+static int sandbox_x32_getpid(const cfork_args *a)
+{
+	(void)a;
+	syscall(SYS_getpid | 0x40000000);
+	return OK;
+}
+CFORK_REGISTER(sandbox_x32_getpid, "");
+
+/* getpid through the i386 ABI: OK if it answered the truth. */
+static int sandbox_int80_getpid(const cfork_args *a)
+{
+	long pid;
+
+	(void)a;
+	__asm__ volatile("int $0x80"
+			 : "=a"(pid)
+			 : "a"(20L /* i386 getpid */)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return pid == getpid() ? OK : 1;
+}
+CFORK_REGISTER(sandbox_int80_getpid, "");
+#endif
+
+static void sandbox_on_sigsys(int sig)
+{
+	(void)sig;
+}
+
+/* The child cannot take SIGSYS over, and so cannot survive a trap. */
+static int sandbox_take_sigsys(const cfork_args *a)
+{
+	struct sigaction sa = { .sa_handler = sandbox_on_sigsys };
+	struct sigaction old;
+
+	(void)a;
+	if (sigaction(SIGSYS, &sa, NULL) != -1 || errno != EPERM)
+		return 1;
+	if (signal(SIGSYS, SIG_IGN) != SIG_ERR || errno != EPERM)
+		return 2;
+	/* Asking is fine. */
+	if (sigaction(SIGSYS, NULL, &old) < 0)
+		return 3;
+	return OK;
+}
+CFORK_REGISTER(sandbox_take_sigsys, "");
+
+/* dir: readable tree with "in"; outside it nothing is. */
+static int sandbox_landlock_read(const cfork_args *a)
+{
+	const char *dir = cfork_arg_str(a, 0);
+	char in[PATH_MAX], out[PATH_MAX];
+
+	snprintf(in, sizeof(in), "%s/in", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	if (read_hello(in) != 1)
+		return 1;
+	if (read_hello("/etc/hostname") != -EACCES)
+		return 2;
+	if (open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) != -1 ||
+	    errno != EACCES)
+		return 3;
+	if (open("/bin/true", O_RDONLY | O_CLOEXEC) != -1 || errno != EACCES)
+		return 4;
+	return OK;
+}
+CFORK_REGISTER(sandbox_landlock_read, "s");
+
+/* dir: writable tree; outside it, no writing. */
+static int sandbox_landlock_write(const cfork_args *a)
+{
+	const char *dir = cfork_arg_str(a, 0);
+	char out[PATH_MAX];
+	int fd;
+
+	snprintf(out, sizeof(out), "%s/out", dir);
+	fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (open("/tmp/cfork-sb-outside", O_WRONLY | O_CREAT | O_CLOEXEC,
+		 0600) != -1 || errno != EACCES)
+		return 2;
+	return OK;
+}
+CFORK_REGISTER(sandbox_landlock_write, "s");
+
+/* A large allocation fails under an address-space limit. */
+static int sandbox_big_malloc(const cfork_args *a)
+{
+	/* volatile: a compiler may drop a malloc that is only freed. */
+	void *volatile p = malloc((size_t)cfork_arg_i64(a, 0));
+
+	if (p) {
+		free(p);
+		return 1;
+	}
+	return OK;
+}
+CFORK_REGISTER(sandbox_big_malloc, "i");
+
+/* The open-file limit the child runs under, as its result. */
+static int sandbox_nofile(const cfork_args *a)
+{
+	struct rlimit rl;
+	char text[64];
+
+	(void)a;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	snprintf(text, sizeof(text), "%llu/%llu", (unsigned long long)rl.rlim_cur,
+		 (unsigned long long)rl.rlim_max);
+	cfork_return(text, strlen(text));
+	return OK;
+}
+CFORK_REGISTER(sandbox_nofile, "");
+
+/* net_ns: the parent's /proc/self/ns/net link. */
+static int sandbox_in_namespaces(const cfork_args *a)
+{
+	char link[64] = "";
+
+	if (getpid() != 1)
+		return 1;
+	if (readlink("/proc/self/ns/net", link, sizeof(link) - 1) < 0)
+		return 2;
+	if (!strcmp(link, cfork_arg_str(a, 0)))
+		return 3;
+	return OK;
+}
+CFORK_REGISTER(sandbox_in_namespaces, "s");
+
+/* name: the cgroup directory's name, to be found in /proc/self/cgroup. */
+static int sandbox_in_cgroup(const cfork_args *a)
+{
+	char buf[4096] = "";
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 2;
+	return strstr(buf, cfork_arg_str(a, 0)) ? OK : 3;
+}
+CFORK_REGISTER(sandbox_in_cgroup, "s");
+
+/* ------------------------------------------------------------------------ */
+/* The policy: errors in the parent, never a dead child                     */
+/* ------------------------------------------------------------------------ */
+
+Test(sandbox, new_checks_its_arguments)
+{
+	cfork_sandbox *sb = NULL;
+
+	cr_assert_eq(cfork_sandbox_new(NULL, 0), -EINVAL);
+	cr_assert_eq(cfork_sandbox_new(&sb, 16), -EINVAL);
+	cr_assert_null(sb);
+	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK |
+					     CFORK_SB_NO_EXEC |
+					     CFORK_SB_NO_FS_WRITE |
+					     CFORK_SB_COMPUTE), 0);
+	cfork_sandbox_free(sb);
+	cfork_sandbox_free(NULL);
+}
+
+Test(sandbox, bad_rules_fail_at_once)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+
+	cr_assert_eq(cfork_sandbox_deny(sb, "no_such_call", EPERM), -EINVAL);
+	cr_assert_eq(cfork_sandbox_allow(sb, "no_such_call"), -EINVAL);
+	cr_assert_eq(cfork_sandbox_deny(sb, NULL, EPERM), -EINVAL);
+	cr_assert_eq(cfork_sandbox_deny(NULL, "uname", EPERM), -EINVAL);
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", -1), -EINVAL);
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", 4096), -EINVAL);
+	/* The child could never end. */
+	cr_assert_eq(cfork_sandbox_deny(sb, "exit_group", 0), -EINVAL);
+	cr_assert_eq(cfork_sandbox_deny(sb, "exit", EPERM), -EINVAL);
+	cr_assert_eq(cfork_sandbox_deny(sb, "rt_sigreturn", 0), -EINVAL);
+	cr_assert_eq(cfork_sandbox_fs(sb, "/nonexistent/cfork", CFORK_FS_READ),
+		     -ENOENT);
+	cr_assert_eq(cfork_sandbox_fs(sb, "/tmp", 0), -EINVAL);
+	cr_assert_eq(cfork_sandbox_fs(sb, "/tmp", 8), -EINVAL);
+	cr_assert_eq(cfork_sandbox_rlimit(sb, -1, 1), -EINVAL);
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIM_NLIMITS, 1), -EINVAL);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, 1 << 7), -EINVAL);
+	cr_assert_eq(cfork_sandbox_policy(sb, 0, CFORK_POLICY_PREFER), -EINVAL);
+	cr_assert_eq(cfork_sandbox_policy(sb, 1 << 5, CFORK_POLICY_PREFER),
+		     -EINVAL);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
+					  (cfork_policy)3), -EINVAL);
+	cr_assert_eq(cfork_sandbox_cgroup(sb, -2), -EINVAL);
+	cr_assert_eq(cfork_sandbox_cgroup(sb, 1000000), -EBADF);
+	/* A directory that is not a cgroup. */
+	int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_eq(cfork_sandbox_cgroup(sb, fd), -EINVAL);
+	close(fd);
+	/* Nothing of it got in: the sandbox still runs a child. */
+	struct outcome o = RUN(sb, "sandbox_nothing");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, contradictory_rules_fail)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", EPERM), 0);
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", EPERM), 0);
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", EACCES), -EEXIST);
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", 0), -EEXIST);
+	cr_assert_eq(cfork_sandbox_allow(sb, "uname"), -EEXIST);
+	cr_assert_eq(cfork_sandbox_allow(sb, "getcwd"), 0);
+	cr_assert_eq(cfork_sandbox_allow(sb, "getcwd"), 0);
+	cr_assert_eq(cfork_sandbox_deny(sb, "getcwd", 0), -EEXIST);
+	cfork_sandbox_free(sb);
+}
+
+/* A call libseccomp knows on another architecture only is no error. */
+Test(sandbox, foreign_call_names_are_accepted)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+
+#ifdef __x86_64__
+	cr_assert_eq(cfork_sandbox_deny(sb, "socketcall", EPERM), 0);
+#endif
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", ENOTSUP), 0);
+	struct outcome o = RUN(sb, "sandbox_uname", ENOTSUP);
+	expect_ok(&o);
+	cfork_sandbox_free(sb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Presets                                                                   */
+/* ------------------------------------------------------------------------ */
+
+Test(sandbox, no_network_denies_inet_sockets)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	struct outcome o = RUN(sb, "sandbox_sockets");
+
+	expect_ok(&o);
+	cr_assert(o.applied & CFORK_LAYER_SECCOMP);
+	/* Nothing of it in the parent, nor in the next child. */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	close(fd);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	cr_assert(fd >= 0 || errno == EAFNOSUPPORT);
+	if (fd >= 0)
+		close(fd);
+	o = RUN(NULL, "sandbox_inet_socket");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, no_exec_denies_execve)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_EXEC);
+	struct outcome o = RUN(sb, "sandbox_exec_true");
+
+	expect_ok(&o);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, no_fs_write_denies_writes_but_not_reads)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_FS_WRITE);
+	char *dir = make_tree();
+	char out[PATH_MAX];
+	struct stat st;
+
+	struct outcome o = RUN(sb, "sandbox_fs_write", dir);
+	expect_ok(&o);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	cr_assert(stat(out, &st) < 0 && errno == ENOENT);
+	/* The parent still writes. */
+	int fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	remove_tree(dir);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, compute_denies_open_but_computes)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	struct outcome o = RUN(sb, "sandbox_compute", 100);
+
+	expect_ok(&o);
+	cr_assert_str_eq(o.result, "5050");
+	cr_assert_eq(o.applied, CFORK_LAYER_SECCOMP);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, compute_kills_a_socket_and_names_it)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	struct outcome o = RUN(sb, "sandbox_open_socket");
+
+	expect_killed_for(&o, "socket");
+	/* The next child is free again. */
+	cr_assert_eq(cfork("sandbox_inet_socket"), OK);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, presets_combine)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK | CFORK_SB_NO_EXEC);
+
+	struct outcome o = RUN(sb, "sandbox_sockets");
+	expect_ok(&o);
+	o = RUN(sb, "sandbox_exec_true");
+	expect_ok(&o);
+	cfork_sandbox_free(sb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rules of the caller                                                      */
+/* ------------------------------------------------------------------------ */
+
+Test(sandbox, custom_deny_with_an_errno)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", EMLINK), 0);
+	struct outcome o = RUN(sb, "sandbox_uname", EMLINK);
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_SECCOMP);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, custom_deny_that_kills_names_the_call)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+
+	cr_assert_eq(cfork_sandbox_deny(sb, "uname", 0), 0);
+	struct outcome o = RUN(sb, "sandbox_uname", 0);
+	expect_killed_for(&o, "uname");
+	/* cfork() reports the death as 128 + SIGSYS. */
+	cfork_attr attr = CFORK_ATTR_INIT;
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_runv(&attr, "sandbox_uname",
+				(cfork_value[]){ cfork_i64(0) }, 1),
+		     128 + SIGSYS);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, allow_overrides_a_preset)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+
+	cr_assert_eq(cfork_sandbox_allow(sb, "socket"), 0);
+	struct outcome o = RUN(sb, "sandbox_inet_socket");
+	expect_ok(&o);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, the_child_cannot_take_sigsys_over)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_EXEC);
+	struct outcome o = RUN(sb, "sandbox_take_sigsys");
+
+	expect_ok(&o);
+	/* Allowing rt_sigaction does not open that door either. */
+	cfork_sandbox_free(sb);
+	sb = new_sandbox(CFORK_SB_COMPUTE);
+	cr_assert_eq(cfork_sandbox_allow(sb, "rt_sigaction"), 0);
+	o = RUN(sb, "sandbox_take_sigsys");
+	expect_ok(&o);
+	cfork_sandbox_free(sb);
+}
+
+/* The child of a new pid namespace is its init, which ignores a signal it
+   sends itself: the kill must still happen. */
+Test(sandbox, a_kill_works_in_a_pid_namespace)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_PID), 0);
+	struct outcome o = RUN(sb, "sandbox_open_socket");
+	if (o.spawn == -EPERM || o.spawn == -EINVAL || o.spawn == -ENOSPC) {
+		cfork_sandbox_free(sb);
+		cr_skip_test("no pid namespace here: %s", strerror(-o.spawn));
+	}
+	expect_killed_for(&o, "socket");
+	cr_assert(o.applied & CFORK_LAYER_NAMESPACES);
+	cfork_sandbox_free(sb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Other ABIs                                                                */
+/* ------------------------------------------------------------------------ */
+
+#ifdef __x86_64__
+Test(sandbox, x32_calls_are_killed)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+
+	/* No rule at all: the filter still checks the ABI. */
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
+					  CFORK_POLICY_REQUIRE), 0);
+	struct outcome o = RUN(sb, "sandbox_nothing");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_SECCOMP);
+	o = RUN(sb, "sandbox_x32_getpid");
+	expect_killed_for(&o, "x32");
+	cr_assert(strstr(o.error, "getpid"), "%s", o.error);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, i386_calls_are_killed)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	struct outcome o = RUN(NULL, "sandbox_int80_getpid");
+
+	if (!o.exited || o.code != OK) {
+		cfork_sandbox_free(sb);
+		cr_skip_test("no i386 ABI on this kernel (child: exited %d "
+			     "code %d signal %d)", o.exited, o.code, o.signal);
+	}
+	o = RUN(sb, "sandbox_int80_getpid");
+	expect_killed_for(&o, "i386");
+	cr_assert(strstr(o.error, "getpid"), "%s", o.error);
+	cfork_sandbox_free(sb);
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Landlock                                                                  */
+/* ------------------------------------------------------------------------ */
+
+Test(sandbox, landlock_confines_reads_to_a_tree)
+{
+	if (landlock_abi() < 1)
+		cr_skip_test("landlock is not available on this kernel");
+	cfork_sandbox *sb = new_sandbox(0);
+	char *dir = make_tree();
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_sandbox_fs(sb, dir, CFORK_FS_READ), 0);
+	struct outcome o = RUN(sb, "sandbox_landlock_read", dir);
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_LANDLOCK);
+	/* The object's one fd for the path, nothing more. */
+	cr_assert_eq(count_open_fds(), fds + 1);
+	cfork_sandbox_free(sb);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_neq(read_hello("/etc/hostname"), -EACCES);
+	remove_tree(dir);
+}
+
+Test(sandbox, landlock_allows_writes_in_a_tree)
+{
+	if (landlock_abi() < 1)
+		cr_skip_test("landlock is not available on this kernel");
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_EXEC);
+	char *dir = make_tree();
+
+	cr_assert_eq(cfork_sandbox_fs(sb, dir, CFORK_FS_READ | CFORK_FS_WRITE),
+		     0);
+	/* Shared libraries are mapped already: the child needs nothing
+	   else of the filesystem. */
+	struct outcome o = RUN(sb, "sandbox_landlock_write", dir);
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_LANDLOCK | CFORK_LAYER_SECCOMP);
+	remove_tree(dir);
+	unlink("/tmp/cfork-sb-outside");
+	cfork_sandbox_free(sb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Degradation: REQUIRE fails the spawn, PREFER runs and says so            */
+/* ------------------------------------------------------------------------ */
+
+Test(sandbox, missing_landlock_fails_require_and_is_skipped_by_prefer)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+	char *dir = make_tree();
+
+	cr_assert_eq(cfork_sandbox_fs(sb, dir, CFORK_FS_READ), 0);
+	host_refuses(444 /* landlock_create_ruleset */, ENOSYS, false);
+	/* REQUIRE is the default for a layer that has rules. */
+	struct outcome o = RUN(sb, "sandbox_nothing");
+	cr_assert_eq(o.spawn, -ENOSYS);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_LANDLOCK,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_nothing");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	remove_tree(dir);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, missing_seccomp_fails_require_and_is_skipped_by_prefer)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+
+	host_refuses(SCMP_SYS(seccomp), ENOSYS, false);
+	struct outcome o = RUN(sb, "sandbox_nothing");
+	cr_assert_eq(o.spawn, -ENOSYS);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_inet_socket");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	cfork_sandbox_free(sb);
+}
+
+/* Docker's answer: clone3 is ENOSYS, clone with a namespace flag EPERM. */
+Test(sandbox, refused_namespaces_fail_require_and_are_skipped_by_prefer)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_NET), 0);
+	host_refuses(SCMP_SYS(clone3), ENOSYS, false);
+	host_refuses(SCMP_SYS(clone), EPERM, true);
+	struct outcome o = RUN(sb, "sandbox_nothing");
+	cr_assert_eq(o.spawn, -EPERM);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_NAMESPACES,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_inet_socket");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	/* Spawns without namespaces still take the legacy clone. */
+	o = RUN(NULL, "sandbox_nothing");
+	expect_ok(&o);
+	cfork_sandbox_free(sb);
+}
+
+/*
+ * What only the child can find out: the probes pass in the parent, the
+ * kernel refuses in the child. REQUIRE ends the child with
+ * CFORK_EXIT_SANDBOX and the reason; PREFER runs the function without.
+ */
+Test(sandbox, a_filter_refused_in_the_child_ends_it_under_require)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	/* seccomp(SECCOMP_SET_MODE_FILTER) refused, the probe allowed. */
+	cr_assert(ctx);
+	cr_assert_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(seccomp), 1,
+				      SCMP_A0(SCMP_CMP_EQ,
+					      SECCOMP_SET_MODE_FILTER, 0)), 0);
+	cr_assert_eq(seccomp_load(ctx), 0);
+	seccomp_release(ctx);
+
+	struct outcome o = RUN(sb, "sandbox_inet_socket");
+	cr_assert_eq(o.spawn, 0);
+	cr_assert(o.exited && o.code == CFORK_EXIT_SANDBOX, "code %d", o.code);
+	cr_assert(strstr(o.error, "sandbox: seccomp"), "%s", o.error);
+	cr_assert(strstr(o.error, strerror(EPERM)), "%s", o.error);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_inet_socket");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, landlock_refused_in_the_child_ends_it_under_require)
+{
+	if (landlock_abi() < 1)
+		cr_skip_test("landlock is not available on this kernel");
+	cfork_sandbox *sb = new_sandbox(0);
+	char *dir = make_tree();
+
+	cr_assert_eq(cfork_sandbox_fs(sb, dir, CFORK_FS_READ), 0);
+	host_refuses(446 /* landlock_restrict_self */, EPERM, false);
+	struct outcome o = RUN(sb, "sandbox_nothing");
+	cr_assert_eq(o.spawn, 0);
+	cr_assert(o.exited && o.code == CFORK_EXIT_SANDBOX, "code %d", o.code);
+	cr_assert(strstr(o.error, "sandbox: landlock_restrict_self"), "%s",
+		  o.error);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_LANDLOCK,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_nothing");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	remove_tree(dir);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, off_applies_nothing)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
+					  CFORK_POLICY_OFF), 0);
+	struct outcome o = RUN(sb, "sandbox_inet_socket");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+	cfork_sandbox_free(sb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Resource limits, namespaces, cgroup                                       */
+/* ------------------------------------------------------------------------ */
+
+Test(sandbox, an_address_space_limit_fails_a_large_malloc)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+	const int64_t big = (int64_t)1 << 30;
+
+	/* Without the limit the same allocation works. */
+	struct outcome o = RUN(sb, "sandbox_big_malloc", big);
+	cr_assert(o.exited && o.code == 1, "code %d", o.code);
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_AS, 256 << 20), 0);
+	o = RUN(sb, "sandbox_big_malloc", big);
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_RLIMITS);
+	cfork_sandbox_free(sb);
+}
+
+static void drop_cap_sys_resource(void)
+{
+	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	cr_assert_eq(syscall(SYS_capget, &head, data), 0);
+	data[0].effective &= ~(1u << CAP_SYS_RESOURCE);
+	data[0].permitted &= ~(1u << CAP_SYS_RESOURCE);
+	cr_assert_eq(syscall(SYS_capset, &head, data), 0);
+}
+
+Test(sandbox, a_limit_above_the_hard_one_needs_privilege)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+	struct rlimit rl = { 256, 512 };
+
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	drop_cap_sys_resource();
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_NOFILE, 1024), 0);
+	struct outcome o = RUN(sb, "sandbox_nofile");
+	cr_assert_eq(o.spawn, -EPERM);
+	/* PREFER: the child tries, keeps the limit it has, and says so. */
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_RLIMITS,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_nofile");
+	expect_ok(&o);
+	cr_assert_str_eq(o.result, "256/512");
+	cr_assert_eq(o.applied, 0);
+	/* Lowering needs nothing. */
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_NOFILE, 64), 0);
+	o = RUN(sb, "sandbox_nofile");
+	expect_ok(&o);
+	cr_assert_str_eq(o.result, "64/64");
+	cr_assert_eq(o.applied, CFORK_LAYER_RLIMITS);
+	cfork_sandbox_free(sb);
+}
+
+Test(sandbox, namespaces_isolate_the_child)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+	char link[64] = "";
+
+	cr_assert_gt(readlink("/proc/self/ns/net", link, sizeof(link) - 1), 0);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_USER | CFORK_NS_NET |
+						      CFORK_NS_PID | CFORK_NS_IPC |
+						      CFORK_NS_UTS | CFORK_NS_MOUNT |
+						      CFORK_NS_CGROUP), 0);
+	struct outcome o = RUN(sb, "sandbox_in_namespaces", link);
+	if (o.spawn == -EPERM || o.spawn == -ENOSPC || o.spawn == -EINVAL ||
+	    o.spawn == -EUSERS) {
+		cfork_sandbox_free(sb);
+		cr_skip_test("namespaces refused here: %s", strerror(-o.spawn));
+	}
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_NAMESPACES);
+	cfork_sandbox_free(sb);
+}
+
+/* A cgroup v2 directory of this test's own, or NULL. */
+static char *make_cgroup(const char *name)
+{
+	static const char *roots[] = { "/sys/fs/cgroup",
+				       "/sys/fs/cgroup/unified" };
+	char self[256] = "", path[PATH_MAX];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return NULL;
+	while (fgets(self, sizeof(self), f) && strncmp(self, "0::", 3))
+		;
+	fclose(f);
+	if (strncmp(self, "0::", 3))
+		return NULL;
+	self[strcspn(self, "\n")] = '\0';
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s/cgroup.procs", roots[i],
+			 self + 3);
+		if (access(path, W_OK) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s%s/%s-%d", roots[i],
+			 strcmp(self + 3, "/") ? self + 3 : "", name,
+			 (int)getpid());
+		if (mkdir(path, 0755) == 0)
+			return strdup(path);
+	}
+	return NULL;
+}
+
+Test(sandbox, a_cgroup_holds_the_child)
+{
+	char *cg = make_cgroup("cfork-sb");
+
+	if (!cg)
+		cr_skip_test("no writable cgroup v2 here");
+	cfork_sandbox *sb = new_sandbox(0);
+	int fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(cfork_sandbox_cgroup(sb, fd), 0);
+	close(fd);
+	struct outcome o = RUN(sb, "sandbox_in_cgroup", strrchr(cg, '/'));
+	expect_ok(&o);
+	cr_assert_eq(o.applied, CFORK_LAYER_CGROUP);
+
+	/* The cgroup is gone: REQUIRE fails, PREFER starts the child in
+	   the caller's cgroup. */
+	cr_assert_eq(rmdir(cg), 0);
+	o = RUN(sb, "sandbox_nothing");
+	cr_assert_lt(o.spawn, 0);
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_CGROUP,
+					  CFORK_POLICY_PREFER), 0);
+	o = RUN(sb, "sandbox_nothing");
+	expect_ok(&o);
+	cr_assert_eq(o.applied, 0);
+
+	/* Two cgroups for one child is an error. */
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+	attr.sandbox = sb;
+	attr.cgroup_fd = open("/proc/self", O_RDONLY | O_CLOEXEC);
+	cr_assert_eq(cfork_spawn(&p, &attr, "sandbox_nothing"), -EINVAL);
+	close(attr.cgroup_fd);
+	cfork_sandbox_free(sb);
+	free(cg);
+}
+
+/* ------------------------------------------------------------------------ */
+/* One object, many threads                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define THREADS 8
+#define SPAWNS 12
+
+struct worker {
+	cfork_sandbox *sb;
+	int index;
+	int failures;
+};
+
+static void *spawn_many(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < SPAWNS; i++) {
+		long n = w->index * 100 + i;
+		char want[32];
+		struct outcome o = RUN(w->sb, "sandbox_compute", n);
+
+		snprintf(want, sizeof(want), "%ld", n * (n + 1) / 2);
+		if (o.spawn || !o.exited || o.code != OK ||
+		    strcmp(o.result, want) ||
+		    o.applied != CFORK_LAYER_SECCOMP)
+			w->failures++;
+	}
+	return NULL;
+}
+
+/* Rules that change the filter while the others spawn: each change
+   compiles it again. */
+static void *change_rules(void *arg)
+{
+	static const char *names[] = { "uname", "getcwd", "chdir", "sync",
+				       "getuid", "getgid", "setsid", "umask",
+				       "times", "getpgrp" };
+	struct worker *w = arg;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (cfork_sandbox_deny(w->sb, names[i], ENOSYS) != 0)
+			w->failures++;
+		sched_yield();
+	}
+	return NULL;
+}
+
+Test(sandbox, one_sandbox_serves_many_threads)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	struct worker w[THREADS + 1];
+	pthread_t t[THREADS + 1];
+	int fds = count_open_fds();
+
+	for (int i = 0; i <= THREADS; i++) {
+		w[i] = (struct worker){ sb, i, 0 };
+		cr_assert_eq(pthread_create(&t[i], NULL,
+					    i < THREADS ? spawn_many :
+							  change_rules,
+					    &w[i]), 0);
+	}
+	for (int i = 0; i <= THREADS; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(w[i].failures, 0, "thread %d: %d failures", i,
+			     w[i].failures);
+	}
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+	cfork_sandbox_free(sb);
+}
