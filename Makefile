@@ -105,6 +105,7 @@ examples: $(EXAMPLES)
 demo: $(EXAMPLES)
 	@echo "== example"; $(O)/examples/example
 	@echo "== args"; $(O)/examples/args
+	@echo "== sandbox"; $(O)/examples/sandbox
 	@echo "== typed"; $(O)/examples/typed
 
 # Tests link the static library: the shared one is covered by the examples.
