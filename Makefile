@@ -167,6 +167,13 @@ $(O)/tests/bench/%: tests/bench/%.c $(STATIC_LIB)
 bench: $(O)/tests/bench/bench
 	$(O)/tests/bench/bench $(BENCH_ARGS)
 
+# T threads x N spawns with every result checked; fails on any fd, mapping
+# or child leaked. STRESS_ARGS='-t 8 -n 5000'.
+STRESS_ARGS ?=
+.PHONY: stress
+stress: $(O)/tests/bench/stress
+	$(O)/tests/bench/stress $(STRESS_ARGS)
+
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
 check-asan: deps
