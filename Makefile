@@ -60,7 +60,8 @@ DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev
 # Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
 TEST_ARGS ?=
 
-.PHONY: all examples demo test check-asan bench deps install uninstall clean
+.PHONY: all examples demo test check-asan bench bench-sandbox deps install \
+	uninstall clean
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
 
@@ -173,6 +174,10 @@ STRESS_ARGS ?=
 .PHONY: stress
 stress: $(O)/tests/bench/stress
 	$(O)/tests/bench/stress $(STRESS_ARGS)
+
+# Spawn latency with each sandbox layer; BENCH_ARGS='--runs 500'.
+bench-sandbox: $(O)/tests/bench/sandbox_bench
+	$(O)/tests/bench/sandbox_bench $(BENCH_ARGS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
