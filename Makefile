@@ -247,6 +247,42 @@ fuzz-deps: deps
 		libclang-rt-$$major-dev >/dev/null || exit 1; \
 	fuzzer_ok || { echo "cfork: -fsanitize=fuzzer still fails"; exit 1; }
 
+.PHONY: check-valgrind
+
+# memcheck on the examples, the stress program, a program that registers at
+# run time, and Criterion tests picked to cover the parent's and the
+# child's paths (decoder, results, child-side errors, kept fds, nested
+# spawns). Children are traced too: under valgrind /proc/self/exe and
+# AT_EXECFN name the program, not valgrind, so cfork re-executes the right
+# binary and the child runs under memcheck as well. Criterion ignores its
+# workers' exit codes, so every process writes its own log and any error
+# line ("==PID==") in any log fails the target; valgrind's warnings
+# ("--PID--": clone3 and pidfd_send_signal are unknown to 3.19) do not.
+VALGRIND ?= valgrind
+VALGRIND_TESTS ?= @(wire/decode_*|proc/wait_collects_a_result_larger_than_a_pipe|init/results_of_several_returns_concatenate|init/wrong_getter_type_ends_child_with_usage|launch/keep_fds_reach_child_under_the_same_number|hostile/spoofed_marker_in_a_caller_never_reaches_the_grandchild)
+VALGRIND_LOGS := $(O)/valgrind
+VALGRIND_RUN = $(VALGRIND) -q --error-exitcode=1 --leak-check=full \
+	--trace-children=yes --suppressions=tests/valgrind.supp \
+	--log-file=$(VALGRIND_LOGS)/%p.log
+
+check-valgrind: deps $(EXAMPLES) $(TEST_BIN) $(TEST_PROGS) \
+		$(O)/tests/bench/stress
+	@command -v $(VALGRIND) >/dev/null 2>&1 || { \
+		echo "cfork: valgrind not found; run: sudo apt-get install -y valgrind"; \
+		exit 1; }
+	@rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
+	$(VALGRIND_RUN) $(O)/examples/example
+	$(VALGRIND_RUN) $(O)/examples/args
+	$(VALGRIND_RUN) $(O)/tests/progs/runtime_main parent
+	$(VALGRIND_RUN) $(O)/tests/bench/stress -t 2 -n 10
+	$(VALGRIND_RUN) $(TEST_BIN) -j1 --timeout=300 \
+		--filter '$(VALGRIND_TESTS)'
+	@bad=$$(grep -l '^==[0-9]*== ' $(VALGRIND_LOGS)/*.log); \
+	if [ -n "$$bad" ]; then cat $$bad; \
+		echo "cfork: memcheck errors in $$bad"; exit 1; fi; \
+	echo "check-valgrind: $$(ls $(VALGRIND_LOGS) | wc -l) processes," \
+	     "no memcheck error"
+
 # Installs what `make test` and `make demo` need where it may (root with
 # apt-get); otherwise prints the command to run.
 deps:

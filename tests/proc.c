@@ -99,7 +99,9 @@ static int proc_big_result(const cfork_args *a)
 		return 1;
 	for (size_t i = 0; i < n; i++)
 		buf[i] = pattern_byte(i);
-	return cfork_return(buf, n) ? 2 : 0;
+	int r = cfork_return(buf, n);
+	free(buf);
+	return r ? 2 : 0;
 }
 CFORK_REGISTER(proc_big_result, "i");
 
