@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <link.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -902,6 +904,62 @@ Test(hostile, closed_stdio_in_the_caller_keeps_the_channels_apart,
      .disabled = true)
 {
 	run_middle("hostile_closed_stdio", NULL, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A host without pidfd_send_signal                                          */
+/* ------------------------------------------------------------------------ */
+
+static int hostile_sleep_ms(const cfork_args *a)
+{
+	int64_t ms = cfork_arg_i64(a, 0);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+CFORK_REGISTER(hostile_sleep_ms, "i");
+
+/*
+ * pidfds work but pidfd_send_signal answers ENOSYS (valgrind 3.19 does, as
+ * do seccomp profiles written before it): cfork_kill must still signal the
+ * unreaped child through its pid, and cfork_free of a running child must
+ * not wait for it to end on its own.
+ */
+static int hostile_no_pidfd_send_signal(const cfork_args *a)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	cfork_status st;
+	cfork_proc *p;
+	int r;
+
+	(void)a;
+	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(pidfd_send_signal), 0) ||
+	    seccomp_load(ctx))
+		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+	seccomp_release(ctx);
+	if ((r = cfork_spawn(&p, NULL, "hostile_sleep_ms", 20000)))
+		return fail(10, "spawn: %s", strerror(-r));
+	if (cfork_pidfd(p) < 0)
+		return fail(HOSTILE_SKIP, "no pidfd to begin with");
+	if ((r = cfork_kill(p, SIGKILL)))
+		return fail(11, "cfork_kill: %d (%s)", r, strerror(-r));
+	if ((r = cfork_wait(p, 5000, &st)))
+		return fail(12, "wait after the kill: %s", strerror(-r));
+	if (st.exited || st.signal != SIGKILL)
+		return fail(13, "exited %d code %d signal %d", st.exited,
+			    st.code, st.signal);
+	cfork_free(p);
+	return 0;
+}
+CFORK_REGISTER(hostile_no_pidfd_send_signal, "");
+
+/* Disabled until cfork_kill falls back to kill(2) on ENOSYS. */
+Test(hostile, kill_works_without_pidfd_send_signal, .disabled = true)
+{
+	run_middle("hostile_no_pidfd_send_signal", NULL, 0);
 }
 
 /* ------------------------------------------------------------------------ */
