@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,18 @@ static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool deferred;
 static cfork_args deferred_args;
 
+/* Set once the program has called cfork_init(): only then can a child of
+   it run a function registered at run time. */
+static atomic_bool init_called;
+
 int child_report_fd(void)
 {
 	return report_fd;
+}
+
+bool init_was_called(void)
+{
+	return atomic_load_explicit(&init_called, memory_order_relaxed);
 }
 
 /* Writes to the report channel with SIGPIPE held back, so that a parent that
@@ -159,6 +169,31 @@ static void wait_ready(int fd, int ready)
 			   fd);
 }
 
+/* Maps every cfork_buffer argument read-only, as the payload itself. */
+static void map_buffers(cfork_args *a)
+{
+	for (size_t i = 0; i < a->argc; i++) {
+		const char *why = NULL;
+		const void *base;
+		size_t len, size;
+		int fd = wire_arg_buffer(a, i, &len);
+
+		if (fd < 0)
+			continue;
+		if (!a->views && !(a->views = calloc(a->argc, sizeof(*a->views))))
+			child_fail(CFORK_EXIT_PAYLOAD, "out of memory");
+		if (memfd_map_sealed(fd, true, &base, &size, &why) < 0)
+			child_fail(CFORK_EXIT_PAYLOAD,
+				   "argument %zu: buffer fd %d: %s", i, fd, why);
+		if (size < len)
+			child_fail(CFORK_EXIT_PAYLOAD,
+				   "argument %zu: buffer shorter than its length",
+				   i);
+		close(fd);
+		a->views[i] = base;
+	}
+}
+
 /* Takes the process over when CFORK_FD is set. Returns only in a parent, or
    when a runtime-registered child must wait for cfork_init(). */
 static void take_over(bool from_constructor)
@@ -190,11 +225,12 @@ static void take_over(bool from_constructor)
 			   "CFORK_FD=%s: not an fd number", value);
 	if (ready >= 0)
 		wait_ready(fd, ready);
-	if (memfd_map_sealed(fd, &base, &size, &why) < 0)
+	if (memfd_map_sealed(fd, false, &base, &size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
 	close(fd);
 	if (wire_decode(&args, base, size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
+	map_buffers(&args);
 	/* Every signal has been blocked since before the clone (launch.c);
 	   exec has reset the handlers, so the caller's mask can come back. */
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &args.sigmask, NULL,
@@ -226,6 +262,7 @@ __attribute__((constructor(101))) static void cfork_constructor(void)
 int cfork_init(void)
 {
 	PROTECT_ERRNO;
+	atomic_store_explicit(&init_called, true, memory_order_relaxed);
 	take_over(false);
 	if (deferred)
 		dispatch(&deferred_args);

@@ -47,6 +47,8 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 void wire_out_release(struct wire_out *out);
 int wire_decode(cfork_args *args, const void *base, size_t size,
 		const char **ret_why);
+/* The memfd of argument i when it is a cfork_buffer, else -1. */
+int wire_arg_buffer(const cfork_args *a, size_t i, size_t *ret_len);
 
 /* The decoded view of a payload; lives in the child only. */
 struct wire_arg;
@@ -56,6 +58,7 @@ struct cfork_args {
 	const char *name;
 	const struct wire_arg *arg;
 	size_t argc;
+	const void **views;	/* mapped cfork_buffers, by argument; or NULL */
 	int report_fd;
 	uint64_t sigmask;
 	bool is_static;
@@ -63,12 +66,18 @@ struct cfork_args {
 	size_t sandbox_len;
 };
 
+/* buffer.c */
+int buffer_freeze(cfork_buffer *b);
+int buffer_fd(const cfork_buffer *b);
+
 /* memfd.c */
 int memfd_create_sealable(unsigned *paths);
 int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size);
 int memfd_seal(int fd);
-int memfd_map_sealed(int fd, const void **ret_base, size_t *ret_size,
-		     const char **ret_why);
+/* A payload needs F_SEAL_WRITE; a frozen cfork_buffer has
+   F_SEAL_FUTURE_WRITE instead (buffer.c says why). */
+int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
+		     size_t *ret_size, const char **ret_why);
 
 /* uring.c: the write-out engine */
 enum { WRITEOUT_AUTO, WRITEOUT_PWRITEV, WRITEOUT_URING };
@@ -141,6 +150,7 @@ void proc_sandbox(cfork_proc *p, unsigned applied);
 /* init.c */
 int child_report_fd(void);
 int child_report(unsigned kind, const void *data, size_t len);
+bool init_was_called(void);
 _Noreturn void child_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -10,6 +10,9 @@
 
 #include "internal.h"
 
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
 #endif
@@ -71,8 +74,8 @@ int memfd_seal(int fd)
 	return fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0 ? -errno : 0;
 }
 
-int memfd_map_sealed(int fd, const void **ret_base, size_t *ret_size,
-		     const char **ret_why)
+int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
+		     size_t *ret_size, const char **ret_why)
 {
 	struct stat st;
 	int seals = fcntl(fd, F_GET_SEALS);
@@ -81,6 +84,8 @@ int memfd_map_sealed(int fd, const void **ret_base, size_t *ret_size,
 		*ret_why = errno == EBADF ? "not an open fd" : "not a memfd";
 		return -errno;
 	}
+	if (future_write_ok && (seals & F_SEAL_FUTURE_WRITE))
+		seals |= F_SEAL_WRITE;
 	if ((seals & SEALS_ALL) != SEALS_ALL) {
 		*ret_why = "memfd is not sealed";
 		return -EPERM;

@@ -136,7 +136,7 @@ static int exit_from_pidfd(cfork_proc *p)
 static int try_reap(cfork_proc *p, bool block)
 {
 	int flags = WEXITED | __WALL | (block ? 0 : WNOHANG);
-	int r;
+	int r = -1;
 
 	p->exit_info.si_pid = 0;
 	do {

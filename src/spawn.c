@@ -22,6 +22,8 @@ static bool conform(cfork_value *v, cfork_type want)
 {
 	if (v->type == want)
 		return true;
+	if (v->type == CFORK_BUFFER)
+		return want == CFORK_BYTES;
 	if (v->type != CFORK_I64 && v->type != CFORK_U64)
 		return false;
 
@@ -88,6 +90,10 @@ static int check_values(const char *sig, cfork_value *v, size_t argc)
 		case CFORK_FD:
 			if (!fd_is_open(v[i].as.fd))
 				return -EBADF;
+			break;
+		case CFORK_BUFFER:
+			if (!v[i].as.buffer)
+				return -EINVAL;
 			break;
 		default:
 			return -EINVAL;
@@ -201,6 +207,14 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 	size_t nkeep = 0;
 	int r;
 
+	/* A buffer is frozen before any child can see it. */
+	for (size_t i = 0; i < argc; i++) {
+		if (s->values[i].type != CFORK_BUFFER)
+			continue;
+		r = buffer_freeze(s->values[i].as.buffer);
+		if (r < 0)
+			return r;
+	}
 	if (pipe2(s->report, O_CLOEXEC) < 0)
 		return -errno;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
@@ -241,9 +255,12 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 	s->keep[nkeep++] = s->report[1];
 	if (s->ready[0] >= 0)
 		s->keep[nkeep++] = s->ready[0];
-	for (size_t i = 0; i < argc; i++)
+	for (size_t i = 0; i < argc; i++) {
 		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
 			s->keep[nkeep++] = s->values[i].as.fd;
+		if (s->values[i].type == CFORK_BUFFER)
+			s->keep[nkeep++] = buffer_fd(s->values[i].as.buffer);
+	}
 	for (size_t i = 0; i < attr->nkeep_fds; i++)
 		if (attr->keep_fds[i] > 2)
 			s->keep[nkeep++] = attr->keep_fds[i];
@@ -291,6 +308,10 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	r = registry_find(name, &reg, &is_static);
 	if (r < 0)
 		return r;
+	/* The child is this program again: one that never calls cfork_init()
+	   would run main() instead of the function. */
+	if (!is_static && !init_was_called())
+		return -ENOTSUP;
 	r = check_attr(attr);
 	if (r < 0)
 		return r;

@@ -11,6 +11,10 @@
  *   blobs                       strings (with their NUL) and byte buffers,
  *                               each starting on an 8-byte boundary
  *
+ * A cfork_buffer is not copied in: its argument is CFORK_BYTES with
+ * WIRE_ARG_BUFFER set, and its value is the number of the buffer's memfd,
+ * which the child inherits and maps itself.
+ *
  * All integers are in the host's byte order: the payload never leaves the
  * machine, and parent and child are the same binary. The child trusts
  * nothing in it: wire_decode() checks every field before anything is used.
@@ -26,6 +30,7 @@
 #define WIRE_VERSION 1
 #define WIRE_STATIC 1u		/* the name is registered statically */
 #define WIRE_SANDBOX 4u		/* a sandbox section follows the arguments */
+#define WIRE_ARG_BUFFER 1u	/* bytes in a memfd of their own */
 
 struct wire_header {
 	char magic[8];
@@ -43,7 +48,7 @@ struct wire_header {
 
 struct wire_arg {
 	uint32_t type;
-	uint32_t reserved;
+	uint32_t flags;		/* WIRE_ARG_BUFFER */
 	uint64_t value;		/* the scalar, or the blob's offset */
 	uint64_t len;		/* the blob's length (a string's without NUL) */
 };
@@ -145,6 +150,12 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 		case CFORK_F64: memcpy(&wa[i].value, &v->as.f64, 8); break;
 		case CFORK_BOOL: wa[i].value = v->as.b; break;
 		case CFORK_FD: wa[i].value = (uint64_t)v->as.fd; break;
+		case CFORK_BUFFER:
+			wa[i].type = CFORK_BYTES;
+			wa[i].flags = WIRE_ARG_BUFFER;
+			wa[i].value = (uint64_t)buffer_fd(v->as.buffer);
+			wa[i].len = cfork_buffer_size(v->as.buffer);
+			break;
 		case CFORK_STR:
 			blob = v->as.str;
 			blob_len = strlen(v->as.str) + 1;
@@ -199,8 +210,11 @@ static bool in_bounds(uint64_t off, uint64_t len, size_t size)
 static const char *check_arg(const struct wire_arg *a, const unsigned char *base,
 			     size_t size)
 {
-	if (a->reserved)
-		return "reserved argument field is not zero";
+	if (a->flags == WIRE_ARG_BUFFER && a->type == CFORK_BYTES)
+		return a->value > INT32_MAX || a->len > CFORK_PAYLOAD_MAX ?
+			"buffer argument out of range" : NULL;
+	if (a->flags)
+		return "unknown argument flags";
 	switch (a->type) {
 	case CFORK_I64:
 	case CFORK_U64:
@@ -389,7 +403,19 @@ const void *cfork_arg_bytes(const cfork_args *a, size_t i, size_t *len)
 
 	if (len)
 		*len = w->len;
+	if (w->flags & WIRE_ARG_BUFFER)
+		return a->views[i];
 	return a->base + w->value;
+}
+
+int wire_arg_buffer(const cfork_args *a, size_t i, size_t *ret_len)
+{
+	const struct wire_arg *w = &a->arg[i];
+
+	if (!(w->flags & WIRE_ARG_BUFFER))
+		return -1;
+	*ret_len = w->len;
+	return (int)w->value;
 }
 
 int cfork_arg_fd(const cfork_args *a, size_t i)

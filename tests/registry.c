@@ -314,3 +314,18 @@ Test(registry, runtime_program_without_request_spawns_nothing)
 	cr_assert_str_empty(out);
 	cr_assert_str_empty(err);
 }
+
+/* A Criterion binary never calls cfork_init(): a child of it could not run a
+   function registered at run time, so the spawn is refused up front. */
+Test(registry, runtime_name_refused_without_init)
+{
+	cfork_proc *p = NULL;
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_register("registry_no_init", registry_other, "i"), 0);
+	cr_expect_eq(cfork_spawn(&p, NULL, "registry_no_init", 1), -ENOTSUP);
+	cr_expect_null(p);
+	cr_expect_eq(cfork("registry_no_init", 1), -ENOTSUP);
+	cr_expect_eq(count_open_fds(), fds);
+	cr_expect_not(has_children());
+}

@@ -668,7 +668,7 @@ struct mirror_header {
 
 struct mirror_arg {
 	uint32_t type;
-	uint32_t reserved;
+	uint32_t flags;
 	uint64_t value;
 	uint64_t len;
 };
@@ -1011,7 +1011,7 @@ static void fd_huge(struct payload *pl)
 	arg(pl, A_FD)->value = (uint64_t)INT32_MAX + 1;
 }
 static void fd_negative(struct payload *pl) { arg(pl, A_FD)->value = (uint64_t)-1; }
-static void reserved_set(struct payload *pl) { arg(pl, A_U64)->reserved = 1; }
+static void flags_on_scalar(struct payload *pl) { arg(pl, A_U64)->flags = 1; }
 static void scalar_len(struct payload *pl) { arg(pl, A_F64)->len = 8; }
 
 Test(wire, decode_refuses_bad_scalars)
@@ -1024,7 +1024,7 @@ Test(wire, decode_refuses_bad_scalars)
 		{ "bool 2^64-1", bool_max, NULL, "bool" },
 		{ "fd 2^31", fd_huge, NULL, "fd" },
 		{ "fd -1", fd_negative, NULL, "fd" },
-		{ "reserved field set", reserved_set, NULL, "reserved" },
+		{ "buffer flag on a scalar", flags_on_scalar, NULL, "flags" },
 		{ "scalar with a length", scalar_len, NULL, "length" },
 	};
 

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* Zero-copy buffers: the child sees exactly the parent's bytes, never a
+   change after the pass, and nothing leaks. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(buffer, .timeout = TEST_TIMEOUT);
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3u;
+	return h;
+}
+
+/* Sends back the length, the hash of the bytes, and whether the view is
+   read-only (a write through it would have to fail). */
+static int buffer_hash(const cfork_args *a)
+{
+	size_t len;
+	const unsigned char *p = cfork_arg_bytes(a, 0, &len);
+	uint64_t out[3] = { len, fnv1a(p, len), 0 };
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	static char maps[1 << 20];
+	size_t n = 0;
+	ssize_t got;
+
+	/* The kernel hands out /proc/self/maps a page per read. */
+	while (fd >= 0 && n < sizeof(maps) - 1 &&
+	       (got = read(fd, maps + n, sizeof(maps) - 1 - n)) > 0)
+		n += (size_t)got;
+	if (n > 0) {
+		char want[32];
+		maps[n] = '\0';
+		snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+		char *line = strstr(maps, want);
+		out[2] = line && strstr(line, " r--s ") == strchr(line, ' ');
+	}
+	if (fd >= 0)
+		close(fd);
+	return cfork_return(out, sizeof(out)) ? 1 : 0;
+}
+CFORK_REGISTER(buffer_hash, "y");
+
+static int buffer_takes_str(const cfork_args *a)
+{
+	return (int)strlen(cfork_arg_str(a, 0));
+}
+CFORK_REGISTER(buffer_takes_str, "s");
+
+static cfork_buffer *filled(size_t size)
+{
+	cfork_buffer *b;
+
+	cr_assert_eq(cfork_buffer_new(&b, size), 0);
+	unsigned char *p = cfork_buffer_data(b);
+	for (size_t i = 0; i < size; i++)
+		p[i] = (unsigned char)(i * 131 + 7);
+	return b;
+}
+
+static void expect_hash(cfork_buffer *b, uint64_t want)
+{
+	cfork_proc *p;
+	cfork_status st;
+	uint64_t out[3];
+
+	cr_assert_eq(cfork_spawn(&p, NULL, "buffer_hash", b), 0);
+	cr_assert_eq(cfork_wait(p, -1, &st), 0);
+	cr_assert(st.exited && st.code == 0, "child failed: %s", st.error);
+	cr_assert_eq(st.result_len, sizeof(out));
+	memcpy(out, st.result, sizeof(out));
+	cr_expect_eq(out[0], cfork_buffer_size(b));
+	cr_expect_eq(out[1], want, "the child saw other bytes");
+	cr_expect_eq(out[2], 1, "the child's view is not a read-only shared map");
+	cfork_free(p);
+}
+
+Test(buffer, sixty_four_mib_reach_child_exactly)
+{
+	size_t size = 64 << 20;
+	cfork_buffer *b = filled(size);
+
+	expect_hash(b, fnv1a(cfork_buffer_data(b), size));
+	cfork_buffer_free(b);
+}
+
+Test(buffer, pass_freezes_the_buffer)
+{
+	cfork_buffer *b = filled(4096);
+
+	cr_assert_not(cfork_buffer_frozen(b));
+	expect_hash(b, fnv1a(cfork_buffer_data(b), 4096));
+	cr_assert(cfork_buffer_frozen(b));
+	cfork_buffer_free(b);
+}
+
+/* After the pass a write through the parent's mapping must fault, not
+   change what a running child reads. */
+Test(buffer, write_after_pass_faults, .signal = SIGSEGV)
+{
+	cfork_buffer *b = filled(8192);
+
+	expect_hash(b, fnv1a(cfork_buffer_data(b), 8192));
+	((volatile unsigned char *)cfork_buffer_data(b))[100] = 1;
+}
+
+Test(buffer, frozen_buffer_serves_many_children)
+{
+	cfork_buffer *b = filled(1 << 20);
+	uint64_t want = fnv1a(cfork_buffer_data(b), 1 << 20);
+
+	for (int i = 0; i < 5; i++)
+		expect_hash(b, want);
+	cfork_buffer_free(b);
+}
+
+/* The child inherits its own fd: freeing the parent's buffer at once does
+   not take the bytes away from it. */
+Test(buffer, freed_right_after_spawn_still_reaches_child)
+{
+	cfork_buffer *b = filled(3 << 20);
+	uint64_t want = fnv1a(cfork_buffer_data(b), 3 << 20), out[3];
+	cfork_proc *p;
+	cfork_status st;
+
+	cr_assert_eq(cfork_spawn(&p, NULL, "buffer_hash", b), 0);
+	cfork_buffer_free(b);
+	cr_assert_eq(cfork_wait(p, -1, &st), 0);
+	cr_assert(st.exited && st.code == 0, "child failed: %s", st.error);
+	memcpy(out, st.result, sizeof(out));
+	cr_expect_eq(out[1], want);
+	cfork_free(p);
+}
+
+Test(buffer, mixes_with_other_arguments_and_checks_signature)
+{
+	cfork_buffer *b = filled(100);
+
+	cr_expect_eq(cfork("buffer_takes_str", b), -EINVAL);
+	cr_expect_eq(cfork("buffer_hash", b, 1), -EINVAL);
+	cr_expect_not(cfork_buffer_frozen(b),
+		      "a refused spawn must not freeze the buffer");
+	cr_expect_eq(cfork_runv(NULL, "buffer_hash",
+				(cfork_value[]){ cfork_buffer_arg(NULL) }, 1),
+		     -EINVAL);
+	cfork_buffer_free(b);
+}
+
+Test(buffer, bad_sizes_are_refused)
+{
+	cfork_buffer *b = (cfork_buffer *)0x1;
+
+	cr_expect_eq(cfork_buffer_new(&b, 0), -EINVAL);
+	cr_expect_eq(b, (cfork_buffer *)0x1, "output touched on failure");
+	cr_expect_eq(cfork_buffer_new(NULL, 10), -EINVAL);
+	cr_expect_eq(cfork_buffer_new(&b, CFORK_PAYLOAD_MAX + 1), -E2BIG);
+	cfork_buffer_free(NULL);
+}
+
+Test(buffer, nothing_leaks)
+{
+	int fds = count_open_fds(), maps = count_mappings();
+
+	for (int i = 0; i < 20; i++) {
+		cfork_buffer *b = filled(64 << 10);
+		expect_hash(b, fnv1a(cfork_buffer_data(b), 64 << 10));
+		cfork_buffer_free(b);
+	}
+	cr_expect_eq(count_open_fds(), fds);
+	cr_expect_eq(count_mappings(), maps);
+	cr_expect_not(has_children());
+}
+
+struct shared {
+	cfork_buffer *b;
+	uint64_t want;
+	int failures;
+};
+
+static void *pass_from_thread(void *arg)
+{
+	struct shared *s = arg;
+
+	for (int i = 0; i < 10; i++) {
+		cfork_proc *p;
+		cfork_status st;
+		uint64_t out[3];
+
+		if (cfork_spawn(&p, NULL, "buffer_hash", s->b) < 0) {
+			__atomic_add_fetch(&s->failures, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		if (cfork_wait(p, -1, &st) || st.code || st.result_len != sizeof(out) ||
+		    (memcpy(out, st.result, sizeof(out)), out[1] != s->want))
+			__atomic_add_fetch(&s->failures, 1, __ATOMIC_RELAXED);
+		cfork_free(p);
+	}
+	return NULL;
+}
+
+/* The first pass freezes under a lock: several threads passing one fresh
+   buffer at once all see the same bytes. */
+Test(buffer, threads_share_one_buffer)
+{
+	struct shared s = { filled(256 << 10), 0, 0 };
+	pthread_t th[4];
+
+	s.want = fnv1a(cfork_buffer_data(s.b), 256 << 10);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, pass_from_thread, &s);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	cr_expect_eq(s.failures, 0);
+	cr_expect(cfork_buffer_frozen(s.b));
+	cfork_buffer_free(s.b);
+}
