@@ -487,23 +487,27 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * contradiction or a filter too large for the kernel is an error from the
  * cfork_sandbox_* call or from cfork_spawnv(), never a dead child. The child
  * maps its arguments first, then, right before the function is called,
- * applies resource limits, no_new_privs, landlock and the filter, in that
+ * applies no_new_privs, landlock, resource limits and the filter, in that
  * order; namespaces and the cgroup are set up by the launch. Nothing is ever
  * applied to the calling process, and nothing carries over to another child.
  *
  * What a child sees when a call is denied, and what the parent sees:
  *   errno  the call fails with that errno (-1 and errno, through libc); the
  *          child goes on and the parent sees nothing special.
- *   kill   the child dies by SIGSYS before the call runs. Its handler (the
- *          filter traps, SECCOMP_RET_TRAP) first sends the call's number to
- *          the parent, whose cfork_status then has exited false, signal
- *          SIGSYS, and error "sandbox: blocked system call socket (nr 41)"
- *          (the name resolved in the parent); the child's stderr gets
- *          "cfork: sandbox: blocked system call nr 41". If it could not
- *          report (its SIGSYS blocked, write denied), error reads
- *          "sandbox: killed by SIGSYS (a blocked system call)". The child
- *          cannot install its own SIGSYS handler (rt_sigaction for SIGSYS
- *          fails with EPERM), so a trap always ends it.
+ *   kill   the call does not run and the child dies by SIGSYS. The parent's
+ *          cfork_status has exited false, signal SIGSYS (cfork() returns
+ *          128 + SIGSYS) and error "sandbox: blocked system call socket
+ *          (nr 41)"; the child's stderr gets "cfork: sandbox: blocked
+ *          system call nr 41".
+ *   trap   is how a kill is made, not a third choice: the filter answers
+ *          SECCOMP_RET_TRAP, cfork's SIGSYS handler in the child writes
+ *          the call's number to the parent (which names it with
+ *          libseccomp) and the call is made again, which the kernel then
+ *          ends with a forced SIGSYS, even in the init of a pid namespace.
+ *          The child cannot take that handler over: rt_sigaction for
+ *          SIGSYS fails with EPERM under any filter. If it could not
+ *          report (SIGSYS blocked, write denied), error reads "sandbox:
+ *          killed by SIGSYS (a blocked system call)".
  * A call through another ABI of the machine (i386 int 0x80 or x32 on x86_64)
  * is killed whatever the policy, and reported as, e.g.,
  * "sandbox: blocked system call getpid (i386 nr 20)".

@@ -11,7 +11,7 @@
  * What the child needs travels in the payload's sandbox section (below);
  * namespaces and the cgroup are flags of the launch itself.
  *
- * Child: resource limits, no_new_privs, landlock, then the filter, with a
+ * Child: no_new_privs, landlock, resource limits, then the filter, with a
  * SIGSYS handler that names a blocked call to the parent before dying. It
  * uses only what it was sent: no libseccomp, nothing compiled in the child.
  */
@@ -1343,38 +1343,25 @@ static void layer_failed(const struct sb_wire *h, unsigned layer,
 }
 
 static const char *load_filter(const struct sb_wire *h,
-			       const unsigned char *filter, int *err)
+			       const struct sock_filter *bpf, int *err)
 {
-	struct sock_filter *bpf = malloc(h->nfilter * sizeof(*bpf));
 	struct sigaction sa = { .sa_flags = SA_SIGINFO | SA_RESETHAND };
 	const char *why = NULL;
 
 	*err = 0;
-	if (!bpf) {
-		*err = ENOMEM;
-		return "no memory for the filter";
-	}
-	memcpy(bpf, filter, h->nfilter * sizeof(*bpf));
-	if (h->flags & SBW_SELF_PID) {
-		uint32_t pid = (uint32_t)getpid();
-		for (uint32_t i = 0; i < h->nfilter; i++)
-			if (is_self_pid_test(&bpf[i]))
-				bpf[i].k = pid;
-	}
-
 	sigsys_report_fd = child_report_fd();
 	sa.sa_sigaction = on_sigsys;
 	sigfillset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0) {
 		*err = errno;
-		free(bpf);
 		return "cannot handle SIGSYS";
 	}
 	/* Sent before the filter is in: it must not depend on what the
 	   filter allows. A failure below sends a corrected one. */
 	send_applied(h->layers);
 
-	struct sock_fprog prog = { (unsigned short)h->nfilter, bpf };
+	struct sock_fprog prog = { (unsigned short)h->nfilter,
+				   (struct sock_filter *)bpf };
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			 SECCOMP_FILTER_FLAG_TSYNC, &prog);
 	if (r != 0) {
@@ -1384,13 +1371,19 @@ static const char *load_filter(const struct sb_wire *h,
 			      "a thread of the child has a filter of its own";
 		signal(SIGSYS, SIG_DFL);
 	}
-	free(bpf);
 	return why;
 }
 
+/*
+ * No_new_privs, landlock, the limits, the filter. The limits come after
+ * landlock, which needs an fd (RLIMIT_NOFILE), and the filter is copied
+ * before them, on the stack, which they cannot take away: nothing between
+ * the filter's load and the function makes a system call of its own.
+ */
 void sandbox_apply(const cfork_args *a)
 {
 	const unsigned char *p = a->sandbox;
+	struct sock_filter bpf[BPF_MAXINSNS];
 	struct sb_wire h;
 	unsigned applied = 0;
 	const char *why;
@@ -1401,19 +1394,14 @@ void sandbox_apply(const cfork_args *a)
 	const unsigned char *paths = filter + h.nfilter * sizeof(struct sock_filter);
 	const unsigned char *limits = paths + h.npaths * sizeof(struct sb_wire_path);
 
-	if (h.layers & CFORK_LAYER_RLIMITS) {
-		bool all = true;
-		for (uint32_t i = 0; i < h.nlimits; i++) {
-			struct sb_wire_limit w;
-			memcpy(&w, limits + i * sizeof(w), sizeof(w));
-			struct rlimit rl = { w.value, w.value };
-			if (setrlimit((int)w.resource, &rl) < 0) {
-				layer_failed(&h, CFORK_LAYER_RLIMITS,
-					     "setrlimit", errno);
-				all = false;
-			}
+	if (h.layers & CFORK_LAYER_SECCOMP) {
+		memcpy(bpf, filter, h.nfilter * sizeof(*bpf));
+		if (h.flags & SBW_SELF_PID) {
+			uint32_t pid = (uint32_t)getpid();
+			for (uint32_t i = 0; i < h.nfilter; i++)
+				if (is_self_pid_test(&bpf[i]))
+					bpf[i].k = pid;
 		}
-		applied |= all ? CFORK_LAYER_RLIMITS : 0;
 	}
 
 	if ((h.layers & (CFORK_LAYER_LANDLOCK | CFORK_LAYER_SECCOMP)) &&
@@ -1439,9 +1427,24 @@ void sandbox_apply(const cfork_args *a)
 		close(w.fd);
 	}
 
+	if (h.layers & CFORK_LAYER_RLIMITS) {
+		bool all = true;
+		for (uint32_t i = 0; i < h.nlimits; i++) {
+			struct sb_wire_limit w;
+			memcpy(&w, limits + i * sizeof(w), sizeof(w));
+			struct rlimit rl = { w.value, w.value };
+			if (setrlimit((int)w.resource, &rl) < 0) {
+				layer_failed(&h, CFORK_LAYER_RLIMITS,
+					     "setrlimit", errno);
+				all = false;
+			}
+		}
+		applied |= all ? CFORK_LAYER_RLIMITS : 0;
+	}
+
 	if (h.layers & CFORK_LAYER_SECCOMP) {
 		h.layers = applied | CFORK_LAYER_SECCOMP;
-		why = load_filter(&h, filter, &err);
+		why = load_filter(&h, bpf, &err);
 		if (!why)
 			return;
 		layer_failed(&h, CFORK_LAYER_SECCOMP, why, err);
