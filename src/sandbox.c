@@ -420,12 +420,12 @@ static cfork_policy effective_policy(const cfork_sandbox *sb, unsigned layer)
 #define P_GUARD 0x100u
 
 struct preset_rule {
-	unsigned presets;	/* CFORK_SB_* that carry it, or P_GUARD */
 	const char *name;
+	struct scmp_arg_cmp arg[2];
+	unsigned presets;	/* CFORK_SB_* that carry it, or P_GUARD */
 	int nr;			/* for calls this libseccomp may not know */
 	uint32_t action;
 	unsigned nargs;
-	struct scmp_arg_cmp arg[2];
 };
 
 #define CMP(n, o, x) { .arg = (n), .op = SCMP_CMP_##o, .datum_a = (x) }
@@ -433,10 +433,12 @@ struct preset_rule {
 		    .datum_b = (m) }
 #define LACKS(n, m) { .arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (m), \
 		      .datum_b = 0 }
-#define R0(p, name, act) { p, name, 0, act, 0, { { 0 } } }
-#define RN(p, name, nr, act) { p, name, nr, act, 0, { { 0 } } }
-#define R1(p, name, act, a) { p, name, 0, act, 1, { a } }
-#define R2(p, name, act, a, b) { p, name, 0, act, 2, { a, b } }
+#define R_(p, n, num, act, na, ...) { .name = (n), .arg = { __VA_ARGS__ }, \
+	.presets = (p), .nr = (num), .action = (act), .nargs = (na) }
+#define R0(p, name, act) R_(p, name, 0, act, 0, { 0 })
+#define RN(p, name, nr, act) R_(p, name, nr, act, 0, { 0 })
+#define R1(p, name, act, a) R_(p, name, 0, act, 1, a)
+#define R2(p, name, act, a, b) R_(p, name, 0, act, 2, a, b)
 
 #define NET CFORK_SB_NO_NETWORK
 #define EXE CFORK_SB_NO_EXEC
@@ -1175,12 +1177,12 @@ void sandbox_blocked_text(char *buf, size_t size, int32_t nr, uint32_t arch)
 		abi = "x32 ";
 		token = SCMP_ARCH_X32;
 	} else if (arch != seccomp_arch_native()) {
-		snprintf(other, sizeof(other), "arch 0x%x ", arch);
+		(void)snprintf(other, sizeof(other), "arch 0x%x ", arch);
 		abi = other;
 	}
 	char *name = seccomp_syscall_resolve_num_arch(token, nr);
-	snprintf(buf, size, "sandbox: blocked system call %s (%snr %d)",
-		 name ? name : "?", abi, nr);
+	(void)snprintf(buf, size, "sandbox: blocked system call %s (%snr %d)",
+		       name ? name : "?", abi, nr);
 	free(name);
 }
 
@@ -1369,7 +1371,7 @@ static const char *load_filter(const struct sb_wire *h,
 		*err = r < 0 ? errno : 0;
 		why = r < 0 ? "seccomp(SECCOMP_SET_MODE_FILTER)" :
 			      "a thread of the child has a filter of its own";
-		signal(SIGSYS, SIG_DFL);
+		(void)signal(SIGSYS, SIG_DFL);
 	}
 	return why;
 }
