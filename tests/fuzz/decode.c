@@ -9,7 +9,9 @@
  * any view that reaches past the payload.
  *
  * `make fuzz FUZZ_SECONDS=N` builds and runs it; tests/fuzz/corpus holds
- * real payloads (`make fuzz-corpus` writes them with tests/fuzz/seed.c).
+ * real payloads (`make fuzz-corpus` writes them with tests/fuzz/seed.c)
+ * and every input that ever crashed it, which tests/fuzz_regress.c replays
+ * in the test suite.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -141,6 +143,9 @@ static void read_args(cfork_args *a, const unsigned char *base, size_t size)
  */
 #define SIZE_FIELD_OFF 16
 
+/* tests/fuzz_regress.c includes this file to replay the corpus without
+   libFuzzer, whose mutator is not there to call. */
+#ifndef DECODE_REPLAY
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
@@ -153,6 +158,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	}
 	return size;
 }
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
