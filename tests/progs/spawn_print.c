@@ -4,8 +4,9 @@
  * hostile.c that start a program in an unusual way:
  *
  *   spawn_print          print "init=R spawn=R status=R"
- *   spawn_print wait     the same, once a line has been read from stdin
- *                        (so that the test can change the world first)
+ *   spawn_print wait     print "ready", then the same once a line has
+ *                        been read from stdin (so that the test can
+ *                        change the world in between)
  *
  * The child prints "child ran" and exits with 42: "status=42" means the
  * program's own image ran the function.
@@ -29,9 +30,12 @@ int main(int argc, char **argv)
 	cfork_status st;
 	int init = cfork_init(), spawn, status = -1;
 
-	if (argc > 1 && !strcmp(argv[1], "wait") &&
-	    !fgets(line, sizeof(line), stdin))
-		return 2;
+	if (argc > 1 && !strcmp(argv[1], "wait")) {
+		printf("ready\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 2;
+	}
 	/* The child shares stdout: nothing of ours may be buffered then. */
 	fflush(stdout);
 	spawn = cfork_spawn(&p, NULL, "spawn_print_child");
