@@ -688,7 +688,10 @@ int cfork_sandbox_rlimit(cfork_sandbox *sb, int resource, uint64_t limit);
 enum {
 	CFORK_NS_USER = 1 << 0,		/* CLONE_NEWUSER */
 	CFORK_NS_NET = 1 << 1,		/* CLONE_NEWNET: loopback only, down */
-	CFORK_NS_PID = 1 << 2,		/* CLONE_NEWPID: the child is pid 1 */
+	/* CLONE_NEWPID: the child is pid 1 of its namespace, with what that
+	   means: a signal it sends itself with no handler set is ignored,
+	   and its end kills every process left in the namespace. */
+	CFORK_NS_PID = 1 << 2,
 	CFORK_NS_IPC = 1 << 3,		/* CLONE_NEWIPC */
 	CFORK_NS_UTS = 1 << 4,		/* CLONE_NEWUTS */
 	CFORK_NS_MOUNT = 1 << 5,	/* CLONE_NEWNS */
