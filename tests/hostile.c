@@ -33,6 +33,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -921,6 +922,100 @@ Test(hostile, closed_stdio_in_the_caller_keeps_the_channels_apart,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Hosts without close_range or memfd_create                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Installs a filter answering err to the system call nr; 0 or -1. */
+static int refuse(int nr, int err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = ctx ? seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), nr, 0) : -1;
+
+	if (!r)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r ? -1 : 0;
+}
+
+/* 1 if the fd (argument 0) is open here, 0 if not. */
+static int hostile_fd_open(const cfork_args *a)
+{
+	return fcntl((int)cfork_arg_i64(a, 0), F_GETFD) >= 0;
+}
+CFORK_REGISTER(hostile_fd_open, "i");
+
+/*
+ * Kernels before 5.9, and filters that predate the call, answer ENOSYS to
+ * close_range: the pre-exec child then marks fds close-on-exec one by one
+ * up to RLIMIT_NOFILE. An fd opened without O_CLOEXEC, low and high, must
+ * still not reach the child, and a kept one must.
+ */
+static int hostile_no_close_range(const cfork_args *a)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	int low, high, r;
+
+	(void)a;
+	if (refuse(SCMP_SYS(close_range), ENOSYS))
+		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+	if (syscall(SYS_close_range, 1000, 1000, 0) != -1 || errno != ENOSYS)
+		return fail(9, "close_range is not refused: %s",
+			    strerror(errno));
+	low = open("/dev/null", O_RDONLY);
+	high = fcntl(low, F_DUPFD, 900);
+	if (low < 0 || high < 0)
+		return fail(10, "open: %s", strerror(errno));
+	if ((r = cfork("hostile_fd_open", low)) != 0)
+		return fail(11, "fd %d reached the child: %d", low, r);
+	if ((r = cfork("hostile_fd_open", high)) != 0)
+		return fail(12, "fd %d reached the child: %d", high, r);
+	attr.keep_fds = &high;
+	attr.nkeep_fds = 1;
+	if ((r = cfork_runv(&attr, "hostile_fd_open",
+			    (cfork_value[]){ cfork_i64(high) }, 1)) != 1)
+		return fail(13, "kept fd %d did not reach the child: %d", high,
+			    r);
+	close(low);
+	close(high);
+	return spawn_exit_checked(4, 20, "without close_range");
+}
+CFORK_REGISTER(hostile_no_close_range, "");
+
+Test(hostile, close_range_refused_still_keeps_other_fds_from_the_child)
+{
+	run_middle("hostile_no_close_range", NULL, 0);
+}
+
+/* No memfd at all (ENOSYS: kernels before 3.17, gVisor's older releases,
+   a filter; EPERM: a filter): the spawn fails with that error, cleanly. */
+static int hostile_no_memfd(const cfork_args *a)
+{
+	int err = (int)cfork_arg_i64(a, 0), fds, r;
+	cfork_proc *p = NULL;
+
+	if (refuse(SCMP_SYS(memfd_create), err))
+		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+	fds = count_open_fds();
+	r = cfork_spawn(&p, NULL, "hostile_exit", 1);
+	if (r != -err || p)
+		return fail(10, "spawn answered %d (%s), not %d", r,
+			    strerror(-r), -err);
+	if (count_open_fds() != fds)
+		return fail(11, "an fd leaked: %d, then %d", fds,
+			    count_open_fds());
+	if (has_children())
+		return fail(12, "a child exists");
+	return 0;
+}
+CFORK_REGISTER(hostile_no_memfd, "i");
+
+Test(hostile, memfd_create_refused_is_the_spawn_error)
+{
+	run_middle("hostile_no_memfd", (cfork_value[]){ cfork_i64(ENOSYS) }, 1);
+	run_middle("hostile_no_memfd", (cfork_value[]){ cfork_i64(EPERM) }, 1);
+}
+
+/* ------------------------------------------------------------------------ */
 /* A host without pidfd_send_signal                                          */
 /* ------------------------------------------------------------------------ */
 
@@ -943,17 +1038,13 @@ CFORK_REGISTER(hostile_sleep_ms, "i");
  */
 static int hostile_no_pidfd_send_signal(const cfork_args *a)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	cfork_status st;
 	cfork_proc *p;
 	int r;
 
 	(void)a;
-	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
-				     SCMP_SYS(pidfd_send_signal), 0) ||
-	    seccomp_load(ctx))
+	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
 		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
-	seccomp_release(ctx);
 	if ((r = cfork_spawn(&p, NULL, "hostile_sleep_ms", 20000)))
 		return fail(10, "spawn: %s", strerror(-r));
 	if (cfork_pidfd(p) < 0)
