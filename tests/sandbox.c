@@ -739,6 +739,36 @@ Test(sandbox, a_kill_works_in_a_pid_namespace)
 	cfork_sandbox_free(sb);
 }
 
+/* A child that already runs two threads when its function is dispatched
+   (a program that starts one before cfork_init()). */
+Test(sandbox, a_child_with_threads_gets_all_or_is_told)
+{
+	char line[512], out[2048] = "";
+	FILE *f;
+
+	if (landlock_abi() < 1)
+		cr_skip_test("landlock is not available on this kernel");
+	if (access(TEST_PROGS_DIR "/sandbox_threads", X_OK) < 0)
+		cr_skip_test("tests/progs are not built (make test builds them)");
+	f = popen(TEST_PROGS_DIR "/sandbox_threads parent 2>/dev/null", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+	cr_assert_eq(pclose(f), 0, "%s", out);
+	/* Landlock would confine one thread of two: REQUIRE ends the child
+	   before its function, PREFER runs it without landlock. */
+	cr_assert(strstr(out, "landlock require: exited 1 code 123 signal 0 "
+			      "applied 0 error sandbox: landlock would "
+			      "confine one thread of several\n"), "%s", out);
+	cr_assert(strstr(out, "landlock prefer: exited 1 code 0 signal 0 "
+			      "applied 0 error -\n"), "%s", out);
+	/* The filter holds the other thread too. */
+	snprintf(line, sizeof(line), "compute other thread: exited 0 code 0 "
+		 "signal %d applied %d error sandbox: blocked system call "
+		 "socket (nr ", SIGSYS, CFORK_LAYER_SECCOMP);
+	cr_assert(strstr(out, line), "%s", out);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Other ABIs                                                                */
 /* ------------------------------------------------------------------------ */
