@@ -3,14 +3,16 @@
  * What each sandbox layer costs a spawn: spawn + wait + free of a function
  * that returns at once, with no sandbox and with one layer at a time, then
  * all of them. Configurations are interleaved round-robin in one process so
- * that they see the same machine; medians and p90 are printed, with the
- * difference to no sandbox. A layer this host refuses is left out and said so.
+ * that they see the same machine, in a new random order each round; medians
+ * and p90 are printed, with the difference to no sandbox. A layer this host
+ * refuses is left out and said so.
  *
  *   sandbox_bench [-n RUNS]
  */
 #include <cfork.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,8 +161,24 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Each round in a new random order: the kernel tears a network
+	   namespace down after the child is gone, and that work would
+	   otherwise always land on the spawn that comes next. */
+	size_t order[sizeof(c) / sizeof(*c)];
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	for (size_t k = 0; k < n; k++)
+		order[k] = k;
 	for (int i = 0; i < runs; i++) {
-		for (size_t k = 0; k < n; k++) {
+		for (size_t j = n - 1; j > 0; j--) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			size_t r = (size_t)(seed % (j + 1)), t = order[j];
+			order[j] = order[r];
+			order[r] = t;
+		}
+		for (size_t j = 0; j < n; j++) {
+			size_t k = order[j];
 			if (c[k].skip)
 				continue;
 			double t = one(&c[k]);
