@@ -11,8 +11,18 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* Every test runs in its own Criterion worker, under this timeout. */
+/* Every test runs in its own Criterion worker, under this timeout. ASan
+   makes every spawn several times slower, and two tests run at once. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_TIMEOUT 120
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_TIMEOUT 120
+#endif
+#endif
+#ifndef TEST_TIMEOUT
 #define TEST_TIMEOUT 30
+#endif
 
 /* Open fds of this process. */
 static inline int count_open_fds(void)
