@@ -1147,7 +1147,7 @@ Test(sandbox, a_cgroup_holds_the_child)
 /* ------------------------------------------------------------------------ */
 
 #define THREADS 8
-#define SPAWNS 12
+#define SPAWNS 8
 
 struct worker {
 	cfork_sandbox *sb;
