@@ -302,10 +302,10 @@ static int sandbox_compute(const cfork_args *a)
 	if (open("/etc/hostname", O_RDONLY | O_CLOEXEC) != -1 ||
 	    errno != EACCES)
 		return 1;
-	char *volatile big = malloc(64 << 20);	/* an mmap, then munmap */
+	char *volatile big = malloc(1 << 20);	/* an mmap, then munmap */
 	if (!big)
 		return 2;
-	memset(big, 1, 64 << 20);
+	memset(big, 1, 1 << 20);
 	free(big);
 	if (pthread_create(&t, NULL, sandbox_thread_sum, &n) != 0 ||
 	    pthread_join(t, NULL) != 0)
