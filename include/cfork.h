@@ -148,7 +148,10 @@ enum {
 	/* A getter was called with a wrong index or for a wrong type. */
 	CFORK_EXIT_USAGE = 120,
 	/* CFORK_FD names no valid payload: not a memfd, not sealed,
-	   truncated, a bad header, an offset or length out of range. */
+	   truncated, a bad header, an offset or length out of range. When
+	   the child cannot read its payload at all it cannot know its
+	   report channel either: cfork_status.error is then NULL and the
+	   reason is on the child's stderr. */
 	CFORK_EXIT_PAYLOAD = 121,
 	/* The payload names a function this binary has not registered, or
 	   its arguments do not match the registered signature. */
@@ -322,6 +325,9 @@ typedef struct cfork_status {
  *             CFORK_ARGC_MAX
  *   -ENOEXEC  the program's own binary cannot be re-executed (see cfork_init)
  *   -ENOMEM, -EMFILE, -ENFILE, -EAGAIN, -ENOSPC: out of a resource
+ *   -EFBIG    the payload exceeds the caller's RLIMIT_FSIZE (the SIGXFSZ
+ *             the kernel sends for it is held back and consumed)
+ *   -ENOSYS, -EPERM: memfd_create is blocked on this host
  *   other     the error of the exec in the child (-EACCES, -ENOENT if the
  *             binary went away, ...)
  * With attr->sandbox, for a layer under CFORK_POLICY_REQUIRE:

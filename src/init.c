@@ -74,9 +74,9 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fflush(NULL);
+	(void)fflush(NULL);
 	if (report_fd >= 0)
 		report_locked(REPORT_ERROR, msg, strlen(msg));
 	dprintf(STDERR_FILENO, "cfork: %s\n", msg);
@@ -133,7 +133,7 @@ static _Noreturn void dispatch(const cfork_args *a)
 	int status = reg->fn(a);
 	/* The host's atexit handlers and destructors belong to the parent's
 	   program (a test runner, say): only stdio is flushed. */
-	fflush(NULL);
+	(void)fflush(NULL);
 	_exit(status & 0xff);
 }
 

@@ -71,6 +71,9 @@ int buffer_freeze(cfork_buffer *b);
 int buffer_fd(const cfork_buffer *b);
 
 /* memfd.c */
+/* fd itself when above 2, else a close-on-exec copy above 2 (fd closed):
+   a host with its stdio closed must not have our fds become a child's. */
+int fd_above_stdio(int fd);
 int memfd_create_sealable(unsigned *paths);
 int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size);
 int memfd_seal(int fd);
@@ -104,6 +107,7 @@ struct launch_request {
 	size_t nkeep_fds;
 	int pdeathsig;
 	int cgroup_fd;
+	int report_fd;		/* the child's end, for a failure before exec */
 	uint64_t ns_flags;	/* CLONE_NEW*, for a sandbox */
 	pid_t parent_pid;
 	unsigned fd_limit;	/* for the close_range() fallback */

@@ -84,6 +84,31 @@ static PRE_EXEC long join_cgroup(int cgroup_fd)
 	return r < 0 ? r : 0;
 }
 
+/* Where CLONE_VM is emulated by a fork (valgrind, qemu-user) the parent never
+   sees child_error: the report channel says it too, as an error frame
+   (report.c), built without printf. */
+static PRE_EXEC void report_early_failure(int report_fd, int err)
+{
+	static const char text[] = "launch failed before exec: errno ";
+	struct {
+		uint32_t kind, len;
+		char text[sizeof(text) + 12];
+	} frame;
+	char digits[12];
+	size_t n = 0, k = sizeof(text) - 1;
+
+	do
+		digits[n++] = (char)('0' + err % 10);
+	while ((err /= 10) && n < sizeof(digits));
+	for (size_t i = 0; i < k; i++)
+		frame.text[i] = text[i];
+	while (n)
+		frame.text[k++] = digits[--n];
+	frame.kind = REPORT_ERROR;
+	frame.len = (uint32_t)k;
+	SYS(SYS_write, report_fd, &frame, 8 + k);
+}
+
 static PRE_EXEC int pre_exec_child(void *arg)
 {
 	struct launch_request *req = arg;
@@ -153,6 +178,7 @@ static PRE_EXEC int pre_exec_child(void *arg)
 		AT_EMPTY_PATH);
 fail:
 	req->child_error = (int)-r;
+	report_early_failure(req->report_fd, (int)-r);
 	SYS(SYS_exit, 127);
 	return 127;
 }

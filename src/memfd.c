@@ -22,6 +22,15 @@
 /* Whether this kernel knows MFD_NOEXEC_SEAL (6.3+): learnt by trying. */
 static atomic_bool noexec_seal_unknown;
 
+int fd_above_stdio(int fd)
+{
+	if (fd < 0 || fd > 2)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 3), e = errno;
+	close(fd);
+	return high >= 0 ? high : -e;
+}
+
 int memfd_create_sealable(unsigned *paths)
 {
 	const unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
@@ -31,7 +40,7 @@ int memfd_create_sealable(unsigned *paths)
 		fd = memfd_create("cfork-args", flags | MFD_NOEXEC_SEAL);
 		if (fd >= 0) {
 			*paths |= CFORK_PATH_NOEXEC_SEAL;
-			return fd;
+			return fd_above_stdio(fd);
 		}
 		if (errno != EINVAL)
 			return -errno;
@@ -39,7 +48,7 @@ int memfd_create_sealable(unsigned *paths)
 				      memory_order_relaxed);
 	}
 	fd = memfd_create("cfork-args", flags);
-	return fd >= 0 ? fd : -errno;
+	return fd >= 0 ? fd_above_stdio(fd) : -errno;
 }
 
 int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size)

@@ -249,10 +249,13 @@ int cfork_kill(cfork_proc *p, int sig)
 		return -EINVAL;
 	if (p->reaped)
 		return -ESRCH;
-	if (p->pidfd >= 0)
-		return syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0 ?
-			-errno : 0;
-	/* Unreaped, the pid cannot have been reused. */
+	if (p->pidfd >= 0 &&
+	    syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) == 0)
+		return 0;
+	/* Without pidfd_send_signal (a seccomp profile, an emulator): the pid
+	   of an unreaped child cannot have been reused. */
+	if (p->pidfd >= 0 && errno != ENOSYS)
+		return -errno;
 	return kill(p->pid, sig) < 0 ? -errno : 0;
 }
 

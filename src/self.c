@@ -30,7 +30,6 @@ static bool is_this_program(int fd)
 {
 	const char *execfn = (const char *)getauxval(AT_EXECFN);
 	struct stat exe, named;
-	char magic[2];
 	bool script = false;
 
 	if (!execfn || !strncmp(execfn, "/dev/fd/", 8) ||
@@ -40,6 +39,8 @@ static bool is_this_program(int fd)
 		return true;
 	int sfd = open(execfn, O_RDONLY | O_CLOEXEC);
 	if (sfd >= 0) {
+		char magic[2];
+
 		script = read(sfd, magic, 2) == 2 && !memcmp(magic, "#!", 2);
 		close(sfd);
 	}

@@ -143,6 +143,49 @@ static char **child_environ(const char *marker)
 	return env;
 }
 
+/* A caller whose fds 0, 1 or 2 are closed would get our pipes there, and in
+   the child they would be its stdio: keep them above. */
+static int pipe_above_stdio(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		int fd = fd_above_stdio(fds[i]);
+		if (fd < 0) {
+			close(fds[1 - i]);
+			fds[0] = fds[1] = -1;
+			return fd;
+		}
+		fds[i] = fd;
+	}
+	return 0;
+}
+
+/* A file-size limit below the payload's size makes the kernel send SIGXFSZ,
+   whose default action would end the caller: hold it back and let the write
+   fail with -EFBIG instead. */
+static void xfsz_hold(sigset_t *saved)
+{
+	sigset_t xfsz;
+
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, saved);
+}
+
+static void xfsz_release(const sigset_t *saved, int r)
+{
+	sigset_t xfsz;
+
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	if (r == -EFBIG && !sigismember(saved, SIGXFSZ)) {
+		const struct timespec now = { 0, 0 };
+		sigtimedwait(&xfsz, NULL, &now);
+	}
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
 /* The calling thread's mask, which the child restores after exec (signals
    are blocked across the launch: see launch.c). */
 static uint64_t caller_sigmask(void)
@@ -215,8 +258,9 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		if (r < 0)
 			return r;
 	}
-	if (pipe2(s->report, O_CLOEXEC) < 0)
-		return -errno;
+	r = pipe_above_stdio(s->report);
+	if (r < 0)
+		return r;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
 	r = wire_encode_sandbox(&s->wire, name, is_static, s->report[1],
@@ -227,23 +271,27 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 	s->memfd = memfd_create_sealable(paths);
 	if (s->memfd < 0)
 		return s->memfd;
+	sigset_t saved;
+	xfsz_hold(&saved);
 	r = writeout_start(&s->writeout, s->memfd, s->wire.iov, s->wire.niov,
 			   s->wire.size);
+	xfsz_release(&saved, r);
 	if (r < 0)
 		return r;
 	if (r == 0) {
 		r = memfd_seal(s->memfd);
 		if (r < 0)
 			return r;
-		snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d",
+		(void)snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d",
 			 s->memfd);
 	} else {
 		/* Still being written while the child starts: it waits for a
 		   byte on ready[0] before it maps the payload. */
 		*paths |= CFORK_PATH_URING;
-		if (pipe2(s->ready, O_CLOEXEC) < 0)
-			return -errno;
-		snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d:%d",
+		r = pipe_above_stdio(s->ready);
+		if (r < 0)
+			return r;
+		(void)snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d:%d",
 			 s->memfd, s->ready[0]);
 	}
 
@@ -276,6 +324,7 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		.nkeep_fds = nkeep,
 		.pdeathsig = attr->pdeathsig,
 		.cgroup_fd = attr->cgroup_fd,
+		.report_fd = s->report[1],
 		.parent_pid = getpid(),
 		.fd_limit = fd_limit(),
 	};
@@ -347,7 +396,10 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	proc_sandbox(s.proc, s.sandbox.applied);
 	s.report[0] = -1;	/* the handle's now */
 	if (s.ready[1] >= 0) {
+		sigset_t saved;
+		xfsz_hold(&saved);
 		r = writeout_finish(&s.writeout);
+		xfsz_release(&saved, r);
 		if (r == 0)
 			r = memfd_seal(s.memfd);
 		if (r == 0 && write(s.ready[1], "", 1) != 1)

@@ -254,7 +254,7 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		goto bad;
 	}
 	memcpy(&h, base, sizeof(h));
-	if (memcmp(h.magic, WIRE_MAGIC, sizeof(h.magic)))
+	if (memcmp(h.magic, WIRE_MAGIC, sizeof(h.magic)) != 0)
 		why = "bad magic";
 	else if (h.version != WIRE_VERSION)
 		why = "unsupported payload version";
