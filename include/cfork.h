@@ -406,10 +406,11 @@ enum {
 /*
  * Which fast paths or fallbacks this child was launched with.
  *
- * Arguments of 256 KiB and more are written into the payload by io_uring
- * while the child starts; smaller ones, and hosts where io_uring is blocked,
- * use pwritev. CFORK_WRITEOUT=pwritev or CFORK_WRITEOUT=uring in the
- * environment forces one method for every size (read at each spawn).
+ * Arguments are written into the payload with pwritev, which measured
+ * fastest at every size (src/uring.c has the numbers). CFORK_WRITEOUT=uring
+ * in the environment (read at each spawn) makes io_uring write them while
+ * the child starts instead, where io_uring is allowed, for measuring it
+ * again (`make bench`); CFORK_WRITEOUT=pwritev forces the default.
  */
 unsigned cfork_paths(const cfork_proc *p);
 

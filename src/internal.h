@@ -109,8 +109,7 @@ struct launch_request {
 	int cgroup_fd;
 	int report_fd;		/* the child's end, for a failure before exec */
 	uint64_t ns_flags;	/* CLONE_NEW*, for a sandbox */
-	pid_t parent_pid;
-	unsigned fd_limit;	/* for the close_range() fallback */
+	pid_t parent_pid;	/* with pdeathsig only */
 	bool cgroup_pending;	/* the child joins cgroup_fd itself */
 	int child_error;	/* errno from the child before exec */
 };

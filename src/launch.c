@@ -25,6 +25,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,9 +139,15 @@ static PRE_EXEC int pre_exec_child(void *arg)
 	/* Exactly the kept fds cross exec: every other one is marked
 	   close-on-exec, whether or not the parent opened it so. */
 	r = SYS(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (r < 0)
-		for (unsigned fd = 3; fd < req->fd_limit; fd++)
+	if (r < 0) {
+		/* Before 5.11: every fd up to the limit, at most 2^20. */
+		struct { uint64_t cur, max; } nofile = { 1u << 20, 1u << 20 };
+		SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
+		if (nofile.cur > (1u << 20))
+			nofile.cur = 1u << 20;
+		for (unsigned fd = 3; fd < nofile.cur; fd++)
 			SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	}
 	for (size_t i = 0; i < req->nkeep_fds; i++) {
 		r = SYS(SYS_fcntl, req->keep_fds[i], F_SETFD, 0);
 		if (r < 0)

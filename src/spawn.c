@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -198,15 +197,6 @@ static uint64_t caller_sigmask(void)
 	return mask;
 }
 
-static unsigned fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > (1u << 20))
-		return 1u << 20;
-	return (unsigned)rl.rlim_cur;
-}
-
 /* Everything one spawn owns until the child is running. */
 struct spawn {
 	cfork_value *values;
@@ -325,8 +315,7 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		.pdeathsig = attr->pdeathsig,
 		.cgroup_fd = attr->cgroup_fd,
 		.report_fd = s->report[1],
-		.parent_pid = getpid(),
-		.fd_limit = fd_limit(),
+		.parent_pid = attr->pdeathsig ? getpid() : 0,
 	};
 	return 0;
 }

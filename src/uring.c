@@ -2,14 +2,27 @@
 /*
  * The write-out engine: how a payload gets into its memfd.
  *
- * Measured on a 2-core VM (tests/bench/writeout.c, tests/bench/bench.c): an
- * io_uring write into a memfd is never faster than pwritev, because shmem
- * writes are punted to an io-wq worker. What io_uring wins is overlap: a
- * large write submitted before the clone runs on a kernel worker while the
- * child execs and its dynamic loader starts (over a millisecond); the parent
- * then seals the memfd and releases the child through a one-byte "ready"
- * pipe. Below WRITEOUT_URING_MIN the write costs less than the submission and
- * the hand-over, and a plain pwritev wins.
+ * Two methods. pwritev, into a memfd first sized with ftruncate from 64 KiB
+ * up. io_uring with overlap: the write is submitted (IOSQE_ASYNC) before the
+ * clone and runs on a kernel worker while the child execs and its loader
+ * starts; the parent then seals the memfd and releases the child through a
+ * one-byte "ready" pipe.
+ *
+ * The choice is by measurement, and on the machines measured (2-vCPU VM,
+ * Linux 6.18; `make bench`, tests/bench/writeout.c) io_uring never won:
+ *   write into a memfd alone, p50, relative to pwrite:
+ *     ftruncate+pwrite 0.84x (64 KiB), 0.80x (1 MiB), 0.88x (8 MiB),
+ *     0.93x (64 MiB); one io_uring write 3.1x, 0.91x, 0.89x, 1.08x; the
+ *     same split between this thread and an io-wq worker 3.0x, 1.46x,
+ *     1.29x, 1.10x (writes to one shmem file serialize on its inode);
+ *   spawn until the child has read every byte, io_uring overlap against
+ *     pwritev: 1.03x (4 KiB), 1.03x (64 KiB), 1.06x (256 KiB), 1.13x
+ *     (1 MiB), 0.99x (8 MiB), 1.03x (64 MiB).
+ * Shmem writes are punted to an io-wq worker, and the hand-over costs more
+ * than the exec it overlaps. So the automatic choice is pwritev at every
+ * size; io_uring stays available to force, for the benchmark to measure it
+ * again on other hosts. For large arguments the win is not to copy at all:
+ * a cfork_buffer (0.74x end to end at 64 MiB, a fifth of the parent's time).
  *
  * CFORK_WRITEOUT=pwritev|uring in the environment forces a method (for
  * benchmarks and tests), at the next spawn. Where io_uring is blocked (Docker: EPERM, Podman:
@@ -26,13 +39,11 @@
 
 #include "internal.h"
 
-#ifdef CFORK_HAVE_URING
-#include <liburing.h>
-
-/* From bench.c's argument table: end to end, the overlap wins from here. */
-#define WRITEOUT_URING_MIN ((size_t)256 << 10)
 /* Pre-sizing the memfd saves extending it page by page (writeout.c). */
 #define WRITEOUT_PRESIZE_MIN ((size_t)64 << 10)
+
+#ifdef CFORK_HAVE_URING
+#include <liburing.h>
 
 static atomic_bool uring_blocked;
 static pthread_once_t ring_key_once = PTHREAD_ONCE_INIT;
@@ -108,16 +119,13 @@ int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 {
 	*w = (struct writeout){ .fd = fd, .iov = iov, .niov = niov,
 				.size = size };
-#ifdef CFORK_HAVE_URING
-	int method = forced_method();
-	struct io_uring *ring;
-
-	if (method == WRITEOUT_AUTO)
-		method = size >= WRITEOUT_URING_MIN ? WRITEOUT_URING :
-						      WRITEOUT_PWRITEV;
 	if (size >= WRITEOUT_PRESIZE_MIN && ftruncate(fd, (off_t)size) < 0)
 		return -errno;
-	if (method == WRITEOUT_URING && (ring = ring_get())) {
+#ifdef CFORK_HAVE_URING
+	struct io_uring *ring;
+
+	/* Only when forced: see the measurements above. */
+	if (forced_method() == WRITEOUT_URING && (ring = ring_get())) {
 		size_t off = 0;
 
 		for (size_t i = 0; i < niov; w->pending++) {

@@ -120,6 +120,35 @@ static void uring_write(const void *buf, size_t len, unsigned chunks,
 	finish(fd, len);
 }
 
+/* Both cores: an io-wq worker writes the second half while this thread
+   writes the first with pwrite. */
+static void by_split(const void *buf, size_t len)
+{
+	int fd = new_memfd();
+	size_t half = (len / 2) & ~(size_t)4095, off = 0;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+	struct io_uring_cqe *cqe;
+
+	if (ftruncate(fd, (off_t)len) < 0)
+		exit(1);
+	io_uring_prep_write(sqe, fd, (const char *)buf + half,
+			    (unsigned)(len - half), half);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_submit(&ring);
+	while (off < half) {
+		ssize_t n = pwrite(fd, (const char *)buf + off, half - off, (off_t)off);
+		if (n <= 0)
+			exit(1);
+		off += (size_t)n;
+	}
+	if (io_uring_wait_cqe(&ring, &cqe) || cqe->res != (int)(len - half)) {
+		fprintf(stderr, "split write failed\n");
+		exit(1);
+	}
+	io_uring_cqe_seen(&ring, cqe);
+	finish(fd, len);
+}
+
 static void by_uring1(const void *b, size_t l) { uring_write(b, l, 1, false); }
 static void by_uring2(const void *b, size_t l) { uring_write(b, l, 2, true); }
 static void by_uring4(const void *b, size_t l) { uring_write(b, l, 4, true); }
@@ -140,6 +169,7 @@ int main(int argc, char **argv)
 		{ "uring 1 write", by_uring1, true },
 		{ "uring 2 async", by_uring2, true },
 		{ "uring 4 async", by_uring4, true },
+		{ "split pwrite+uring", by_split, true },
 	};
 	int nm = sizeof(m) / sizeof(m[0]), iter = 50, nsizes = 5;
 
