@@ -262,8 +262,21 @@ static void args_table(int iter, bool large)
 			e2e[m] = (struct series){ methods[m], calloc((size_t)n, sizeof(double)), n };
 			par[m] = (struct series){ methods[m], calloc((size_t)n, sizeof(double)), n };
 		}
-		for (int i = 0; i < n; i++)
-			for (int m = 0; m < NMETHODS; m++) {
+		/* A new random order each round: a method must not always
+		   inherit what the same other one left behind (io-wq workers,
+		   pages being freed). */
+		unsigned seed = 1;
+		for (int i = 0; i < n; i++) {
+			int order[NMETHODS];
+			for (int j = 0; j < NMETHODS; j++)
+				order[j] = j;
+			for (int j = NMETHODS - 1; j > 0; j--) {
+				int k = rand_r(&seed) % (j + 1), t = order[j];
+				order[j] = order[k];
+				order[k] = t;
+			}
+			for (int j = 0; j < NMETHODS; j++) {
+				int m = order[j];
 				if (!strcmp(methods[m], "buffer")) {
 					e2e[m].us[i] = pass_buffer(buf, len, want, &par[m].us[i]);
 					continue;
@@ -271,6 +284,7 @@ static void args_table(int iter, bool large)
 				setenv("CFORK_WRITEOUT", methods[m], 1);
 				e2e[m].us[i] = pass_bytes(buf, len, want, &par[m].us[i]);
 			}
+		}
 		unsetenv("CFORK_WRITEOUT");
 		/* "/best" compares with the best copying method, so that auto's
 		   choice can be judged against what it chose from. */
@@ -293,6 +307,7 @@ static void args_table(int iter, bool large)
 
 struct thread_arg {
 	double seconds;
+	void (*run)(void);
 	long count;
 };
 
@@ -302,30 +317,37 @@ static void *spawner(void *arg)
 	double end = now_us() + t->seconds * 1e6;
 
 	while (now_us() < end) {
-		if (cfork("noop"))
-			die("cfork noop", -EIO);
+		t->run();
 		t->count++;
 	}
 	return NULL;
 }
 
+static double spawns_per_second(int n, void (*run)(void), double seconds)
+{
+	pthread_t th[4];
+	struct thread_arg ta[4];
+	long total = 0;
+
+	for (int i = 0; i < n; i++) {
+		ta[i] = (struct thread_arg){ seconds, run, 0 };
+		pthread_create(&th[i], NULL, spawner, &ta[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		total += ta[i].count;
+	}
+	return total / seconds;
+}
+
 static void threads_table(double seconds)
 {
-	printf("  %-10s %14s\n", "threads", "spawns/s");
+	printf("  %-10s %14s %14s %9s\n", "threads", "cfork/s",
+	       "posix_spawn/s", "ratio");
 	for (int n = 1; n <= 4; n *= 2) {
-		pthread_t th[4];
-		struct thread_arg ta[4];
-		long total = 0;
-
-		for (int i = 0; i < n; i++) {
-			ta[i] = (struct thread_arg){ seconds, 0 };
-			pthread_create(&th[i], NULL, spawner, &ta[i]);
-		}
-		for (int i = 0; i < n; i++) {
-			pthread_join(th[i], NULL);
-			total += ta[i].count;
-		}
-		printf("  %-10d %14.0f\n", n, total / seconds);
+		double c = spawns_per_second(n, run_cfork, seconds);
+		double p = spawns_per_second(n, run_posix_spawn, seconds);
+		printf("  %-10d %14.0f %14.0f %8.3fx\n", n, c, p, c / p);
 	}
 }
 
