@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "checking_child.h"
 
 TestSuite(fallback, .timeout = TEST_TIMEOUT);
 
@@ -33,7 +33,7 @@ TestSuite(fallback, .timeout = TEST_TIMEOUT);
 #endif
 
 /* The exit code of a hardened child that could not install its filter. */
-#define FALLBACK_SKIP 77
+#define FALLBACK_SKIP CHECKS_SKIPPED
 
 /* ------------------------------------------------------------------------ */
 /* The functions the hardened child spawns                                   */
@@ -496,88 +496,30 @@ CFORK_REGISTER(fallback_cgroup, "iss");
 /* The tests                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static void run_hardened(const char *name, const cfork_value *argv,
-			 size_t argc)
-{
-	int fds = count_open_fds();
-	cfork_status st;
-	cfork_proc *p;
-	int r = cfork_spawnv(&p, NULL, name, argv, argc);
-
-	cr_assert_eq(r, 0, "cfork_spawnv: %d (%s)", r, strerror(-r));
-	r = cfork_wait(p, 20000, &st);
-	if (r == -ETIMEDOUT)
-		cfork_free(p);
-	cr_assert_eq(r, 0, "cfork_wait: %d (%s)", r, strerror(-r));
-	if (st.exited && st.code == FALLBACK_SKIP) {
-		char why[512];
-
-		snprintf(why, sizeof(why), "%.*s", (int)st.result_len,
-			 (const char *)st.result);
-		cfork_free(p);
-		cr_skip_test("%s", why);
-	}
-	cr_assert(st.exited, "the hardened child died of signal %d",
-		  st.signal);
-	cr_assert_eq(st.code, 0, "check %d failed: %.*s%s%s", st.code,
-		     (int)st.result_len, (const char *)st.result,
-		     st.error ? " / " : "", st.error ? st.error : "");
-	cfork_free(p);
-	cr_assert_eq(count_open_fds(), fds);
-	cr_assert_not(has_children());
-}
-
 Test(fallback, docker_profile_uses_legacy_clone_and_pwritev)
 {
-	run_hardened("fallback_docker", NULL, 0);
+	run_checking_child("fallback_docker", NULL, 0);
 }
 
 /* The 1 MiB argument is one io_uring would write: pwritev does it here. */
 Test(fallback, io_uring_enosys_writes_arguments_with_pwritev)
 {
-	run_hardened("fallback_podman", NULL, 0);
+	run_checking_child("fallback_podman", NULL, 0);
 }
 
 Test(fallback, clone3_eperm_uses_legacy_clone_with_a_pidfd)
 {
-	run_hardened("fallback_old_profile", NULL, 0);
+	run_checking_child("fallback_old_profile", NULL, 0);
 }
 
 Test(fallback, memfd_without_noexec_seal_still_spawns)
 {
-	run_hardened("fallback_old_memfd", NULL, 0);
+	run_checking_child("fallback_old_memfd", NULL, 0);
 }
 
 Test(fallback, no_pidfd_gives_a_working_pid_only_handle)
 {
-	run_hardened("fallback_no_pidfd", NULL, 0);
-}
-
-/* A writable cgroup2 mount: its path and its root in the hierarchy. */
-static bool find_cgroup2(char *mnt, size_t mnt_cap, char *root,
-			 size_t root_cap)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char r[256], m[256], type[64];
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(sep + 3, "%63s", type) != 1 ||
-		    strcmp(type, "cgroup2") ||
-		    sscanf(line, "%*d %*d %*s %255s %255s", r, m) != 2 ||
-		    access(m, W_OK) < 0)
-			continue;
-		snprintf(mnt, mnt_cap, "%s", m);
-		snprintf(root, root_cap, "%s", r);
-		found = true;
-	}
-	fclose(f);
-	return found;
+	run_checking_child("fallback_no_pidfd", NULL, 0);
 }
 
 /* Without clone3 there is no CLONE_INTO_CGROUP: the pre-exec child writes

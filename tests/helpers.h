@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* Every test runs in its own Criterion worker, under this timeout. ASan
    makes every spawn several times slower, and two tests run at once. */
@@ -58,6 +60,33 @@ static inline int count_mappings(void)
 		n += c == '\n';
 	fclose(f);
 	return n;
+}
+
+/* A writable cgroup2 mount: its path and its root in the hierarchy. */
+static inline bool find_cgroup2(char *mnt, size_t mnt_cap, char *root,
+				size_t root_cap)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char r[256], m[256], type[64];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep + 3, "%63s", type) != 1 ||
+		    strcmp(type, "cgroup2") ||
+		    sscanf(line, "%*d %*d %*s %255s %255s", r, m) != 2 ||
+		    access(m, W_OK) < 0)
+			continue;
+		snprintf(mnt, mnt_cap, "%s", m);
+		snprintf(root, root_cap, "%s", r);
+		found = true;
+	}
+	fclose(f);
+	return found;
 }
 
 #endif

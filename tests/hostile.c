@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "checking_child.h"
 
 /* The short stress run below: the program's loop, checks and counts. */
 #define STRESS_NO_MAIN
@@ -49,7 +49,7 @@ TestSuite(hostile, .timeout = TEST_TIMEOUT);
 extern char **environ;
 
 /* The exit code of a middle child that cannot set its scene up here. */
-#define HOSTILE_SKIP 77
+#define HOSTILE_SKIP CHECKS_SKIPPED
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -144,36 +144,6 @@ static int fail(int code, const char *fmt, ...)
 	va_end(ap);
 	cfork_return(text, strlen(text));
 	return code;
-}
-
-/* Runs the middle child and asserts it passed every check. */
-static void run_middle(const char *name, const cfork_value *argv, size_t argc)
-{
-	int fds = count_open_fds();
-	cfork_status st;
-	cfork_proc *p;
-	int r = cfork_spawnv(&p, NULL, name, argv, argc);
-
-	cr_assert_eq(r, 0, "cfork_spawnv: %d (%s)", r, strerror(-r));
-	r = cfork_wait(p, 20000, &st);
-	if (r == -ETIMEDOUT)
-		cfork_free(p);
-	cr_assert_eq(r, 0, "cfork_wait: %d (%s)", r, strerror(-r));
-	if (st.exited && st.code == HOSTILE_SKIP) {
-		char why[512];
-
-		snprintf(why, sizeof(why), "%.*s", (int)st.result_len,
-			 (const char *)st.result);
-		cfork_free(p);
-		cr_skip_test("%s", why);
-	}
-	cr_assert(st.exited, "the middle child died of signal %d", st.signal);
-	cr_assert_eq(st.code, 0, "check %d failed: %.*s%s%s", st.code,
-		     (int)st.result_len, (const char *)st.result,
-		     st.error ? " / " : "", st.error ? st.error : "");
-	cfork_free(p);
-	cr_assert_eq(count_open_fds(), fds);
-	cr_assert_not(has_children());
 }
 
 /* Spawns hostile_exit(code) and checks its status; 0 or a failure code
@@ -586,7 +556,7 @@ CFORK_REGISTER(hostile_nproc, "");
 
 Test(hostile, nproc_limit_is_eagain_for_a_non_root_user)
 {
-	run_middle("hostile_nproc", NULL, 0);
+	run_checking_child("hostile_nproc", NULL, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -830,7 +800,7 @@ CFORK_REGISTER(hostile_no_proc, "");
 
 Test(hostile, spawns_after_proc_is_unmounted)
 {
-	run_middle("hostile_no_proc", NULL, 0);
+	run_checking_child("hostile_no_proc", NULL, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -878,7 +848,7 @@ CFORK_REGISTER(hostile_spoof_middle, "");
 
 Test(hostile, spoofed_marker_in_a_caller_never_reaches_the_grandchild)
 {
-	run_middle("hostile_spoof_middle", NULL, 0);
+	run_checking_child("hostile_spoof_middle", NULL, 0);
 }
 
 /*
@@ -917,7 +887,7 @@ CFORK_REGISTER(hostile_closed_stdio, "");
 
 Test(hostile, closed_stdio_in_the_caller_keeps_the_channels_apart)
 {
-	run_middle("hostile_closed_stdio", NULL, 0);
+	run_checking_child("hostile_closed_stdio", NULL, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -982,7 +952,7 @@ CFORK_REGISTER(hostile_no_close_range, "");
 
 Test(hostile, close_range_refused_still_keeps_other_fds_from_the_child)
 {
-	run_middle("hostile_no_close_range", NULL, 0);
+	run_checking_child("hostile_no_close_range", NULL, 0);
 }
 
 /* No memfd at all (ENOSYS: kernels before 3.17, gVisor's older releases,
@@ -1010,8 +980,8 @@ CFORK_REGISTER(hostile_no_memfd, "i");
 
 Test(hostile, memfd_create_refused_is_the_spawn_error)
 {
-	run_middle("hostile_no_memfd", (cfork_value[]){ cfork_i64(ENOSYS) }, 1);
-	run_middle("hostile_no_memfd", (cfork_value[]){ cfork_i64(EPERM) }, 1);
+	run_checking_child("hostile_no_memfd", (cfork_value[]){ cfork_i64(ENOSYS) }, 1);
+	run_checking_child("hostile_no_memfd", (cfork_value[]){ cfork_i64(EPERM) }, 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1063,7 +1033,7 @@ CFORK_REGISTER(hostile_no_pidfd_send_signal, "");
 /* Disabled until cfork_kill falls back to kill(2) on ENOSYS. */
 Test(hostile, kill_works_without_pidfd_send_signal)
 {
-	run_middle("hostile_no_pidfd_send_signal", NULL, 0);
+	run_checking_child("hostile_no_pidfd_send_signal", NULL, 0);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -964,34 +964,6 @@ Test(launch, pdeathsig_fires_when_the_spawning_thread_exits)
 /* cgroup                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* A writable cgroup2 mount: *mnt its path, *root its root within the
-   hierarchy ("/" unless in a cgroup namespace). false if none. */
-static bool find_cgroup2(char *mnt, size_t mnt_cap, char *root,
-			 size_t root_cap)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char r[256], m[256], type[64];
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(sep + 3, "%63s", type) != 1 ||
-		    strcmp(type, "cgroup2") ||
-		    sscanf(line, "%*d %*d %*s %255s %255s", r, m) != 2 ||
-		    access(m, W_OK) < 0)
-			continue;
-		snprintf(mnt, mnt_cap, "%s", m);
-		snprintf(root, root_cap, "%s", r);
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
-
 static void remove_cgroup(const char *dir)
 {
 	/* The reaped child leaves the cgroup asynchronously on some
