@@ -175,6 +175,12 @@ STRESS_ARGS ?=
 stress: $(O)/tests/bench/stress
 	$(O)/tests/bench/stress $(STRESS_ARGS)
 
+# The payload's write into a memfd alone, by method: the measurement behind
+# the write-out engine's choice (src/uring.c). BENCH_ARGS='-n 50 --large'.
+.PHONY: bench-writeout
+bench-writeout: $(O)/tests/bench/writeout
+	$(O)/tests/bench/writeout $(BENCH_ARGS)
+
 # Spawn latency with each sandbox layer; BENCH_ARGS='--runs 500'.
 bench-sandbox: $(O)/tests/bench/sandbox_bench
 	$(O)/tests/bench/sandbox_bench $(BENCH_ARGS)

@@ -9,7 +9,7 @@
  * one-byte "ready" pipe.
  *
  * The choice is by measurement, and on the machines measured (2-vCPU VM,
- * Linux 6.18; `make bench`, tests/bench/writeout.c) io_uring never won:
+ * Linux 6.18; `make bench`, `make bench-writeout`) io_uring never won:
  *   write into a memfd alone, p50, relative to pwrite:
  *     ftruncate+pwrite 0.84x (64 KiB), 0.80x (1 MiB), 0.88x (8 MiB),
  *     0.93x (64 MiB); one io_uring write 3.1x, 0.91x, 0.89x, 1.08x; the

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 extern char **environ;
 
 static int noop(const cfork_args *a)
@@ -42,21 +44,6 @@ static int checksum(const cfork_args *a)
 	return cfork_return(&sum, sizeof(sum)) ? 1 : 0;
 }
 CFORK_REGISTER(checksum, "y");
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct series {
 	const char *name;

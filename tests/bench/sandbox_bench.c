@@ -21,27 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 static int sb_bench_noop(const cfork_args *a)
 {
 	(void)a;
 	return 0;
 }
 CFORK_REGISTER(sb_bench_noop, "");
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct config {
 	const char *name;
