@@ -94,9 +94,11 @@ int buffer_freeze(cfork_buffer *b)
 		return 0;
 	pthread_mutex_lock(&b->lock);
 	if (!b->frozen) {
-		if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_FUTURE_WRITE |
-			  F_SEAL_GROW | F_SEAL_SHRINK) < 0 ||
-		    mprotect(b->data, b->size, PROT_READ) < 0)
+		/* mprotect first: once F_SEAL_SEAL is on, a failed freeze could
+		   never be tried again. */
+		if (mprotect(b->data, b->size, PROT_READ) < 0 ||
+		    fcntl(b->fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_FUTURE_WRITE |
+			  F_SEAL_GROW | F_SEAL_SHRINK) < 0)
 			r = -errno;
 		else
 			__atomic_store_n(&b->frozen, true, __ATOMIC_RELEASE);

@@ -182,6 +182,17 @@ static void map_buffers(cfork_args *a)
 			continue;
 		if (!a->views && !(a->views = calloc(a->argc, sizeof(*a->views))))
 			child_fail(CFORK_EXIT_PAYLOAD, "out of memory");
+		/* The same buffer twice: its fd is closed by now. */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			size_t jlen;
+			if (wire_arg_buffer(a, j, &jlen) == fd) {
+				a->views[i] = a->views[j];
+				seen = true;
+			}
+		}
+		if (seen)
+			continue;
 		if (memfd_map_sealed(fd, true, &base, &size, &why) < 0)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "argument %zu: buffer fd %d: %s", i, fd, why);
@@ -198,7 +209,10 @@ static void map_buffers(cfork_args *a)
    when a runtime-registered child must wait for cfork_init(). */
 static void take_over(bool from_constructor)
 {
-	const char *env = getenv(CFORK_ENV);
+	/* Not from a caller that gained privileges at exec: a setuid
+	   program must not be steered by an inherited memfd. Our own children
+	   never do (no_new_privs). */
+	const char *env = secure_getenv(CFORK_ENV);
 	const char *why = NULL;
 	char value[32];
 	struct stat st;
@@ -206,8 +220,10 @@ static void take_over(bool from_constructor)
 	size_t size;
 	cfork_args args;
 
-	if (!env)
+	if (!env) {
+		unsetenv(CFORK_ENV);
 		return;
+	}
 	/* A plain bounded copy: printf's machinery would cost the child
 	   page faults on the way to every function. */
 	size_t len = strnlen(env, sizeof(value) - 1);
@@ -230,7 +246,6 @@ static void take_over(bool from_constructor)
 	close(fd);
 	if (wire_decode(&args, base, size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
-	map_buffers(&args);
 	/* Every signal has been blocked since before the clone (launch.c);
 	   exec has reset the handlers, so the caller's mask can come back. */
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &args.sigmask, NULL,
@@ -244,6 +259,7 @@ static void take_over(bool from_constructor)
 			   "CFORK_FD=%d: report channel %d is not a pipe", fd,
 			   args.report_fd);
 	report_fd = args.report_fd;
+	map_buffers(&args);
 
 	if (!args.is_static && from_constructor) {
 		deferred_args = args;

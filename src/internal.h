@@ -108,6 +108,7 @@ struct launch_request {
 	int pdeathsig;
 	int cgroup_fd;
 	int report_fd;		/* the child's end, for a failure before exec */
+	int report_rd;		/* the parent's end (non-blocking) */
 	uint64_t ns_flags;	/* CLONE_NEW*, for a sandbox */
 	pid_t parent_pid;	/* with pdeathsig only */
 	bool cgroup_pending;	/* the child joins cgroup_fd itself */

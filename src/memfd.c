@@ -109,9 +109,10 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 		return -EINVAL;
 	}
 	/* Populating up front spares the function a page fault per page of
-	   its arguments. */
+	   its arguments; a buffer may be sparse, and populating would fill
+	   its holes with real memory. */
 	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ,
-		       MAP_SHARED | MAP_POPULATE, fd, 0);
+		       MAP_SHARED | (future_write_ok ? 0 : MAP_POPULATE), fd, 0);
 	if (p == MAP_FAILED) {
 		*ret_why = "mmap failed";
 		return -errno;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The parent's handle on one child: wait, kill, results, errors. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -88,12 +89,15 @@ unsigned cfork_sandbox_applied(const cfork_proc *p)
 	return p ? p->sandbox | p->inbox.sandbox : 0;
 }
 
-/* Reads what the report channel holds now. */
-static int drain_report(cfork_proc *p)
+/* Reads what the report channel holds now, at most max_reads reads, so that
+   a child that writes without pause cannot hold a timed wait past its
+   deadline. A pipe hands out at most 64 KiB per read. */
+static int drain_report(cfork_proc *p, unsigned max_reads)
 {
-	unsigned char buf[65536];
+	unsigned char buf[16384];
 
-	while (p->report_fd >= 0) {
+	for (unsigned reads = 0; p->report_fd >= 0 && reads < max_reads;
+	     reads++) {
 		ssize_t n = read(p->report_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -212,7 +216,7 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 		if (ready < 0 && errno != EINTR)
 			return -errno;
 		if (ready > 0 && fds[1].revents) {
-			r = drain_report(p);
+			r = drain_report(p, 64);
 			if (r < 0)
 				return r;
 		}
@@ -224,7 +228,7 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 				/* Everything the child wrote is in the pipe by
 				   now; a grandchild may hold the write end, so
 				   read what is there rather than wait for EOF. */
-				r = drain_report(p);
+				r = drain_report(p, UINT_MAX);
 				if (r < 0)
 					return r;
 				p->reaped = true;

@@ -15,7 +15,10 @@
 #include "internal.h"
 
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
 static int self_fd = -ENOENT;
+static dev_t self_dev;		/* which file self_fd must be */
+static ino_t self_ino;
 
 /*
  * Under "ld.so ./prog" or an emulator, /proc/self/exe is the loader, not the
@@ -47,31 +50,68 @@ static bool is_this_program(int fd)
 	return script;
 }
 
-static void self_open(void)
+/* Opens the running image and remembers which file it is. */
+static int open_self(bool check_program)
 {
 	int fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	struct stat st;
 
-	if (fd < 0) {
-		self_fd = -errno;
-		return;
-	}
-	if (!is_this_program(fd)) {
+	if (fd < 0)
+		return -errno;
+	if (check_program && !is_this_program(fd)) {
 		close(fd);
-		self_fd = -ENOEXEC;
-		return;
+		return -ENOEXEC;
 	}
-	/* Keep it out of the range 0..2 that a host may close and reuse for
-	   stdio. */
-	if (fd < 3) {
-		int high = fcntl(fd, F_DUPFD_CLOEXEC, 3), e = errno;
+	/* Out of the range 0..2 that a host may close and reuse for stdio. */
+	fd = fd_above_stdio(fd);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
 		close(fd);
-		fd = high >= 0 ? high : -e;
+		return e;
 	}
-	self_fd = fd;
+	if (check_program) {
+		self_dev = st.st_dev;
+		self_ino = st.st_ino;
+	} else if (st.st_dev != self_dev || st.st_ino != self_ino) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	return fd;
 }
 
+static void self_open(void)
+{
+	self_fd = open_self(true);
+}
+
+static bool still_self(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_dev == self_dev &&
+	       st.st_ino == self_ino;
+}
+
+/*
+ * A host may close every fd above 2 after start (daemons do) and open other
+ * files under the same numbers: the fd is checked to still be the binary at
+ * each spawn, one fstat, and the image is opened again where it is not (the
+ * number is someone else's now: it is left alone). /proc/self/exe names the
+ * running image even when the file on disk was replaced.
+ */
 int self_exe_fd(void)
 {
 	pthread_once(&self_once, self_open);
-	return self_fd;
+	int fd = __atomic_load_n(&self_fd, __ATOMIC_ACQUIRE);
+
+	if (fd < 0 || still_self(fd))
+		return fd;
+	pthread_mutex_lock(&self_lock);
+	if (!still_self(self_fd))
+		__atomic_store_n(&self_fd, open_self(false), __ATOMIC_RELEASE);
+	fd = self_fd;
+	pthread_mutex_unlock(&self_lock);
+	return fd;
 }

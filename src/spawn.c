@@ -315,6 +315,7 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		.pdeathsig = attr->pdeathsig,
 		.cgroup_fd = attr->cgroup_fd,
 		.report_fd = s->report[1],
+		.report_rd = s->report[0],
 		.parent_pid = attr->pdeathsig ? getpid() : 0,
 	};
 	return 0;

@@ -56,9 +56,17 @@ static void ring_free(void *ring)
 	free(ring);
 }
 
+/* A child of fork() has a copy of this thread's ring mappings but not its
+   registration: it must make a ring of its own. */
+static void ring_forget_after_fork(void)
+{
+	thread_ring = NULL;
+}
+
 static void ring_key_create(void)
 {
-	if (pthread_key_create(&ring_key, ring_free))
+	if (pthread_key_create(&ring_key, ring_free) ||
+	    pthread_atfork(NULL, NULL, ring_forget_after_fork))
 		atomic_store(&uring_blocked, true);
 }
 
@@ -127,16 +135,24 @@ int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 	/* Only when forced: see the measurements above. */
 	if (forced_method() == WRITEOUT_URING && (ring = ring_get())) {
 		size_t off = 0;
+		bool failed = false;
+		int r;
 
-		for (size_t i = 0; i < niov; w->pending++) {
+		for (size_t i = 0; i < niov && !failed;) {
 			unsigned n = niov - i > IOV_MAX ? IOV_MAX :
 							  (unsigned)(niov - i);
 			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 			size_t len = 0;
 
 			if (!sqe) {
-				io_uring_submit(ring);
-				sqe = io_uring_get_sqe(ring);
+				r = io_uring_submit(ring);
+				failed = r < 0;
+				w->pending += r > 0 ? (unsigned)r : 0;
+				sqe = failed ? NULL : io_uring_get_sqe(ring);
+				if (!sqe) {
+					failed = true;
+					break;
+				}
 			}
 			for (unsigned k = 0; k < n; k++)
 				len += iov[i + k].iov_len;
@@ -148,15 +164,21 @@ int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 			off += len;
 			i += n;
 		}
-		int r = io_uring_submit(ring);
-		if (r >= 0) {
-			w->ring = ring;
-			return 1;
+		if (!failed) {
+			r = io_uring_submit(ring);
+			failed = r < 0;
+			w->pending += r > 0 ? (unsigned)r : 0;
 		}
-		/* Whatever was submitted must finish before a rewrite. */
 		w->ring = ring;
+		if (!failed)
+			return 1;
+		/* What was submitted must finish before a rewrite; entries
+		   prepared but never submitted would go out with the next
+		   submission, so this ring is not used again. */
 		writeout_finish(w);
-		w->ring = NULL;
+		thread_ring = NULL;
+		pthread_setspecific(ring_key, NULL);
+		ring_free(ring);
 	}
 #endif
 	return memfd_write(fd, iov, niov, size);

@@ -225,3 +225,82 @@ Test(buffer, threads_share_one_buffer)
 	cr_expect(cfork_buffer_frozen(s.b));
 	cfork_buffer_free(s.b);
 }
+
+static int buffer_pair(const cfork_args *a)
+{
+	size_t la, lb;
+	const unsigned char *x = cfork_arg_bytes(a, 0, &la);
+	const unsigned char *y = cfork_arg_bytes(a, 1, &lb);
+	uint64_t out[2] = { fnv1a(x, la), fnv1a(y, lb) };
+
+	return cfork_return(out, sizeof(out)) ? 1 : 0;
+}
+CFORK_REGISTER(buffer_pair, "yy");
+
+/* One buffer in two places of the same call: both views, same bytes. */
+Test(buffer, same_buffer_twice_in_one_call)
+{
+	cfork_buffer *b = filled(64 << 10);
+	uint64_t want = fnv1a(cfork_buffer_data(b), 64 << 10), out[2];
+	cfork_proc *p;
+	cfork_status st;
+
+	cr_assert_eq(cfork_spawn(&p, NULL, "buffer_pair", b, b), 0);
+	cr_assert_eq(cfork_wait(p, -1, &st), 0);
+	cr_assert(st.exited && st.code == 0, "child failed: %d %s", st.code,
+		  st.error);
+	cr_assert_eq(st.result_len, sizeof(out));
+	memcpy(out, st.result, sizeof(out));
+	cr_expect_eq(out[0], want);
+	cr_expect_eq(out[1], want);
+	cfork_free(p);
+	cfork_buffer_free(b);
+}
+
+static long shmem_kib(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Shmem: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static int buffer_touch_one(const cfork_args *a)
+{
+	size_t len;
+	const volatile unsigned char *p = cfork_arg_bytes(a, 0, &len);
+	long kib = shmem_kib();
+
+	/* Report the system's shmem while the child holds the mapping. */
+	return p[len - 1] == 0 && cfork_return(&kib, sizeof(kib)) == 0 ? 0 : 1;
+}
+CFORK_REGISTER(buffer_touch_one, "y");
+
+/* A buffer used as capacity is sparse: the child's mapping must not fill
+   its holes with real memory. */
+Test(buffer, sparse_buffer_stays_sparse_in_the_child)
+{
+	size_t size = (size_t)1 << 30;
+	cfork_buffer *b;
+	cfork_proc *p;
+	cfork_status st;
+	long before = shmem_kib(), during;
+
+	cr_assert_eq(cfork_buffer_new(&b, size), 0);
+	((unsigned char *)cfork_buffer_data(b))[0] = 1;
+	cr_assert_eq(cfork_spawn(&p, NULL, "buffer_touch_one", b), 0);
+	cr_assert_eq(cfork_wait(p, -1, &st), 0);
+	cr_assert(st.exited && st.code == 0, "child failed: %s", st.error);
+	memcpy(&during, st.result, sizeof(during));
+	cr_expect_lt(during - before, 256L << 10,
+		     "shmem grew by %ld KiB for a 1 GiB buffer with one page",
+		     during - before);
+	cfork_free(p);
+	cfork_buffer_free(b);
+}

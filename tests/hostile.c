@@ -1048,3 +1048,27 @@ Test(hostile, stress_four_threads_fifty_spawns_each_leak_nothing)
 
 	cr_assert_eq(stress_run(4, 50, &secs, why, sizeof(why)), 0, "%s", why);
 }
+
+/* A daemon closes every fd above 2 after start and opens other files: the
+   number cfork's binary fd had now names another file. cfork must notice
+   and open its image again, not exec whatever holds the number. */
+static int hostile_fd_reuse(const cfork_args *a)
+{
+	(void)a;
+	if (close_range(3, ~0U, 0) < 0)
+		return fail(CHECKS_SKIPPED, "close_range: %s", strerror(errno));
+	/* Low numbers first: one of them is where the binary's fd was. */
+	for (int i = 0; i < 8; i++)
+		if (open("/bin/true", O_PATH | O_CLOEXEC) < 0)
+			return fail(1, "open /bin/true: %s", strerror(errno));
+	int r = spawn_exit_checked(42, 10, "spawn after the fds were reused");
+	if (r)
+		return r;
+	return spawn_exit_checked(7, 20, "second spawn");
+}
+CFORK_REGISTER(hostile_fd_reuse, "");
+
+Test(hostile, binary_fd_reused_by_the_host_is_opened_again)
+{
+	run_checking_child("hostile_fd_reuse", NULL, 0);
+}
