@@ -202,15 +202,20 @@ int writeout_finish(struct writeout *w)
 			err = r;
 			break;
 		}
-		if (cqe->res < 0 && !err)
+		/* io-wq creates its workers on demand, and that fails while a
+		   signal is pending: the write then comes back ECANCELED.
+		   That, and a short write, are finished the simple way. */
+		if (cqe->res == -ECANCELED || cqe->res == -EINTR ||
+		    cqe->res == -EAGAIN)
+			short_write = true;
+		else if (cqe->res < 0 && !err)
 			err = cqe->res;
 		else if ((uint64_t)cqe->res != io_uring_cqe_get_data64(cqe))
 			short_write = true;
 		io_uring_cqe_seen(w->ring, cqe);
 	}
 	w->ring = NULL;
-	/* A short write (memory pressure, a signal in the worker) is
-	   finished the simple way: the payload is rewritten in place. */
+	/* The payload is rewritten in place. */
 	if (!err && short_write)
 		err = memfd_write(w->fd, w->iov, w->niov, w->size);
 #else
