@@ -148,7 +148,7 @@ int report_feed(struct report_reader *r, const void *buf, size_t n);
 /* proc.c */
 int proc_new(cfork_proc **ret);
 void proc_attach(cfork_proc *p, const struct launch_result *res,
-		 int report_fd);
+		 const int report[2]);
 void proc_sandbox(cfork_proc *p, unsigned applied);
 
 /* init.c */

@@ -34,7 +34,10 @@ struct pidfd_exit_info {
 struct cfork_proc {
 	pid_t pid;
 	int pidfd;
-	int report_fd;		/* read end, non-blocking; -1 once at EOF */
+	int report_fd;		/* read end, non-blocking */
+	/* The child's end, held until the reaping: the child's exit then
+	   wakes a waiter once (pidfd), not twice (pipe hang-up, then pidfd). */
+	int report_wr;
 	unsigned paths;
 	unsigned sandbox;	/* CFORK_LAYER_* applied by the launch */
 	bool reaped;
@@ -51,14 +54,21 @@ int proc_new(cfork_proc **ret)
 	p->pid = -1;
 	p->pidfd = -1;
 	p->report_fd = -1;
+	p->report_wr = -1;
 	*ret = p;
 	return 0;
 }
 
 void proc_attach(cfork_proc *p, const struct launch_result *res,
-		 int report_fd)
+		 const int report[2])
 {
-	p->report_fd = report_fd;
+	p->report_fd = report[0];
+	p->report_wr = report[1];
+	/* Without a pidfd the hang-up is the only prompt sign of the exit. */
+	if (res->pidfd < 0) {
+		close(p->report_wr);
+		p->report_wr = -1;
+	}
 	p->pid = res->pid;
 	p->pidfd = res->pidfd;
 	p->paths = res->paths;
@@ -158,6 +168,15 @@ static int try_reap(cfork_proc *p, bool block)
 	return p->exit_info.si_pid ? 0 : 1;
 }
 
+static void close_report(cfork_proc *p)
+{
+	if (p->report_fd >= 0)
+		close(p->report_fd);
+	if (p->report_wr >= 0)
+		close(p->report_wr);
+	p->report_fd = p->report_wr = -1;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -232,10 +251,7 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 				if (r < 0)
 					return r;
 				p->reaped = true;
-				if (p->report_fd >= 0) {
-					close(p->report_fd);
-					p->report_fd = -1;
-				}
+				close_report(p);
 				break;
 			}
 		}
@@ -276,8 +292,7 @@ void cfork_free(cfork_proc *p)
 	}
 	if (p->pidfd >= 0)
 		close(p->pidfd);
-	if (p->report_fd >= 0)
-		close(p->report_fd);
+	close_report(p);
 	free(p->inbox.result);
 	free(p);
 }

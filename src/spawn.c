@@ -382,9 +382,9 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		goto out;
 
 	res.paths |= paths;
-	proc_attach(s.proc, &res, s.report[0]);
+	proc_attach(s.proc, &res, s.report);
 	proc_sandbox(s.proc, s.sandbox.applied);
-	s.report[0] = -1;	/* the handle's now */
+	s.report[0] = s.report[1] = -1;	/* the handle's now */
 	if (s.ready[1] >= 0) {
 		sigset_t saved;
 		xfsz_hold(&saved);

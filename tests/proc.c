@@ -394,6 +394,31 @@ Test(proc, many_spawns_leak_no_fd_mapping_or_child)
 	cr_assert_not(has_children());
 }
 
+/* The child's exit is one event for a waiter: had the handle let go of the
+   report channel's write end, the exit would wake it twice (the channel
+   hanging up, then the pidfd), a context switch more per child. */
+Test(proc, a_child_exit_wakes_the_waiter_once)
+{
+	const int n = 30;
+	long sleeps = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct rusage before, after;
+		cfork_status st;
+		cfork_proc *p;
+
+		cr_assert_eq(cfork_spawn(&p, NULL, "proc_nothing"), 0);
+		getrusage(RUSAGE_THREAD, &before);
+		cr_assert_eq(cfork_wait(p, -1, &st), 0);
+		getrusage(RUSAGE_THREAD, &after);
+		assert_exited(&st, 0);
+		cfork_free(p);
+		sleeps += after.ru_nvcsw - before.ru_nvcsw;
+	}
+	/* One sleep per wait, with room for the odd preemption. */
+	cr_assert_leq(sleeps, n + n / 4, "%ld sleeps in %d waits", sleeps, n);
+}
+
 /* ------------------------------------------------------------------------ */
 /* What a wait must survive                                                  */
 /* ------------------------------------------------------------------------ */
