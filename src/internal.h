@@ -119,6 +119,9 @@ struct launch_result {
 	int pidfd;		/* -1: a pid-only handle */
 	unsigned paths;		/* CFORK_PATH_* */
 };
+/* launch() is called between these two, with every signal held. */
+uint64_t launch_hold_signals(void);
+void launch_release_signals(uint64_t saved);
 int launch(struct launch_request *req, struct launch_result *res);
 
 /* report.c: the child -> parent channel */

@@ -12,7 +12,9 @@
  *
  * Signals stay blocked from before the clone until the child's constructor,
  * after exec: no handler of the parent can run on the parent's memory in the
- * child, at any moment. Exec itself resets every handled signal to SIG_DFL
+ * child, at any moment. The caller holds them from before the payload is
+ * written (launch_hold_signals): the mask it saves is the one the child
+ * restores, and a SIGXFSZ from the write-out cannot end the caller. Exec itself resets every handled signal to SIG_DFL
  * (and keeps SIG_IGN), and the constructor restores the caller's mask, which
  * travels in the payload. This spares the child a sigaction per signal
  * before exec and leaves no window in which a handler could run.
@@ -209,21 +211,31 @@ static void reap(pid_t pid)
 		;
 }
 
+/* Every signal, glibc's internal ones too (its pthread_sigmask would leave
+   them open): the child inherits this mask across exec. */
+uint64_t launch_hold_signals(void)
+{
+	const uint64_t all = ~(uint64_t)0;
+	uint64_t saved = 0;
+
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, 8);
+	return saved;
+}
+
+void launch_release_signals(uint64_t saved)
+{
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &saved, 0, 8);
+}
+
 int launch(struct launch_request *req, struct launch_result *res)
 {
 	_Alignas(16) unsigned char stack[LAUNCH_STACK_SIZE];
-	const uint64_t all = ~(uint64_t)0;
-	uint64_t saved_mask;
 	int pidfd = -1;
 	long pid = -ENOSYS;
 
 	req->child_error = 0;
 	req->cgroup_pending = false;
 	res->paths = 0;
-
-	/* Every signal, glibc's internal ones too (its pthread_sigmask would
-	   leave them open): the child inherits this mask across exec. */
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved_mask, 8);
 
 	if (!atomic_load_explicit(&clone3_blocked, memory_order_relaxed)) {
 		/* exit_signal 0: a child that dies before exec sends the
@@ -273,8 +285,6 @@ int launch(struct launch_request *req, struct launch_result *res)
 			pid = arch_clone(SYS_clone, flags, top, 0,
 					 pre_exec_child, req);
 	}
-
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, 0, 8);
 
 	if (pid < 0)
 		return (int)pid;

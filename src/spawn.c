@@ -2,7 +2,6 @@
 /* cfork_spawnv() and cfork_runv(): the parent's side of one call. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,40 +160,20 @@ static int pipe_above_stdio(int fds[2])
 }
 
 /* A file-size limit below the payload's size makes the kernel send SIGXFSZ,
-   whose default action would end the caller: hold it back and let the write
-   fail with -EFBIG instead. */
-static void xfsz_hold(sigset_t *saved)
+   whose default action would end the caller. It is held with every other
+   signal during the write-out (launch_hold_signals), and what the write-out
+   raised is taken back before the caller's mask returns: the spawn fails
+   with -EFBIG instead. */
+static void xfsz_discard(uint64_t caller_mask)
 {
+	const struct timespec now = { 0, 0 };
 	sigset_t xfsz;
 
+	if (caller_mask & (1ULL << (SIGXFSZ - 1)))
+		return;
 	sigemptyset(&xfsz);
 	sigaddset(&xfsz, SIGXFSZ);
-	pthread_sigmask(SIG_BLOCK, &xfsz, saved);
-}
-
-static void xfsz_release(const sigset_t *saved, int r)
-{
-	sigset_t xfsz;
-
-	sigemptyset(&xfsz);
-	sigaddset(&xfsz, SIGXFSZ);
-	if (r == -EFBIG && !sigismember(saved, SIGXFSZ)) {
-		const struct timespec now = { 0, 0 };
-		sigtimedwait(&xfsz, NULL, &now);
-	}
-	pthread_sigmask(SIG_SETMASK, saved, NULL);
-}
-
-/* The calling thread's mask, which the child restores after exec (signals
-   are blocked across the launch: see launch.c). */
-static uint64_t caller_sigmask(void)
-{
-	sigset_t set;
-	uint64_t mask = 0;
-
-	if (pthread_sigmask(SIG_BLOCK, NULL, &set) == 0)
-		memcpy(&mask, &set, sizeof(mask));
-	return mask;
+	sigtimedwait(&xfsz, NULL, &now);
 }
 
 /* Everything one spawn owns until the child is running. */
@@ -210,14 +189,26 @@ struct spawn {
 	int *keep;
 	cfork_proc *proc;
 	struct sandbox_plan sandbox;
+	bool signals_held;
+	uint64_t caller_mask;	/* restored after the launch, and in the child */
+	bool efbig;		/* the write-out raised SIGXFSZ */
+	int exe_fd;
 };
+
+/* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
+static int writeout_result(struct spawn *s, int r)
+{
+	if (r == -EFBIG)
+		s->efbig = true;
+	return r;
+}
 
 static void spawn_release(struct spawn *s)
 {
 	free(s->values);
 	/* The kernel may still be reading the caller's buffers. */
 	if (writeout_pending(&s->writeout))
-		writeout_finish(&s->writeout);
+		writeout_result(s, writeout_finish(&s->writeout));
 	for (int i = 0; i < 2; i++) {
 		if (s->report[i] >= 0)
 			close(s->report[i]);
@@ -231,7 +222,13 @@ static void spawn_release(struct spawn *s)
 	free(s->keep);
 	cfork_free(s->proc);
 	sandbox_plan_release(&s->sandbox);
+	if (s->signals_held) {
+		if (s->efbig)
+			xfsz_discard(s->caller_mask);
+		launch_release_signals(s->caller_mask);
+	}
 }
+
 
 static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 			 const char *name, bool is_static, size_t argc,
@@ -253,19 +250,19 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		return r;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
+	s->caller_mask = launch_hold_signals();
+	s->signals_held = true;
 	r = wire_encode_sandbox(&s->wire, name, is_static, s->report[1],
-				caller_sigmask(), s->values, argc,
+				s->caller_mask, s->values, argc,
 				s->sandbox.blob, s->sandbox.blob_len);
 	if (r < 0)
 		return r;
 	s->memfd = memfd_create_sealable(paths);
 	if (s->memfd < 0)
 		return s->memfd;
-	sigset_t saved;
-	xfsz_hold(&saved);
-	r = writeout_start(&s->writeout, s->memfd, s->wire.iov, s->wire.niov,
-			   s->wire.size);
-	xfsz_release(&saved, r);
+	r = writeout_result(s, writeout_start(&s->writeout, s->memfd,
+					      s->wire.iov, s->wire.niov,
+					      s->wire.size));
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -308,7 +305,7 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		return r;
 
 	*req = (struct launch_request){
-		.exe_fd = self_exe_fd(),
+		.exe_fd = s->exe_fd,
 		.stdio = { attr->stdin_fd, attr->stdout_fd, attr->stderr_fd },
 		.keep_fds = s->keep,
 		.nkeep_fds = nkeep,
@@ -341,9 +338,9 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		return -E2BIG;
 	if (!attr)
 		attr = &defaults;
-	r = self_exe_fd();
-	if (r < 0)
-		return r;
+	s.exe_fd = self_exe_fd();
+	if (s.exe_fd < 0)
+		return s.exe_fd;
 	r = registry_find(name, &reg, &is_static);
 	if (r < 0)
 		return r;
@@ -386,10 +383,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	proc_sandbox(s.proc, s.sandbox.applied);
 	s.report[0] = s.report[1] = -1;	/* the handle's now */
 	if (s.ready[1] >= 0) {
-		sigset_t saved;
-		xfsz_hold(&saved);
-		r = writeout_finish(&s.writeout);
-		xfsz_release(&saved, r);
+		r = writeout_result(&s, writeout_finish(&s.writeout));
 		if (r == 0)
 			r = memfd_seal(s.memfd);
 		if (r == 0 && write(s.ready[1], "", 1) != 1)
