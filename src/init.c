@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "raw_syscall.h"
 
 static int report_fd = -1;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -200,7 +201,7 @@ static void map_buffers(cfork_args *a)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "argument %zu: buffer shorter than its length",
 				   i);
-		close(fd);
+		SYS(SYS_close, fd);
 		a->views[i] = base;
 	}
 }
@@ -243,18 +244,18 @@ static void take_over(bool from_constructor)
 		wait_ready(fd, ready);
 	if (memfd_map_sealed(fd, false, &base, &size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
-	close(fd);
+	SYS(SYS_close, fd);
 	if (wire_decode(&args, base, size, &why) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=%d: %s", fd, why);
 	/* Every signal has been blocked since before the clone (launch.c);
 	   exec has reset the handlers, so the caller's mask can come back. */
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &args.sigmask, NULL,
-		sizeof(args.sigmask));
+	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &args.sigmask, NULL,
+	    sizeof(args.sigmask));
 
 	/* The report channel is ours alone: not passed to anything the
 	   function starts. */
-	if (fstat(args.report_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
-	    fcntl(args.report_fd, F_SETFD, FD_CLOEXEC) < 0)
+	if (SYS(SYS_fstat, args.report_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	    SYS(SYS_fcntl, args.report_fd, F_SETFD, FD_CLOEXEC) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD,
 			   "CFORK_FD=%d: report channel %d is not a pipe", fd,
 			   args.report_fd);

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "syscall.h"
+#include "raw_syscall.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -41,11 +41,6 @@
 #define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
 #define CLONE_ARGS_SIZE_VER0 64
 #define CLONE_ARGS_SIZE_VER2 88
-
-#define SYS(...) SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
-#define SYS_(n, a, b, c, d, e, f, ...)					\
-	arch_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d),	\
-		      (long)(e), (long)(f))
 
 /* The child's stack, on the suspended parent's stack as musl does: the child
    makes only system calls, so a few pages are plenty. */

@@ -6,9 +6,11 @@
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "raw_syscall.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
@@ -87,11 +89,12 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 		     size_t *ret_size, const char **ret_why)
 {
 	struct stat st;
-	int seals = fcntl(fd, F_GET_SEALS);
+	long seals = SYS(SYS_fcntl, fd, F_GET_SEALS);
+	long r;
 
 	if (seals < 0) {
-		*ret_why = errno == EBADF ? "not an open fd" : "not a memfd";
-		return -errno;
+		*ret_why = seals == -EBADF ? "not an open fd" : "not a memfd";
+		return (int)seals;
 	}
 	if (future_write_ok && (seals & F_SEAL_FUTURE_WRITE))
 		seals |= F_SEAL_WRITE;
@@ -99,9 +102,10 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 		*ret_why = "memfd is not sealed";
 		return -EPERM;
 	}
-	if (fstat(fd, &st) < 0) {
+	r = SYS(SYS_fstat, fd, &st);
+	if (r < 0) {
 		*ret_why = "fstat failed";
-		return -errno;
+		return (int)r;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > CFORK_PAYLOAD_MAX) {
@@ -111,13 +115,13 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 	/* Populating up front spares the function a page fault per page of
 	   its arguments; a buffer may be sparse, and populating would fill
 	   its holes with real memory. */
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ,
-		       MAP_SHARED | (future_write_ok ? 0 : MAP_POPULATE), fd, 0);
-	if (p == MAP_FAILED) {
+	r = SYS(SYS_mmap, NULL, st.st_size, PROT_READ,
+		MAP_SHARED | (future_write_ok ? 0 : MAP_POPULATE), fd, 0);
+	if (r < 0 && r > -4096) {
 		*ret_why = "mmap failed";
-		return -errno;
+		return (int)r;
 	}
-	*ret_base = p;
+	*ret_base = (const void *)r;
 	*ret_size = (size_t)st.st_size;
 	return 0;
 }
