@@ -206,9 +206,10 @@ static void map_buffers(cfork_args *a)
 	}
 }
 
-/* Takes the process over when CFORK_FD is set. Returns only in a parent, or
-   when a runtime-registered child must wait for cfork_init(). */
-static void take_over(bool from_constructor)
+/* Takes the process over when CFORK_FD is set. Returns only in a parent
+   (false), or when a runtime-registered child must wait for cfork_init()
+   (true). */
+static bool take_over(bool from_constructor)
 {
 	/* Not from a caller that gained privileges at exec: a setuid
 	   program must not be steered by an inherited memfd. Our own children
@@ -223,7 +224,7 @@ static void take_over(bool from_constructor)
 
 	if (!env) {
 		unsetenv(CFORK_ENV);
-		return;
+		return false;
 	}
 	/* A plain bounded copy: printf's machinery would cost the child
 	   page faults on the way to every function. */
@@ -260,20 +261,32 @@ static void take_over(bool from_constructor)
 			   "CFORK_FD=%d: report channel %d is not a pipe", fd,
 			   args.report_fd);
 	report_fd = args.report_fd;
+	/* The binary's fd, ours now: not passed on either. */
+	if (args.image_fd >= 0) {
+		if (SYS(SYS_fcntl, args.image_fd, F_SETFD, FD_CLOEXEC) < 0 ||
+		    SYS(SYS_fstat, args.image_fd, &st) < 0 ||
+		    !S_ISREG(st.st_mode))
+			child_fail(CFORK_EXIT_PAYLOAD,
+				   "CFORK_FD=%d: image fd %d is not a file",
+				   fd, args.image_fd);
+		self_inherit(args.image_fd, &st);
+	}
 	map_buffers(&args);
 
 	if (!args.is_static && from_constructor) {
 		deferred_args = args;
 		deferred = true;
-		return;
+		return true;
 	}
 	dispatch(&args);
 }
 
 __attribute__((constructor(101))) static void cfork_constructor(void)
 {
-	self_exe_fd();
-	take_over(true);
+	/* A child adopts its parent's fd of the binary when it first needs
+	   it; any other process opens its own now. */
+	if (!take_over(true))
+		self_exe_fd();
 }
 
 int cfork_init(void)

@@ -28,6 +28,9 @@ bool registry_sig_valid(const char *sig);
 
 /* self.c: the program's own binary, opened once */
 int self_exe_fd(void);
+/* A cfork child's: the parent's fd, inherited; st is what it is. */
+struct stat;
+void self_inherit(int fd, const struct stat *st);
 
 /* wire.c: the payload (layout in wire.c) */
 struct wire_out {
@@ -44,6 +47,8 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 			bool is_static, int report_fd, uint64_t sigmask,
 			const cfork_value *argv, size_t argc,
 			const void *sandbox, size_t sandbox_len);
+/* The binary's fd the child inherits (encoded as -1, none). */
+void wire_set_image_fd(struct wire_out *out, int fd);
 void wire_out_release(struct wire_out *out);
 int wire_decode(cfork_args *args, const void *base, size_t size,
 		const char **ret_why);
@@ -60,6 +65,7 @@ struct cfork_args {
 	size_t argc;
 	const void **views;	/* mapped cfork_buffers, by argument; or NULL */
 	int report_fd;
+	int image_fd;		/* -1: none */
 	uint64_t sigmask;
 	bool is_static;
 	const void *sandbox;	/* the sandbox section (sandbox.c), or NULL */

@@ -257,6 +257,7 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 				s->sandbox.blob, s->sandbox.blob_len);
 	if (r < 0)
 		return r;
+	wire_set_image_fd(&s->wire, s->exe_fd);
 	s->memfd = memfd_create_sealable(paths);
 	if (s->memfd < 0)
 		return s->memfd;
@@ -282,12 +283,13 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 			 s->memfd, s->ready[0]);
 	}
 
-	s->keep = malloc((argc + attr->nkeep_fds + 3) * sizeof(*s->keep));
+	s->keep = malloc((argc + attr->nkeep_fds + 4) * sizeof(*s->keep));
 	s->envp = child_environ(s->marker);
 	if (!s->keep || !s->envp)
 		return -ENOMEM;
 	s->keep[nkeep++] = s->memfd;
 	s->keep[nkeep++] = s->report[1];
+	s->keep[nkeep++] = s->exe_fd;
 	if (s->ready[0] >= 0)
 		s->keep[nkeep++] = s->ready[0];
 	for (size_t i = 0; i < argc; i++) {

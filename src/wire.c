@@ -11,6 +11,10 @@
  *   blobs                       strings (with their NUL) and byte buffers,
  *                               each starting on an 8-byte boundary
  *
+ * The child inherits two fds besides its arguments' and buffers': the
+ * report channel's write end, and the parent's fd of the program's binary
+ * (image_fd), which it adopts rather than opening /proc/self/exe again.
+ *
  * A cfork_buffer is not copied in: its argument is CFORK_BYTES with
  * WIRE_ARG_BUFFER set, and its value is the number of the buffer's memfd,
  * which the child inherits and maps itself.
@@ -27,7 +31,7 @@
 #include "internal.h"
 
 #define WIRE_MAGIC "\x7f" "cfork\0\0"
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2
 #define WIRE_STATIC 1u		/* the name is registered statically */
 #define WIRE_SANDBOX 4u		/* a sandbox section follows the arguments */
 #define WIRE_ARG_BUFFER 1u	/* bytes in a memfd of their own */
@@ -44,6 +48,8 @@ struct wire_header {
 	uint32_t name_len;	/* without the NUL */
 	uint64_t name_off;
 	uint64_t args_off;
+	int32_t image_fd;	/* the program's binary, inherited; or -1 */
+	uint32_t reserved;	/* 0 */
 };
 
 struct wire_arg {
@@ -119,6 +125,7 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 	h->name_len = (uint32_t)name_len;
 	h->name_off = sizeof(*h);
 	h->args_off = args_off;
+	h->image_fd = -1;
 	if (sandbox_len) {
 		uint64_t len = sandbox_len;
 		h->flags |= WIRE_SANDBOX;
@@ -183,6 +190,11 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 	out->size = size;
 	out->head = head;
 	return 0;
+}
+
+void wire_set_image_fd(struct wire_out *out, int fd)
+{
+	((struct wire_header *)out->head)->image_fd = fd;
 }
 
 int wire_encode(struct wire_out *out, const char *name, bool is_static,
@@ -266,6 +278,9 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		why = "unknown header flags";
 	else if (h.argc > CFORK_ARGC_MAX)
 		why = "too many arguments";
+	else if (h.image_fd < -1 || (h.image_fd >= 0 && h.image_fd < 3) ||
+		 h.image_fd == h.report_fd || h.reserved)
+		why = "bad image fd";
 	else if (h.name_len == 0 || h.name_len > 255 ||
 		 !in_bounds(h.name_off, (uint64_t)h.name_len + 1, size) ||
 		 memchr(base + h.name_off, 0, h.name_len + 1) !=
@@ -309,6 +324,7 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		.arg = arg,
 		.argc = h.argc,
 		.report_fd = h.report_fd,
+		.image_fd = h.image_fd,
 		.sigmask = h.sigmask,
 		.is_static = h.flags & WIRE_STATIC,
 		.sandbox = sandbox,

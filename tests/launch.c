@@ -3,6 +3,8 @@
    cgroups, and launch errors that must come back from cfork_spawnv. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <limits.h>
+#include <linux/kcmp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -546,6 +549,92 @@ Test(launch, child_with_a_large_argument_has_no_extra_fd)
 	unsetenv("CFORK_WRITEOUT");
 	cr_assert_eq(count_open_fds(), fds);
 	cr_assert_not(has_children());
+}
+
+/* The fds of process pid that name its binary: the numbers, up to max. */
+static int image_fds(pid_t pid, int *fds, int max)
+{
+	char dir[64], path[384], exe[PATH_MAX], target[PATH_MAX];
+	ssize_t exe_len, len;
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	exe_len = readlink(path, exe, sizeof(exe) - 1);
+	cr_assert_gt(exe_len, 0);
+	exe[exe_len] = '\0';
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) && n < max) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0 || e->d_name[0] == '.')
+			continue;
+		target[len] = '\0';
+		if (!strcmp(target, exe))
+			fds[n++] = atoi(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Says it is running, then waits for the parent to let it end. */
+static int launch_hold(const cfork_args *a)
+{
+	char c = 'r';
+
+	if (write(cfork_arg_fd(a, 1), &c, 1) != 1)
+		return 1;
+	return read(cfork_arg_fd(a, 0), &c, 1) == 0 ? 0 : 2;
+}
+CFORK_REGISTER(launch_hold, "ff");
+
+/* A child does not open /proc/self/exe again: it adopts the parent's fd of
+   the binary, the same open file, kept across the exec for it and closed on
+   the child's own execs. */
+Test(launch, child_adopts_the_parents_fd_of_the_binary)
+{
+	int gate[2], ready[2], mine[4], its[4], nmine, nits;
+	cfork_proc *p;
+	cfork_status st;
+	char c, fdinfo[64], info[512];
+	bool same = false;
+
+	make_pipe(gate, O_CLOEXEC);
+	make_pipe(ready, O_CLOEXEC);
+	cr_assert_eq(cfork_spawn(&p, NULL, "launch_hold", cfork_fd(gate[0]),
+				 cfork_fd(ready[1])), 0);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+
+	nmine = image_fds(getpid(), mine, 4);
+	nits = image_fds(cfork_pid(p), its, 4);
+	cr_assert_geq(nmine, 1);
+	cr_assert_eq(nits, 1, "%d fds on the binary in the child", nits);
+	for (int i = 0; i < nmine; i++)
+		same |= syscall(SYS_kcmp, getpid(), cfork_pid(p), KCMP_FILE,
+				mine[i], its[0]) == 0;
+	cr_assert(same, "the child's fd %d on the binary is not the parent's",
+		  its[0]);
+	snprintf(fdinfo, sizeof(fdinfo), "/proc/%d/fdinfo/%d",
+		 (int)cfork_pid(p), its[0]);
+	FILE *f = fopen(fdinfo, "r");
+	cr_assert_not_null(f);
+	size_t n = fread(info, 1, sizeof(info) - 1, f);
+	info[n] = '\0';
+	fclose(f);
+	unsigned long flags = strtoul(strstr(info, "flags:") + 6, NULL, 8);
+	cr_assert(flags & O_CLOEXEC, "not close-on-exec in the child: %s",
+		  info);
+
+	close(gate[1]);
+	wait_ok(p, &st);
+	assert_exit(&st, 0);
+	cfork_free(p);
+	close(gate[0]);
+	close(ready[0]);
+	close(ready[1]);
 }
 
 /* ------------------------------------------------------------------------ */

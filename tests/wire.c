@@ -664,6 +664,8 @@ struct mirror_header {
 	uint32_t name_len;
 	uint64_t name_off;
 	uint64_t args_off;
+	int32_t image_fd;
+	uint32_t reserved;
 };
 
 struct mirror_arg {
@@ -727,7 +729,8 @@ static void payload_build(struct payload *pl)
 	/* Every corruption goes through the mirror: if the layout moved, say
 	   so here rather than corrupt the wrong field. */
 	const struct mirror_header *h = (const void *)pl->base;
-	cr_assert(h->size == pl->size && h->version == 1 &&
+	cr_assert(h->size == pl->size && h->version == 2 &&
+		  h->image_fd == -1 && h->reserved == 0 &&
 		  h->header_size == sizeof(*h) && h->name_off == sizeof(*h) &&
 		  h->argc == A_COUNT && h->name_len == strlen(UNIT_NAME) &&
 		  h->report_fd == 7 && h->sigmask == UNIT_SIGMASK &&
@@ -763,11 +766,13 @@ Test(wire, decode_accepts_real_payload)
 	/* The mirror the other decode tests corrupt through is the real
 	   layout. */
 	cr_assert_eq(hdr(&pl)->size, pl.size);
-	cr_assert_eq(hdr(&pl)->version, 1);
+	cr_assert_eq(hdr(&pl)->version, 2);
 	cr_assert_eq(hdr(&pl)->header_size, sizeof(struct mirror_header));
 	cr_assert_eq(hdr(&pl)->argc, A_COUNT);
 	cr_assert_eq(hdr(&pl)->name_len, strlen(UNIT_NAME));
 	cr_assert_eq(hdr(&pl)->report_fd, 7);
+	cr_assert_eq(hdr(&pl)->image_fd, -1);
+	cr_assert_eq(a.image_fd, -1);
 	cr_assert_eq(a.name, (const char *)pl.base + hdr(&pl)->name_off);
 	cr_assert_eq((const void *)a.arg, (const void *)arg(&pl, 0));
 	cr_assert_eq(arg(&pl, A_STR)->type, CFORK_STR);
@@ -829,12 +834,17 @@ static void refuse_each(const struct damage *d, size_t n)
 
 static void bad_magic(struct payload *pl) { hdr(pl)->magic[1] ^= 0x20; }
 static void magic_nul(struct payload *pl) { hdr(pl)->magic[0] = 0; }
-static void version_2(struct payload *pl) { hdr(pl)->version = 2; }
+static void version_3(struct payload *pl) { hdr(pl)->version = 3; }
+static void version_1(struct payload *pl) { hdr(pl)->version = 1; }
 static void version_0(struct payload *pl) { hdr(pl)->version = 0; }
 static void header_size_small(struct payload *pl) { hdr(pl)->header_size = 48; }
 static void size_field_bigger(struct payload *pl) { hdr(pl)->size += 8; }
 static void size_field_smaller(struct payload *pl) { hdr(pl)->size -= 8; }
 static void unknown_flag(struct payload *pl) { hdr(pl)->flags |= 2; }
+static void image_fd_stdin(struct payload *pl) { hdr(pl)->image_fd = 0; }
+static void image_fd_negative(struct payload *pl) { hdr(pl)->image_fd = -2; }
+static void image_fd_is_report(struct payload *pl) { hdr(pl)->image_fd = 7; }
+static void reserved_set(struct payload *pl) { hdr(pl)->reserved = 1; }
 static size_t minus_8(const struct payload *pl) { return pl->size - 8; }
 static size_t shorter_than_header(const struct payload *pl)
 {
@@ -848,7 +858,8 @@ Test(wire, decode_refuses_bad_header)
 	const struct damage d[] = {
 		{ "bad magic", bad_magic, NULL, "magic" },
 		{ "magic starting with NUL", magic_nul, NULL, "magic" },
-		{ "version 2", version_2, NULL, "version" },
+		{ "version 3", version_3, NULL, "version" },
+		{ "version 1", version_1, NULL, "version" },
 		{ "version 0", version_0, NULL, "version" },
 		{ "header size 48", header_size_small, NULL, "header size" },
 		{ "size field too big", size_field_bigger, NULL, "size" },
@@ -857,6 +868,10 @@ Test(wire, decode_refuses_bad_header)
 		{ "shorter than a header", NULL, shorter_than_header, "short" },
 		{ "empty", NULL, zero_size, "short" },
 		{ "unknown flag", unknown_flag, NULL, "flag" },
+		{ "image fd 0", image_fd_stdin, NULL, "image fd" },
+		{ "image fd -2", image_fd_negative, NULL, "image fd" },
+		{ "image fd = report fd", image_fd_is_report, NULL, "image fd" },
+		{ "reserved word set", reserved_set, NULL, "image fd" },
 	};
 
 	refuse_each(d, COUNT(d));
