@@ -267,7 +267,9 @@ typedef struct cfork_attr {
 	   or -1 to inherit the parent's. */
 	int stdin_fd, stdout_fd, stderr_fd;
 	/* More fds the child inherits under the same numbers. Every other fd
-	   of the parent is closed in the child, close-on-exec or not. */
+	   of the parent is closed in the child, close-on-exec or not, but
+	   cfork's own two: the report pipe and the fd of the program's
+	   binary, both close-on-exec in the child. */
 	const int *keep_fds;
 	size_t nkeep_fds;
 	/* Signal the child gets when the thread that spawned it exits
