@@ -229,7 +229,6 @@ static void spawn_release(struct spawn *s)
 	}
 }
 
-
 static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 			 const char *name, bool is_static, size_t argc,
 			 struct launch_request *req, unsigned *paths)
