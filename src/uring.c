@@ -205,13 +205,15 @@ int writeout_finish(struct writeout *w)
 		/* io-wq creates its workers on demand, and that fails while a
 		   signal is pending: the write then comes back ECANCELED.
 		   That, and a short write, are finished the simple way. */
-		if (cqe->res == -ECANCELED || cqe->res == -EINTR ||
-		    cqe->res == -EAGAIN)
+		bool again = cqe->res == -ECANCELED || cqe->res == -EINTR ||
+			     cqe->res == -EAGAIN;
+		if (cqe->res < 0 && !again) {
+			if (!err)
+				err = cqe->res;
+		} else if (again || (uint64_t)cqe->res !=
+					    io_uring_cqe_get_data64(cqe)) {
 			short_write = true;
-		else if (cqe->res < 0 && !err)
-			err = cqe->res;
-		else if ((uint64_t)cqe->res != io_uring_cqe_get_data64(cqe))
-			short_write = true;
+		}
 		io_uring_cqe_seen(w->ring, cqe);
 	}
 	w->ring = NULL;
