@@ -217,7 +217,7 @@ static bool take_over(bool from_constructor)
 	const char *env = secure_getenv(CFORK_ENV);
 	const char *why = NULL;
 	char value[32];
-	struct stat st;
+	struct stat st = { 0 };	/* filled by a raw fstat */
 	const void *base;
 	size_t size;
 	cfork_args args;

@@ -88,7 +88,7 @@ int memfd_seal(int fd)
 int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 		     size_t *ret_size, const char **ret_why)
 {
-	struct stat st;
+	struct stat st = { 0 };	/* filled by a raw fstat */
 	long seals = SYS(SYS_fcntl, fd, F_GET_SEALS);
 	long r;
 
