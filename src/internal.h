@@ -83,6 +83,12 @@ int fd_above_stdio(int fd);
 int memfd_create_sealable(unsigned *paths);
 int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size);
 int memfd_seal(int fd);
+/* The span of a shmem huge page, and an mmap(2) of fd that starts on one
+   when size covers it (an address, or -errno): the kernel maps a huge page
+   whole only at such an address, and shmem aligns by itself only where its
+   huge pages are on by default. */
+size_t memfd_huge_span(void);
+long memfd_map_aligned(int fd, size_t size, int prot, int flags);
 /* A payload needs F_SEAL_WRITE; a frozen cfork_buffer has
    F_SEAL_FUTURE_WRITE instead (buffer.c says why). */
 int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,

@@ -80,6 +80,44 @@ int memfd_write(int fd, struct iovec *iov, size_t niov, size_t size)
 	return (size_t)off == size ? 0 : -EIO;
 }
 
+size_t memfd_huge_span(void)
+{
+	size_t page = (size_t)getpagesize();
+
+	/* What one entry of the table above the page tables maps: a page's
+	   worth of pointers to pages (2 MiB with 4 KiB pages). */
+	return page * (page / sizeof(void *));
+}
+
+long memfd_map_aligned(int fd, size_t size, int prot, int flags)
+{
+	size_t span = memfd_huge_span();
+
+	if (size < span)
+		return SYS(SYS_mmap, NULL, size, prot, flags, fd, 0);
+	/* Reserve a span more than needed, place the file at the first
+	   boundary inside, and give back the rest, which starts at the page
+	   after the file's last. */
+	size_t len = (size + (size_t)getpagesize() - 1) &
+		     ~((size_t)getpagesize() - 1);
+	long area = SYS(SYS_mmap, NULL, len + span, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (MMAP_FAILED(area))
+		return area;
+	uintptr_t start = ((uintptr_t)area + span - 1) & ~(uintptr_t)(span - 1);
+	long r = SYS(SYS_mmap, start, len, prot, flags | MAP_FIXED, fd, 0);
+	if (MMAP_FAILED(r)) {
+		SYS(SYS_munmap, area, len + span);
+		return r;
+	}
+	size_t head = start - (uintptr_t)area;
+	if (head)
+		SYS(SYS_munmap, area, head);
+	if (span - head)
+		SYS(SYS_munmap, start + len, span - head);
+	return r;
+}
+
 int memfd_seal(int fd)
 {
 	return fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0 ? -errno : 0;
@@ -115,9 +153,9 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 	/* Populating up front spares the function a page fault per page of
 	   its arguments; a buffer may be sparse, and populating would fill
 	   its holes with real memory. */
-	r = SYS(SYS_mmap, NULL, st.st_size, PROT_READ,
-		MAP_SHARED | (future_write_ok ? 0 : MAP_POPULATE), fd, 0);
-	if (r < 0 && r > -4096) {
+	r = memfd_map_aligned(fd, (size_t)st.st_size, PROT_READ,
+			      MAP_SHARED | (future_write_ok ? 0 : MAP_POPULATE));
+	if (MMAP_FAILED(r)) {
 		*ret_why = "mmap failed";
 		return (int)r;
 	}

@@ -16,4 +16,7 @@
 	arch_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d),	\
 		      (long)(e), (long)(f))
 
+/* mmap's result is an address, or -errno in its last 4095 values. */
+#define MMAP_FAILED(r) ((unsigned long)(r) > -4096UL)
+
 #endif
