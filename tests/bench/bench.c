@@ -2,8 +2,9 @@
 /*
  * cfork's benchmark: spawn latency against the same binary's posix_spawn and
  * vfork+execveat floors, argument passing end to end per size, spawns per
- * second from several threads. Methods are interleaved round-robin in one
- * process so that they see the same machine; medians and p99 are printed.
+ * second from several threads, and what filling a new cfork_buffer costs
+ * against other new memory. Methods are interleaved round-robin in one process
+ * so that they see the same machine; medians and p99 are printed.
  *
  *   bench [-n ITER] [--resident GIB] [--large] [--no-spawn] [--no-args]
  *         [--no-threads]
@@ -292,6 +293,67 @@ static void args_table(int iter, bool large)
 	}
 }
 
+/* What filling the memory an argument is made in costs the caller, fresh
+   each time: a cfork_buffer, fresh anonymous pages, and malloc (which
+   recycles what the last round freed below its mmap threshold). */
+enum { FILL_MALLOC, FILL_MMAP, FILL_BUFFER, NFILL };
+
+static double fill_once(int how, size_t len)
+{
+	cfork_buffer *b = NULL;
+	void *p;
+	double t0 = now_us();
+
+	if (how == FILL_BUFFER) {
+		int r = cfork_buffer_new(&b, len);
+		if (r < 0)
+			die("cfork_buffer_new", r);
+		p = cfork_buffer_data(b);
+	} else if (how == FILL_MMAP) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap", -errno);
+	} else if (!(p = malloc(len))) {
+		die("malloc", -ENOMEM);
+	}
+	memset(p, 0x5a, len);
+	double t = now_us() - t0;
+	if (how == FILL_BUFFER)
+		cfork_buffer_free(b);
+	else if (how == FILL_MMAP)
+		munmap(p, len);
+	else
+		free(p);
+	return t;
+}
+
+static void fill_table(int iter)
+{
+	static const size_t sizes[] = { 1 << 20, 8 << 20, 64 << 20 };
+
+	printf("  %-10s %14s %14s %14s %8s\n", "bytes", "malloc p50 us",
+	       "mmap p50 us", "buffer p50 us", "/mmap");
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+		struct series s[NFILL];
+		for (int m = 0; m < NFILL; m++)
+			s[m] = (struct series){ "", calloc((size_t)iter, sizeof(double)), iter };
+		for (int i = 0; i < iter; i++)
+			for (int j = 0; j < NFILL; j++) {
+				int m = (i + j) % NFILL;
+				s[m].us[i] = fill_once(m, sizes[k]);
+			}
+		double p50[NFILL];
+		for (int m = 0; m < NFILL; m++) {
+			p50[m] = quantile(&s[m], 0.5);
+			free(s[m].us);
+		}
+		printf("  %-10zu %14.1f %14.1f %14.1f %7.3fx\n", sizes[k],
+		       p50[FILL_MALLOC], p50[FILL_MMAP], p50[FILL_BUFFER],
+		       p50[FILL_BUFFER] / p50[FILL_MMAP]);
+	}
+}
+
 struct thread_arg {
 	double seconds;
 	void (*run)(void);
@@ -392,6 +454,9 @@ int main(int argc, char **argv)
 		printf("\nbyte argument end to end (spawn until the child has "
 		       "read every byte)\n");
 		args_table(iter / 3 > 10 ? iter / 3 : 10, large);
+		printf("\nnew memory filled by the caller (malloc, fresh mmap or "
+		       "cfork_buffer_new, then memset)\n");
+		fill_table(iter / 10 > 10 ? iter / 10 : 10);
 	}
 	if (threads) {
 		printf("\nthreads spawning at once\n");
