@@ -22,7 +22,8 @@
  * than the exec it overlaps. So the automatic choice is pwritev at every
  * size; io_uring stays available to force, for the benchmark to measure it
  * again on other hosts. For large arguments the win is not to copy at all:
- * a cfork_buffer (0.74x end to end at 64 MiB, a fifth of the parent's time).
+ * a cfork_buffer (0.15x end to end at 64 MiB, a twentieth of the parent's
+ * time).
  *
  * CFORK_WRITEOUT=pwritev|uring in the environment forces a method (for
  * benchmarks and tests), at the next spawn. Where io_uring is blocked (Docker: EPERM, Podman:
