@@ -8,9 +8,9 @@
  * and write(2) at a constant cost, and mprotect(PROT_READ) closes the
  * parent's own mapping. That last step costs a page-table update per page
  * mapped, so the buffer is made of shmem huge pages where the kernel has
- * them: for 64 MiB, the freeze takes 0.13 ms instead of 2-3 ms, and the
- * caller's fill 2 ms instead of 190 ms (one fault per 2 MiB, not per 4 KiB;
- * measured on a 2-vCPU VM, `make bench` shows the pass end to end).
+ * them: for 64 MiB, the freeze takes 0.16 ms instead of 2-3 ms, and a new
+ * buffer's fill 6 ms instead of 180 ms (one fault per 2 MiB, not per 4 KiB;
+ * measured on a 2-vCPU VM with `make bench`, which shows both).
  */
 #include <errno.h>
 #include <fcntl.h>
