@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -206,15 +208,42 @@ static void map_buffers(cfork_args *a)
 	}
 }
 
+/*
+ * This process gained privileges at exec (setuid, setgid, file
+ * capabilities) or runs with ids that differ: a payload is believed only
+ * from a process at least as privileged. cfork's launch sets no_new_privs
+ * before its exec, under which an exec grants nothing, so a child that has
+ * it holds only what the process that exec'd it held; one that does not was
+ * exec'd by someone else (a user who hands a setuid program a memfd of their
+ * own), whose payload could drive a privileged function. The memfd's owner
+ * must also be this process's effective ids, as a real parent's is.
+ */
+static void check_privileged_origin(int fd)
+{
+	struct stat st = { 0 };	/* filled by a raw fstat */
+
+	if (SYS(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: refused: this program gained "
+			   "privileges at exec and was not started by cfork",
+			   fd);
+	if (SYS(SYS_fstat, fd, &st) < 0 || st.st_uid != geteuid() ||
+	    st.st_gid != getegid())
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: refused: the payload is not owned by "
+			   "this program's effective user and group", fd);
+}
+
 /* Takes the process over when CFORK_FD is set. Returns only in a parent
    (false), or when a runtime-registered child must wait for cfork_init()
    (true). */
 static bool take_over(bool from_constructor)
 {
-	/* Not from a caller that gained privileges at exec: a setuid
-	   program must not be steered by an inherited memfd. Our own children
-	   never do (no_new_privs). */
-	const char *env = secure_getenv(CFORK_ENV);
+	/* Read in every program, a setuid one too: a child of a program
+	   that gained privileges at its own exec keeps them (euid != uid),
+	   so it runs with AT_SECURE as well, and must still run its
+	   function, never main(). Who may drive it is settled below. */
+	const char *env = getenv(CFORK_ENV);
 	const char *why = NULL;
 	char value[32];
 	struct stat st = { 0 };	/* filled by a raw fstat */
@@ -241,6 +270,8 @@ static bool take_over(bool from_constructor)
 	if (fd < 0 || ready == -1)
 		child_fail(CFORK_EXIT_PAYLOAD,
 			   "CFORK_FD=%s: not an fd number", value);
+	if (getauxval(AT_SECURE))
+		check_privileged_origin(fd);
 	if (ready >= 0)
 		wait_ready(fd, ready);
 	if (memfd_map_sealed(fd, false, &base, &size, &why) < 0)
