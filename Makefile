@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # cfork: `make`, `make test`, `make demo`, `make install`; V=1 for commands.
 
-VERSION_MAJOR := 0
-VERSION := $(VERSION_MAJOR).1.0
+VERSION_MAJOR := 1
+VERSION := $(VERSION_MAJOR).0.0
 
 PREFIX ?= /usr/local
 prefix ?= $(PREFIX)

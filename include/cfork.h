@@ -34,8 +34,8 @@ extern "C" {
    declares. */
 #pragma GCC visibility push(default)
 
-#define CFORK_VERSION_MAJOR 0
-#define CFORK_VERSION_MINOR 1
+#define CFORK_VERSION_MAJOR 1
+#define CFORK_VERSION_MINOR 0
 
 /* ------------------------------------------------------------------------ */
 /* Values that cross into the child                                          */
@@ -281,16 +281,44 @@ typedef struct cfork_attr {
 	int cgroup_fd;
 	/* A sandbox for the child, or NULL (see "Sandbox" below). */
 	const cfork_sandbox *sandbox;
+	/* The most result bytes the parent keeps for this child (the first
+	   ones; cfork_status.result_truncated says when more came), or 0
+	   for CFORK_RESULT_MAX. The child cannot make the parent hold
+	   more. */
+	size_t result_max;
+	/* Zero. Later versions give these words a meaning in which zero is
+	   today's behaviour, so that cfork_attr keeps its size and a
+	   program built against this header keeps working. */
+	uintptr_t reserved[16];
 } cfork_attr;
 
+/*
+ * Start from this: every field not named here is zero, which later versions
+ * will keep meaning "as before".
+ */
 #define CFORK_ATTR_INIT { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, \
 	.keep_fds = NULL, .nkeep_fds = 0, .pdeathsig = 0, .cgroup_fd = -1, \
-	.sandbox = NULL }
+	.sandbox = NULL, .result_max = 0 }
+
+/* The default of cfork_attr.result_max. */
+#define CFORK_RESULT_MAX ((size_t)16 << 20)
 
 /* A running or finished child: opaque. */
 typedef struct cfork_proc cfork_proc;
 
-/* How a child ended; filled by cfork_wait(), valid until cfork_free(). */
+/*
+ * How a child ended; filled by cfork_wait(), valid until cfork_free().
+ *
+ * The child is not trusted once its function runs, and some fields carry
+ * what it chose to say. From the kernel, which the child cannot forge:
+ * exited, code, signal. From the child, bounded by the parent: result and
+ * result_len (at most cfork_attr.result_max bytes), and error when it is a
+ * child-side failure text (at most 4095 bytes; a function can write any
+ * text there). Decided by the parent: result_truncated, and an error that
+ * names a blocked system call, which is believed only when the child died
+ * by SIGSYS under a seccomp filter (the name itself is the child's last
+ * word, as its SIGSYS handler wrote it).
+ */
 typedef struct cfork_status {
 	bool exited;		/* true: it exited, with code */
 	int code;		/* exit status (0..255) when exited */
@@ -298,6 +326,11 @@ typedef struct cfork_status {
 	const char *error;	/* cfork's own child-side failure, or NULL */
 	const void *result;	/* the bytes sent with cfork_return() */
 	size_t result_len;	/* (result is NULL when there are none) */
+	bool result_truncated;	/* the child sent more than result_max:
+				   result holds the first result_max bytes */
+	/* Zero. Later versions fill these words with more of how the
+	   child ended; cfork_status keeps its size. */
+	uintptr_t reserved[32];
 } cfork_status;
 
 /*
@@ -321,7 +354,8 @@ typedef struct cfork_status {
  *             value has the wrong type and no exact conversion; a string is
  *             NULL; a buffer is NULL with a non-zero length; argv is NULL
  *             with argc > 0; attr has keep_fds NULL with nkeep_fds > 0, or
- *             a pdeathsig that is not a signal
+ *             a pdeathsig that is not a signal, or a
+ *             reserved word that is not zero
  *   -EBADF    an fd value, a stdio fd or a kept fd is not open
  *   -E2BIG    the payload would exceed CFORK_PAYLOAD_MAX or argc exceeds
  *             CFORK_ARGC_MAX
@@ -698,6 +732,22 @@ int cfork_sandbox_fs(cfork_sandbox *sb, const char *path, unsigned access);
  * Returns 0, or -EINVAL if sb is NULL or resource is not a resource.
  */
 int cfork_sandbox_rlimit(cfork_sandbox *sb, int resource, uint64_t limit);
+
+/*
+ * The capabilities (CAP_* of <linux/capability.h>) a sandboxed child keeps;
+ * replaces what an earlier call set. Every sandboxed child loses all the
+ * others from every set (effective, permitted, inheritable, ambient, and
+ * the bounding set where it holds CAP_SETPCAP), and the securebits that
+ * would hand root its capabilities back are locked, right before its
+ * filter is loaded (after the resource limits, which may need
+ * CAP_SYS_RESOURCE). A kept capability the child does not have is not
+ * given to it. A child that cannot drop them ends with CFORK_EXIT_SANDBOX
+ * whatever the policies.
+ *
+ * Returns 0, or -EINVAL if sb is NULL, caps is NULL with ncaps > 0, or a
+ * capability is out of 0..CAP_LAST_CAP.
+ */
+int cfork_sandbox_caps(cfork_sandbox *sb, const int *caps, size_t ncaps);
 
 /* New namespaces (clone3 flags). */
 enum {

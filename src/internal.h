@@ -142,21 +142,29 @@ int launch(struct launch_request *req, struct launch_result *res);
 enum { REPORT_RESULT = 1, REPORT_ERROR = 2, REPORT_SANDBOX = 3,
        REPORT_BLOCKED = 4 };
 #define REPORT_ERROR_MAX 4096
-#define REPORT_RESULT_MAX ((size_t)1 << 30)
 int report_send(int fd, unsigned kind, const void *data, size_t len);
+/* Set result_max and sandbox_mask, zero the rest, then feed it what the
+   child wrote, in pieces of any size. */
 struct report_reader {
+	size_t result_max;	/* result bytes kept at most (> 0) */
+	unsigned sandbox_mask;	/* CFORK_LAYER_* the child may claim */
 	unsigned char head[8];
 	size_t head_len;
 	unsigned kind;
 	size_t left;		/* bytes of the current frame still to come */
 	unsigned char *result;
 	size_t result_len, result_cap;
+	bool result_truncated;
 	char error[REPORT_ERROR_MAX];
 	size_t error_len;
-	bool malformed, overflow;
+	bool malformed;
 	unsigned char small[8];	/* a REPORT_SANDBOX or _BLOCKED body */
 	size_t small_len;
+	bool sandbox_seen;
 	unsigned sandbox;	/* CFORK_LAYER_* from REPORT_SANDBOX */
+	bool blocked;		/* a REPORT_BLOCKED came: */
+	int32_t blocked_nr;
+	uint32_t blocked_arch;
 };
 int report_feed(struct report_reader *r, const void *buf, size_t n);
 
@@ -164,7 +172,9 @@ int report_feed(struct report_reader *r, const void *buf, size_t n);
 int proc_new(cfork_proc **ret);
 void proc_attach(cfork_proc *p, const struct launch_result *res,
 		 const int report[2]);
-void proc_sandbox(cfork_proc *p, unsigned applied);
+void proc_limits(cfork_proc *p, size_t result_max);
+/* applied: the launch's layers; child_layers: those the child may report. */
+void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers);
 
 /* init.c */
 int child_report_fd(void);
@@ -185,6 +195,7 @@ struct sandbox_plan {
 	int cgroup_fd;
 	unsigned optional;	/* CFORK_LAYER_* the launch may drop (PREFER) */
 	unsigned applied;	/* CFORK_LAYER_* the launch applied */
+	unsigned child_layers;	/* CFORK_LAYER_* the child is to apply */
 };
 /* A zeroed plan is "no sandbox", for sandbox_launch and _release too. */
 int sandbox_prepare(const cfork_sandbox *sb, const cfork_attr *attr,

@@ -43,6 +43,7 @@ struct cfork_proc {
 	bool reaped;
 	siginfo_t exit_info;
 	struct report_reader inbox;
+	char blocked_text[160];	/* st.error for a blocked call */
 };
 
 int proc_new(cfork_proc **ret)
@@ -55,6 +56,7 @@ int proc_new(cfork_proc **ret)
 	p->pidfd = -1;
 	p->report_fd = -1;
 	p->report_wr = -1;
+	p->inbox.result_max = CFORK_RESULT_MAX;
 	*ret = p;
 	return 0;
 }
@@ -89,9 +91,15 @@ unsigned cfork_paths(const cfork_proc *p)
 	return p ? p->paths : 0;
 }
 
-void proc_sandbox(cfork_proc *p, unsigned applied)
+void proc_limits(cfork_proc *p, size_t result_max)
+{
+	p->inbox.result_max = result_max ? result_max : CFORK_RESULT_MAX;
+}
+
+void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers)
 {
 	p->sandbox = applied;
+	p->inbox.sandbox_mask = child_layers;
 }
 
 unsigned cfork_sandbox_applied(const cfork_proc *p)
@@ -185,27 +193,42 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void fill_status(const cfork_proc *p, cfork_status *st)
+/* What the child's end says, and whether to believe it. A blocked call is
+   named only for a death by SIGSYS under a filter the child settled before
+   its function ran: a function can write a REPORT_BLOCKED frame and exit. */
+static const char *end_text(cfork_proc *p, const siginfo_t *si)
+{
+	const struct report_reader *in = &p->inbox;
+	bool by_filter = si->si_code != CLD_EXITED && si->si_status == SIGSYS &&
+			 (in->sandbox & CFORK_LAYER_SECCOMP);
+
+	if (by_filter && in->blocked) {
+		sandbox_blocked_text(p->blocked_text, sizeof(p->blocked_text),
+				     in->blocked_nr, in->blocked_arch);
+		return p->blocked_text;
+	}
+	if (by_filter)
+		return "sandbox: killed by SIGSYS (a blocked system call)";
+	if (in->error_len)
+		return in->error;
+	if (in->malformed)
+		return "cfork: malformed report from the child";
+	return NULL;
+}
+
+static void fill_status(cfork_proc *p, cfork_status *st)
 {
 	const siginfo_t *si = &p->exit_info;
 	const struct report_reader *in = &p->inbox;
 
+	*st = (cfork_status){ 0 };
 	st->exited = si->si_code == CLD_EXITED;
 	st->code = st->exited ? si->si_status : 0;
 	st->signal = st->exited ? 0 : si->si_status;
-	if (in->error_len)
-		st->error = in->error;
-	else if (in->malformed)
-		st->error = "cfork: malformed report from the child";
-	else if (in->overflow)
-		st->error = "cfork: result larger than 1 GiB, discarded";
-	else if (!st->exited && st->signal == SIGSYS &&
-		 (in->sandbox & CFORK_LAYER_SECCOMP))
-		st->error = "sandbox: killed by SIGSYS (a blocked system call)";
-	else
-		st->error = NULL;
+	st->error = end_text(p, si);
 	st->result = in->result_len ? in->result : NULL;
 	st->result_len = in->result_len;
+	st->result_truncated = in->result_truncated;
 }
 
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)

@@ -53,17 +53,24 @@ int report_send(int fd, unsigned kind, const void *data, size_t len)
 	return 0;
 }
 
+/* The first result_max bytes are kept; anything after them is counted as
+   lost, never appended, so a result is always a prefix of what was sent. The
+   buffer grows with what arrives and never past result_max. */
 static int keep_result(struct report_reader *r, const unsigned char *p,
 		       size_t n)
 {
-	if (r->result_len + n > REPORT_RESULT_MAX) {
-		r->overflow = true;
-		return 0;
+	size_t room = r->result_max - r->result_len;
+
+	if (n > room) {
+		r->result_truncated = true;
+		n = room;
 	}
+	if (!n)
+		return 0;
 	if (r->result_len + n > r->result_cap) {
 		size_t cap = r->result_cap ? r->result_cap : 4096;
 		while (cap < r->result_len + n)
-			cap *= 2;
+			cap = cap > r->result_max / 2 ? r->result_max : cap * 2;
 		unsigned char *grown = realloc(r->result, cap);
 		if (!grown)
 			return -ENOMEM;
@@ -102,22 +109,27 @@ static bool frame_ok(const struct frame_head *h)
 	}
 }
 
-/* A sandbox frame is complete: the layers, or the call the child was
-   killed for, named here (libseccomp's table lives in the parent). */
+/*
+ * A small frame is complete. The child settles what its sandbox applied
+ * before its function runs, so the first REPORT_SANDBOX is the child's
+ * runtime speaking; anything later may be the function, which can only take
+ * bits away (a hostile child can make itself look less confined, never
+ * more). Neither can claim a layer the parent did not ask for.
+ */
 static void finish_small(struct report_reader *r)
 {
 	if (r->kind == REPORT_SANDBOX) {
 		uint32_t layers;
 		memcpy(&layers, r->small, sizeof(layers));
-		r->sandbox = layers;
+		r->sandbox = r->sandbox_seen ? r->sandbox & layers :
+					       layers & r->sandbox_mask;
+		r->sandbox_seen = true;
 	} else {
-		int32_t nr;
-		uint32_t arch;
-		char text[160];
-		memcpy(&nr, r->small, sizeof(nr));
-		memcpy(&arch, r->small + 4, sizeof(arch));
-		sandbox_blocked_text(text, sizeof(text), nr, arch);
-		keep_error(r, (const unsigned char *)text, strlen(text));
+		/* The last one: the SIGSYS handler writes just before the
+		   child dies. Believed only for a death by SIGSYS (proc.c). */
+		memcpy(&r->blocked_nr, r->small, sizeof(r->blocked_nr));
+		memcpy(&r->blocked_arch, r->small + 4, sizeof(r->blocked_arch));
+		r->blocked = true;
 	}
 	r->small_len = 0;
 }
@@ -149,6 +161,9 @@ int report_feed(struct report_reader *r, const void *buf, size_t n)
 				r->head_len = 0;
 				continue;
 			}
+			/* The body comes in a later read. */
+			if (!n)
+				break;
 		}
 		size_t take = r->left < n ? r->left : n;
 		if (r->kind == REPORT_RESULT) {

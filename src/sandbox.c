@@ -20,7 +20,11 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/fsverity.h>
 #include <linux/seccomp.h>
+#include <linux/securebits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -157,6 +161,7 @@ struct cfork_sandbox {
 	uint64_t limit[RLIM_NLIMITS];
 	unsigned limit_set;	/* bit per resource */
 	unsigned ns;		/* CFORK_NS_* */
+	uint64_t keep_caps;	/* CAP_* bits the child keeps */
 	int cgroup_fd;
 	signed char policy[SB_NLAYERS];	/* -1: the default */
 	/* The compiled filter, valid until presets or rules change. */
@@ -210,6 +215,8 @@ static bool needed_to_end(int nr)
 	       nr == SCMP_SYS(rt_sigreturn);
 }
 
+static int base_guard(int nr);
+
 static int add_rule(cfork_sandbox *sb, const char *name, int kind, int err)
 {
 	int nr, r = 0;
@@ -221,6 +228,8 @@ static int add_rule(cfork_sandbox *sb, const char *name, int kind, int err)
 		return -EINVAL;
 	if (kind == RULE_DENY && needed_to_end(nr))
 		return -EINVAL;
+	if (kind == RULE_ALLOW && base_guard(nr) == 2)
+		return -EPERM;
 
 	pthread_mutex_lock(&sb->lock);
 	for (size_t i = 0; i < sb->nrules; i++) {
@@ -331,6 +340,24 @@ int cfork_sandbox_rlimit(cfork_sandbox *sb, int resource, uint64_t limit)
 	return 0;
 }
 
+int cfork_sandbox_caps(cfork_sandbox *sb, const int *caps, size_t ncaps)
+{
+	PROTECT_ERRNO;
+	uint64_t keep = 0;
+
+	if (!sb || (!caps && ncaps))
+		return -EINVAL;
+	for (size_t i = 0; i < ncaps; i++) {
+		if (caps[i] < 0 || caps[i] > CAP_LAST_CAP)
+			return -EINVAL;
+		keep |= 1ULL << caps[i];
+	}
+	pthread_mutex_lock(&sb->lock);
+	sb->keep_caps = keep;
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+}
+
 int cfork_sandbox_namespaces(cfork_sandbox *sb, unsigned ns)
 {
 	PROTECT_ERRNO;
@@ -392,7 +419,8 @@ static cfork_policy effective_policy(const cfork_sandbox *sb, unsigned layer)
 		return (cfork_policy)sb->policy[layer_index(layer)];
 	switch (layer) {
 	case CFORK_LAYER_SECCOMP:
-		configured = sb->presets || sb->nrules;
+		/* The base: every sandbox has a filter to apply. */
+		configured = true;
 		break;
 	case CFORK_LAYER_LANDLOCK:
 		configured = sb->npaths;
@@ -414,14 +442,19 @@ static cfork_policy effective_policy(const cfork_sandbox *sb, unsigned layer)
 /* Presets                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Rules every filter carries: the child's SIGSYS handler, which names a
-   blocked call to the parent, cannot be replaced or ignored. */
-#define P_GUARD 0x100u
+/* The base: rules every filter carries, whatever its presets (see the
+   table below and include/cfork.h). */
+#define P_BASE 0x100u
+/* What an allow of a call the base guards means: the base's complement, so
+   that the call is allowed as far as the base allows it, under COMPUTE's
+   kill-by-default too. Only for calls the caller allowed. */
+#define P_ALLOWED 0x200u
 
 struct preset_rule {
 	const char *name;
 	struct scmp_arg_cmp arg[2];
-	unsigned presets;	/* CFORK_SB_* that carry it, or P_GUARD */
+	unsigned presets;	/* CFORK_SB_* that carry it, or P_BASE */
+	unsigned unless;	/* CFORK_SB_* whose own rule for it wins */
 	int nr;			/* for calls this libseccomp may not know */
 	uint32_t action;
 	unsigned nargs;
@@ -432,12 +465,19 @@ struct preset_rule {
 		    .datum_b = (m) }
 #define LACKS(n, m) { .arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (m), \
 		      .datum_b = 0 }
+/* An argument that the kernel reads as a 32-bit int or unsigned: a filter
+   sees the whole 64-bit register, so a denial that matches a value must
+   ignore the upper half, which the caller is free to fill. */
+#define EQ32(n, x) { .arg = (n), .op = SCMP_CMP_MASKED_EQ, \
+		     .datum_a = 0xffffffffu, .datum_b = (x) }
 #define R_(p, n, num, act, na, ...) { .name = (n), .arg = { __VA_ARGS__ }, \
 	.presets = (p), .nr = (num), .action = (act), .nargs = (na) }
 #define R0(p, name, act) R_(p, name, 0, act, 0, { 0 })
 #define RN(p, name, nr, act) R_(p, name, nr, act, 0, { 0 })
 #define R1(p, name, act, a) R_(p, name, 0, act, 1, a)
 #define R2(p, name, act, a, b) R_(p, name, 0, act, 2, a, b)
+#define BASE P_BASE
+#define OWN P_ALLOWED
 
 #define NET CFORK_SB_NO_NETWORK
 #define EXE CFORK_SB_NO_EXEC
@@ -452,9 +492,79 @@ struct preset_rule {
  * name it (a deny list misses it; COMPUTE, an allow list, kills it).
  */
 static const struct preset_rule preset_rules[] = {
-	/* NO_NETWORK: sockets of the AF_UNIX family only; io_uring opens
+	/*
+	 * The base: nothing that reaches another process, the parent first.
+	 * Reading or writing another's memory, taking its fds, comparing
+	 * them, advising its memory, tracing it:
+	 */
+	R0(BASE, "ptrace", FAIL(EPERM)),
+	R0(BASE, "process_vm_readv", FAIL(EPERM)),
+	R0(BASE, "process_vm_writev", FAIL(EPERM)),
+	R0(BASE, "pidfd_getfd", FAIL(EPERM)),
+	R0(BASE, "kcmp", FAIL(EPERM)),
+	R0(BASE, "process_madvise", FAIL(EPERM)),
+	RN(BASE, "process_mrelease", 448, FAIL(EPERM)),
+	/* Signals to its own process only. 0 and -1 name the process group
+	   and everyone, the parent included. Whose process a pidfd names
+	   is out of a filter's reach. */
+	R1(BASE, "kill", FAIL(EPERM), CMP(0, NE, SB_SELF_PID)),
+	R1(BASE, "kill", ALLOW, CMP(0, EQ, SB_SELF_PID)),
+	R1(BASE, "tkill", FAIL(EPERM), CMP(0, NE, SB_SELF_PID)),
+	R1(BASE, "tkill", ALLOW, CMP(0, EQ, SB_SELF_PID)),
+	R1(BASE, "tgkill", FAIL(EPERM), CMP(0, NE, SB_SELF_PID)),
+	R1(BASE, "tgkill", ALLOW, CMP(0, EQ, SB_SELF_PID)),
+	R1(BASE, "rt_sigqueueinfo", FAIL(EPERM), CMP(0, NE, SB_SELF_PID)),
+	R1(BASE, "rt_sigqueueinfo", ALLOW, CMP(0, EQ, SB_SELF_PID)),
+	R1(BASE, "rt_tgsigqueueinfo", FAIL(EPERM), CMP(0, NE, SB_SELF_PID)),
+	R1(BASE, "rt_tgsigqueueinfo", ALLOW, CMP(0, EQ, SB_SELF_PID)),
+	R0(BASE, "pidfd_send_signal", FAIL(EPERM)),
+	/* Another process's limits, priority, scheduling, memory placement,
+	   robust futexes: pid 0 is the caller. */
+	R1(BASE, "prlimit64", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "prlimit64", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "setpriority", FAIL(EPERM), CMP(0, NE, PRIO_PROCESS)),
+	R1(BASE, "setpriority", FAIL(EPERM), CMP(1, NE, 0)),
+	R2(OWN, "setpriority", ALLOW, CMP(0, EQ, PRIO_PROCESS), CMP(1, EQ, 0)),
+	R1(BASE, "ioprio_set", FAIL(EPERM), CMP(0, NE, 1 /* _WHO_PROCESS */)),
+	R1(BASE, "ioprio_set", FAIL(EPERM), CMP(1, NE, 0)),
+	R2(OWN, "ioprio_set", ALLOW, CMP(0, EQ, 1), CMP(1, EQ, 0)),
+	R1(BASE, "sched_setaffinity", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "sched_setaffinity", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "sched_setparam", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "sched_setparam", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "sched_setscheduler", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "sched_setscheduler", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "sched_setattr", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "sched_setattr", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "migrate_pages", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "migrate_pages", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "move_pages", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "move_pages", ALLOW, CMP(0, EQ, 0)),
+	R1(BASE, "get_robust_list", FAIL(EPERM), CMP(0, NE, 0)),
+	R1(OWN, "get_robust_list", ALLOW, CMP(0, EQ, 0)),
+	/* Shared with the parent or the whole machine: the session
+	   keyring; performance counters of other processes; BPF; and
+	   userfaultfd, whose only use to an attacker is stalling the
+	   kernel at a chosen page to win a race. */
+	R0(BASE, "keyctl", FAIL(EPERM)),
+	R0(BASE, "add_key", FAIL(EPERM)),
+	R0(BASE, "request_key", FAIL(EPERM)),
+	R0(BASE, "perf_event_open", FAIL(EPERM)),
+	R0(BASE, "bpf", FAIL(EPERM)),
+	R0(BASE, "userfaultfd", FAIL(EPERM)),
+	/* The child's SIGSYS handler, which names a blocked call to the
+	   parent, cannot be replaced or ignored. */
+	R2(BASE, "rt_sigaction", FAIL(EPERM), CMP(0, EQ, SIGSYS),
+	   CMP(1, NE, 0)),
+	R1(OWN, "rt_sigaction", ALLOW, CMP(0, NE, SIGSYS)),
+	R2(OWN, "rt_sigaction", ALLOW, CMP(0, EQ, SIGSYS), CMP(1, EQ, 0)),
+
+	/* NO_NETWORK: no socket at all, but a connected AF_UNIX pair with
+	   no address, which reaches nothing outside the child: a unix
+	   socket with a name reaches the host's services (pathname, or
+	   abstract even in a new network namespace). io_uring opens
 	   sockets (and files) without a system call a filter would see. */
-	R1(NET, "socket", FAIL(EAFNOSUPPORT), CMP(0, NE, AF_UNIX)),
+	R0(NET, "socket", FAIL(EAFNOSUPPORT)),
 	R1(NET, "socketpair", FAIL(EAFNOSUPPORT), CMP(0, NE, AF_UNIX)),
 	R0(NET | WR, "io_uring_setup", FAIL(EPERM)),
 	R0(NET | WR, "io_uring_enter", FAIL(EPERM)),
@@ -531,6 +641,23 @@ static const struct preset_rule preset_rules[] = {
 	R0(WR, "swapoff", FAIL(EPERM)),
 	R0(WR, "quotactl", FAIL(EPERM)),
 	R0(WR, "quotactl_fd", FAIL(EPERM)),
+	/* Inode flags, project ids, versions, labels, verity and
+	   encryption policies change through an ioctl on any fd, a
+	   read-only one too; freezing and trimming act on the whole
+	   filesystem. Other ioctls are not inspected. */
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FS_IOC_SETFLAGS)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FS_IOC_FSSETXATTR)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FS_IOC_SETVERSION)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FS_IOC_SETFSLABEL)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FS_IOC_ENABLE_VERITY)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FS_IOC_SET_ENCRYPTION_POLICY)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FIFREEZE)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FITHAW)),
+	R1(WR, "ioctl", FAIL(EPERM), EQ32(1, FITRIM)),
+	/* bind() of a unix socket creates a node, and its address is
+	   behind a pointer: no unix socket but a pair. */
+	{ .name = "socket", .presets = WR, .unless = NET,
+	  .action = FAIL(EPERM), .nargs = 1, .arg = { EQ32(0, AF_UNIX) } },
 
 	/* COMPUTE: an allow list; anything else kills. I/O on the fds the
 	   child has: */
@@ -554,15 +681,19 @@ static const struct preset_rule preset_rules[] = {
 	R0(CPU, "select", ALLOW),
 	R0(CPU, "pselect6", ALLOW),
 	R0(CPU, "fstat", ALLOW),
-	/* fstat() is fstatat(fd, "", AT_EMPTY_PATH) in glibc. */
+	/* fstat() is fstatat(fd, "", AT_EMPTY_PATH) in glibc. The path is
+	   behind a pointer: with AT_EMPTY_PATH a non-empty one still names
+	   a file (its metadata, never its contents). statx has no such
+	   user in libc; its callers fall back on ENOSYS. */
 	R1(CPU, "newfstatat", ALLOW, HAS(3, AT_EMPTY_PATH)),
 	R1(CPU, "newfstatat", FAIL(EACCES), LACKS(3, AT_EMPTY_PATH)),
-	R1(CPU, "statx", ALLOW, HAS(2, AT_EMPTY_PATH)),
-	R1(CPU, "statx", FAIL(EACCES), LACKS(2, AT_EMPTY_PATH)),
+	R0(CPU, "statx", FAIL(ENOSYS)),
 	R1(CPU, "fcntl", ALLOW, CMP(1, EQ, F_GETFD)),
 	R1(CPU, "fcntl", ALLOW, CMP(1, EQ, F_SETFD)),
 	R1(CPU, "fcntl", ALLOW, CMP(1, EQ, F_GETFL)),
-	R1(CPU, "fcntl", ALLOW, CMP(1, EQ, F_SETFL)),
+	/* An inherited fd shares its file status flags with the parent:
+	   O_NONBLOCK set here would break the parent's writes. */
+	R1(CPU, "fcntl", FAIL(EPERM), CMP(1, EQ, F_SETFL)),
 	R1(CPU, "fcntl", ALLOW, CMP(1, EQ, F_DUPFD)),
 	R1(CPU, "fcntl", ALLOW, CMP(1, EQ, F_DUPFD_CLOEXEC)),
 	/* Libraries look for optional files (time zone, locale, malloc's
@@ -580,6 +711,8 @@ static const struct preset_rule preset_rules[] = {
 	R0(CPU, "readlink", FAIL(EACCES)),
 	R0(CPU, "readlinkat", FAIL(EACCES)),
 	R0(CPU, "ioctl", FAIL(ENOTTY)),
+	/* glibc's getpwuid() asks nscd over a unix socket first. */
+	R0(CPU, "socket", FAIL(EAFNOSUPPORT)),
 	/* memory */
 	R0(CPU, "brk", ALLOW),
 	R0(CPU, "mmap", ALLOW),
@@ -608,6 +741,37 @@ static const struct preset_rule preset_rules[] = {
 	R0(CPU, "gettid", ALLOW),
 	R0(CPU, "getpid", ALLOW),
 	R0(CPU, "getrandom", ALLOW),
+	/* What ordinary library code asks about itself and the machine,
+	   read-only: qsort() sizes its buffer with sysinfo(), stdio and
+	   getpwuid() ask who they are. */
+	R0(CPU, "sysinfo", ALLOW),
+	R0(CPU, "uname", ALLOW),
+	R0(CPU, "getuid", ALLOW),
+	R0(CPU, "geteuid", ALLOW),
+	R0(CPU, "getgid", ALLOW),
+	R0(CPU, "getegid", ALLOW),
+	R0(CPU, "getresuid", ALLOW),
+	R0(CPU, "getresgid", ALLOW),
+	R0(CPU, "getgroups", ALLOW),
+	R0(CPU, "getppid", ALLOW),
+	R0(CPU, "getpgrp", ALLOW),
+	R0(CPU, "getpgid", ALLOW),
+	R0(CPU, "getsid", ALLOW),
+	R0(CPU, "getcwd", ALLOW),
+	R0(CPU, "getcpu", ALLOW),
+	R0(CPU, "getrlimit", ALLOW),
+	R0(CPU, "getrusage", ALLOW),
+	R0(CPU, "times", ALLOW),
+	R0(CPU, "sched_getparam", ALLOW),
+	R0(CPU, "sched_getscheduler", ALLOW),
+	R0(CPU, "sched_get_priority_max", ALLOW),
+	R0(CPU, "sched_get_priority_min", ALLOW),
+	R0(CPU, "membarrier", ALLOW),
+	/* getrlimit() is prlimit64(0, r, NULL, old) in glibc; lowering a
+	   limit is refused rather than fatal. */
+	R2(CPU, "prlimit64", ALLOW, CMP(0, EQ, 0), CMP(2, EQ, 0)),
+	R2(CPU, "prlimit64", FAIL(EPERM), CMP(0, EQ, 0), CMP(2, NE, 0)),
+	R0(CPU, "setrlimit", FAIL(EPERM)),
 	R0(CPU, "exit", ALLOW),
 	R0(CPU, "exit_group", ALLOW),
 	R0(CPU, "restart_syscall", ALLOW),
@@ -616,22 +780,27 @@ static const struct preset_rule preset_rules[] = {
 	R0(CPU, "rt_sigreturn", ALLOW),
 	R0(CPU, "rt_sigtimedwait", ALLOW),
 	R0(CPU, "sigaltstack", ALLOW),
-	R1(CPU, "kill", ALLOW, CMP(0, EQ, SB_SELF_PID)),
-	R1(CPU, "tgkill", ALLOW, CMP(0, EQ, SB_SELF_PID)),
 	R1(CPU, "rt_sigaction", ALLOW, CMP(0, NE, SIGSYS)),
 	R2(CPU, "rt_sigaction", ALLOW, CMP(0, EQ, SIGSYS), CMP(1, EQ, 0)),
-
-	/* guarded() knows this call. */
-	R2(P_GUARD, "rt_sigaction", FAIL(EPERM), CMP(0, EQ, SIGSYS),
-	   CMP(1, NE, 0)),
 };
 
 #undef NET
 #undef EXE
 #undef WR
 #undef CPU
+#undef BASE
+#undef OWN
 #undef ALLOW
 #undef FAIL
+#undef EQ32
+#undef CMP
+#undef HAS
+#undef LACKS
+#undef R_
+#undef R0
+#undef RN
+#undef R1
+#undef R2
 
 static const struct sb_rule *find_rule(const cfork_sandbox *sb, int nr)
 {
@@ -641,12 +810,30 @@ static const struct sb_rule *find_rule(const cfork_sandbox *sb, int nr)
 	return NULL;
 }
 
-/* Whether a guard rule exists for nr: an allow of that call keeps the
-   guard and the presets' rules for it, which allow it but for the guarded
-   case. */
-static bool guarded(int nr)
+static int preset_nr(const struct preset_rule *p)
 {
-	return nr == SCMP_SYS(rt_sigaction);
+	int nr = seccomp_syscall_resolve_name(p->name);
+
+	if (nr == __NR_SCMP_ERROR && p->nr)
+		nr = p->nr;
+	return nr;
+}
+
+/* How the base treats nr: 0 not at all; 1 some of its calls (an allow
+   of nr keeps those denials); 2 every call (an allow of nr is refused). */
+static int base_guard(int nr)
+{
+	int guard = 0;
+
+	for (size_t i = 0; i < sizeof(preset_rules) / sizeof(*preset_rules); i++) {
+		const struct preset_rule *p = &preset_rules[i];
+		if (!(p->presets & P_BASE) || preset_nr(p) != nr)
+			continue;
+		if (!p->nargs)
+			return 2;
+		guard = 1;
+	}
+	return guard;
 }
 
 /* A rule whose action is the filter's default is refused with -EACCES by
@@ -719,7 +906,7 @@ static bool is_self_pid_test(const struct sock_filter *f)
 static int compile_locked(cfork_sandbox *sb)
 {
 	bool compute = sb->presets & CFORK_SB_COMPUTE;
-	unsigned active = (compute ? CFORK_SB_COMPUTE : sb->presets) | P_GUARD;
+	unsigned active = (compute ? CFORK_SB_COMPUTE : sb->presets) | P_BASE;
 	struct sock_filter *bpf = NULL;
 	size_t len = 0;
 	int r;
@@ -740,15 +927,18 @@ static int compile_locked(cfork_sandbox *sb)
 
 	for (size_t i = 0; i < sizeof(preset_rules) / sizeof(*preset_rules); i++) {
 		const struct preset_rule *p = &preset_rules[i];
-		if (!(p->presets & active))
-			continue;
-		int nr = seccomp_syscall_resolve_name(p->name);
-		if (nr == __NR_SCMP_ERROR)
-			nr = p->nr ? p->nr : __NR_SCMP_ERROR;
-		if (nr == __NR_SCMP_ERROR)
+		int nr = preset_nr(p);
+		if (nr == __NR_SCMP_ERROR || (p->unless & active))
 			continue;
 		const struct sb_rule *own = find_rule(sb, nr);
-		if (own && (own->kind == RULE_DENY || !guarded(nr)))
+		/* The caller's deny replaces every rule for the call; the
+		   caller's allow replaces the presets' and leaves the base,
+		   completed by its P_ALLOWED rules. */
+		bool allowed = own && own->kind == RULE_ALLOW;
+		if (own && own->kind == RULE_DENY)
+			continue;
+		if (p->presets & P_ALLOWED ? !allowed :
+		    !(p->presets & active) || (allowed && !(p->presets & P_BASE)))
 			continue;
 		r = rule_add(ctx, p->action, nr, p->nargs, p->arg);
 		if (r < 0)
@@ -756,7 +946,7 @@ static int compile_locked(cfork_sandbox *sb)
 	}
 	for (size_t i = 0; i < sb->nrules; i++) {
 		const struct sb_rule *own = &sb->rules[i];
-		if (own->kind == RULE_ALLOW && guarded(own->nr))
+		if (own->kind == RULE_ALLOW && base_guard(own->nr))
 			continue;
 		r = rule_add(ctx, own->kind == RULE_ALLOW ? SCMP_ACT_ALLOW :
 				  own->err ? SCMP_ACT_ERRNO(own->err) :
@@ -858,6 +1048,7 @@ struct sb_wire {
 	uint32_t nlimits;
 	uint64_t handled_fs;	/* landlock: the rights the ruleset handles */
 	uint64_t scoped;	/* landlock: LL_SCOPE_* */
+	uint64_t keep_caps;	/* CAP_* bits the child keeps; all others go */
 };
 #define SBW_SELF_PID 1u		/* patch SB_SELF_PID with the child's pid */
 
@@ -896,6 +1087,8 @@ const char *sandbox_check(const void *section, size_t len)
 	if (h.handled_fs & ~LL_FS_ALL ||
 	    h.scoped & ~(LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL))
 		return "unknown landlock rights";
+	if (h.keep_caps >> CAP_LAST_CAP >> 1)
+		return "unknown capabilities";
 	if (len != sizeof(h) + (size_t)h.nfilter * sizeof(struct sock_filter) +
 		   (size_t)h.npaths * sizeof(struct sb_wire_path) +
 		   (size_t)h.nlimits * sizeof(struct sb_wire_limit))
@@ -930,6 +1123,7 @@ static int build_section(const cfork_sandbox *sb, struct sandbox_plan *plan,
 	struct sb_wire h = {
 		.layers = layers,
 		.require = require & layers,
+		.keep_caps = sb->keep_caps,
 	};
 
 	if (layers & CFORK_LAYER_SECCOMP) {
@@ -1073,12 +1267,12 @@ int sandbox_prepare(const cfork_sandbox *csb, const cfork_attr *attr,
 		goto out;
 	}
 
-	if (want & SB_CHILD_LAYERS) {
-		r = build_section(sb, plan, want & SB_CHILD_LAYERS, require,
-				  abi);
-		if (r < 0)
-			goto out;
-	}
+	/* Every sandboxed child has a section: it drops its capabilities
+	   and enters a landlock domain where it can, whatever the layers. */
+	r = build_section(sb, plan, want & SB_CHILD_LAYERS, require, abi);
+	if (r < 0)
+		goto out;
+	plan->child_layers = want & SB_CHILD_LAYERS;
 	plan->ns_flags = want & CFORK_LAYER_NAMESPACES ? clone_flags(sb->ns) : 0;
 	if (want & CFORK_LAYER_CGROUP) {
 		/* The plan's own fd: cfork_sandbox_cgroup() may replace the
@@ -1268,9 +1462,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGSYS);
 }
 
-/* Whether the child runs threads besides this one: one read of procfs,
-   cheaper than opendir() (false where there is no procfs to ask). */
-static bool other_threads(void)
+/* Whether the child runs threads besides this one: 1 yes, 0 no, -1 where
+   it cannot be told (no procfs), which is never taken for a no. One read
+   of procfs, cheaper than opendir(). */
+static int other_threads(void)
 {
 	char buf[512];
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1278,9 +1473,11 @@ static bool other_threads(void)
 	long n;
 
 	if (fd < 0)
-		return false;
+		return -1;
 	n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
 	close(fd);
+	if (n <= 0)
+		return -1;
 	/* struct linux_dirent64: d_reclen at 16, d_name at 19. */
 	for (long off = 0; off + 19 < n;) {
 		unsigned short reclen;
@@ -1290,7 +1487,7 @@ static bool other_threads(void)
 		tasks += buf[off + 19] != '.';
 		off += reclen;
 	}
-	return tasks > 1;
+	return tasks == 0 ? -1 : tasks > 1;
 }
 
 static const char *apply_landlock(const struct sb_wire *h,
@@ -1302,8 +1499,15 @@ static const char *apply_landlock(const struct sb_wire *h,
 	if (abi < 1)
 		return "landlock is not available";
 	/* landlock_restrict_self() confines the calling thread only. */
-	if (other_threads())
+	switch (other_threads()) {
+	case 0:
+		break;
+	case 1:
 		return "landlock would confine one thread of several";
+	default:
+		return "cannot count the child's threads (no /proc): landlock "
+		       "might confine one thread of several";
+	}
 
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = h->handled_fs & landlock_fs_rights(abi),
@@ -1335,6 +1539,95 @@ static const char *apply_landlock(const struct sb_wire *h,
 	*err = why ? errno : 0;
 	close(rs);
 	return why;
+}
+
+/*
+ * The base's landlock domain, where the kernel has landlock and the child
+ * one thread: from inside a domain no process outside it can be traced or
+ * read through /proc/<pid>/{mem,fd,environ} (ptrace access, which a filter
+ * cannot see in an open()), and from ABI 6 on none can be signalled and no
+ * abstract unix socket made outside it can be reached. The ruleset handles
+ * only the making of block devices, which it then denies: nothing a child
+ * does.
+ */
+static void enter_base_domain(void)
+{
+	int abi = landlock_abi();
+
+	if (abi < 1 || other_threads() != 0)
+		return;
+	struct ll_ruleset_attr attr = {
+		.handled_access_fs = LL_FS_MAKE_BLOCK,
+		.scoped = landlock_scopes(abi),
+	};
+	size_t size = attr.scoped ? sizeof(attr) :
+				    sizeof(attr.handled_access_fs);
+	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (rs < 0)
+		return;
+	(void)syscall(SYS_landlock_restrict_self, rs, 0);
+	close(rs);
+}
+
+#define SB_SECUREBITS (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | \
+		       SECBIT_NO_SETUID_FIXUP_LOCKED | \
+		       SECBIT_KEEP_CAPS_LOCKED | \
+		       SECBIT_NO_CAP_AMBIENT_RAISE | \
+		       SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
+
+/*
+ * Every capability but those kept leaves every set: bounding, ambient,
+ * inheritable, permitted, effective; the securebits that would give root
+ * its capabilities back are locked. The bounding set and the securebits
+ * take CAP_SETPCAP: a child without it holds no capability it could pass
+ * on, and no_new_privs stops it from gaining any by exec.
+ */
+static const char *drop_caps(uint64_t keep, int *err)
+{
+	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	*err = 0;
+	if (syscall(SYS_capget, &head, data) < 0) {
+		*err = errno;
+		return "capget";
+	}
+	uint64_t permitted = data[0].permitted |
+			     (uint64_t)data[1].permitted << 32;
+	if (data[0].effective & (1u << CAP_SETPCAP)) {
+		int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+		if (bits < 0 || ((bits & SB_SECUREBITS) != SB_SECUREBITS &&
+				 prctl(PR_SET_SECUREBITS,
+				       bits | SB_SECUREBITS, 0, 0, 0) < 0)) {
+			*err = errno;
+			return "cannot lock the securebits";
+		}
+		/* Up to the kernel's last capability, which EINVAL marks. */
+		for (int cap = 0; cap < 64; cap++) {
+			if (keep >> cap & 1)
+				continue;
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+				continue;
+			if (errno == EINVAL)
+				break;
+			*err = errno;
+			return "cannot drop from the bounding set";
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL) {
+		*err = errno;
+		return "cannot clear the ambient capabilities";
+	}
+	keep &= permitted;
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &head, data) < 0) {
+		*err = errno;
+		return "capset";
+	}
+	return NULL;
 }
 
 static void send_applied(unsigned applied)
@@ -1387,7 +1680,8 @@ static const char *load_filter(const struct sb_wire *h,
 }
 
 /*
- * No_new_privs, landlock, the limits, the filter. The limits come after
+ * No_new_privs checked, landlock (or the base's domain), the limits, the
+ * capabilities, the filter. The limits come after
  * landlock, which needs an fd (RLIMIT_NOFILE), and the filter is copied
  * before them, on the stack, which they cannot take away: nothing between
  * the filter's load and the function makes a system call of its own.
@@ -1416,13 +1710,10 @@ void sandbox_apply(const cfork_args *a)
 		}
 	}
 
-	if ((h.layers & (CFORK_LAYER_LANDLOCK | CFORK_LAYER_SECCOMP)) &&
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		err = errno;
-		layer_failed(&h, CFORK_LAYER_LANDLOCK | CFORK_LAYER_SECCOMP,
-			     "no_new_privs", err);
-		h.layers &= ~(CFORK_LAYER_LANDLOCK | CFORK_LAYER_SECCOMP);
-	}
+	/* Set before the exec already (launch.c): what that guarantees is
+	   checked, not assumed. */
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		child_fail(CFORK_EXIT_SANDBOX, "sandbox: no_new_privs is not set");
 
 	if (h.layers & CFORK_LAYER_LANDLOCK) {
 		why = apply_landlock(&h, paths, &err);
@@ -1431,6 +1722,8 @@ void sandbox_apply(const cfork_args *a)
 		else
 			applied |= CFORK_LAYER_LANDLOCK;
 	}
+	if (!(applied & CFORK_LAYER_LANDLOCK))
+		enter_base_domain();
 	/* The rules are in the kernel (or will not be): the fds are not the
 	   function's business. */
 	for (uint32_t i = 0; i < h.npaths; i++) {
@@ -1453,6 +1746,14 @@ void sandbox_apply(const cfork_args *a)
 		}
 		applied |= all ? CFORK_LAYER_RLIMITS : 0;
 	}
+
+	/* After the limits, which may need CAP_SYS_RESOURCE; before the
+	   filter, which may deny capset. Not a layer: it cannot be had
+	   partly, and a failure ends the child whatever the policies. */
+	why = drop_caps(h.keep_caps, &err);
+	if (why)
+		child_fail(CFORK_EXIT_SANDBOX, "sandbox: %s%s%s", why,
+			   err ? ": " : "", err ? strerror(err) : "");
 
 	if (h.layers & CFORK_LAYER_SECCOMP) {
 		h.layers = applied | CFORK_LAYER_SECCOMP;

@@ -116,6 +116,11 @@ static int check_attr(const cfork_attr *attr)
 		return -EINVAL;
 	if (attr->cgroup_fd != -1 && !fd_is_open(attr->cgroup_fd))
 		return -EBADF;
+	/* A field this version does not know: refused, not ignored. */
+	for (size_t i = 0; i < sizeof(attr->reserved) / sizeof(*attr->reserved);
+	     i++)
+		if (attr->reserved[i])
+			return -EINVAL;
 	return 0;
 }
 
@@ -381,7 +386,8 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 
 	res.paths |= paths;
 	proc_attach(s.proc, &res, s.report);
-	proc_sandbox(s.proc, s.sandbox.applied);
+	proc_limits(s.proc, attr->result_max);
+	proc_sandbox(s.proc, s.sandbox.applied, s.sandbox.child_layers);
 	s.report[0] = s.report[1] = -1;	/* the handle's now */
 	if (s.ready[1] >= 0) {
 		r = writeout_result(&s, writeout_finish(&s.writeout));
