@@ -18,7 +18,10 @@
  * logs, or aborts the caller's process.
  *
  * The child runs with no_new_privs set: nothing it executes can gain
- * privileges through setuid bits or file capabilities.
+ * privileges through setuid bits or file capabilities. A setuid, setgid or
+ * file-capability program can use cfork: its children keep the privileges
+ * it runs with and run their function (see CFORK_EXIT_PAYLOAD for the
+ * payloads they refuse).
  */
 
 #include <stdbool.h>
@@ -148,7 +151,12 @@ enum {
 	/* A getter was called with a wrong index or for a wrong type. */
 	CFORK_EXIT_USAGE = 120,
 	/* CFORK_FD names no valid payload: not a memfd, not sealed,
-	   truncated, a bad header, an offset or length out of range. When
+	   truncated, a bad header, an offset or length out of range; or,
+	   in a program that gained privileges at exec (setuid, setgid,
+	   file capabilities: AT_SECURE), a payload that no cfork parent as
+	   privileged as the child made (the child lacks no_new_privs, which
+	   cfork's launch sets, or the memfd is not owned by its effective
+	   ids). Such a process never falls through to main(). When
 	   the child cannot read its payload at all it cannot know its
 	   report channel either: cfork_status.error is then NULL and the
 	   reason is on the child's stderr. */
@@ -353,9 +361,9 @@ typedef struct cfork_status {
  *   -EINVAL   ret_proc or name is NULL; argc does not match the signature; a
  *             value has the wrong type and no exact conversion; a string is
  *             NULL; a buffer is NULL with a non-zero length; argv is NULL
- *             with argc > 0; attr has keep_fds NULL with nkeep_fds > 0, or
- *             a pdeathsig that is not a signal, or a
- *             reserved word that is not zero
+ *             with argc > 0; attr has keep_fds NULL with nkeep_fds > 0,
+ *             a pdeathsig that is not a signal, or a reserved word that
+ *             is not zero
  *   -EBADF    an fd value, a stdio fd or a kept fd is not open
  *   -E2BIG    the payload would exceed CFORK_PAYLOAD_MAX or argc exceeds
  *             CFORK_ARGC_MAX
@@ -427,6 +435,9 @@ int cfork_kill(cfork_proc *p, int sig);
  * Release the handle. A child that has ended is reaped; one that is still
  * running is killed with SIGKILL and reaped, so that a handle never leaves a
  * zombie or an orphan behind: wait first to let it finish. NULL is a no-op.
+ * Where the kill itself is refused (the caller is a sandboxed child, which
+ * may signal no process but its own), the handle is released without
+ * waiting and the child runs on.
  */
 void cfork_free(cfork_proc *p);
 
@@ -562,54 +573,114 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * "sandbox: blocked system call getpid (i386 nr 20)".
  */
 
-/* The presets; combine them with |. */
+/*
+ * The base: what every sandbox applies, whatever its presets, because a
+ * child that can reach its unsandboxed parent has escaped whatever else it
+ * is denied. Its filter (the seccomp layer: turning that layer OFF drops
+ * these rules too) makes these calls fail with EPERM:
+ *   ptrace, process_vm_readv, process_vm_writev, pidfd_getfd, kcmp,
+ *   process_madvise, process_mrelease, pidfd_send_signal (whose process a
+ *   pidfd names is out of a filter's reach), keyctl, add_key, request_key
+ *   (the session keyring is the parent's), perf_event_open, bpf,
+ *   userfaultfd (its use to an attacker is to stall the kernel mid-call);
+ *   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo to any pid but
+ *   the child's own (0 and -1, the process group and everyone, included);
+ *   prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler,
+ *   sched_setattr, migrate_pages, move_pages, get_robust_list for any pid
+ *   but 0 (the caller); setpriority and ioprio_set for anything but the
+ *   caller's own process;
+ *   rt_sigaction replacing the SIGSYS handler (see above).
+ * cfork_sandbox_allow() of a call the base denies whole is -EPERM; of one
+ * it denies in part, it allows what the base leaves.
+ * Where the kernel has landlock, the child also enters a landlock domain of
+ * its own (with no file rules unless the sandbox has paths): from inside a
+ * domain no process outside it can be traced or read through /proc/<pid>/
+ * (mem, fd, environ: ptrace access, which a filter cannot see in an open),
+ * and from landlock ABI 6 on, none can be signalled and no abstract unix
+ * socket made outside it can be connected to. A child that runs more than
+ * one thread when it is confined, or that cannot count them (no /proc),
+ * goes without that domain unless the sandbox has paths (then see
+ * cfork_sandbox_fs). And every sandboxed child drops its capabilities
+ * (see cfork_sandbox_caps).
+ *
+ * The presets add to the base; combine them with |. Each call below is
+ * answered as written whatever its arguments unless a condition is given.
+ */
 enum {
 	/*
-	 * No socket of a family other than AF_UNIX: socket() and socketpair()
-	 * fail with EAFNOSUPPORT. socketpair(AF_UNIX) stays: a connected pair
-	 * with no address reaches nothing outside the child (libraries use it
-	 * for wake-ups). io_uring_setup, _enter and _register fail with EPERM:
-	 * io_uring opens sockets and files with no system call a filter sees.
-	 * Not covered: sockets the child inherits (cfork_fd, keep_fds) or
-	 * receives over an AF_UNIX socket; CFORK_NS_NET has no such gap.
+	 * No network, and no unix socket but a connected pair:
+	 *   socket (every family, AF_UNIX too: a unix socket with a name
+	 *   reaches the host's services, pathname or abstract, even in a new
+	 *   network namespace)                    EAFNOSUPPORT
+	 *   socketpair of a family but AF_UNIX    EAFNOSUPPORT
+	 *   io_uring_setup, _enter, _register     EPERM (io_uring opens
+	 *                                         sockets with no system
+	 *                                         call a filter sees)
+	 * socketpair(AF_UNIX) stays: a pair with no address reaches nothing
+	 * outside the child. Not covered: sockets the child inherits
+	 * (cfork_fd, keep_fds) or receives over one, and what they reach.
 	 */
 	CFORK_SB_NO_NETWORK = 1,
 	/* execve and execveat fail with EPERM. */
 	CFORK_SB_NO_EXEC = 2,
 	/*
-	 * open and openat with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC fail with
-	 * EROFS, as do creat, mkdir(at), mknod(at), rmdir, unlink(at),
-	 * rename(at,at2), link(at), symlink(at), truncate, chmod, fchmod,
-	 * fchmodat(2), chown, fchown, lchown, fchownat, utime(s), futimesat,
-	 * utimensat, (l,f)setxattr, setxattrat, (l,f)removexattr,
-	 * removexattrat and file_setattr. openat2 fails with ENOSYS (its flags
-	 * are out of a filter's reach; libc falls back to openat).
-	 * open_by_handle_at, the mount calls (mount, umount2, pivot_root,
-	 * move_mount, fsopen, fsconfig, fsmount, fspick, open_tree(_attr),
-	 * mount_setattr), acct, swapon, swapoff, quotactl(_fd) and io_uring
-	 * fail with EPERM. Reading works; fds the child already has stay
-	 * writable (write, ftruncate, fallocate); ioctls are not inspected.
+	 * No change to the filesystem through a name:
+	 *   open and openat with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC; creat,
+	 *   mkdir(at), mknod(at), rmdir, unlink(at), rename(at,at2),
+	 *   link(at), symlink(at), truncate, chmod, fchmod, fchmodat(2),
+	 *   chown, fchown, lchown, fchownat, utime(s), futimesat,
+	 *   utimensat, (l,f)setxattr, setxattrat, (l,f)removexattr,
+	 *   removexattrat, file_setattr                            EROFS
+	 *   openat2 (its flags are out of a filter's reach; libc
+	 *   falls back to openat)                                  ENOSYS
+	 *   open_by_handle_at, mount, umount2, pivot_root, move_mount,
+	 *   fsopen, fsconfig, fsmount, fspick, open_tree(_attr),
+	 *   mount_setattr, acct, swapon, swapoff, quotactl(_fd),
+	 *   io_uring_setup, _enter, _register                      EPERM
+	 *   ioctl FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR,
+	 *   FS_IOC_SETVERSION, FS_IOC_SETFSLABEL,
+	 *   FS_IOC_ENABLE_VERITY, FS_IOC_SET_ENCRYPTION_POLICY,
+	 *   FIFREEZE, FITHAW, FITRIM (on any fd, a read-only one
+	 *   too)                                                   EPERM
+	 *   socket(AF_UNIX) (a bind would make a node; with
+	 *   NO_NETWORK, EAFNOSUPPORT)                              EPERM
+	 * Reading works. What stays possible: writing, truncating and
+	 * allocating through fds the child already has; other ioctls (not
+	 * inspected); binding a unix socket the child inherited unbound.
 	 */
 	CFORK_SB_NO_FS_WRITE = 4,
 	/*
 	 * Only what a pure computation needs; any other call kills (see
-	 * above). Allowed: read, write, readv, writev, pread64, pwrite64,
-	 * preadv(2), pwritev(2), lseek, close, dup, dup2, dup3, poll, ppoll,
-	 * select, pselect6, fstat, newfstatat and statx with AT_EMPTY_PATH
-	 * (what glibc's fstat uses), fcntl F_GETFD/F_SETFD/F_GETFL/F_SETFL/
-	 * F_DUPFD/F_DUPFD_CLOEXEC; brk, mmap, munmap, mremap, mprotect,
-	 * madvise; clock_gettime, clock_getres, gettimeofday, time,
-	 * nanosleep, clock_nanosleep; futex, set_robust_list, rseq,
-	 * sched_yield, sched_getaffinity, clone of a thread (CLONE_THREAD),
-	 * set_tid_address, gettid, getpid, getrandom; rt_sigaction,
-	 * rt_sigprocmask, rt_sigreturn, rt_sigtimedwait, sigaltstack, kill
-	 * and tgkill to its own pid; exit, exit_group, restart_syscall.
-	 * Failing rather than killing, because libraries probe for optional
-	 * files and terminals: open, openat, creat, stat, lstat, access,
-	 * faccessat(2), readlink(at), and newfstatat/statx of a path fail
-	 * with EACCES; ioctl with ENOTTY; clone3 and openat2 with ENOSYS (glibc
-	 * falls back to clone for threads). It includes everything the other
-	 * presets deny: combined with them it adds nothing.
+	 * above). Allowed:
+	 *   read, write, readv, writev, pread64, pwrite64, preadv(2),
+	 *   pwritev(2), lseek, close, dup, dup2, dup3, poll, ppoll, select,
+	 *   pselect6, fstat, newfstatat with AT_EMPTY_PATH (what glibc's
+	 *   fstat uses), fcntl F_GETFD/F_SETFD/F_GETFL/F_DUPFD/
+	 *   F_DUPFD_CLOEXEC; brk, mmap, munmap, mremap, mprotect, madvise;
+	 *   clock_gettime, clock_getres, gettimeofday, time, nanosleep,
+	 *   clock_nanosleep; futex, set_robust_list, rseq, sched_yield,
+	 *   sched_getaffinity, clone of a thread (CLONE_THREAD),
+	 *   set_tid_address, gettid, getpid, getrandom, membarrier;
+	 *   sysinfo, uname, getuid, geteuid, getgid, getegid, getresuid,
+	 *   getresgid, getgroups, getppid, getpgrp, getpgid, getsid,
+	 *   getcwd, getcpu, getrlimit, getrusage, times, sched_getparam,
+	 *   sched_getscheduler, sched_get_priority_max/min, prlimit64 of
+	 *   the caller that reads only; rt_sigaction, rt_sigprocmask,
+	 *   rt_sigreturn, rt_sigtimedwait, sigaltstack, and the signals of
+	 *   the base (to itself); exit, exit_group, restart_syscall.
+	 * Failing rather than killing, because libraries probe:
+	 *   open, openat, creat, stat, lstat, access, faccessat(2),
+	 *   readlink(at), newfstatat without AT_EMPTY_PATH         EACCES
+	 *   ioctl                                                  ENOTTY
+	 *   socket (glibc's getpwuid asks nscd first)              EAFNOSUPPORT
+	 *   fcntl F_SETFL (an inherited fd shares its flags with
+	 *   the parent), setrlimit, prlimit64 that sets a limit    EPERM
+	 *   clone3, openat2, statx (libc falls back)               ENOSYS
+	 * What stays possible: newfstatat with AT_EMPTY_PATH and a non-empty
+	 * path (the path is behind a pointer a filter cannot read) tells the
+	 * metadata of any file the child can name: size, owner, times, never
+	 * the contents. It includes everything the other presets deny:
+	 * combined with them it adds nothing.
 	 */
 	CFORK_SB_COMPUTE = 8,
 };
@@ -626,9 +697,10 @@ enum {
 /*
  * What a spawn does with a layer the host cannot apply:
  *   REQUIRE  cfork_spawnv() fails and no child is started (see its errors,
- *            -ENOSYS for seccomp or landlock). The default for each layer that has something to
- *            apply: presets or rules (seccomp), paths (landlock), limits,
- *            namespaces, a cgroup. A sandbox never weakens silently.
+ *            -ENOSYS for seccomp or landlock). The default for each layer
+ *            that has something to apply: seccomp always (the base),
+ *            paths (landlock), limits, namespaces, a cgroup. A sandbox
+ *            never weakens silently.
  *   PREFER   apply it where possible; the child runs without it otherwise,
  *            and cfork_sandbox_applied() says so.
  *   OFF      never apply it, even though it has rules.
@@ -686,6 +758,8 @@ int cfork_sandbox_deny(cfork_sandbox *sb, const char *syscall, int err);
  *
  * Returns 0 (also for the same rule again), or:
  *   -EINVAL  sb or syscall is NULL, or no system call has that name
+ *   -EPERM   the base denies syscall whatever its arguments (ptrace,
+ *            pidfd_getfd, ...: see "The base" above)
  *   -EEXIST  syscall is denied by an earlier cfork_sandbox_deny()
  *   -ENOMEM  out of memory
  */
@@ -811,7 +885,10 @@ void cfork_sandbox_free(cfork_sandbox *sb);
  * cgroup from the launch; seccomp, landlock and limits once the child has
  * reported them (right before its function runs), which cfork_wait()
  * collects: complete after cfork_wait() has returned 0. 0 for a child
- * spawned with no sandbox, or NULL.
+ * spawned with no sandbox, or NULL. The child's report is settled before
+ * its function runs and holds only layers the parent asked for: whatever
+ * the function writes afterwards can take layers away from this answer,
+ * never add one.
  */
 unsigned cfork_sandbox_applied(const cfork_proc *p);
 

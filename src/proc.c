@@ -308,10 +308,10 @@ void cfork_free(cfork_proc *p)
 	if (!p)
 		return;
 	if (!p->reaped && p->pid > 0) {
-		if (try_reap(p, false) == 1) {
-			cfork_kill(p, SIGKILL);
+		/* A kill that fails (a sandboxed parent may signal no one
+		   but itself) must not turn into a wait without end. */
+		if (try_reap(p, false) == 1 && cfork_kill(p, SIGKILL) == 0)
 			try_reap(p, true);
-		}
 	}
 	if (p->pidfd >= 0)
 		close(p->pidfd);
