@@ -199,23 +199,30 @@ check-asan: deps
 
 .PHONY: fuzz fuzz-corpus fuzz-deps
 
-# The payload decoder under libFuzzer (tests/fuzz/decode.c) for FUZZ_SECONDS.
-# The library is rebuilt in its own directory with the fuzzer's coverage
-# hooks and ASan/UBSan; new inputs go to $(O)/fuzz/corpus, crashes to
-# $(O)/fuzz/crashes. The committed corpus (tests/fuzz/corpus: real payloads
-# and every crash ever found) is replayed first. clang only: libFuzzer is
-# its runtime.
+# Under libFuzzer for FUZZ_SECONDS each: the payload decoder
+# (tests/fuzz/decode.c), then the parent's reader of the report channel
+# (tests/fuzz/report.c). For the decoder the library is rebuilt in its own
+# directory with the fuzzer's coverage hooks and ASan/UBSan; new inputs go
+# to $(O)/fuzz/corpus, crashes to $(O)/fuzz/crashes. The committed corpus
+# (tests/fuzz/corpus: real payloads and every crash ever found) is replayed
+# first. clang only: libFuzzer is its runtime.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS ?=
 FUZZ_FLAGS := -g -O1 -Wall -Wextra -Werror $(SAN_FLAGS)
 FUZZ_O := $(O)/fuzz
 
-fuzz: $(FUZZ_O)/decode
-	@mkdir -p $(FUZZ_O)/corpus $(FUZZ_O)/crashes
+# The report reader's inputs reach past 64 KiB, its largest result_max, so
+# that a result can overflow every bound it picks. Its corpus is
+# tests/fuzz/report-corpus; new inputs go to $(O)/fuzz/report-corpus.
+fuzz: $(FUZZ_O)/decode $(FUZZ_O)/report
+	@mkdir -p $(FUZZ_O)/corpus $(FUZZ_O)/report-corpus $(FUZZ_O)/crashes
 	$(FUZZ_O)/decode -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 		-print_final_stats=1 -artifact_prefix=$(FUZZ_O)/crashes/ \
 		$(FUZZ_ARGS) $(FUZZ_O)/corpus tests/fuzz/corpus
+	$(FUZZ_O)/report -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_O)/crashes/ \
+		$(FUZZ_ARGS) $(FUZZ_O)/report-corpus tests/fuzz/report-corpus
 
 $(FUZZ_O)/decode: tests/fuzz/decode.c $(LIB_SRCS) src/internal.h \
 		  include/cfork.h | fuzz-deps
@@ -225,6 +232,16 @@ $(FUZZ_O)/decode: tests/fuzz/decode.c $(LIB_SRCS) src/internal.h \
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
 		-D_GNU_SOURCE -Iinclude -o $@ $< $(FUZZ_O)/lib/libcfork.a $(LIBS)
+
+# src/report.c alone: it needs nothing else of the library (libseccomp and
+# liburing least of all), and the fuzzer's hooks then cover the reader only.
+$(FUZZ_O)/report: tests/fuzz/report.c src/report.c src/internal.h \
+		  include/cfork.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude -Isrc -o $@ tests/fuzz/report.c \
+		src/report.c
 
 # Rewrites tests/fuzz/corpus from tests/fuzz/seed.c: after a change to the
 # payload format. Crash reproducers (crash-*) are kept.

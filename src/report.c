@@ -69,6 +69,8 @@ static int keep_result(struct report_reader *r, const unsigned char *p,
 		return 0;
 	if (r->result_len + n > r->result_cap) {
 		size_t cap = r->result_cap ? r->result_cap : 4096;
+		if (cap > r->result_max)
+			cap = r->result_max;
 		while (cap < r->result_len + n)
 			cap = cap > r->result_max / 2 ? r->result_max : cap * 2;
 		unsigned char *grown = realloc(r->result, cap);
