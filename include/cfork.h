@@ -597,10 +597,11 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * domain no process outside it can be traced or read through /proc/<pid>/
  * (mem, fd, environ: ptrace access, which a filter cannot see in an open),
  * and from landlock ABI 6 on, none can be signalled and no abstract unix
- * socket made outside it can be connected to. A child that runs more than
- * one thread when it is confined, or that cannot count them (no /proc),
- * goes without that domain unless the sandbox has paths (then see
- * cfork_sandbox_fs). And every sandboxed child drops its capabilities
+ * socket made outside it can be connected to. Landlock confines the thread
+ * that enters the domain: in a child that already runs other threads when
+ * it is confined, the domain holds the one that runs the function and not
+ * the others (with paths, see cfork_sandbox_fs). And every sandboxed child
+ * drops its capabilities
  * (see cfork_sandbox_caps).
  *
  * The presets add to the base; combine them with |. Each call below is

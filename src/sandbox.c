@@ -1542,8 +1542,7 @@ static const char *apply_landlock(const struct sb_wire *h,
 }
 
 /*
- * The base's landlock domain, where the kernel has landlock and the child
- * one thread: from inside a domain no process outside it can be traced or
+ * The base's landlock domain, where the kernel has landlock: from inside a domain no process outside it can be traced or
  * read through /proc/<pid>/{mem,fd,environ} (ptrace access, which a filter
  * cannot see in an open()), and from ABI 6 on none can be signalled and no
  * abstract unix socket made outside it can be reached. The ruleset handles
@@ -1554,7 +1553,10 @@ static void enter_base_domain(void)
 {
 	int abi = landlock_abi();
 
-	if (abi < 1 || other_threads() != 0)
+	/* Other threads, which it would not hold, are not counted: the
+	   domain claims nothing, and it holds the thread that runs the
+	   function whatever the others do. */
+	if (abi < 1)
 		return;
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = LL_FS_MAKE_BLOCK,
