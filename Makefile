@@ -17,7 +17,15 @@ DESTDIR ?=
 O ?= build
 
 CC ?= cc
-CFLAGS ?= -g -O2 -Wall -Wextra -Werror
+# No -Werror by default: a newer compiler's new warning must not break a
+# user's or a distribution's build. CI adds it (.ci/run).
+CFLAGS ?= -g -O2 -Wall -Wextra
+# Distributions pass their hardening here (-D_FORTIFY_SOURCE, -z relro -z
+# now): every compile line takes CPPFLAGS, every link line LDFLAGS.
+CPPFLAGS ?=
+LDFLAGS ?=
+# A cross build's wrapper (e.g. aarch64-linux-gnu-pkg-config).
+PKG_CONFIG ?= pkg-config
 ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
 ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
 
@@ -25,14 +33,15 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
 LIB_CFLAGS := -fvisibility=hidden -I$(ARCH_DIR) -Isrc
 LIBS := -lpthread
 # The sandbox compiles its seccomp filters with libseccomp (in the parent).
-LIB_CFLAGS += $(shell pkg-config --cflags libseccomp 2>/dev/null)
-LIBS += $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
+LIB_CFLAGS += $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
+LIBS += $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
 # io_uring write-out; URING=0 builds without it (pwritev only), e.g. for a
 # cross build with no liburing for the target.
 URING ?= 1
 ifeq ($(URING),1)
-LIB_CFLAGS += -DCFORK_HAVE_URING $(shell pkg-config --cflags liburing 2>/dev/null)
-LIBS += $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+LIB_CFLAGS += -DCFORK_HAVE_URING \
+	$(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
+LIBS += $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 endif
 
 ifeq ($(V),1)
@@ -71,12 +80,12 @@ $(LIB_OBJS): | $(if $(filter 1,$(URING)),deps)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(O)/%.o: %.S
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(STATIC_LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -84,7 +93,7 @@ $(STATIC_LIB): $(LIB_OBJS)
 
 $(SHARED_LIB): $(LIB_OBJS) cfork.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname=$(SONAME) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname=$(SONAME) \
 		-Wl,--version-script=cfork.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LIBS)
 	$(Q)ln -sf $(notdir $@) $(O)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(O)/libcfork.so
@@ -99,7 +108,8 @@ $(O)/cfork.pc: cfork.pc.in Makefile
 $(O)/examples/%: examples/%.c $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< -L$(O) -lcfork -Wl,-rpath,$(abspath $(O))
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lcfork \
+		-Wl,-rpath,$(abspath $(O))
 
 examples: $(EXAMPLES)
 
@@ -113,18 +123,20 @@ demo: $(EXAMPLES)
 $(O)/tests/%.o: tests/%.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) \
-		-DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
+		$(CPPFLAGS) -DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
 
 $(O)/tests/progs/%: tests/progs/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
 
 $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEST_PKGS)) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS)) $(LIBS)
 
 test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
@@ -135,7 +147,8 @@ test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
 # it fails for that mistake and nothing else. -MMD would leave a .d file in
 # the source tree, since -fsyntax-only writes no object to name it after.
 COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c)
-COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude -fsyntax-only
+COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude $(CPPFLAGS) \
+	-fsyntax-only
 
 .PHONY: compile-fail
 compile-fail:
@@ -163,7 +176,8 @@ BENCH_ARGS ?=
 $(O)/tests/bench/%: tests/bench/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
 
 bench: $(O)/tests/bench/bench
 	$(O)/tests/bench/bench $(BENCH_ARGS)
@@ -224,7 +238,8 @@ $(FUZZ_O)/decode: tests/fuzz/decode.c $(LIB_SRCS) src/internal.h \
 		$(FUZZ_O)/lib/libcfork.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -o $@ $< $(FUZZ_O)/lib/libcfork.a $(LIBS)
+		-D_GNU_SOURCE -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(FUZZ_O)/lib/libcfork.a $(LIBS)
 
 # Rewrites tests/fuzz/corpus from tests/fuzz/seed.c: after a change to the
 # payload format. Crash reproducers (crash-*) are kept.
@@ -234,7 +249,8 @@ fuzz-corpus: $(O)/tests/fuzz/seed
 $(O)/tests/fuzz/seed: tests/fuzz/seed.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
 
 # clang and its libFuzzer runtime (Debian: libclang-rt-N-dev, which clang
 # only recommends), installed where we may, for the fuzz target only.
@@ -334,16 +350,16 @@ lint:
 	for f in $(wildcard src/*.c); do \
 		$(if $(Q),echo "  TIDY    $$f";) \
 		$(CLANG_TIDY) --quiet $$f -- -std=gnu11 $(LINT_CPPFLAGS) \
-		$(shell pkg-config --cflags liburing libseccomp 2>/dev/null) \
+		$(shell $(PKG_CONFIG) --cflags liburing libseccomp 2>/dev/null) \
 		|| fail=1; done; exit $$fail
 
 # Installs what `make test` and `make demo` need where it may (root with
 # apt-get); otherwise prints the command to run.
 deps:
 	@missing=; \
-	command -v pkg-config >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
+	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
 	[ -n "$$missing" ] || for p in $(DEP_PKGS); do \
-		pkg-config --exists $$p || missing="$$missing $$p"; done; \
+		$(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "cfork: missing development packages:$$missing"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
