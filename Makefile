@@ -74,8 +74,17 @@ TEST_ARGS ?=
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
 
-# The library's headers come from the -dev packages `deps` installs.
-$(LIB_OBJS): | $(if $(filter 1,$(URING)),deps)
+# Plain `make` and `make install` build with what is on the machine and
+# install nothing: the library needs liburing-dev and libseccomp-dev, never
+# Criterion. The targets that set up a machine for development (the two of
+# the README's "Try it", CI's, and those that built through `deps` before)
+# run `deps` first, and before any library object even under -j: on a fresh
+# machine the objects need the headers it installs.
+DEPS_GOALS := test demo check-asan check-valgrind fuzz bench bench-sandbox \
+	      bench-writeout stress fuzz-corpus
+ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
+$(LIB_OBJS): | deps
+endif
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,7 +122,7 @@ $(O)/examples/%: examples/%.c $(SHARED_LIB)
 
 examples: $(EXAMPLES)
 
-demo: $(EXAMPLES)
+demo: deps $(EXAMPLES)
 	@echo "== example"; $(O)/examples/example
 	@echo "== args"; $(O)/examples/args
 	@echo "== sandbox"; $(O)/examples/sandbox
