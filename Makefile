@@ -72,7 +72,7 @@ TEST_ARGS ?=
 .PHONY: all examples demo test check-asan bench bench-sandbox deps install \
 	uninstall clean
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
+all: $(STATIC_LIB) $(SHARED_LIB)
 
 # Plain `make` and `make install` build with what is on the machine and
 # install nothing: the library needs liburing-dev and libseccomp-dev, never
@@ -106,12 +106,6 @@ $(SHARED_LIB): $(LIB_OBJS) cfork.map
 		-Wl,--version-script=cfork.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LIBS)
 	$(Q)ln -sf $(notdir $@) $(O)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(O)/libcfork.so
-
-$(O)/cfork.pc: cfork.pc.in Makefile
-	@mkdir -p $(O)
-	$(Q)sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
-		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
-		$< > $@
 
 # Examples link the shared library, as a user's program would.
 $(O)/examples/%: examples/%.c $(SHARED_LIB)
@@ -381,6 +375,13 @@ deps:
 		exit 1; \
 	fi
 
+# cfork.pc is written by `install`, from the variables it is given: the
+# recipes people use pass PREFIX or prefix and libdir to `make install`
+# only (README), and a .pc made by `make` would keep the prefix of the
+# build. A static link needs what the library links: Requires.private
+# follows URING.
+PC_REQUIRES_PRIVATE := $(strip $(if $(filter 1,$(URING)),liburing) libseccomp)
+
 install: all
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 		$(DESTDIR)$(pkgconfigdir)
@@ -389,7 +390,11 @@ install: all
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(libdir)/
 	ln -sf libcfork.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libcfork.so
-	install -m 644 $(O)/cfork.pc $(DESTDIR)$(pkgconfigdir)/cfork.pc
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
+		-e 's|@requires_private@|$(PC_REQUIRES_PRIVATE)|' \
+		cfork.pc.in > $(DESTDIR)$(pkgconfigdir)/cfork.pc
+	chmod 644 $(DESTDIR)$(pkgconfigdir)/cfork.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
