@@ -402,7 +402,34 @@ uninstall:
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
 		$(DESTDIR)$(pkgconfigdir)/cfork.pc
 
+# `rm -rf $(O)` must never take sources with it: `make clean O=src` (or
+# O=., O=.., a symlink to one of them) once deleted them. Refused: an O that
+# is the source tree or a parent of it; inside the tree, one that git tracks
+# a file in, or under a top directory (src, tests...) that holds a file of
+# the kind the build reads, which a build directory never does; outside it,
+# one that holds such a file or a git checkout.
+CLEAN_SOURCES := -name '*.[chS]' -o -name '*.in' -o -name '*.map' \
+	-o -name Makefile -o -name .git
 clean:
+	@$(if $(Q),echo "  CLEAN   $(O)")
+	$(Q)o='$(realpath $(O))'; src='$(realpath $(CURDIR))'; \
+	[ -n "$$o" ] || exit 0; \
+	refuse() { echo "cfork: refusing to clean O=$(O): $$*" >&2; exit 1; }; \
+	case "$$src/" in "$${o%/}/"*) \
+		refuse "it is the source tree or a parent of it";; \
+	esac; \
+	look=$$o; \
+	case "$$o" in "$$src"/*) \
+		rel=$${o#"$$src"/}; look=$$src/$${rel%%/*}; \
+		if command -v git >/dev/null 2>&1 && \
+		   [ -n "$$(git -C "$$src" ls-files -- "$$o" 2>/dev/null)" ]; then \
+			refuse "git tracks files in it"; \
+		fi;; \
+	esac; \
+	f=$$(find "$$look" \( $(CLEAN_SOURCES) \) -print -quit); \
+	[ -z "$$f" ] || [ "$$look" = "$$o" ] || \
+		refuse "it is in $${look#"$$src"/}/, which holds sources ($$f)"; \
+	[ -z "$$f" ] || refuse "it holds sources ($$f)"; \
 	rm -rf $(O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
