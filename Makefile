@@ -396,6 +396,17 @@ install: all
 		cfork.pc.in > $(DESTDIR)$(pkgconfigdir)/cfork.pc
 	chmod 644 $(DESTDIR)$(pkgconfigdir)/cfork.pc
 
+# The README's install recipes, each into its own DESTDIR, with programs
+# built by pkg-config against what they installed (tests/install.sh); the
+# build's flags, `deps` and `clean O=` as a packager relies on them
+# (tests/build.sh). Both build in their own temporary directories.
+.PHONY: check-install
+check-install:
+	$(Q)MAKE='$(MAKE)' CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' \
+		bash tests/install.sh
+	$(Q)MAKE='$(MAKE)' CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' \
+		bash tests/build.sh
+
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
 		$(DESTDIR)$(libdir)/libcfork.so.$(VERSION) \
