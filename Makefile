@@ -17,7 +17,15 @@ DESTDIR ?=
 O ?= build
 
 CC ?= cc
-CFLAGS ?= -g -O2 -Wall -Wextra -Werror
+# No -Werror by default: a newer compiler's new warning must not break a
+# user's or a distribution's build. CI adds it (.ci/run).
+CFLAGS ?= -g -O2 -Wall -Wextra
+# Distributions pass their hardening here (-D_FORTIFY_SOURCE, -z relro -z
+# now): every compile line takes CPPFLAGS, every link line LDFLAGS.
+CPPFLAGS ?=
+LDFLAGS ?=
+# A cross build's wrapper (e.g. aarch64-linux-gnu-pkg-config).
+PKG_CONFIG ?= pkg-config
 ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
 ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
 
@@ -25,14 +33,15 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
 LIB_CFLAGS := -fvisibility=hidden -I$(ARCH_DIR) -Isrc
 LIBS := -lpthread
 # The sandbox compiles its seccomp filters with libseccomp (in the parent).
-LIB_CFLAGS += $(shell pkg-config --cflags libseccomp 2>/dev/null)
-LIBS += $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
+LIB_CFLAGS += $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
+LIBS += $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
 # io_uring write-out; URING=0 builds without it (pwritev only), e.g. for a
 # cross build with no liburing for the target.
 URING ?= 1
 ifeq ($(URING),1)
-LIB_CFLAGS += -DCFORK_HAVE_URING $(shell pkg-config --cflags liburing 2>/dev/null)
-LIBS += $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+LIB_CFLAGS += -DCFORK_HAVE_URING \
+	$(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
+LIBS += $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 endif
 
 ifeq ($(V),1)
@@ -63,20 +72,29 @@ TEST_ARGS ?=
 .PHONY: all examples demo test check-asan bench bench-sandbox deps install \
 	uninstall clean
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(O)/cfork.pc
+all: $(STATIC_LIB) $(SHARED_LIB)
 
-# The library's headers come from the -dev packages `deps` installs.
-$(LIB_OBJS): | $(if $(filter 1,$(URING)),deps)
+# Plain `make` and `make install` build with what is on the machine and
+# install nothing: the library needs liburing-dev and libseccomp-dev, never
+# Criterion. The targets that set up a machine for development (the two of
+# the README's "Try it", CI's, and those that built through `deps` before)
+# run `deps` first, and before any library object even under -j: on a fresh
+# machine the objects need the headers it installs.
+DEPS_GOALS := test demo check-asan check-valgrind fuzz bench bench-sandbox \
+	      bench-writeout stress fuzz-corpus
+ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
+$(LIB_OBJS): | deps
+endif
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(O)/%.o: %.S
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(STATIC_LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -84,26 +102,21 @@ $(STATIC_LIB): $(LIB_OBJS)
 
 $(SHARED_LIB): $(LIB_OBJS) cfork.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname=$(SONAME) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname=$(SONAME) \
 		-Wl,--version-script=cfork.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LIBS)
 	$(Q)ln -sf $(notdir $@) $(O)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(O)/libcfork.so
-
-$(O)/cfork.pc: cfork.pc.in Makefile
-	@mkdir -p $(O)
-	$(Q)sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
-		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
-		$< > $@
 
 # Examples link the shared library, as a user's program would.
 $(O)/examples/%: examples/%.c $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< -L$(O) -lcfork -Wl,-rpath,$(abspath $(O))
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lcfork \
+		-Wl,-rpath,$(abspath $(O))
 
 examples: $(EXAMPLES)
 
-demo: $(EXAMPLES)
+demo: deps $(EXAMPLES)
 	@echo "== example"; $(O)/examples/example
 	@echo "== args"; $(O)/examples/args
 	@echo "== sandbox"; $(O)/examples/sandbox
@@ -113,18 +126,20 @@ demo: $(EXAMPLES)
 $(O)/tests/%.o: tests/%.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) \
-		-DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
+		$(CPPFLAGS) -DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
 
 $(O)/tests/progs/%: tests/progs/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
 
 $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEST_PKGS)) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS)) $(LIBS)
 
 test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
@@ -135,7 +150,8 @@ test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
 # it fails for that mistake and nothing else. -MMD would leave a .d file in
 # the source tree, since -fsyntax-only writes no object to name it after.
 COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c)
-COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude -fsyntax-only
+COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude $(CPPFLAGS) \
+	-fsyntax-only
 
 .PHONY: compile-fail
 compile-fail:
@@ -163,7 +179,8 @@ BENCH_ARGS ?=
 $(O)/tests/bench/%: tests/bench/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
 
 bench: $(O)/tests/bench/bench
 	$(O)/tests/bench/bench $(BENCH_ARGS)
@@ -231,7 +248,8 @@ $(FUZZ_O)/decode: tests/fuzz/decode.c $(LIB_SRCS) src/internal.h \
 		$(FUZZ_O)/lib/libcfork.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -o $@ $< $(FUZZ_O)/lib/libcfork.a $(LIBS)
+		-D_GNU_SOURCE -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(FUZZ_O)/lib/libcfork.a $(LIBS)
 
 # src/report.c alone: it needs nothing else of the library (libseccomp and
 # liburing least of all), and the fuzzer's hooks then cover the reader only.
@@ -251,7 +269,8 @@ fuzz-corpus: $(O)/tests/fuzz/seed
 $(O)/tests/fuzz/seed: tests/fuzz/seed.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
 
 # clang and its libFuzzer runtime (Debian: libclang-rt-N-dev, which clang
 # only recommends), installed where we may, for the fuzz target only.
@@ -351,16 +370,16 @@ lint:
 	for f in $(wildcard src/*.c); do \
 		$(if $(Q),echo "  TIDY    $$f";) \
 		$(CLANG_TIDY) --quiet $$f -- -std=gnu11 $(LINT_CPPFLAGS) \
-		$(shell pkg-config --cflags liburing libseccomp 2>/dev/null) \
+		$(shell $(PKG_CONFIG) --cflags liburing libseccomp 2>/dev/null) \
 		|| fail=1; done; exit $$fail
 
 # Installs what `make test` and `make demo` need where it may (root with
 # apt-get); otherwise prints the command to run.
 deps:
 	@missing=; \
-	command -v pkg-config >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
+	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
 	[ -n "$$missing" ] || for p in $(DEP_PKGS); do \
-		pkg-config --exists $$p || missing="$$missing $$p"; done; \
+		$(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "cfork: missing development packages:$$missing"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -373,6 +392,13 @@ deps:
 		exit 1; \
 	fi
 
+# cfork.pc is written by `install`, from the variables it is given: the
+# recipes people use pass PREFIX or prefix and libdir to `make install`
+# only (README), and a .pc made by `make` would keep the prefix of the
+# build. A static link needs what the library links: Requires.private
+# follows URING.
+PC_REQUIRES_PRIVATE := $(strip $(if $(filter 1,$(URING)),liburing) libseccomp)
+
 install: all
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 		$(DESTDIR)$(pkgconfigdir)
@@ -381,7 +407,22 @@ install: all
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(libdir)/
 	ln -sf libcfork.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libcfork.so
-	install -m 644 $(O)/cfork.pc $(DESTDIR)$(pkgconfigdir)/cfork.pc
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
+		-e 's|@requires_private@|$(PC_REQUIRES_PRIVATE)|' \
+		cfork.pc.in > $(DESTDIR)$(pkgconfigdir)/cfork.pc
+	chmod 644 $(DESTDIR)$(pkgconfigdir)/cfork.pc
+
+# The README's install recipes, each into its own DESTDIR, with programs
+# built by pkg-config against what they installed (tests/install.sh); the
+# build's flags, `deps` and `clean O=` as a packager relies on them
+# (tests/build.sh). Both build in their own temporary directories.
+.PHONY: check-install
+check-install:
+	$(Q)MAKE='$(MAKE)' CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' \
+		bash tests/install.sh
+	$(Q)MAKE='$(MAKE)' CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' \
+		bash tests/build.sh
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
@@ -389,7 +430,34 @@ uninstall:
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
 		$(DESTDIR)$(pkgconfigdir)/cfork.pc
 
+# `rm -rf $(O)` must never take sources with it: `make clean O=src` (or
+# O=., O=.., a symlink to one of them) once deleted them. Refused: an O that
+# is the source tree or a parent of it; inside the tree, one that git tracks
+# a file in, or under a top directory (src, tests...) that holds a file of
+# the kind the build reads, which a build directory never does; outside it,
+# one that holds such a file or a git checkout.
+CLEAN_SOURCES := -name '*.[chS]' -o -name '*.in' -o -name '*.map' \
+	-o -name Makefile -o -name .git
 clean:
+	@$(if $(Q),echo "  CLEAN   $(O)")
+	$(Q)o='$(realpath $(O))'; src='$(realpath $(CURDIR))'; \
+	[ -n "$$o" ] || exit 0; \
+	refuse() { echo "cfork: refusing to clean O=$(O): $$*" >&2; exit 1; }; \
+	case "$$src/" in "$${o%/}/"*) \
+		refuse "it is the source tree or a parent of it";; \
+	esac; \
+	look=$$o; \
+	case "$$o" in "$$src"/*) \
+		rel=$${o#"$$src"/}; look=$$src/$${rel%%/*}; \
+		if command -v git >/dev/null 2>&1 && \
+		   [ -n "$$(git -C "$$src" ls-files -- "$$o" 2>/dev/null)" ]; then \
+			refuse "git tracks files in it"; \
+		fi;; \
+	esac; \
+	f=$$(find "$$look" \( $(CLEAN_SOURCES) \) -print -quit); \
+	[ -z "$$f" ] || [ "$$look" = "$$o" ] || \
+		refuse "it is in $${look#"$$src"/}/, which holds sources ($$f)"; \
+	[ -z "$$f" ] || refuse "it holds sources ($$f)"; \
 	rm -rf $(O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
