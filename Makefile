@@ -258,8 +258,8 @@ $(FUZZ_O)/report: tests/fuzz/report.c src/report.c src/internal.h \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -Isrc -o $@ tests/fuzz/report.c \
-		src/report.c
+		-D_GNU_SOURCE -Iinclude -Isrc $(CPPFLAGS) $(LDFLAGS) -o $@ \
+		tests/fuzz/report.c src/report.c
 
 # Rewrites tests/fuzz/corpus from tests/fuzz/seed.c: after a change to the
 # payload format. Crash reproducers (crash-*) are kept.
