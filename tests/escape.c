@@ -1,0 +1,1316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Escapes: the child is hostile once its function runs, and an unprivileged
+ * user is hostile to a privileged program that uses cfork. Each test is an
+ * attack, tried as an attacker would, and the test fails if the attack
+ * worked, checked from the side that would be hurt: the parent's fds,
+ * memory, signals and limits, the host's sockets and inodes, the record the
+ * parent keeps of its child.
+ *
+ * Children return 42 (OK) when everything they tried went as the rule
+ * says, and another code naming the first surprise. What behaves
+ * differently for an unprivileged user also runs as uid 65534: a copy of a
+ * program of tests/progs in a fresh directory of /tmp, started by a fork
+ * that gives up root.
+ */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "../src/internal.h"
+
+/* The attacks on the parent, shared with the program that runs them as
+   another user. */
+#define ESCAPE_REACH_NO_MAIN
+#include "progs/escape_reach.c"
+
+TestSuite(escape, .timeout = TEST_TIMEOUT);
+
+#define OK 42
+#define NOBODY 65534
+
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_RISCV64
+#else
+#error "the native AUDIT_ARCH_* of this machine"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Tools                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int landlock_abi(void)
+{
+	return reach_landlock_abi();
+}
+
+static cfork_sandbox *new_sandbox(unsigned presets)
+{
+	cfork_sandbox *sb = NULL;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, presets), 0);
+	return sb;
+}
+
+/* Spawns name under attr, waits (20 s at most) and fills *st; the handle
+   is the caller's to free. */
+static cfork_proc *spawn_wait(const cfork_attr *attr, const char *name,
+			      const cfork_value *argv, size_t argc,
+			      cfork_status *st)
+{
+	cfork_proc *p;
+	int r = cfork_spawnv(&p, attr, name, argv, argc);
+
+	cr_assert_eq(r, 0, "spawn %s: %d (%s)", name, r, strerror(-r));
+	r = cfork_wait(p, 20000, st);
+	if (r < 0)
+		cfork_free(p);
+	cr_assert_eq(r, 0, "wait %s: %d (%s)", name, r, strerror(-r));
+	return p;
+}
+
+#define SPAWN_WAIT(attr, st, name, ...)					\
+	spawn_wait((attr), (name), CFORK_VALUES_(~, ##__VA_ARGS__),	\
+		   CFORK_NVALUES_(~, ##__VA_ARGS__), (st))
+
+static void skip_unless_root(const char *why)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root %s", why);
+}
+
+/* Removes dir and everything in it (two levels are all the tests make). */
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* A fresh directory under /tmp that uid 65534 can enter (the build
+   directory may sit in a private one). */
+static void scratch_dir(char *dir, size_t cap)
+{
+	snprintf(dir, cap, "/tmp/cfork-escape-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(chmod(dir, 0755), 0);
+}
+
+/* Copies the test program name to path, with mode. */
+static void copy_prog(const char *name, const char *path, mode_t mode)
+{
+	char from[PATH_MAX], buf[65536];
+	ssize_t n;
+	int in, out;
+
+	snprintf(from, sizeof(from), "%s/%s", TEST_PROGS_DIR, name);
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(in, 0, "%s: %s", from, strerror(errno));
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	cr_assert_geq(out, 0, "%s: %s", path, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(out, buf, (size_t)n), n);
+	cr_assert_eq(n, 0);
+	close(in);
+	cr_assert_eq(fchmod(out, mode), 0);
+	close(out);
+}
+
+/*
+ * The environment of a program the tests start: envp, and ASan's options
+ * without the leak check, which cannot stop the world of a set-id process
+ * (not dumpable) or of one without /proc. These programs drive attacks;
+ * the library's leaks are checked in the test binary.
+ */
+static void prog_env(char *const envp[], char **env, size_t cap)
+{
+	size_t n = 0;
+
+	for (; envp && envp[n] && n + 2 < cap; n++)
+		env[n] = envp[n];
+	env[n++] = "ASAN_OPTIONS=detect_leaks=0:handle_segv=0";
+	env[n] = NULL;
+}
+
+/*
+ * Runs argv as uid and gid 65534 with no supplementary group, in a process
+ * group of its own, with envp, stdin from stdin_fd (or /dev/null) and its
+ * stdout into out. Returns the wait status.
+ */
+static int run_as_nobody(char *const argv[], char *const envp[], int stdin_fd,
+			 char *out, size_t cap)
+{
+	char *env[16];
+	size_t len = 0;
+	int po[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	prog_env(envp, env, 16);
+	cr_assert_eq(pipe2(po, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		sigset_t none;
+		int in = stdin_fd >= 0 ? stdin_fd :
+			open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		if (in < 0 || dup2(in, 0) < 0 || dup2(po[1], 1) < 0)
+			_exit(125);
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(126);
+		execve(argv[0], argv, env);
+		_exit(127);
+	}
+	close(po[1]);
+	while ((n = read(po[0], out + len, cap - 1 - len)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		len += n > 0 ? (size_t)n : 0;
+	out[len] = '\0';
+	close(po[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(!WIFEXITED(status) || WEXITSTATUS(status) < 125,
+		  "could not start %s as uid %d (%d)", argv[0], NOBODY,
+		  WEXITSTATUS(status));
+	return status;
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int n = 0, c;
+
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static int count_chars(const char *s, char c)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 1. AT_SECURE: a setuid, setgid or file-capability program                 */
+/* ------------------------------------------------------------------------ */
+
+enum privilege { PRIV_SETUID, PRIV_SETGID, PRIV_FCAPS };
+
+/* A directory with a privileged copy of escape_suid, an unprivileged one
+   (the attacker's), a log every main() appends to, and a directory
+   anyone can write the function's marker in. */
+struct suid_scene {
+	char dir[64];
+	char prog[160];
+	char attacker[160];
+	char log[160];
+	char log_env[192];	/* ESCAPE_SUID_LOG=log */
+	char marker[160];
+};
+
+static void suid_scene(struct suid_scene *s, enum privilege kind)
+{
+	struct statvfs vfs;
+	char out[128];
+	int fd;
+
+	skip_unless_root("to install a privileged copy of a program");
+	scratch_dir(s->dir, sizeof(s->dir));
+	if (statvfs(s->dir, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) {
+		remove_tree(s->dir);
+		cr_skip_test("/tmp is mounted nosuid: no set-id bit or file "
+			     "capability takes effect there");
+	}
+	snprintf(s->prog, sizeof(s->prog), "%s/escape_suid", s->dir);
+	snprintf(s->attacker, sizeof(s->attacker), "%s/attacker", s->dir);
+	snprintf(s->log, sizeof(s->log), "%s/log", s->dir);
+	snprintf(s->log_env, sizeof(s->log_env), "ESCAPE_SUID_LOG=%s", s->log);
+	snprintf(out, sizeof(out), "%s/out", s->dir);
+	snprintf(s->marker, sizeof(s->marker), "%s/marker", out);
+	copy_prog("escape_suid", s->prog, 0755);
+	copy_prog("escape_suid", s->attacker, 0755);
+	cr_assert_eq(chown(s->prog, 0, 0), 0);
+	if (kind == PRIV_SETUID) {
+		cr_assert_eq(chmod(s->prog, 04755), 0);
+	} else if (kind == PRIV_SETGID) {
+		/* Group 0: one uid 65534 is not in. */
+		cr_assert_eq(chmod(s->prog, 02755), 0);
+	} else {
+		struct vfs_cap_data cap;
+
+		memset(&cap, 0, sizeof(cap));
+		cap.magic_etc = htole32(VFS_CAP_REVISION_2 |
+					VFS_CAP_FLAGS_EFFECTIVE);
+		cap.data[0].permitted = htole32(1u << CAP_NET_BIND_SERVICE);
+		if (setxattr(s->prog, "security.capability", &cap,
+			     XATTR_CAPS_SZ_2, 0) < 0) {
+			int e = errno;
+
+			remove_tree(s->dir);
+			cr_skip_test("the filesystem of /tmp refuses "
+				     "security.capability: %s", strerror(e));
+		}
+	}
+	fd = open(s->log, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fchmod(fd, 0666), 0);
+	close(fd);
+	cr_assert_eq(mkdir(out, 0777), 0);
+	cr_assert_eq(chmod(out, 0777), 0);
+}
+
+/*
+ * Run by uid 65534, the privileged program's child runs with AT_SECURE:
+ * it must run the function (7, with the privileged ids), and main() must
+ * run once, in the program itself. Before the fix the child ignored its
+ * CFORK_FD, ran main() and spawned again, a chain that ESCAPE_SUID_DEPTH
+ * ends after four main()s.
+ */
+static void expect_function_runs_once(enum privilege kind)
+{
+	struct suid_scene s;
+	char out[4096];
+	unsigned euid = 1, egid = 1;
+	unsigned long long capeff = 0;
+	int status, code = -1, mains;
+
+	suid_scene(&s, kind);
+	char *env[] = { "PATH=/usr/bin:/bin", s.log_env, NULL };
+	char *argv[] = { s.prog, NULL };
+	status = run_as_nobody(argv, env, -1, out, sizeof(out));
+	mains = count_lines(s.log);
+	remove_tree(s.dir);
+
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x, output: %s", status, out);
+	cr_assert_eq(mains, 1, "main() ran %d times; output:\n%s", mains, out);
+	cr_assert_eq(count_chars(out, '\n'), 1, "output:\n%s", out);
+	cr_assert_eq(sscanf(out, "code %d euid %u egid %u capeff %llx", &code,
+			    &euid, &egid, &capeff), 4, "output: %s", out);
+	cr_assert_eq(code, 7, "output: %s", out);
+	if (kind == PRIV_SETUID)
+		cr_assert_eq(euid, 0, "output: %s", out);
+	else
+		cr_assert_eq(euid, NOBODY, "output: %s", out);
+	if (kind == PRIV_SETGID)
+		cr_assert_eq(egid, 0, "output: %s", out);
+	else if (kind == PRIV_FCAPS)
+		cr_assert_eq(egid, NOBODY, "output: %s", out);
+}
+
+Test(escape, a_setuid_program_runs_its_function_and_main_only_once)
+{
+	expect_function_runs_once(PRIV_SETUID);
+}
+
+Test(escape, a_setgid_program_runs_its_function_and_main_only_once)
+{
+	expect_function_runs_once(PRIV_SETGID);
+}
+
+Test(escape, a_file_capability_program_runs_its_function_and_main_only_once)
+{
+	expect_function_runs_once(PRIV_FCAPS);
+}
+
+/*
+ * uid 65534 builds a valid payload naming the program's function, seals
+ * it, makes it stdin and execs the privileged program with CFORK_FD=0:
+ * the program ends with CFORK_EXIT_PAYLOAD, the function (which would
+ * create the marker) does not run, and main() does not run either.
+ */
+static void expect_crafted_payload_refused(enum privilege kind,
+					   const char *fdvalue)
+{
+	struct suid_scene s;
+	char out[4096];
+	int status, mains;
+	bool marker;
+
+	suid_scene(&s, kind);
+	char *env[] = { "PATH=/usr/bin:/bin", s.log_env, NULL };
+	char *argv[] = { s.attacker, "attack", s.prog, s.marker,
+			 (char *)fdvalue, NULL };
+	status = run_as_nobody(argv, env, -1, out, sizeof(out));
+	mains = count_lines(s.log);
+	marker = access(s.marker, F_OK) == 0;
+	remove_tree(s.dir);
+
+	cr_assert_not(marker, "the function ran on the attacker's payload; "
+		      "status %#x, output: %s", status, out);
+	cr_assert_eq(mains, 0, "main() ran %d times; output:\n%s", mains, out);
+	cr_assert(WIFEXITED(status) &&
+		  WEXITSTATUS(status) == CFORK_EXIT_PAYLOAD,
+		  "status %#x (exit %d), output: %s", status,
+		  WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+}
+
+Test(escape, a_payload_crafted_by_an_unprivileged_user_never_drives_a_setuid_program)
+{
+	expect_crafted_payload_refused(PRIV_SETUID, "0");
+}
+
+Test(escape, a_payload_crafted_by_an_unprivileged_user_never_drives_a_setgid_program)
+{
+	expect_crafted_payload_refused(PRIV_SETGID, "0");
+}
+
+Test(escape, a_payload_crafted_by_an_unprivileged_user_never_drives_a_file_capability_program)
+{
+	expect_crafted_payload_refused(PRIV_FCAPS, "0");
+}
+
+/* CFORK_FD=garbage under AT_SECURE: refused, and main() never runs. */
+Test(escape, a_garbage_cfork_fd_never_falls_through_to_main_of_a_setuid_program)
+{
+	struct suid_scene s;
+	char out[4096];
+	int status, mains;
+
+	suid_scene(&s, PRIV_SETUID);
+	char *env[] = { "PATH=/usr/bin:/bin", s.log_env, "CFORK_FD=garbage",
+			NULL };
+	char *argv[] = { s.prog, NULL };
+	status = run_as_nobody(argv, env, -1, out, sizeof(out));
+	mains = count_lines(s.log);
+	remove_tree(s.dir);
+
+	cr_assert_eq(mains, 0, "main() ran %d times; output:\n%s", mains, out);
+	cr_assert(WIFEXITED(status) &&
+		  WEXITSTATUS(status) == CFORK_EXIT_PAYLOAD,
+		  "status %#x, output: %s", status, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2. The base layer of every sandbox: the parent is out of reach            */
+/* ------------------------------------------------------------------------ */
+
+static void expect_no_reach(const int *modes)
+{
+	static char why[32768];
+	int fds = count_open_fds();
+	int n;
+
+	why[0] = '\0';
+	n = reach_all(modes, why, sizeof(why));
+	cr_assert_eq(n, 0, "%d escapes:\n%s", n, why);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+Test(escape, a_sandboxed_child_cannot_take_the_parents_fd)
+{
+	expect_no_reach((const int[]){ R_GETFD, R_PROC_FD, -1 });
+}
+
+Test(escape, a_sandboxed_child_cannot_read_or_write_the_parents_memory)
+{
+	expect_no_reach((const int[]){ R_VM_WRITE, R_VM_READ, R_PROC_MEM,
+				       R_MADVISE, -1 });
+}
+
+Test(escape, a_sandboxed_child_cannot_signal_its_parent)
+{
+	expect_no_reach((const int[]){ R_KILL, R_TKILL, R_SIGQUEUE,
+				       R_PIDFD_SIGNAL, -1 });
+}
+
+Test(escape, a_sandboxed_child_cannot_signal_its_process_group)
+{
+	expect_no_reach((const int[]){ R_KILL_GROUP, -1 });
+}
+
+Test(escape, a_sandboxed_child_cannot_trace_or_compare_with_its_parent)
+{
+	expect_no_reach((const int[]){ R_PTRACE, R_KCMP, -1 });
+}
+
+Test(escape, a_sandboxed_child_cannot_change_the_parents_limits)
+{
+	expect_no_reach((const int[]){ R_PRLIMIT, -1 });
+}
+
+Test(escape, a_sandboxed_child_cannot_use_perf_bpf_userfaultfd_or_keys)
+{
+	expect_no_reach((const int[]){ R_PERF, R_BPF, R_USERFAULTFD, R_KEYS,
+				       -1 });
+}
+
+Test(escape, a_sandboxed_child_can_still_signal_itself)
+{
+	expect_no_reach((const int[]){ R_SELF_SIGNAL, -1 });
+}
+
+/* Runs escape_reach with arg as uid 65534; asserts it found no escape. */
+static void run_reach_as_nobody(const char *arg)
+{
+	char *env[] = { "PATH=/usr/bin:/bin", NULL };
+	char dir[64], prog[PATH_MAX];
+	static char out[32768];
+	int status;
+
+	skip_unless_root("to run the attacks as uid 65534");
+	scratch_dir(dir, sizeof(dir));
+	snprintf(prog, sizeof(prog), "%s/escape_reach", dir);
+	copy_prog("escape_reach", prog, 0755);
+	char *argv[] = { prog, (char *)arg, NULL };
+	status = run_as_nobody(argv, env, -1, out, sizeof(out));
+	remove_tree(dir);
+	if (strstr(out, "skip:"))
+		cr_log_info("%s", out);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x, output:\n%s", status, out);
+}
+
+Test(escape, an_unprivileged_sandboxed_child_cannot_reach_its_parent)
+{
+	run_reach_as_nobody("reach");
+}
+
+/* ------------------------------------------------------------------------ */
+/* 3. NO_NETWORK and unix sockets                                            */
+/* ------------------------------------------------------------------------ */
+
+Test(escape, a_no_network_child_cannot_reach_the_hosts_unix_sockets)
+{
+	char why[4096] = "";
+	int fds = count_open_fds();
+	int r = unix_try(false, why, sizeof(why));
+
+	cr_assert_geq(r, 0, "no scene: %s", strerror(-r));
+	cr_assert_eq(r, 0, "%s", why);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+Test(escape, a_no_network_child_in_a_new_net_namespace_cannot_reach_a_pathname_socket)
+{
+	char why[4096] = "";
+	int r = unix_try(true, why, sizeof(why));
+
+	if (r == 2)
+		cr_skip_test("no new network and user namespaces here");
+	cr_assert_geq(r, 0, "no scene: %s", strerror(-r));
+	cr_assert_eq(r, 0, "%s", why);
+	cr_assert_not(has_children());
+}
+
+Test(escape, an_unprivileged_no_network_child_cannot_reach_unix_sockets)
+{
+	run_reach_as_nobody("unix");
+}
+
+/* ------------------------------------------------------------------------ */
+/* 4. The parent bounds the result                                           */
+/* ------------------------------------------------------------------------ */
+
+static unsigned char result_byte(size_t i)
+{
+	return (unsigned char)(i * 7 + (i >> 13));
+}
+
+/* n bytes of the pattern in one cfork_return(), then m bytes of 0xee in
+   a second. */
+static int escape_result_flood(const cfork_args *a)
+{
+	size_t n = (size_t)cfork_arg_u64(a, 0);
+	size_t m = (size_t)cfork_arg_u64(a, 1);
+	unsigned char *b = malloc(n > m ? n : m);
+
+	if (!b)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		b[i] = result_byte(i);
+	if (cfork_return(b, n))
+		return 2;
+	if (m) {
+		memset(b, 0xee, m);
+		if (cfork_return(b, m))
+			return 3;
+	}
+	free(b);
+	return 0;
+}
+CFORK_REGISTER(escape_result_flood, "uu");
+
+/* n bytes of the pattern, then a getter of the wrong type: the child ends
+   with CFORK_EXIT_USAGE and an error frame after its result. */
+static int escape_result_then_usage(const cfork_args *a)
+{
+	size_t n = (size_t)cfork_arg_u64(a, 0);
+	unsigned char *b = malloc(n);
+
+	if (!b)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		b[i] = result_byte(i);
+	if (cfork_return(b, n))
+		return 2;
+	free(b);
+	(void)cfork_arg_str(a, 0);
+	return 3;
+}
+CFORK_REGISTER(escape_result_then_usage, "u");
+
+static void assert_pattern(const cfork_status *st, size_t n)
+{
+	const unsigned char *r = st->result;
+
+	cr_assert_not_null(r);
+	for (size_t i = 0; i < n; i++)
+		if (r[i] != result_byte(i))
+			cr_assert_fail("result byte %zu is %#x, sent %#x", i,
+				       r[i], result_byte(i));
+}
+
+static void expect_result(size_t result_max, size_t first, size_t second,
+			  size_t kept, bool truncated)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	int fds = count_open_fds();
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.result_max = result_max;
+	p = SPAWN_WAIT(&attr, &st, "escape_result_flood", (uint64_t)first,
+		       (uint64_t)second);
+	cr_assert(st.exited && st.code == 0, "exited %d code %d signal %d "
+		  "error %s", st.exited, st.code, st.signal,
+		  st.error ? st.error : "-");
+	cr_assert_eq(st.result_len, kept, "kept %zu bytes of %zu + %zu, "
+		     "not %zu", st.result_len, first, second, kept);
+	cr_assert_eq(st.result_truncated, truncated);
+	assert_pattern(&st, kept);
+	cfork_free(p);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+Test(escape, a_child_cannot_make_the_parent_hold_more_than_result_max)
+{
+	expect_result(1u << 20, 64u << 20, 0, 1u << 20, true);
+}
+
+Test(escape, the_default_result_bound_is_sixteen_mib)
+{
+	cr_assert_eq(CFORK_RESULT_MAX, (size_t)16 << 20);
+	expect_result(0, 20u << 20, 0, CFORK_RESULT_MAX, true);
+}
+
+Test(escape, no_frame_after_the_bound_is_appended_to_the_result)
+{
+	expect_result(1u << 20, (1u << 20) + 1, 10, 1u << 20, true);
+}
+
+Test(escape, a_result_of_exactly_result_max_is_not_truncated)
+{
+	expect_result(1u << 20, 1u << 20, 0, 1u << 20, false);
+}
+
+Test(escape, an_error_after_an_overflow_does_not_hide_it)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.result_max = 1u << 20;
+	p = SPAWN_WAIT(&attr, &st, "escape_result_then_usage",
+		       (uint64_t)(2u << 20));
+	cr_assert(st.exited && st.code == CFORK_EXIT_USAGE,
+		  "exited %d code %d signal %d", st.exited, st.code,
+		  st.signal);
+	cr_assert_not_null(st.error);
+	cr_assert(st.result_truncated);
+	cr_assert_eq(st.result_len, 1u << 20);
+	assert_pattern(&st, 1u << 20);
+	cfork_free(p);
+	cr_assert_not(has_children());
+}
+
+/* ------------------------------------------------------------------------ */
+/* 5. Forged reports                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* The report channel as an attacker finds it: the one pipe that is open
+   write-only and close-on-exec. -1: none; -2: more than one. */
+static int find_report_fd(void)
+{
+	int found = -1;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+
+		if (fl < 0 || fdfl < 0 || fstat(fd, &st) < 0)
+			continue;
+		if (!S_ISFIFO(st.st_mode) || (fl & O_ACCMODE) != O_WRONLY ||
+		    !(fdfl & FD_CLOEXEC))
+			continue;
+		if (found >= 0)
+			return -2;
+		found = fd;
+	}
+	return found;
+}
+
+/* Writes a frame of its own making to the report channel, then returns
+   0: kind 3 claims every layer, kind 4 a call killed for. */
+static int escape_forge(const cfork_args *a)
+{
+	uint32_t frame[4];
+	size_t len;
+	int fd = find_report_fd();
+
+	if (fd < 0)
+		return fd == -1 ? 3 : 4;
+	if (cfork_arg_i64(a, 0) == REPORT_SANDBOX) {
+		frame[0] = REPORT_SANDBOX;
+		frame[1] = 4;
+		frame[2] = 0xffffffffu;
+		len = 12;
+	} else {
+		int32_t nr = 41;
+
+		frame[0] = REPORT_BLOCKED;
+		frame[1] = 8;
+		memcpy(&frame[2], &nr, sizeof(nr));
+		frame[3] = NATIVE_AUDIT_ARCH;
+		len = 16;
+	}
+	return write(fd, frame, len) == (ssize_t)len ? 0 : 5;
+}
+CFORK_REGISTER(escape_forge, "i");
+
+static cfork_proc *forge(const cfork_sandbox *sb, int kind, cfork_status *st)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	p = SPAWN_WAIT(&attr, st, "escape_forge", kind);
+	cr_assert(st->exited && st->code == 0,
+		  "the forger exited %d code %d signal %d (3: no report "
+		  "channel found, 4: two) error %s", st->exited, st->code,
+		  st->signal, st->error ? st->error : "-");
+	return p;
+}
+
+Test(escape, a_child_without_sandbox_cannot_claim_sandbox_layers)
+{
+	cfork_status st;
+	cfork_proc *p = forge(NULL, REPORT_SANDBOX, &st);
+
+	cr_assert_eq(cfork_sandbox_applied(p), 0, "applied %#x",
+		     cfork_sandbox_applied(p));
+	cfork_free(p);
+}
+
+Test(escape, a_sandboxed_child_cannot_claim_layers_the_parent_did_not_ask_for)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	cfork_status st;
+	cfork_proc *p = forge(sb, REPORT_SANDBOX, &st);
+	unsigned applied = cfork_sandbox_applied(p);
+
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_eq(applied & ~(unsigned)(CFORK_LAYER_SECCOMP |
+		     CFORK_LAYER_LANDLOCK | CFORK_LAYER_RLIMITS |
+		     CFORK_LAYER_NAMESPACES | CFORK_LAYER_CGROUP), 0,
+		     "applied %#x", applied);
+	cr_assert_eq(applied, CFORK_LAYER_SECCOMP, "applied %#x", applied);
+}
+
+Test(escape, a_child_that_exits_cannot_blame_a_blocked_system_call)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	const cfork_sandbox *sandboxes[] = { NULL, sb };
+
+	for (size_t i = 0; i < 2; i++) {
+		cfork_status st;
+		cfork_proc *p = forge(sandboxes[i], REPORT_BLOCKED, &st);
+
+		cr_assert_null(st.error, "%s: error \"%s\"",
+			       i ? "NO_NETWORK" : "no sandbox", st.error);
+		cfork_free(p);
+	}
+	cfork_sandbox_free(sb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 6. Landlock without /proc                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Runs argv with stdout into out; the wait status. */
+static int run_program(char *const argv[], char *out, size_t cap)
+{
+	char *env[4];
+	posix_spawn_file_actions_t fa;
+	int po[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(po, O_CLOEXEC), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	prog_env((char *const[]){ "PATH=/usr/bin:/bin", NULL }, env, 4);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, env), 0,
+		     "cannot start %s", argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	close(po[1]);
+	while ((n = read(po[0], out + len, cap - 1 - len)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		len += n > 0 ? (size_t)n : 0;
+	out[len] = '\0';
+	close(po[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/*
+ * A child with a second thread, under a landlock rule and REQUIRE, in a
+ * mount namespace without /proc: the check for other threads cannot be
+ * made, so the child must end with CFORK_EXIT_SANDBOX rather than run as if
+ * landlock held every thread. With /proc, the same child is refused too.
+ */
+Test(escape, landlock_fails_closed_without_proc_for_a_child_with_threads)
+{
+	char *with[] = { TEST_PROGS_DIR "/escape_threads", "proc", "/usr",
+			 NULL };
+	char *without[] = { TEST_PROGS_DIR "/escape_threads", "noproc",
+			    "/usr", NULL };
+	char out[4096];
+	int status, exited = -1, code = -1;
+
+	skip_unless_root("to unmount /proc in a mount namespace");
+	if (landlock_abi() < 1)
+		cr_skip_test("no landlock here");
+
+	status = run_program(with, out, sizeof(out));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x: %s", status, out);
+	cr_assert_eq(sscanf(out, "exited %d code %d", &exited, &code), 2,
+		     "%s", out);
+	cr_assert(exited == 1 && code == CFORK_EXIT_SANDBOX, "with /proc: %s",
+		  out);
+
+	status = run_program(without, out, sizeof(out));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("%s", out);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x: %s", status, out);
+	cr_assert_eq(sscanf(out, "exited %d code %d", &exited, &code), 2,
+		     "%s", out);
+	cr_assert(exited == 1 && code == CFORK_EXIT_SANDBOX,
+		  "without /proc: %s", out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 7. NO_FS_WRITE: inode flags and socket nodes                              */
+/* ------------------------------------------------------------------------ */
+
+enum { SETFLAGS, SETFLAGS_HIGH_BITS, FSSETXATTR };
+
+/* Opens path read-only and sets FS_NOATIME_FL on it, as mode says. */
+static int escape_setflags(const cfork_args *a)
+{
+	const char *path = cfork_arg_str(a, 0);
+	int mode = (int)cfork_arg_i64(a, 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags = 0;
+	struct fsxattr fx;
+
+	if (fd < 0)
+		return 1;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		flags = 0;
+	flags |= FS_NOATIME_FL;
+	switch (mode) {
+	case SETFLAGS:
+		return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? OK : 2;
+	case SETFLAGS_HIGH_BITS:
+		return syscall(SYS_ioctl, fd,
+			       0xffffffff00000000ul | FS_IOC_SETFLAGS,
+			       &flags) < 0 ? OK : 3;
+	case FSSETXATTR:
+		memset(&fx, 0, sizeof(fx));
+		if (ioctl(fd, FS_IOC_FSGETXATTR, &fx) < 0)
+			memset(&fx, 0, sizeof(fx));
+		fx.fsx_xflags |= FS_XFLAG_NOATIME;
+		return ioctl(fd, FS_IOC_FSSETXATTR, &fx) < 0 ? OK : 4;
+	}
+	return 5;
+}
+CFORK_REGISTER(escape_setflags, "si");
+
+/* The flags of path, or -1. */
+static int inode_flags(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		flags = -1;
+	close(fd);
+	return flags;
+}
+
+/* Whether this process can set and clear FS_NOATIME_FL on path. */
+static bool parent_can_set_flags(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags, set;
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		set = flags | FS_NOATIME_FL;
+		ok = ioctl(fd, FS_IOC_SETFLAGS, &set) == 0 &&
+		     ioctl(fd, FS_IOC_GETFLAGS, &set) == 0 &&
+		     (set & FS_NOATIME_FL) &&
+		     ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/*
+ * Under NO_FS_WRITE, a read-only fd is no way to change an inode's flags:
+ * not by FS_IOC_SETFLAGS, not with the command's upper 32 bits set (the
+ * kernel ignores them, a filter that compares 64 bits would not), not by
+ * FS_IOC_FSSETXATTR. The flags are checked from this side.
+ */
+Test(escape, no_fs_write_stops_inode_flag_ioctls_on_a_read_only_fd)
+{
+	const char *roots[] = { "/tmp", TEST_PROGS_DIR };
+	char dir[PATH_MAX] = "", file[PATH_MAX + 8];
+	cfork_sandbox *sb;
+
+	for (size_t i = 0; i < 2 && !dir[0]; i++) {
+		int fd;
+
+		snprintf(dir, sizeof(dir), "%s/cfork-escape-XXXXXX", roots[i]);
+		if (!mkdtemp(dir)) {
+			dir[0] = '\0';
+			continue;
+		}
+		snprintf(file, sizeof(file), "%s/f", dir);
+		fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0 || !parent_can_set_flags(file)) {
+			remove_tree(dir);
+			dir[0] = '\0';
+		}
+	}
+	if (!dir[0])
+		cr_skip_test("neither /tmp nor the build directory lets this "
+			     "process set FS_NOATIME_FL");
+
+	int before = inode_flags(file);
+	sb = new_sandbox(CFORK_SB_NO_FS_WRITE);
+	for (int mode = SETFLAGS; mode <= FSSETXATTR; mode++) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_status st;
+		cfork_proc *p;
+
+		attr.sandbox = sb;
+		p = SPAWN_WAIT(&attr, &st, "escape_setflags", file, mode);
+		cfork_free(p);
+		int after = inode_flags(file);
+		if (after != before) {
+			int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+			ioctl(fd, FS_IOC_SETFLAGS, &before);
+			close(fd);
+		}
+		cr_expect_eq(after, before, "mode %d: flags %#x, then %#x",
+			     mode, before, after);
+		cr_expect((st.exited && st.code == OK) ||
+			  (!st.exited && st.signal == SIGSYS),
+			  "mode %d: exited %d code %d signal %d", mode,
+			  st.exited, st.code, st.signal);
+	}
+	cfork_sandbox_free(sb);
+	remove_tree(dir);
+}
+
+/* Binds an AF_UNIX socket to path: OK if it cannot. */
+static int escape_bind(const cfork_args *a)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return OK;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+		 cfork_arg_str(a, 0));
+	return bind(s, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? OK : 1;
+}
+CFORK_REGISTER(escape_bind, "s");
+
+Test(escape, no_fs_write_creates_no_socket_node)
+{
+	char dir[64], path[128];
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_FS_WRITE);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	struct stat sst;
+
+	scratch_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	attr.sandbox = sb;
+	p = SPAWN_WAIT(&attr, &st, "escape_bind", path);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	bool made = lstat(path, &sst) == 0;
+	remove_tree(dir);
+	cr_assert_not(made, "the child made a socket node in a writable dir");
+	cr_assert((st.exited && st.code == OK) ||
+		  (!st.exited && st.signal == SIGSYS),
+		  "exited %d code %d signal %d", st.exited, st.code, st.signal);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 8. COMPUTE                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Stats /etc/passwd by path: each must fail (not kill). newfstatat with
+ * AT_EMPTY_PATH and a path is what glibc's fstat is, and the path is behind
+ * a pointer a filter cannot read: the header documents that it stays
+ * possible, and glibc's statx falls back to it.
+ */
+static int escape_compute_stat(const cfork_args *a)
+{
+	struct statx stx;
+	struct stat st;
+
+	(void)a;
+	if (statx(AT_FDCWD, "/etc/passwd", 0, STATX_ALL, &stx) == 0)
+		return 1;
+	if (syscall(SYS_statx, AT_FDCWD, "/etc/passwd", 0, STATX_ALL,
+		    &stx) == 0)
+		return 2;
+	if (syscall(SYS_statx, AT_FDCWD, "/etc/passwd", AT_EMPTY_PATH,
+		    STATX_ALL, &stx) == 0)
+		return 3;
+	if (syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", &st, 0) == 0)
+		return 4;
+	return OK;
+}
+CFORK_REGISTER(escape_compute_stat, "");
+
+Test(escape, compute_refuses_a_stat_by_path_without_killing)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	p = SPAWN_WAIT(&attr, &st, "escape_compute_stat");
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert(st.exited && st.code == OK,
+		  "exited %d code %d signal %d error %s (1-3: statx of a "
+		  "path worked, 4: newfstatat)", st.exited, st.code,
+		  st.signal, st.error ? st.error : "-");
+}
+
+/* Sets O_NONBLOCK on fd 1 and on the inherited fd. */
+static int escape_setfl(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0);
+
+	if (fcntl(1, F_SETFL, O_NONBLOCK) == 0)
+		return 1;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
+		return 2;
+	return OK;
+}
+CFORK_REGISTER(escape_setfl, "f");
+
+Test(escape, compute_cannot_change_the_parents_file_status_flags)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int out[2], kept[2];
+
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(kept, O_CLOEXEC), 0);
+	attr.sandbox = sb;
+	attr.stdout_fd = out[1];
+	p = SPAWN_WAIT(&attr, &st, "escape_setfl", cfork_fd(kept[1]));
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	int fl_out = fcntl(out[1], F_GETFL), fl_kept = fcntl(kept[1], F_GETFL);
+	close(out[0]);
+	close(out[1]);
+	close(kept[0]);
+	close(kept[1]);
+	cr_assert_not(fl_out & O_NONBLOCK, "the child's stdout is now "
+		      "non-blocking for the parent too");
+	cr_assert_not(fl_kept & O_NONBLOCK, "the inherited fd is now "
+		      "non-blocking for the parent too");
+	cr_assert((st.exited && st.code == OK) ||
+		  (!st.exited && st.signal == SIGSYS),
+		  "exited %d code %d signal %d", st.exited, st.code, st.signal);
+}
+
+static int compare_ints(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* What ordinary libc code does: each may fail, none may kill. */
+static int escape_compute_harmless(const cfork_args *a)
+{
+	const size_t n = 1u << 20;
+	int *v = malloc(n * sizeof(*v));
+	struct utsname u;
+	struct rlimit rl;
+	struct rusage ru;
+	struct sysinfo si;
+
+	(void)a;
+	if (!v)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (int)((i * 2654435761u) % 1000003u);
+	qsort(v, n, sizeof(*v), compare_ints);
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1] > v[i])
+			return 2;
+	free(v);
+	(void)getuid();
+	(void)geteuid();
+	(void)getgid();
+	(void)getegid();
+	(void)uname(&u);
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	(void)getrusage(RUSAGE_SELF, &ru);
+	(void)sysinfo(&si);
+	(void)getpwuid(0);
+	return OK;
+}
+CFORK_REGISTER(escape_compute_harmless, "");
+
+Test(escape, compute_lets_harmless_libc_calls_through)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	p = SPAWN_WAIT(&attr, &st, "escape_compute_harmless");
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d "
+		  "error %s", st.exited, st.code, st.signal,
+		  st.error ? st.error : "-");
+}
+
+/* ------------------------------------------------------------------------ */
+/* 9. The report reader                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A result header that arrives in a read of its own, its body in the next:
+   before the fix, a memcpy(NULL, p, 0) that check-asan aborts on. */
+Test(escape, a_result_header_alone_in_one_read_is_read_whole)
+{
+	struct report_reader r;
+	uint32_t head[2] = { REPORT_RESULT, 5 };
+
+	memset(&r, 0, sizeof(r));
+	r.result_max = 1u << 20;
+	cr_assert_eq(report_feed(&r, head, sizeof(head)), 0);
+	cr_assert_eq(report_feed(&r, "hello", 5), 0);
+	cr_assert_not(r.malformed);
+	cr_assert_eq(r.result_len, 5);
+	cr_assert_not_null(r.result);
+	cr_assert_eq(memcmp(r.result, "hello", 5), 0);
+	cr_assert_not(r.result_truncated);
+	free(r.result);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 10. Capabilities                                                          */
+/* ------------------------------------------------------------------------ */
+
+struct caps_seen {
+	uint64_t eff, perm, inh, bnd, amb;
+	int setrlimit_errno;	/* 0: the raise worked */
+};
+
+static uint64_t status_caps(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	unsigned long long v = ~0ull;
+	size_t n = strlen(field);
+	char line[256];
+
+	if (!f)
+		return ~0ull;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			v = strtoull(line + n + 1, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/* Sends back what capabilities it has, and whether it could raise its
+   RLIMIT_NOFILE to 1024. */
+static int escape_caps(const cfork_args *a)
+{
+	struct __user_cap_header_struct hdr = {
+		_LINUX_CAPABILITY_VERSION_3, 0
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	struct rlimit rl = { 1024, 1024 };
+	struct caps_seen s;
+
+	(void)a;
+	if (syscall(SYS_capget, &hdr, d) < 0)
+		return 1;
+	s.eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	s.perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	s.inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	s.bnd = status_caps("CapBnd");
+	s.amb = status_caps("CapAmb");
+	s.setrlimit_errno = setrlimit(RLIMIT_NOFILE, &rl) < 0 ? errno : 0;
+	return cfork_return(&s, sizeof(s)) ? 2 : OK;
+}
+CFORK_REGISTER(escape_caps, "");
+
+static struct caps_seen caps_of_child(const cfork_sandbox *sb)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	struct caps_seen s;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	p = SPAWN_WAIT(&attr, &st, "escape_caps");
+	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d "
+		  "error %s", st.exited, st.code, st.signal,
+		  st.error ? st.error : "-");
+	cr_assert_eq(st.result_len, sizeof(s));
+	memcpy(&s, st.result, sizeof(s));
+	cfork_free(p);
+	return s;
+}
+
+Test(escape, a_sandboxed_child_of_root_keeps_no_capability)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	struct caps_seen s;
+
+	skip_unless_root("to have capabilities to lose");
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_NOFILE, 256), 0);
+	s = caps_of_child(sb);
+	cfork_sandbox_free(sb);
+	cr_assert_eq(s.eff, 0, "CapEff %#llx", (unsigned long long)s.eff);
+	cr_assert_eq(s.perm, 0, "CapPrm %#llx", (unsigned long long)s.perm);
+	cr_assert_eq(s.inh, 0, "CapInh %#llx", (unsigned long long)s.inh);
+	cr_assert_eq(s.bnd, 0, "CapBnd %#llx", (unsigned long long)s.bnd);
+	cr_assert_eq(s.amb, 0, "CapAmb %#llx", (unsigned long long)s.amb);
+	cr_assert_eq(s.setrlimit_errno, EPERM, "raising RLIMIT_NOFILE back: "
+		     "%s", s.setrlimit_errno ? strerror(s.setrlimit_errno) :
+		     "it worked");
+}
+
+Test(escape, a_sandboxed_child_keeps_only_the_capabilities_named)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	const int keep[] = { CAP_NET_BIND_SERVICE };
+	struct caps_seen s;
+
+	skip_unless_root("to have capabilities to keep");
+	cr_assert_eq(cfork_sandbox_caps(sb, keep, 1), 0);
+	s = caps_of_child(sb);
+	cfork_sandbox_free(sb);
+	cr_assert_eq(s.eff, 1ull << CAP_NET_BIND_SERVICE, "CapEff %#llx",
+		     (unsigned long long)s.eff);
+	cr_assert_eq(s.perm, 1ull << CAP_NET_BIND_SERVICE, "CapPrm %#llx",
+		     (unsigned long long)s.perm);
+}
+
+/* Not the sandbox's business: a child without one is what its parent is. */
+Test(escape, an_unsandboxed_child_of_root_keeps_its_capabilities)
+{
+	struct caps_seen s;
+
+	skip_unless_root("to have capabilities");
+	s = caps_of_child(NULL);
+	cr_assert_eq(s.eff, status_caps("CapEff"), "CapEff %#llx",
+		     (unsigned long long)s.eff);
+	cr_assert_neq(s.eff, 0);
+}
