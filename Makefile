@@ -11,12 +11,15 @@ libdir ?= $(LIBDIR)
 INCLUDEDIR ?= $(prefix)/include
 includedir ?= $(INCLUDEDIR)
 pkgconfigdir ?= $(libdir)/pkgconfig
+mandir ?= $(prefix)/share/man
 DESTDIR ?=
 
 # Where objects and programs go; `make check-asan` builds in its own.
 O ?= build
 
 CC ?= cc
+LD ?= ld
+OBJCOPY ?= objcopy
 # No -Werror by default: a newer compiler's new warning must not break a
 # user's or a distribution's build. CI adds it (.ci/run).
 CFLAGS ?= -g -O2 -Wall -Wextra
@@ -30,7 +33,7 @@ ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
 ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
 
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
-LIB_CFLAGS := -fvisibility=hidden -I$(ARCH_DIR) -Isrc
+LIB_CFLAGS := -fvisibility=hidden
 LIBS := -lpthread
 # The sandbox compiles its seccomp filters with libseccomp (in the parent).
 LIB_CFLAGS += $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
@@ -51,12 +54,53 @@ Q := @
 endif
 
 SONAME := libcfork.so.$(VERSION_MAJOR)
-LIB_SRCS := $(wildcard src/*.c) $(wildcard $(ARCH_DIR)/*.c) \
-	    $(wildcard $(ARCH_DIR)/*.S)
+
+# The sources, by the world they run in (README "Layout"). Each world sees
+# the headers of the folders it may use and no others, so that a child file
+# including a parent header, or the reverse, does not compile.
+COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
+	       src/common/memfd_map.c src/common/registry.c
+WIRE_SRCS := src/wire/payload.c src/wire/report.c src/wire/section.c
+PREXEC_SRCS := src/prexec/child.c
+PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/launch.c \
+	       src/parent/payload.c src/parent/proc.c src/parent/spawn.c \
+	       src/parent/wait.c src/parent/writeout.c \
+	       src/parent/sandbox/compile.c src/parent/sandbox/names.c \
+	       src/parent/sandbox/plan.c src/parent/sandbox/policy.c \
+	       src/parent/sandbox/presets.c src/parent/sandbox/probe.c
+CHILD_SRCS := src/child/args.c src/child/channel.c src/child/confine.c \
+	      src/child/landlock.c src/child/sigsys.c src/child/source.c \
+	      src/child/takeover.c
+ARCH_SRCS := $(wildcard $(ARCH_DIR)/*.c) $(wildcard $(ARCH_DIR)/*.S)
+LIB_SRCS := $(COMMON_SRCS) $(WIRE_SRCS) $(PREXEC_SRCS) $(PARENT_SRCS) \
+	    $(CHILD_SRCS) $(ARCH_SRCS)
 LIB_OBJS := $(patsubst %,$(O)/%.o,$(basename $(LIB_SRCS)))
+objs = $(patsubst %,$(O)/%.o,$(basename $(1)))
+
+COMMON_INC := -Isrc/common -I$(ARCH_DIR)
+$(call objs,$(COMMON_SRCS)): WORLD_CFLAGS := $(COMMON_INC)
+$(call objs,$(WIRE_SRCS)): WORLD_CFLAGS := -Isrc/wire $(COMMON_INC)
+$(call objs,$(PARENT_SRCS)): WORLD_CFLAGS := -Isrc/parent -Isrc/prexec \
+	-Isrc/wire $(COMMON_INC)
+$(call objs,$(CHILD_SRCS)): WORLD_CFLAGS := -Isrc/child -Isrc/wire \
+	$(COMMON_INC)
+# Between clone and exec the code runs on the parent's memory and stack:
+# no sanitizer, coverage or stack-protector hook may be called there, and
+# make lint checks that these objects reference no symbol at all.
+$(call objs,$(PREXEC_SRCS)): WORLD_CFLAGS := -Isrc/prexec -Isrc/wire \
+	$(COMMON_INC) -fno-sanitize=all -fno-stack-protector \
+	-fno-stack-clash-protection -U_FORTIFY_SOURCE
+
+# The installed archive exports the API alone: its objects are linked into
+# one, whose hidden symbols are made local (the shared library's version
+# script does the same), so that a program of its own with a launch() or a
+# proc_new() links. White-box tests link the archive of the plain objects.
 STATIC_LIB := $(O)/libcfork.a
+INTERNAL_LIB := $(O)/libcfork-internal.a
 SHARED_LIB := $(O)/libcfork.so.$(VERSION)
 
+MAN3_PAGES := $(wildcard man/man3/*.3)
+MAN7_PAGES := $(wildcard man/man7/*.7)
 EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
@@ -89,16 +133,22 @@ endif
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(WORLD_CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(O)/%.o: %.S
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-$(STATIC_LIB): $(LIB_OBJS)
+$(INTERNAL_LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(LD) -r -o $(O)/cfork.o $^ && \
+		$(OBJCOPY) --localize-hidden $(O)/cfork.o && \
+		rm -f $@ && $(AR) rcs $@ $(O)/cfork.o
 
 $(SHARED_LIB): $(LIB_OBJS) cfork.map
 	@$(if $(Q),echo "  LD      $@")
@@ -122,20 +172,24 @@ demo: deps $(EXAMPLES)
 	@echo "== sandbox"; $(O)/examples/sandbox
 	@echo "== typed"; $(O)/examples/typed
 
-# Tests link the static library: the shared one is covered by the examples.
+# Tests link the archive of plain objects (white-box tests reach the wire
+# formats and the sandbox's plan through their headers); the shared library
+# is covered by the examples, the exported archive by make check-install.
+TEST_INC := -Isrc/wire -Isrc/common -Isrc/parent -Isrc/prexec -I$(ARCH_DIR)
 $(O)/tests/%.o: tests/%.c | deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
-		$(CPPFLAGS) -DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
+		$(TEST_INC) $(CPPFLAGS) \
+		-DTEST_PROGS_DIR='"$(abspath $(O))/tests/progs"' -c -o $@ $<
 
-$(O)/tests/progs/%: tests/progs/%.c $(STATIC_LIB)
+$(O)/tests/progs/%: tests/progs/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
-		$(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(INTERNAL_LIB) $(LIBS)
 
-$(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(STATIC_LIB)
+$(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
@@ -241,36 +295,36 @@ fuzz: $(FUZZ_O)/decode $(FUZZ_O)/report
 		-print_final_stats=1 -artifact_prefix=$(FUZZ_O)/crashes/ \
 		$(FUZZ_ARGS) $(FUZZ_O)/report-corpus tests/fuzz/report-corpus
 
-$(FUZZ_O)/decode: tests/fuzz/decode.c $(LIB_SRCS) src/internal.h \
-		  include/cfork.h | fuzz-deps
-	$(MAKE) O=$(FUZZ_O)/lib CC=$(FUZZ_CC) \
-		CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" \
-		$(FUZZ_O)/lib/libcfork.a
-	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
-		$(FUZZ_O)/lib/libcfork.a $(LIBS)
-
-# src/report.c alone: it needs nothing else of the library (libseccomp and
-# liburing least of all), and the fuzzer's hooks then cover the reader only.
-$(FUZZ_O)/report: tests/fuzz/report.c src/report.c src/internal.h \
-		  include/cfork.h | fuzz-deps
+# The fuzzers link src/wire alone: a payload decoder or a report reader
+# that needed more would not be a pure codec. The decoder's fuzzer also
+# reads every decoded argument through the public getters
+# (src/child/args.c), whose failure path it stubs.
+FUZZ_WIRE := $(WIRE_SRCS) src/wire/wire.h include/cfork.h
+$(FUZZ_O)/decode: tests/fuzz/decode.c $(FUZZ_WIRE) src/child/args.c \
+		  | fuzz-deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -Isrc $(CPPFLAGS) $(LDFLAGS) -o $@ \
-		tests/fuzz/report.c src/report.c
+		-D_GNU_SOURCE -Iinclude -Isrc/wire -Isrc/common -Isrc/child \
+		$(CPPFLAGS) $(LDFLAGS) -o $@ $< $(WIRE_SRCS) src/child/args.c
+
+$(FUZZ_O)/report: tests/fuzz/report.c $(FUZZ_WIRE) | fuzz-deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude -Isrc/wire -Isrc/common $(CPPFLAGS) \
+		$(LDFLAGS) -o $@ $< $(WIRE_SRCS)
 
 # Rewrites tests/fuzz/corpus from tests/fuzz/seed.c: after a change to the
 # payload format. Crash reproducers (crash-*) are kept.
 fuzz-corpus: $(O)/tests/fuzz/seed
 	$(O)/tests/fuzz/seed tests/fuzz/corpus
 
-$(O)/tests/fuzz/seed: tests/fuzz/seed.c $(STATIC_LIB)
+$(O)/tests/fuzz/seed: tests/fuzz/seed.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
-		$(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(INTERNAL_LIB) $(LIBS)
 
 # clang and its libFuzzer runtime (Debian: libclang-rt-N-dev, which clang
 # only recommends), installed where we may, for the fuzz target only.
@@ -329,13 +383,19 @@ check-valgrind: deps $(EXAMPLES) $(TEST_BIN) $(TEST_PROGS) \
 	echo "check-valgrind: $$(ls $(VALGRIND_LOGS) | wc -l) processes," \
 	     "no memcheck error"
 
-.PHONY: lint
+.PHONY: lint check-man
+
+# Every exported cfork_* symbol and public macro has a page, and every page
+# passes mandoc -T lint -W warning (or groff -ww where mandoc is missing).
+check-man: $(STATIC_LIB)
+	$(Q)bash tests/man_coverage.sh $(STATIC_LIB) man
 
 # Static analysis of src/: cppcheck, then clang-tidy (.clang-tidy says which
 # checks and why). Each suppression below names the finding it answers.
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
-LINT_CPPFLAGS = -D_GNU_SOURCE -Iinclude -Isrc -I$(ARCH_DIR) \
+LINT_CPPFLAGS = -D_GNU_SOURCE -Iinclude -Isrc/common -Isrc/wire \
+	-Isrc/parent -Isrc/prexec -Isrc/child -I$(ARCH_DIR) \
 	$(if $(filter 1,$(URING)),-DCFORK_HAVE_URING)
 CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 \
 	--error-exitcode=1 --inline-suppr -q $(LINT_CPPFLAGS) \
@@ -346,9 +406,9 @@ CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 \
 # a->argc" stops reading as a possible NULL dereference.
 CPPCHECK_SUPPRESS = \
 	--suppress=unusedStructMember \
-	--suppress=knownConditionTrueFalse:src/registry.c \
-	--suppress=comparePointers:src/registry.c \
-	--suppress=incorrectLogicOperator:src/spawn.c
+	--suppress=knownConditionTrueFalse:src/common/registry.c \
+	--suppress=comparePointers:src/common/registry.c \
+	--suppress=incorrectLogicOperator:src/parent/check.c
 # unusedStructMember: kernel ABI structs (pidfd_info, landlock's ruleset
 #   attributes) and wire records are laid out member by member; a member
 #   the code does not read still holds its place.
@@ -356,18 +416,22 @@ CPPCHECK_SUPPRESS = \
 #   weak and NULL in a program that registers nothing statically.
 # comparePointers in registry.c: the two bounds of one linker section are
 #   one array to the linker, whatever the two declarations say.
-# incorrectLogicOperator in spawn.c: cppcheck 2.10 misreads hex float
+# incorrectLogicOperator in check.c: cppcheck 2.10 misreads hex float
 #   literals: "d >= -0x1p63 && d < 0x1p63" is not always false.
 
-lint:
+# Then the rules of the three worlds on the built objects
+# (tests/lint_layout.sh says which), and the manual pages.
+lint: $(STATIC_LIB) $(INTERNAL_LIB)
 	@for t in $(CPPCHECK) $(CLANG_TIDY); do command -v $$t >/dev/null || { \
 		echo "cfork: $$t not found; run: sudo apt-get install -y" \
 		     "cppcheck clang-tidy"; exit 1; }; done
+	$(Q)bash tests/lint_layout.sh $(O)
+	$(Q)bash tests/man_coverage.sh $(STATIC_LIB) man
 	@# Both tools run whatever the first finds. One file per clang-tidy:
 	@# clang-tidy 14's va_list checker, given several files at once,
 	@# loses sight of va_start in all but the first.
 	$(Q)fail=0; $(CPPCHECK) $(CPPCHECK_FLAGS) src $(ARCH_DIR) || fail=1; \
-	for f in $(wildcard src/*.c); do \
+	for f in $(filter %.c,$(LIB_SRCS)); do \
 		$(if $(Q),echo "  TIDY    $$f";) \
 		$(CLANG_TIDY) --quiet $$f -- -std=gnu11 $(LINT_CPPFLAGS) \
 		$(shell $(PKG_CONFIG) --cflags liburing libseccomp 2>/dev/null) \
@@ -412,6 +476,9 @@ install: all
 		-e 's|@requires_private@|$(PC_REQUIRES_PRIVATE)|' \
 		cfork.pc.in > $(DESTDIR)$(pkgconfigdir)/cfork.pc
 	chmod 644 $(DESTDIR)$(pkgconfigdir)/cfork.pc
+	install -d $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man7
+	install -m 644 $(MAN3_PAGES) $(DESTDIR)$(mandir)/man3/
+	install -m 644 $(MAN7_PAGES) $(DESTDIR)$(mandir)/man7/
 
 # The README's install recipes, each into its own DESTDIR, with programs
 # built by pkg-config against what they installed (tests/install.sh); the
@@ -428,7 +495,9 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
 		$(DESTDIR)$(libdir)/libcfork.so.$(VERSION) \
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
-		$(DESTDIR)$(pkgconfigdir)/cfork.pc
+		$(DESTDIR)$(pkgconfigdir)/cfork.pc \
+		$(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3_PAGES))) \
+		$(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7_PAGES)))
 
 # `rm -rf $(O)` must never take sources with it: `make clean O=src` (or
 # O=., O=.., a symlink to one of them) once deleted them. Refused: an O that

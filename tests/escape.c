@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../src/internal.h"
+#include "lib/payload.h"
 
 /* The attacks on the parent, shared with the program that runs them as
    another user. */

@@ -91,7 +91,7 @@ Test(fuzz_regress, every_seed_decodes)
 		const char *why = NULL;
 		cfork_args a;
 
-		cr_assert_eq(wire_decode(&a, b, len, &why), 0, "%s: %s",
+		cr_assert_eq(payload_decode(&a, b, len, &why), 0, "%s: %s",
 			     seeds[i], why ? why : "?");
 		free(b);
 	}

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../src/internal.h"
+#include "lib/payload.h"
 
 TestSuite(init, .timeout = TEST_TIMEOUT);
 
@@ -477,7 +477,7 @@ static void scratch_fini(struct scratch *s)
 static unsigned char *payload_bytes(const char *name, bool is_static,
 				    const cfork_value *v, size_t n, size_t *len)
 {
-	struct wire_out w;
+	struct payload_out w;
 	size_t off = 0;
 
 	cr_assert_eq(wire_encode(&w, name, is_static, SPOOF_REPORT_FD, 0, v, n),
@@ -489,7 +489,7 @@ static unsigned char *payload_bytes(const char *name, bool is_static,
 		off += w.iov[i].iov_len;
 	}
 	*len = w.size;
-	wire_out_release(&w);
+	payload_out_release(&w);
 	return b;
 }
 

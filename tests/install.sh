@@ -73,6 +73,8 @@ recipe() {
 	fi
 
 	for f in "$includedir/cfork.h" "$libdir/libcfork.a" \
+		"$prefix/share/man/man3/cfork_spawnv.3" \
+		"$prefix/share/man/man7/cfork.7" \
 		"$libdir/libcfork.so" "$libdir/libcfork.so.1" \
 		"$libdir/pkgconfig/cfork.pc"; do
 		[ -e "$d$f" ] || fail "$f not installed"

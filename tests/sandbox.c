@@ -27,7 +27,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../src/internal.h"
+#include "lib/payload.h"
+#include "sandbox/sandbox.h"
 
 TestSuite(sandbox, .timeout = TEST_TIMEOUT);
 
@@ -1220,22 +1221,6 @@ Test(sandbox, one_sandbox_serves_many_threads)
 /* The payload's sandbox section: checked before the child trusts it        */
 /* ------------------------------------------------------------------------ */
 
-/* The layout sandbox.c writes; the accepting test checks this copy against
-   a real section before the corrupting ones rely on it. */
-struct mirror_sandbox {
-	uint32_t layers, require, flags, nfilter, npaths, nlimits;
-	uint64_t handled_fs, scoped, keep_caps;
-};
-struct mirror_path {
-	int32_t fd;
-	uint32_t reserved;
-	uint64_t access;
-};
-struct mirror_limit {
-	uint32_t resource, reserved;
-	uint64_t value;
-};
-
 /* A section with a filter, one landlock path (if the kernel has landlock)
    and one limit, as a spawn would make it. */
 static void section_build(struct sandbox_plan *plan, cfork_sandbox **sb)
@@ -1247,52 +1232,52 @@ static void section_build(struct sandbox_plan *plan, cfork_sandbox **sb)
 	cr_assert_eq(cfork_sandbox_fs(*sb, "/tmp", CFORK_FS_READ), 0);
 	cr_assert_eq(cfork_sandbox_policy(*sb, CFORK_LAYER_LANDLOCK,
 					  CFORK_POLICY_PREFER), 0);
-	*plan = (struct sandbox_plan){ .cgroup_fd = -1 };
+	*plan = (struct sandbox_plan){ .launch.cgroup_fd = -1 };
 	cr_assert_eq(sandbox_prepare(*sb, &attr, plan), 0);
-	cr_assert_not_null(plan->blob);
+	cr_assert_not_null(plan->section.blob);
 }
 
-static struct mirror_sandbox *mhead(struct sandbox_plan *plan)
+static struct section_head *mhead(struct sandbox_plan *plan)
 {
-	return plan->blob;
+	return plan->section.blob;
 }
 
-static struct mirror_path *mpath(struct sandbox_plan *plan)
+static struct section_path *mpath(struct sandbox_plan *plan)
 {
-	return (struct mirror_path *)((char *)plan->blob +
-				      sizeof(struct mirror_sandbox) +
-				      mhead(plan)->nfilter * 8);
+	return (struct section_path *)((char *)plan->section.blob +
+				      sizeof(struct section_head) +
+				      mhead(plan)->nfilter * SECTION_INSN_SIZE);
 }
 
-static struct mirror_limit *mlimit(struct sandbox_plan *plan)
+static struct section_limit *mlimit(struct sandbox_plan *plan)
 {
-	return (struct mirror_limit *)(mpath(plan) + mhead(plan)->npaths);
+	return (struct section_limit *)(mpath(plan) + mhead(plan)->npaths);
 }
 
 Test(sandbox, a_real_section_is_accepted_through_the_payload)
 {
 	struct sandbox_plan plan;
-	struct wire_out w;
+	struct payload_out w;
 	cfork_sandbox *sb;
 	cfork_args a;
 	const char *why = NULL;
 
 	section_build(&plan, &sb);
-	struct mirror_sandbox *h = mhead(&plan);
-	cr_assert_eq(plan.blob_len,
-		     sizeof(*h) + h->nfilter * 8 +
-		     h->npaths * sizeof(struct mirror_path) +
-		     h->nlimits * sizeof(struct mirror_limit),
-		     "the section layout is not the one this test mirrors");
+	struct section_head *h = mhead(&plan);
+	cr_assert_eq(plan.section.len,
+		     sizeof(*h) + h->nfilter * SECTION_INSN_SIZE +
+		     h->npaths * sizeof(struct section_path) +
+		     h->nlimits * sizeof(struct section_limit),
+		     "the section is not laid out as wire.h says");
 	cr_assert(h->layers & CFORK_LAYER_SECCOMP && h->nfilter > 0);
 	cr_assert_eq(h->nlimits, 1);
 	cr_assert_eq(mlimit(&plan)->resource, RLIMIT_CORE);
-	cr_assert_null(sandbox_check(plan.blob, plan.blob_len));
+	cr_assert_null(section_check(plan.section.blob, plan.section.len));
 
 	/* Through wire_encode_sandbox and wire_decode, padding and all. */
 	cr_assert_eq(wire_encode_sandbox(&w, "sandbox_nothing", true, 4, 0,
 					 (const cfork_value[]){ cfork_str("x") },
-					 1, plan.blob, plan.blob_len), 0);
+					 1, plan.section.blob, plan.section.len), 0);
 	unsigned char *b = malloc(w.size);
 	size_t off = 0;
 	cr_assert_not_null(b);
@@ -1300,22 +1285,22 @@ Test(sandbox, a_real_section_is_accepted_through_the_payload)
 		memcpy(b + off, w.iov[i].iov_base, w.iov[i].iov_len);
 		off += w.iov[i].iov_len;
 	}
-	cr_assert_eq(wire_decode(&a, b, w.size, &why), 0, "%s", why);
-	cr_assert_eq(a.sandbox_len, plan.blob_len);
-	cr_assert_eq(memcmp(a.sandbox, plan.blob, plan.blob_len), 0);
+	cr_assert_eq(payload_decode(&a, b, w.size, &why), 0, "%s", why);
+	cr_assert_eq(a.sandbox_len, plan.section.len);
+	cr_assert_eq(memcmp(a.sandbox, plan.section.blob, plan.section.len), 0);
 	cr_assert_str_eq(cfork_arg_str(&a, 0), "x");
 
 	/* The length word right after the argument table. */
 	uint64_t *len = (uint64_t *)((unsigned char *)a.sandbox - 8);
 	*len = 0;
-	cr_assert_eq(wire_decode(&a, b, w.size, &why), -EINVAL);
+	cr_assert_eq(payload_decode(&a, b, w.size, &why), -EINVAL);
 	cr_assert(strstr(why, "sandbox"), "%s", why);
 	*len = w.size;
-	cr_assert_eq(wire_decode(&a, b, w.size, &why), -EINVAL);
+	cr_assert_eq(payload_decode(&a, b, w.size, &why), -EINVAL);
 	cr_assert(strstr(why, "sandbox"), "%s", why);
 
 	free(b);
-	wire_out_release(&w);
+	payload_out_release(&w);
 	sandbox_plan_release(&plan);
 	cfork_sandbox_free(sb);
 }
@@ -1348,8 +1333,8 @@ Test(sandbox, damaged_sections_are_refused)
 		cfork_sandbox *sb;
 
 		section_build(&plan, &sb);
-		struct mirror_sandbox *h = mhead(&plan);
-		size_t len = plan.blob_len;
+		struct section_head *h = mhead(&plan);
+		size_t len = plan.section.len;
 		int f = damage[i].field;
 		if (f >= 9 && f <= 11 && !h->npaths) {
 			/* No landlock here: no path to damage. */
@@ -1375,7 +1360,7 @@ Test(sandbox, damaged_sections_are_refused)
 		case 13: mlimit(&plan)->reserved = 1; break;
 		case 14: len -= 8; break;
 		}
-		const char *why = sandbox_check(plan.blob, len);
+		const char *why = section_check(plan.section.blob, len);
 		cr_assert_not_null(why, "%s: accepted", damage[i].what);
 		cr_assert(strstr(why, damage[i].reason), "%s: reason \"%s\"",
 			  damage[i].what, why);

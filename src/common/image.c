@@ -3,7 +3,7 @@
  * The program's own binary, opened O_PATH once, as early as possible (the
  * library's constructor): /proc may be unmounted later, and a binary replaced
  * on disk after start must still re-execute the image that is running. A
- * cfork child has it from its parent instead (self_inherit).
+ * cfork child has it from its parent instead (image_adopt).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "common.h"
 
-static pthread_once_t self_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
-static int self_fd = -ENOENT;
-static dev_t self_dev;		/* which file self_fd must be */
-static ino_t self_ino;
+static pthread_once_t image_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t image_lock = PTHREAD_MUTEX_INITIALIZER;
+static int opened_fd = -ENOENT;
+static dev_t image_dev;		/* which file opened_fd must be */
+static ino_t image_ino;
 
 /*
  * Under "ld.so ./prog" or an emulator, /proc/self/exe is the loader, not the
@@ -52,7 +52,7 @@ static bool is_this_program(int fd)
 }
 
 /* Opens the running image and remembers which file it is. */
-static int open_self(bool check_program)
+static int open_image(bool check_program)
 {
 	int fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	struct stat st;
@@ -64,7 +64,7 @@ static int open_self(bool check_program)
 		return -ENOEXEC;
 	}
 	/* Out of the range 0..2 that a host may close and reuse for stdio. */
-	fd = fd_above_stdio(fd);
+	fd = fd_move_above_stdio(fd);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0) {
@@ -73,9 +73,9 @@ static int open_self(bool check_program)
 		return e;
 	}
 	if (check_program) {
-		self_dev = st.st_dev;
-		self_ino = st.st_ino;
-	} else if (st.st_dev != self_dev || st.st_ino != self_ino) {
+		image_dev = st.st_dev;
+		image_ino = st.st_ino;
+	} else if (st.st_dev != image_dev || st.st_ino != image_ino) {
 		close(fd);
 		return -ENOEXEC;
 	}
@@ -88,27 +88,27 @@ static int inherited_fd = -1;
 /* The parent's fd names exactly the image the parent runs and this child
    was executed from; adopting it spares every child the open of
    /proc/self/exe, a path walk through a /proc directory made anew for each
-   process (~20 us of a child's start on a 2-vCPU VM; make bench). What it
-   is now is remembered, as for an fd opened here: the function may close it
-   and see its number reused before it spawns. */
-void self_inherit(int fd, const struct stat *st)
+   process (make bench's child start shows what it costs). What it is now
+   is remembered, as for an fd opened here: the function may close it and
+   see its number reused before it spawns. */
+void image_adopt(int fd, const struct stat *st)
 {
 	inherited_fd = fd;
-	self_dev = st->st_dev;
-	self_ino = st->st_ino;
+	image_dev = st->st_dev;
+	image_ino = st->st_ino;
 }
 
-static void self_open(void)
+static void image_open(void)
 {
-	self_fd = inherited_fd >= 0 ? inherited_fd : open_self(true);
+	opened_fd = inherited_fd >= 0 ? inherited_fd : open_image(true);
 }
 
-static bool still_self(int fd)
+static bool still_image(int fd)
 {
 	struct stat st;
 
-	return fstat(fd, &st) == 0 && st.st_dev == self_dev &&
-	       st.st_ino == self_ino;
+	return fstat(fd, &st) == 0 && st.st_dev == image_dev &&
+	       st.st_ino == image_ino;
 }
 
 /*
@@ -118,17 +118,17 @@ static bool still_self(int fd)
  * number is someone else's now: it is left alone). /proc/self/exe names the
  * running image even when the file on disk was replaced.
  */
-int self_exe_fd(void)
+int image_fd(void)
 {
-	pthread_once(&self_once, self_open);
-	int fd = __atomic_load_n(&self_fd, __ATOMIC_ACQUIRE);
+	pthread_once(&image_once, image_open);
+	int fd = __atomic_load_n(&opened_fd, __ATOMIC_ACQUIRE);
 
-	if (fd < 0 || still_self(fd))
+	if (fd < 0 || still_image(fd))
 		return fd;
-	pthread_mutex_lock(&self_lock);
-	if (!still_self(self_fd))
-		__atomic_store_n(&self_fd, open_self(false), __ATOMIC_RELEASE);
-	fd = self_fd;
-	pthread_mutex_unlock(&self_lock);
+	pthread_mutex_lock(&image_lock);
+	if (!still_image(opened_fd))
+		__atomic_store_n(&opened_fd, open_image(false), __ATOMIC_RELEASE);
+	fd = opened_fd;
+	pthread_mutex_unlock(&image_lock);
 	return fd;
 }

@@ -9,10 +9,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "common.h"
 
 extern const struct cfork_registration __start_cfork_registry[]
 	__attribute__((weak, visibility("default")));
@@ -26,6 +27,19 @@ struct runtime_entry {
 
 static pthread_mutex_t runtime_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct runtime_entry *runtime_head;
+
+/* Set once the program has called cfork_init(). */
+static atomic_bool runtime_ready;
+
+void registry_mark_runtime_ready(void)
+{
+	atomic_store_explicit(&runtime_ready, true, memory_order_relaxed);
+}
+
+bool registry_runtime_ready(void)
+{
+	return atomic_load_explicit(&runtime_ready, memory_order_relaxed);
+}
 
 bool registry_sig_valid(const char *sig)
 {

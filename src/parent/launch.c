@@ -1,27 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Launch: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) onto a private stack,
- * set the child up, execveat() the program's own binary.
- *
- * Between clone and exec the child runs on the parent's memory while the
- * parent thread is suspended: it may not allocate, lock, use stdio or touch
- * errno. It calls only raw system calls (arch/<arch>/syscall.h), which are
- * async-signal-safe by nature, and reports a failure by storing the errno in
- * the request, which the parent reads once clone returns (CLONE_VFORK returns
- * only after the child has exec'd or exited).
+ * where prexec_main() (prexec/child.c) sets the child up and execveat()s the
+ * program's own binary; then clone(2) where clone3 is refused, pidfd_open
+ * where clone gave no pidfd, and a pid-only handle where neither works.
  *
  * Signals stay blocked from before the clone until the child's constructor,
- * after exec: no handler of the parent can run on the parent's memory in the
- * child, at any moment. The caller holds them from before the payload is
- * written (launch_hold_signals): the mask it saves is the one the child
- * restores, and a SIGXFSZ from the write-out cannot end the caller. Exec itself resets every handled signal to SIG_DFL
- * (and keeps SIG_IGN), and the constructor restores the caller's mask, which
- * travels in the payload. This spares the child a sigaction per signal
- * before exec and leaves no window in which a handler could run.
+ * after exec: no handler of the parent can run on the parent's memory in
+ * the child, at any moment. The caller holds them from before the payload
+ * is written (launch_hold_signals): the mask it saves is the one the child
+ * restores, and a SIGXFSZ from the write-out cannot end the caller. Exec
+ * itself resets every handled signal to SIG_DFL (and keeps SIG_IGN), and
+ * the constructor restores the caller's mask, which travels in the payload.
+ * This spares the child a sigaction per signal before exec and leaves no
+ * window in which a handler could run.
+ *
+ * A sandbox's launch-time layers (namespaces, a cgroup) are flags of the
+ * launch; one the host refuses under PREFER is dropped and the launch made
+ * again (launch_with_fallbacks).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,24 +31,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "raw_syscall.h"
-
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
-#define CLONE_ARGS_SIZE_VER0 64
-#define CLONE_ARGS_SIZE_VER2 88
+#include "common.h"
+#include "compat.h"
+#include "parent.h"
+#include "prexec.h"
+#include "sys.h"
 
 /* The child's stack, on the suspended parent's stack as musl does: the child
    makes only system calls, so a few pages are plenty. */
 #define LAUNCH_STACK_SIZE 16384
-
-/* The sanitizers' runtimes are not async-signal-safe, and a shadow-memory
-   update would be made on the parent's behalf. */
-#define PRE_EXEC __attribute__((noinline, no_sanitize("address"),	\
-				no_sanitize("undefined")))
 
 long arch_clone(long nr, long a1, long a2, long a3, int (*fn)(void *),
 		void *arg);
@@ -62,132 +52,6 @@ struct clone3_args {
 /* Learnt once per process: a seccomp profile that refuses clone3 refuses it
    for every call. */
 static atomic_bool clone3_blocked;
-
-/* Writes the decimal pid to cgroup.procs of the target cgroup: the legacy
-   clone has no CLONE_INTO_CGROUP. */
-static PRE_EXEC long join_cgroup(int cgroup_fd)
-{
-	char digits[16];
-	size_t n = sizeof(digits);
-	long pid = SYS(SYS_getpid), fd, r;
-
-	do
-		digits[--n] = (char)('0' + pid % 10);
-	while ((pid /= 10) && n);
-	fd = SYS(SYS_openat, cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fd;
-	r = SYS(SYS_write, fd, digits + n, sizeof(digits) - n);
-	SYS(SYS_close, fd);
-	return r < 0 ? r : 0;
-}
-
-/* Where CLONE_VM is emulated by a fork (valgrind, qemu-user) the parent never
-   sees child_error: the report channel says it too, as an error frame
-   (report.c). Three pieces gathered by writev, so that nothing is copied:
-   a compiler may turn a copy loop into a call to memcpy, instrumented under
-   a sanitizer. */
-static PRE_EXEC void report_early_failure(int report_fd, int err)
-{
-	static const char text[] = "launch failed before exec: errno ";
-	char digits[12];
-	size_t n = sizeof(digits);
-	uint32_t head[2];
-	struct iovec iov[3];
-
-	do
-		digits[--n] = (char)('0' + err % 10);
-	while ((err /= 10) && n);
-	head[0] = REPORT_ERROR;
-	head[1] = (uint32_t)(sizeof(text) - 1 + sizeof(digits) - n);
-	iov[0].iov_base = head;
-	iov[0].iov_len = sizeof(head);
-	iov[1].iov_base = (void *)text;
-	iov[1].iov_len = sizeof(text) - 1;
-	iov[2].iov_base = digits + n;
-	iov[2].iov_len = sizeof(digits) - n;
-	SYS(SYS_writev, report_fd, iov, 3);
-}
-
-static PRE_EXEC int pre_exec_child(void *arg)
-{
-	struct launch_request *req = arg;
-	int src[3];
-	long r;
-
-	/* stdio: a source that is itself 0, 1 or 2 is first moved above 2,
-	   so that swapping stdout and stderr works. */
-	for (int i = 0; i < 3; i++) {
-		src[i] = req->stdio[i];
-		if (src[i] >= 0 && src[i] < 3 && src[i] != i) {
-			r = SYS(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 3);
-			if (r < 0)
-				goto fail;
-			src[i] = (int)r;
-		}
-	}
-	for (int i = 0; i < 3; i++) {
-		if (src[i] < 0)
-			continue;
-		r = src[i] == i ? SYS(SYS_fcntl, i, F_SETFD, 0) :
-				  SYS(SYS_dup3, src[i], i, 0);
-		if (r < 0)
-			goto fail;
-	}
-
-	/* Exactly the kept fds cross exec: every other one is marked
-	   close-on-exec, whether or not the parent opened it so. */
-	r = SYS(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (r < 0) {
-		/* Before 5.11: every fd up to the limit, at most 2^20. */
-		struct { uint64_t cur, max; } nofile = { 1u << 20, 1u << 20 };
-		SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
-		if (nofile.cur > (1u << 20))
-			nofile.cur = 1u << 20;
-		for (unsigned fd = 3; fd < nofile.cur; fd++)
-			SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
-	}
-	for (size_t i = 0; i < req->nkeep_fds; i++) {
-		r = SYS(SYS_fcntl, req->keep_fds[i], F_SETFD, 0);
-		if (r < 0)
-			goto fail;
-	}
-
-	if (req->cgroup_pending) {
-		r = join_cgroup(req->cgroup_fd);
-		if (r < 0)
-			goto fail;
-	}
-
-	/* Nothing the child execs can gain privileges (setuid, file
-	   capabilities): it is a worker of this program, not a login. */
-	r = SYS(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (r < 0)
-		goto fail;
-
-	if (req->pdeathsig) {
-		r = SYS(SYS_prctl, PR_SET_PDEATHSIG, req->pdeathsig);
-		if (r < 0)
-			goto fail;
-		/* The parent may have died before the prctl took effect. In
-		   a new pid namespace the parent is outside it: getppid()
-		   is 0, and there is nothing to compare. */
-		r = SYS(SYS_getppid);
-		if (r != req->parent_pid &&
-		    !(r == 0 && (req->ns_flags & CLONE_NEWPID))) {
-			r = -ESRCH;
-			goto fail;
-		}
-	}
-
-	r = SYS(SYS_execveat, req->exe_fd, "", req->argv, req->envp,
-		AT_EMPTY_PATH);
-fail:
-	req->child_error = (int)-r;
-	report_early_failure(req->report_fd, (int)-r);
-	SYS(SYS_exit, 127);
-	return 127;
-}
 
 static void discard_reports(int fd)
 {
@@ -213,16 +77,16 @@ uint64_t launch_hold_signals(void)
 	const uint64_t all = ~(uint64_t)0;
 	uint64_t saved = 0;
 
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, 8);
+	sys_sigprocmask(SIG_SETMASK, &all, &saved);
 	return saved;
 }
 
 void launch_release_signals(uint64_t saved)
 {
-	SYS(SYS_rt_sigprocmask, SIG_SETMASK, &saved, 0, 8);
+	sys_sigprocmask(SIG_SETMASK, &saved, NULL);
 }
 
-int launch(struct launch_request *req, struct launch_result *res)
+int launch_child(struct launch_request *req, struct launch_result *res)
 {
 	_Alignas(16) unsigned char stack[LAUNCH_STACK_SIZE];
 	int pidfd = -1;
@@ -246,12 +110,12 @@ int launch(struct launch_request *req, struct launch_result *res)
 		size_t size = CLONE_ARGS_SIZE_VER0;
 
 		if (req->cgroup_fd >= 0) {
-			ca.flags |= CLONE_INTO_CGROUP_FLAG;
+			ca.flags |= CLONE_INTO_CGROUP;
 			ca.cgroup = (uint64_t)req->cgroup_fd;
 			size = CLONE_ARGS_SIZE_VER2;
 		}
 		pid = arch_clone(SYS_clone3, (long)&ca, (long)size, 0,
-				 pre_exec_child, req);
+				 prexec_main, req);
 		/* EPERM with a cgroup or a namespace may be their answer,
 		   not a profile refusing clone3. */
 		if (pid == -ENOSYS || (pid == -EPERM && req->cgroup_fd < 0 &&
@@ -275,10 +139,10 @@ int launch(struct launch_request *req, struct launch_result *res)
 		long flags = CLONE_VM | CLONE_VFORK | (long)req->ns_flags;
 
 		pid = arch_clone(SYS_clone, flags | CLONE_PIDFD, top,
-				 (long)&pidfd, pre_exec_child, req);
+				 (long)&pidfd, prexec_main, req);
 		if (pid == -EINVAL) /* before Linux 5.2: no CLONE_PIDFD */
 			pid = arch_clone(SYS_clone, flags, top, 0,
-					 pre_exec_child, req);
+					 prexec_main, req);
 	}
 
 	if (pid < 0)
@@ -300,4 +164,43 @@ int launch(struct launch_request *req, struct launch_result *res)
 	if (pidfd >= 0)
 		res->paths |= CFORK_PATH_PIDFD;
 	return 0;
+}
+
+/*
+ * Launches with the sandbox's launch-time layers. One the host refuses is
+ * dropped when its policy is PREFER, trying the other first, so that one
+ * refused layer does not take the other with it; the error is that of the
+ * last attempt. With none (a zeroed struct), a plain launch_child().
+ */
+int launch_with_fallbacks(struct launch_layers *layers,
+			  struct launch_request *req, struct launch_result *res)
+{
+	int r = -EINVAL;
+
+	layers->applied = 0;
+	if (!layers->ns_flags && layers->cgroup_fd < 0)
+		return launch_child(req, res);
+
+	bool ns_optional = layers->ns_flags &&
+			   (layers->optional & CFORK_LAYER_NAMESPACES);
+	bool has_cgroup = layers->cgroup_fd >= 0;
+	bool cg_optional = has_cgroup &&
+			   (layers->optional & CFORK_LAYER_CGROUP);
+	int cgroup_fd = has_cgroup ? layers->cgroup_fd : req->cgroup_fd;
+
+	for (unsigned drop = 0; drop < 4; drop++) {
+		bool drop_ns = drop & 1, drop_cg = drop & 2;
+		if ((drop_ns && !ns_optional) || (drop_cg && !cg_optional))
+			continue;
+		req->ns_flags = drop_ns ? 0 : layers->ns_flags;
+		req->cgroup_fd = drop_cg ? -1 : cgroup_fd;
+		r = launch_child(req, res);
+		if (r == 0) {
+			layers->applied =
+				(req->ns_flags ? CFORK_LAYER_NAMESPACES : 0) |
+				(has_cgroup && !drop_cg ? CFORK_LAYER_CGROUP : 0);
+			return 0;
+		}
+	}
+	return r;
 }

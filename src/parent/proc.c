@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The parent's handle on one child: wait, kill, results, errors. */
+/*
+ * The parent's handle on one child: accessors, kill, free, and proc_step(),
+ * one step that never blocks: drain what the report channel holds (a
+ * bounded amount), try to reap, and once the child has ended fill the
+ * status. cfork_wait() (wait.c) is the blocking loop around it.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,25 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "common.h"
+#include "compat.h"
+#include "parent.h"
+#include "sandbox/sandbox.h"
+#include "wire.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-/* PIDFD_GET_INFO (Linux 6.15): the exit status outlives the reaping, which
-   matters when the host ignores SIGCHLD and the kernel reaps for it. */
-struct pidfd_exit_info {
-	uint64_t mask;
-	uint64_t cgroupid;
-	uint32_t ids[11];	/* pid, tgid, ppid and the credentials */
-	int32_t exit_code;	/* a wait status */
-};
-#define PIDFD_INFO_EXIT_BIT (1ULL << 3)
-#define PIDFD_GET_INFO_IOCTL _IOWR(0xFF, 11, struct pidfd_exit_info)
-
-/* Without a pidfd there is nothing to poll for the exit: look this often. */
-#define PID_ONLY_POLL_MS 5
+/* Bytes read per step while the child runs: a child that writes without
+   pause cannot hold a step (or a timed wait) for long. */
+#define STEP_BYTES ((size_t)1 << 20)
 
 struct cfork_proc {
 	pid_t pid;
@@ -107,15 +103,14 @@ unsigned cfork_sandbox_applied(const cfork_proc *p)
 	return p ? p->sandbox | p->inbox.sandbox : 0;
 }
 
-/* Reads what the report channel holds now, at most max_reads reads, so that
-   a child that writes without pause cannot hold a timed wait past its
-   deadline. A pipe hands out at most 64 KiB per read. */
-static int drain_report(cfork_proc *p, unsigned max_reads)
+/* Reads what the report channel holds now, at most max_bytes (rounded up
+   to a read). */
+static int drain_report(cfork_proc *p, size_t max_bytes)
 {
 	unsigned char buf[16384];
+	size_t done = 0;
 
-	for (unsigned reads = 0; p->report_fd >= 0 && reads < max_reads;
-	     reads++) {
+	while (p->report_fd >= 0 && done < max_bytes) {
 		ssize_t n = read(p->report_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -126,11 +121,22 @@ static int drain_report(cfork_proc *p, unsigned max_reads)
 			p->report_fd = -1;
 			return 0;
 		}
+		done += (size_t)n;
 		int r = report_feed(&p->inbox, buf, (size_t)n);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* After the reaping: everything the child wrote is in the pipe, at most its
+   capacity. A grandchild may hold the write end and go on writing, so read
+   what the pipe can hold rather than wait for an end of file. */
+static int drain_final(cfork_proc *p)
+{
+	int size = p->report_fd >= 0 ? fcntl(p->report_fd, F_GETPIPE_SZ) : 0;
+
+	return drain_report(p, size > 0 ? (size_t)size : (size_t)1 << 20);
 }
 
 /* The kernel reaped the child itself (SIGCHLD ignored): ask the pidfd how it
@@ -155,9 +161,9 @@ static int exit_from_pidfd(cfork_proc *p)
 }
 
 /* 0 with exit_info filled when the child has ended, 1 when it still runs. */
-static int try_reap(cfork_proc *p, bool block)
+static int try_reap(cfork_proc *p)
 {
-	int flags = WEXITED | __WALL | (block ? 0 : WNOHANG);
+	int flags = WEXITED | __WALL | WNOHANG;
 	int r = -1;
 
 	p->exit_info.si_pid = 0;
@@ -176,6 +182,21 @@ static int try_reap(cfork_proc *p, bool block)
 	return p->exit_info.si_pid ? 0 : 1;
 }
 
+/* Waits for a child that is known to be ending (killed): its end is a
+   matter of the kernel's scheduling, not of the child. */
+static void reap_blocking(cfork_proc *p)
+{
+	int r;
+
+	do {
+		r = p->pidfd >= 0 ?
+			waitid(P_PIDFD, (id_t)p->pidfd, &p->exit_info,
+			       WEXITED | __WALL) :
+			waitid(P_PID, (id_t)p->pid, &p->exit_info,
+			       WEXITED | __WALL);
+	} while (r < 0 && errno == EINTR);
+}
+
 static void close_report(cfork_proc *p)
 {
 	if (p->report_fd >= 0)
@@ -183,14 +204,6 @@ static void close_report(cfork_proc *p)
 	if (p->report_wr >= 0)
 		close(p->report_wr);
 	p->report_fd = p->report_wr = -1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* What the child's end says, and whether to believe it. A blocked call is
@@ -203,7 +216,7 @@ static const char *end_text(cfork_proc *p, const siginfo_t *si)
 			 (in->sandbox & CFORK_LAYER_SECCOMP);
 
 	if (by_filter && in->blocked) {
-		sandbox_blocked_text(p->blocked_text, sizeof(p->blocked_text),
+		sandbox_name_blocked(p->blocked_text, sizeof(p->blocked_text),
 				     in->blocked_nr, in->blocked_arch);
 		return p->blocked_text;
 	}
@@ -231,58 +244,31 @@ static void fill_status(cfork_proc *p, cfork_status *st)
 	st->result_truncated = in->result_truncated;
 }
 
-int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
+int proc_step(cfork_proc *p, cfork_status *st)
 {
-	PROTECT_ERRNO;
-	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
-	int r;
-
-	if (!p || !st || timeout_ms < -1)
-		return -EINVAL;
-	while (!p->reaped) {
-		struct pollfd fds[2] = {
-			{ .fd = p->pidfd, .events = POLLIN },
-			{ .fd = p->report_fd, .events = POLLIN },
-		};
-		int wait_ms = -1;
-
-		if (timeout_ms >= 0) {
-			int64_t left = deadline - now_ms();
-			wait_ms = left > 0 ? (int)left : 0;
-		}
-		if (p->pidfd < 0 && (wait_ms < 0 || wait_ms > PID_ONLY_POLL_MS))
-			wait_ms = PID_ONLY_POLL_MS;
-		/* A negative fd is ignored by poll: a closed report channel
-		   or a pid-only handle. */
-		int ready = poll(fds, 2, wait_ms);
-		if (ready < 0 && errno != EINTR)
-			return -errno;
-		if (ready > 0 && fds[1].revents) {
-			r = drain_report(p, 64);
-			if (r < 0)
-				return r;
-		}
-		if (p->pidfd < 0 || (ready > 0 && fds[0].revents)) {
-			r = try_reap(p, p->pidfd >= 0);
-			if (r < 0)
-				return r;
-			if (r == 0) {
-				/* Everything the child wrote is in the pipe by
-				   now; a grandchild may hold the write end, so
-				   read what is there rather than wait for EOF. */
-				r = drain_report(p, UINT_MAX);
-				if (r < 0)
-					return r;
-				p->reaped = true;
-				close_report(p);
-				break;
-			}
-		}
-		if (timeout_ms >= 0 && now_ms() >= deadline)
-			return -ETIMEDOUT;
+	if (!p->reaped) {
+		int r = drain_report(p, STEP_BYTES);
+		if (r < 0)
+			return r;
+		r = try_reap(p);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return -EAGAIN;
+		r = drain_final(p);
+		if (r < 0)
+			return r;
+		p->reaped = true;
+		close_report(p);
 	}
 	fill_status(p, st);
 	return 0;
+}
+
+void proc_wait_fds(const cfork_proc *p, int *ret_pidfd, int *ret_report_fd)
+{
+	*ret_pidfd = p->pidfd;
+	*ret_report_fd = p->report_fd;
 }
 
 int cfork_kill(cfork_proc *p, int sig)
@@ -310,8 +296,8 @@ void cfork_free(cfork_proc *p)
 	if (!p->reaped && p->pid > 0) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end. */
-		if (try_reap(p, false) == 1 && cfork_kill(p, SIGKILL) == 0)
-			try_reap(p, true);
+		if (try_reap(p) == 1 && cfork_kill(p, SIGKILL) == 0)
+			reap_blocking(p);
 	}
 	if (p->pidfd >= 0)
 		close(p->pidfd);

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* cfork_spawnv() and cfork_runv(): the parent's side of one call. */
+/*
+ * cfork_spawnv() and cfork_runv(): the parent's side of one call, as a list
+ * of steps: check (check.c) -> the sandbox's plan (sandbox/plan.c) -> encode
+ * (wire/payload.c) -> write and seal (payload.c, writeout.c) -> launch
+ * (launch.c) -> the handle (proc.c).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,121 +13,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "common.h"
+#include "parent.h"
+#include "prexec.h"
+#include "sandbox/sandbox.h"
+#include "wire.h"
 
 extern char **environ;
 
 /* The program's own argv[0], for the child's argv[0]. */
 extern char *program_invocation_name;
-
-/* Converts v to the type the signature declares, where that is exact. */
-static bool conform(cfork_value *v, cfork_type want)
-{
-	if (v->type == want)
-		return true;
-	if (v->type == CFORK_BUFFER)
-		return want == CFORK_BYTES;
-	if (v->type != CFORK_I64 && v->type != CFORK_U64)
-		return false;
-
-	bool is_signed = v->type == CFORK_I64;
-	int64_t s = v->as.i64;
-	uint64_t u = v->as.u64;
-
-	switch (want) {
-	case CFORK_U64:
-		if (s < 0)
-			return false;
-		*v = cfork_u64((uint64_t)s);
-		return true;
-	case CFORK_I64:
-		if (u > INT64_MAX)
-			return false;
-		*v = cfork_i64((int64_t)u);
-		return true;
-	case CFORK_BOOL:
-		if (is_signed ? (s != 0 && s != 1) : u > 1)
-			return false;
-		*v = cfork_bool(u == 1);
-		return true;
-	case CFORK_F64: {
-		double d = is_signed ? (double)s : (double)u;
-		/* 2^63 and 2^64 are out of the integer ranges: compare in
-		   range only. */
-		bool exact = is_signed ?
-			(d >= -0x1p63 && d < 0x1p63 && (int64_t)d == s) :
-			(d < 0x1p64 && (uint64_t)d == u);
-		if (!exact)
-			return false;
-		*v = cfork_f64(d);
-		return true;
-	}
-	default:
-		return false;
-	}
-}
-
-static bool fd_is_open(int fd)
-{
-	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
-}
-
-static int check_values(const char *sig, cfork_value *v, size_t argc)
-{
-	if (sig && strlen(sig) != argc)
-		return -EINVAL;
-	for (size_t i = 0; i < argc; i++) {
-		if (sig && !conform(&v[i], (cfork_type)sig[i]))
-			return -EINVAL;
-		switch (v[i].type) {
-		case CFORK_I64: case CFORK_U64: case CFORK_F64: case CFORK_BOOL:
-			break;
-		case CFORK_STR:
-			if (!v[i].as.str)
-				return -EINVAL;
-			break;
-		case CFORK_BYTES:
-			if (!v[i].as.bytes.data && v[i].as.bytes.len)
-				return -EINVAL;
-			break;
-		case CFORK_FD:
-			if (!fd_is_open(v[i].as.fd))
-				return -EBADF;
-			break;
-		case CFORK_BUFFER:
-			if (!v[i].as.buffer)
-				return -EINVAL;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static int check_attr(const cfork_attr *attr)
-{
-	for (int i = 0; i < 3; i++) {
-		int fd = (&attr->stdin_fd)[i];
-		if (fd != -1 && !fd_is_open(fd))
-			return -EBADF;
-	}
-	if (attr->nkeep_fds && !attr->keep_fds)
-		return -EINVAL;
-	for (size_t i = 0; i < attr->nkeep_fds; i++)
-		if (!fd_is_open(attr->keep_fds[i]))
-			return -EBADF;
-	if (attr->pdeathsig < 0 || attr->pdeathsig >= NSIG)
-		return -EINVAL;
-	if (attr->cgroup_fd != -1 && !fd_is_open(attr->cgroup_fd))
-		return -EBADF;
-	/* A field this version does not know: refused, not ignored. */
-	for (size_t i = 0; i < sizeof(attr->reserved) / sizeof(*attr->reserved);
-	     i++)
-		if (attr->reserved[i])
-			return -EINVAL;
-	return 0;
-}
 
 /* environ without CFORK_FD (ours to set) and BXFI_MAP (Criterion's worker
    marker: BoxFort would take the child over), plus our marker. */
@@ -153,7 +53,7 @@ static int pipe_above_stdio(int fds[2])
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	for (int i = 0; i < 2; i++) {
-		int fd = fd_above_stdio(fds[i]);
+		int fd = fd_move_above_stdio(fds[i]);
 		if (fd < 0) {
 			close(fds[1 - i]);
 			fds[0] = fds[1] = -1;
@@ -182,11 +82,12 @@ static void xfsz_discard(uint64_t caller_mask)
 }
 
 /* Everything one spawn owns until the child is running. */
-struct spawn {
+struct spawn_call {
 	cfork_value *values;
+	struct payload_buffer *buffers;	/* by argument, for cfork_buffers */
 	int report[2];
 	int memfd;
-	struct wire_out wire;
+	struct payload_out payload;
 	struct writeout writeout;
 	int ready[2];		/* releases the child once the payload is in */
 	char marker[48];	/* CFORK_FD=memfd[:ready], pointed at by envp */
@@ -201,16 +102,17 @@ struct spawn {
 };
 
 /* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
-static int writeout_result(struct spawn *s, int r)
+static int writeout_result(struct spawn_call *s, int r)
 {
 	if (r == -EFBIG)
 		s->efbig = true;
 	return r;
 }
 
-static void spawn_release(struct spawn *s)
+static void spawn_release(struct spawn_call *s)
 {
 	free(s->values);
+	free(s->buffers);
 	/* The kernel may still be reading the caller's buffers. */
 	if (writeout_pending(&s->writeout))
 		writeout_result(s, writeout_finish(&s->writeout));
@@ -222,7 +124,7 @@ static void spawn_release(struct spawn *s)
 	}
 	if (s->memfd >= 0)
 		close(s->memfd);
-	wire_out_release(&s->wire);
+	payload_out_release(&s->payload);
 	free(s->envp);
 	free(s->keep);
 	cfork_free(s->proc);
@@ -234,21 +136,119 @@ static void spawn_release(struct spawn *s)
 	}
 }
 
-static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
+/* Freezes every buffer argument, before any child can see it, and notes
+   the memfd and length the payload names for it. */
+static int spawn_buffers(struct spawn_call *s, size_t argc)
+{
+	for (size_t i = 0; i < argc; i++) {
+		cfork_buffer *b;
+		int r;
+
+		if (s->values[i].type != CFORK_BUFFER)
+			continue;
+		b = s->values[i].as.buffer;
+		r = buffer_freeze(b);
+		if (r < 0)
+			return r;
+		if (!s->buffers &&
+		    !(s->buffers = calloc(argc, sizeof(*s->buffers))))
+			return -ENOMEM;
+		s->buffers[i] = (struct payload_buffer){
+			buffer_fd(b), cfork_buffer_size(b)
+		};
+	}
+	return 0;
+}
+
+/* The payload, written into its memfd (and sealed), or still being
+   written by io_uring while the child starts: then the child waits for a
+   byte on ready[0] before it maps it. */
+static int spawn_payload(struct spawn_call *s, const char *name,
+			 bool is_static, size_t argc, unsigned *paths)
+{
+	const struct payload_call call = {
+		.name = name,
+		.is_static = is_static,
+		.report_fd = s->report[1],
+		.image_fd = s->exe_fd,
+		.sigmask = s->caller_mask,
+		.argv = s->values,
+		.argc = argc,
+		.buffers = s->buffers,
+		.section = s->sandbox.section.blob,
+		.section_len = s->sandbox.section.len,
+	};
+	int r = payload_encode(&s->payload, &call);
+
+	if (r < 0)
+		return r;
+	s->memfd = payload_create(paths);
+	if (s->memfd < 0)
+		return s->memfd;
+	r = writeout_result(s, writeout_start(&s->writeout, s->memfd,
+					      s->payload.iov, s->payload.niov,
+					      s->payload.size));
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		r = payload_seal(s->memfd);
+		if (r < 0)
+			return r;
+		(void)snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d",
+			       s->memfd);
+		return 0;
+	}
+	*paths |= CFORK_PATH_URING;
+	r = pipe_above_stdio(s->ready);
+	if (r < 0)
+		return r;
+	(void)snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d:%d",
+		       s->memfd, s->ready[0]);
+	return 0;
+}
+
+/* Exactly the fds the child inherits: cfork's own, the arguments', the
+   buffers', the caller's keep_fds and the landlock rules' paths. */
+static int spawn_keep_fds(struct spawn_call *s, const cfork_attr *attr,
+			  size_t argc, size_t *ret_n)
+{
+	const struct child_section *sec = &s->sandbox.section;
+	size_t n = 0;
+
+	s->keep = malloc((argc + attr->nkeep_fds + sec->npath_fds + 4) *
+			 sizeof(*s->keep));
+	if (!s->keep)
+		return -ENOMEM;
+	s->keep[n++] = s->memfd;
+	s->keep[n++] = s->report[1];
+	s->keep[n++] = s->exe_fd;
+	if (s->ready[0] >= 0)
+		s->keep[n++] = s->ready[0];
+	for (size_t i = 0; i < argc; i++) {
+		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
+			s->keep[n++] = s->values[i].as.fd;
+		if (s->values[i].type == CFORK_BUFFER)
+			s->keep[n++] = s->buffers[i].fd;
+	}
+	for (size_t i = 0; i < attr->nkeep_fds; i++)
+		if (attr->keep_fds[i] > 2)
+			s->keep[n++] = attr->keep_fds[i];
+	for (size_t i = 0; i < sec->npath_fds; i++)
+		s->keep[n++] = sec->path_fds[i];
+	*ret_n = n;
+	return 0;
+}
+
+static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 			 const char *name, bool is_static, size_t argc,
 			 struct launch_request *req, unsigned *paths)
 {
 	size_t nkeep = 0;
 	int r;
 
-	/* A buffer is frozen before any child can see it. */
-	for (size_t i = 0; i < argc; i++) {
-		if (s->values[i].type != CFORK_BUFFER)
-			continue;
-		r = buffer_freeze(s->values[i].as.buffer);
-		if (r < 0)
-			return r;
-	}
+	r = spawn_buffers(s, argc);
+	if (r < 0)
+		return r;
 	r = pipe_above_stdio(s->report);
 	if (r < 0)
 		return r;
@@ -256,56 +256,15 @@ static int spawn_prepare(struct spawn *s, const cfork_attr *attr,
 		return -errno;
 	s->caller_mask = launch_hold_signals();
 	s->signals_held = true;
-	r = wire_encode_sandbox(&s->wire, name, is_static, s->report[1],
-				s->caller_mask, s->values, argc,
-				s->sandbox.blob, s->sandbox.blob_len);
+	r = spawn_payload(s, name, is_static, argc, paths);
 	if (r < 0)
 		return r;
-	wire_set_image_fd(&s->wire, s->exe_fd);
-	s->memfd = memfd_create_sealable(paths);
-	if (s->memfd < 0)
-		return s->memfd;
-	r = writeout_result(s, writeout_start(&s->writeout, s->memfd,
-					      s->wire.iov, s->wire.niov,
-					      s->wire.size));
+	r = spawn_keep_fds(s, attr, argc, &nkeep);
 	if (r < 0)
 		return r;
-	if (r == 0) {
-		r = memfd_seal(s->memfd);
-		if (r < 0)
-			return r;
-		(void)snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d",
-			 s->memfd);
-	} else {
-		/* Still being written while the child starts: it waits for a
-		   byte on ready[0] before it maps the payload. */
-		*paths |= CFORK_PATH_URING;
-		r = pipe_above_stdio(s->ready);
-		if (r < 0)
-			return r;
-		(void)snprintf(s->marker, sizeof(s->marker), CFORK_ENV "=%d:%d",
-			 s->memfd, s->ready[0]);
-	}
-
-	s->keep = malloc((argc + attr->nkeep_fds + 4) * sizeof(*s->keep));
 	s->envp = child_environ(s->marker);
-	if (!s->keep || !s->envp)
+	if (!s->envp)
 		return -ENOMEM;
-	s->keep[nkeep++] = s->memfd;
-	s->keep[nkeep++] = s->report[1];
-	s->keep[nkeep++] = s->exe_fd;
-	if (s->ready[0] >= 0)
-		s->keep[nkeep++] = s->ready[0];
-	for (size_t i = 0; i < argc; i++) {
-		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
-			s->keep[nkeep++] = s->values[i].as.fd;
-		if (s->values[i].type == CFORK_BUFFER)
-			s->keep[nkeep++] = buffer_fd(s->values[i].as.buffer);
-	}
-	for (size_t i = 0; i < attr->nkeep_fds; i++)
-		if (attr->keep_fds[i] > 2)
-			s->keep[nkeep++] = attr->keep_fds[i];
-
 	r = proc_new(&s->proc);
 	if (r < 0)
 		return r;
@@ -330,8 +289,8 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	PROTECT_ERRNO;
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
-	struct spawn s = { .report = { -1, -1 }, .ready = { -1, -1 },
-			   .memfd = -1 };
+	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
+				.memfd = -1, .sandbox.launch.cgroup_fd = -1 };
 	struct launch_request req;
 	struct launch_result res;
 	unsigned paths = 0;
@@ -344,7 +303,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		return -E2BIG;
 	if (!attr)
 		attr = &defaults;
-	s.exe_fd = self_exe_fd();
+	s.exe_fd = image_fd();
 	if (s.exe_fd < 0)
 		return s.exe_fd;
 	r = registry_find(name, &reg, &is_static);
@@ -352,7 +311,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		return r;
 	/* The child is this program again: one that never calls cfork_init()
 	   would run main() instead of the function. */
-	if (!is_static && !init_was_called())
+	if (!is_static && !registry_runtime_ready())
 		return -ENOTSUP;
 	r = check_attr(attr);
 	if (r < 0)
@@ -379,20 +338,19 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	char *argv0[] = { program_invocation_name, NULL };
 	req.argv = argv0;
 	req.envp = s.envp;
-	/* With no sandbox (a zeroed plan), a plain launch(). */
-	r = sandbox_launch(&s.sandbox, &req, &res);
+	r = launch_with_fallbacks(&s.sandbox.launch, &req, &res);
 	if (r < 0)
 		goto out;
 
 	res.paths |= paths;
 	proc_attach(s.proc, &res, s.report);
 	proc_limits(s.proc, attr->result_max);
-	proc_sandbox(s.proc, s.sandbox.applied, s.sandbox.child_layers);
+	proc_sandbox(s.proc, s.sandbox.launch.applied, s.sandbox.section.layers);
 	s.report[0] = s.report[1] = -1;	/* the handle's now */
 	if (s.ready[1] >= 0) {
 		r = writeout_result(&s, writeout_finish(&s.writeout));
 		if (r == 0)
-			r = memfd_seal(s.memfd);
+			r = payload_seal(s.memfd);
 		if (r == 0 && write(s.ready[1], "", 1) != 1)
 			r = -errno;
 		/* A child that never got its payload is killed and reaped

@@ -8,22 +8,13 @@
  * starts; the parent then seals the memfd and releases the child through a
  * one-byte "ready" pipe.
  *
- * The choice is by measurement, and on the machines measured (2-vCPU VM,
- * Linux 6.18; `make bench`, `make bench-writeout`) io_uring never won:
- *   write into a memfd alone, p50, relative to pwrite:
- *     ftruncate+pwrite 0.84x (64 KiB), 0.80x (1 MiB), 0.88x (8 MiB),
- *     0.93x (64 MiB); one io_uring write 3.1x, 0.91x, 0.89x, 1.08x; the
- *     same split between this thread and an io-wq worker 3.0x, 1.46x,
- *     1.29x, 1.10x (writes to one shmem file serialize on its inode);
- *   spawn until the child has read every byte, io_uring overlap against
- *     pwritev: 1.03x (4 KiB), 1.03x (64 KiB), 1.06x (256 KiB), 1.13x
- *     (1 MiB), 0.99x (8 MiB), 1.03x (64 MiB).
- * Shmem writes are punted to an io-wq worker, and the hand-over costs more
- * than the exec it overlaps. So the automatic choice is pwritev at every
- * size; io_uring stays available to force, for the benchmark to measure it
- * again on other hosts. For large arguments the win is not to copy at all:
- * a cfork_buffer (0.15x end to end at 64 MiB, a twentieth of the parent's
- * time).
+ * The choice is by measurement (`make bench`, `make bench-writeout`), and
+ * on the machines measured io_uring never won: shmem writes are punted to
+ * an io-wq worker, writes to one shmem file serialize on its inode, and the
+ * hand-over costs more than the exec it overlaps. So the automatic choice
+ * is pwritev at every size; io_uring stays available to force, for the
+ * benchmark to measure it again on other hosts. For large arguments the
+ * win is not to copy at all: a cfork_buffer.
  *
  * CFORK_WRITEOUT=pwritev|uring in the environment forces a method (for
  * benchmarks and tests), at the next spawn. Where io_uring is blocked (Docker: EPERM, Podman:
@@ -38,7 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "common.h"
+#include "parent.h"
 
 /* Pre-sizing the memfd saves extending it page by page (writeout.c). */
 #define WRITEOUT_PRESIZE_MIN ((size_t)64 << 10)
@@ -182,7 +174,7 @@ int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 		ring_free(ring);
 	}
 #endif
-	return memfd_write(fd, iov, niov, size);
+	return payload_write(fd, iov, niov, size);
 }
 
 int writeout_finish(struct writeout *w)
@@ -220,7 +212,7 @@ int writeout_finish(struct writeout *w)
 	w->ring = NULL;
 	/* The payload is rewritten in place. */
 	if (!err && short_write)
-		err = memfd_write(w->fd, w->iov, w->niov, w->size);
+		err = payload_write(w->fd, w->iov, w->niov, w->size);
 #else
 	(void)w;
 #endif

@@ -21,43 +21,16 @@
  *
  * All integers are in the host's byte order: the payload never leaves the
  * machine, and parent and child are the same binary. The child trusts
- * nothing in it: wire_decode() checks every field before anything is used.
+ * nothing in it: payload_decode() checks every field before anything is
+ * used. The layouts are in wire.h; this file holds no system call, so that
+ * the fuzzer can link wire/ alone.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-#define WIRE_MAGIC "\x7f" "cfork\0\0"
-#define WIRE_VERSION 2
-#define WIRE_STATIC 1u		/* the name is registered statically */
-#define WIRE_SANDBOX 4u		/* a sandbox section follows the arguments */
-#define WIRE_ARG_BUFFER 1u	/* bytes in a memfd of their own */
-
-struct wire_header {
-	char magic[8];
-	uint32_t version;
-	uint32_t header_size;
-	uint64_t size;		/* of the whole payload */
-	uint32_t flags;
-	int32_t report_fd;
-	uint64_t sigmask;	/* the caller's, for the child to restore */
-	uint32_t argc;
-	uint32_t name_len;	/* without the NUL */
-	uint64_t name_off;
-	uint64_t args_off;
-	int32_t image_fd;	/* the program's binary, inherited; or -1 */
-	uint32_t reserved;	/* 0 */
-};
-
-struct wire_arg {
-	uint32_t type;
-	uint32_t flags;		/* WIRE_ARG_BUFFER */
-	uint64_t value;		/* the scalar, or the blob's offset */
-	uint64_t len;		/* the blob's length (a string's without NUL) */
-};
+#include "wire.h"
 
 static const unsigned char wire_zeros[8];
 
@@ -76,11 +49,13 @@ static bool add_overflows(size_t *acc, size_t n)
 	return __builtin_add_overflow(*acc, n, acc);
 }
 
-int wire_encode_sandbox(struct wire_out *out, const char *name,
-			bool is_static, int report_fd, uint64_t sigmask,
-			const cfork_value *argv, size_t argc,
-			const void *sandbox, size_t sandbox_len)
+int payload_encode(struct payload_out *out, const struct payload_call *c)
 {
+	const char *name = c->name;
+	const cfork_value *argv = c->argv;
+	size_t argc = c->argc;
+	const void *sandbox = c->section;
+	size_t sandbox_len = c->section_len;
 	size_t name_len = strlen(name);
 	size_t args_off = align8(sizeof(struct wire_header) + name_len + 1);
 	size_t head_size = args_off + argc * sizeof(struct wire_arg);
@@ -118,14 +93,14 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 	h->version = WIRE_VERSION;
 	h->header_size = sizeof(*h);
 	h->size = size;
-	h->flags = is_static ? WIRE_STATIC : 0;
-	h->report_fd = report_fd;
-	h->sigmask = sigmask;
+	h->flags = c->is_static ? WIRE_STATIC : 0;
+	h->report_fd = c->report_fd;
+	h->sigmask = c->sigmask;
 	h->argc = (uint32_t)argc;
 	h->name_len = (uint32_t)name_len;
 	h->name_off = sizeof(*h);
 	h->args_off = args_off;
-	h->image_fd = -1;
+	h->image_fd = c->image_fd;
 	if (sandbox_len) {
 		uint64_t len = sandbox_len;
 		h->flags |= WIRE_SANDBOX;
@@ -160,8 +135,8 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 		case CFORK_BUFFER:
 			wa[i].type = CFORK_BYTES;
 			wa[i].flags = WIRE_ARG_BUFFER;
-			wa[i].value = (uint64_t)buffer_fd(v->as.buffer);
-			wa[i].len = cfork_buffer_size(v->as.buffer);
+			wa[i].value = (uint64_t)c->buffers[i].fd;
+			wa[i].len = c->buffers[i].len;
 			break;
 		case CFORK_STR:
 			blob = v->as.str;
@@ -192,20 +167,7 @@ int wire_encode_sandbox(struct wire_out *out, const char *name,
 	return 0;
 }
 
-void wire_set_image_fd(struct wire_out *out, int fd)
-{
-	((struct wire_header *)out->head)->image_fd = fd;
-}
-
-int wire_encode(struct wire_out *out, const char *name, bool is_static,
-		int report_fd, uint64_t sigmask, const cfork_value *argv,
-		size_t argc)
-{
-	return wire_encode_sandbox(out, name, is_static, report_fd, sigmask,
-				   argv, argc, NULL, 0);
-}
-
-void wire_out_release(struct wire_out *out)
+void payload_out_release(struct payload_out *out)
 {
 	free(out->head);
 	free(out->iov);
@@ -254,8 +216,8 @@ static const char *check_arg(const struct wire_arg *a, const unsigned char *base
 	}
 }
 
-int wire_decode(cfork_args *args, const void *payload, size_t size,
-		const char **ret_why)
+int payload_decode(cfork_args *args, const void *payload, size_t size,
+		   const char **ret_why)
 {
 	const unsigned char *base = payload;
 	struct wire_header h;
@@ -311,7 +273,7 @@ int wire_decode(cfork_args *args, const void *payload, size_t size,
 		if (!sandbox_len || !in_bounds(off, sandbox_len, size))
 			why = "sandbox section out of bounds";
 		else
-			why = sandbox_check(base + off, sandbox_len);
+			why = section_check(base + off, sandbox_len);
 		if (why)
 			goto bad;
 		sandbox = base + off;
@@ -336,95 +298,8 @@ bad:
 	return -EINVAL;
 }
 
-/* ------------------------------------------------------------------------ */
-/* The child's getters                                                       */
-/* ------------------------------------------------------------------------ */
 
-static const char *type_name(unsigned t)
-{
-	switch (t) {
-	case CFORK_I64: return "i64";
-	case CFORK_U64: return "u64";
-	case CFORK_F64: return "f64";
-	case CFORK_BOOL: return "bool";
-	case CFORK_STR: return "str";
-	case CFORK_BYTES: return "bytes";
-	case CFORK_FD: return "fd";
-	default: return "?";
-	}
-}
-
-static const struct wire_arg *arg_get(const cfork_args *a, size_t i,
-				      cfork_type want)
-{
-	if (!a)
-		child_fail(CFORK_EXIT_USAGE, "cfork_arg_%s(): args is NULL",
-			   type_name(want));
-	if (i >= a->argc)
-		child_fail(CFORK_EXIT_USAGE,
-			   "%s: cfork_arg_%s(%zu): only %zu argument%s",
-			   a->name, type_name(want), i, a->argc,
-			   a->argc == 1 ? "" : "s");
-	if (a->arg[i].type != (uint32_t)want)
-		child_fail(CFORK_EXIT_USAGE,
-			   "%s: cfork_arg_%s(%zu): argument %zu is %s, not %s",
-			   a->name, type_name(want), i, i,
-			   type_name(a->arg[i].type), type_name(want));
-	return &a->arg[i];
-}
-
-size_t cfork_argc(const cfork_args *a)
-{
-	return a ? a->argc : 0;
-}
-
-cfork_type cfork_argtype(const cfork_args *a, size_t i)
-{
-	return a && i < a->argc ? (cfork_type)a->arg[i].type : (cfork_type)0;
-}
-
-int64_t cfork_arg_i64(const cfork_args *a, size_t i)
-{
-	return (int64_t)arg_get(a, i, CFORK_I64)->value;
-}
-
-uint64_t cfork_arg_u64(const cfork_args *a, size_t i)
-{
-	return arg_get(a, i, CFORK_U64)->value;
-}
-
-double cfork_arg_f64(const cfork_args *a, size_t i)
-{
-	double d;
-
-	memcpy(&d, &arg_get(a, i, CFORK_F64)->value, sizeof(d));
-	return d;
-}
-
-bool cfork_arg_bool(const cfork_args *a, size_t i)
-{
-	return arg_get(a, i, CFORK_BOOL)->value;
-}
-
-const char *cfork_arg_str(const cfork_args *a, size_t i)
-{
-	const struct wire_arg *w = arg_get(a, i, CFORK_STR);
-
-	return (const char *)a->base + w->value;
-}
-
-const void *cfork_arg_bytes(const cfork_args *a, size_t i, size_t *len)
-{
-	const struct wire_arg *w = arg_get(a, i, CFORK_BYTES);
-
-	if (len)
-		*len = w->len;
-	if (w->flags & WIRE_ARG_BUFFER)
-		return a->views[i];
-	return a->base + w->value;
-}
-
-int wire_arg_buffer(const cfork_args *a, size_t i, size_t *ret_len)
+int payload_arg_buffer(const cfork_args *a, size_t i, size_t *ret_len)
 {
 	const struct wire_arg *w = &a->arg[i];
 
@@ -432,9 +307,4 @@ int wire_arg_buffer(const cfork_args *a, size_t i, size_t *ret_len)
 		return -1;
 	*ret_len = w->len;
 	return (int)w->value;
-}
-
-int cfork_arg_fd(const cfork_args *a, size_t i)
-{
-	return (int)arg_get(a, i, CFORK_FD)->value;
 }

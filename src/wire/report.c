@@ -1,57 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The report channel: a pipe from the child to the parent carrying frames of
- * { u32 kind, u32 length, bytes }: result bytes from cfork_return() and the
- * text of a child-side cfork failure.
+ * The parent's reader of the report channel (frames: wire.h). What it reads
+ * comes from a child that may be hostile: every length is bounded here, and
+ * the fuzzer (tests/fuzz/report.c) feeds it any bytes in reads of any size.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
-#include "internal.h"
-
-#define FRAME_MAX ((size_t)1 << 30)
-
-struct frame_head {
-	uint32_t kind;
-	uint32_t len;
-};
-
-int report_send(int fd, unsigned kind, const void *data, size_t len)
-{
-	const char *p = data;
-
-	do {
-		size_t chunk = len < FRAME_MAX ? len : FRAME_MAX;
-		struct frame_head h = { kind, (uint32_t)chunk };
-		struct iovec iov[2] = { { &h, sizeof(h) },
-					{ (void *)p, chunk } };
-		struct iovec *v = iov;
-		int nv = 2;
-
-		while (nv) {
-			ssize_t n = writev(fd, v, nv);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return -errno;
-			while (nv && (size_t)n >= v->iov_len) {
-				n -= (ssize_t)v->iov_len;
-				v++;
-				nv--;
-			}
-			if (nv) {
-				v->iov_base = (char *)v->iov_base + n;
-				v->iov_len -= (size_t)n;
-			}
-		}
-		p += chunk;
-		len -= chunk;
-	} while (len);
-	return 0;
-}
+#include "wire.h"
 
 /* The first result_max bytes are kept; anything after them is counted as
    lost, never appended, so a result is always a prefix of what was sent. The
@@ -96,7 +54,7 @@ static void keep_error(struct report_reader *r, const unsigned char *p,
 	r->error[r->error_len] = '\0';
 }
 
-static bool frame_ok(const struct frame_head *h)
+static bool frame_ok(const struct report_head *h)
 {
 	switch (h->kind) {
 	case REPORT_RESULT:
@@ -151,7 +109,7 @@ int report_feed(struct report_reader *r, const void *buf, size_t n)
 			n -= take;
 			if (r->head_len < sizeof(r->head))
 				break;
-			struct frame_head h;
+			struct report_head h;
 			memcpy(&h, r->head, sizeof(h));
 			if (!frame_ok(&h)) {
 				r->malformed = true;

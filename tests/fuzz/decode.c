@@ -2,7 +2,7 @@
 /*
  * libFuzzer harness for the child's payload decoder. A payload comes from a
  * memfd that anyone who can set CFORK_FD in a process's environment can
- * hand it, so wire_decode() must refuse every malformed one with a reason,
+ * hand it, so payload_decode() must refuse every malformed one with a reason,
  * and everything it accepts must be safe to read through the getters: each
  * argument is read with the getter of its type and every byte of every
  * string, byte buffer and sandbox section is touched, so that ASan reports
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/internal.h"
+#include "wire.h"
 
 /* A buffer argument larger than this is checked but not materialized: its
    length comes from the payload and may be up to CFORK_PAYLOAD_MAX. */
@@ -45,8 +45,20 @@ static void touch(const unsigned char *base, size_t size, const void *p,
 	sink = acc;
 }
 
+#ifndef DECODE_REPLAY
+/* The getters (src/child/args.c, linked beside src/wire) end the child on
+   a wrong index or type; read_args() asks only for what the view says is
+   there, so this is never reached. */
+_Noreturn void child_fail(int code, const char *fmt, ...)
+{
+	(void)code;
+	(void)fmt;
+	__builtin_trap();
+}
+#endif
+
 /*
- * The child maps each cfork_buffer argument itself (init.c, map_buffers)
+ * The child maps each cfork_buffer argument itself (child/takeover.c)
  * before the function runs; here a heap block of the announced length
  * stands in for that mapping, so that cfork_arg_bytes() can be exercised.
  */
@@ -57,7 +69,7 @@ static const void **fake_views(const cfork_args *a, void ***blocks)
 	*blocks = NULL;
 	for (size_t i = 0; i < a->argc; i++) {
 		size_t len;
-		int fd = wire_arg_buffer(a, i, &len);
+		int fd = payload_arg_buffer(a, i, &len);
 
 		if (fd < 0)
 			continue;
@@ -113,7 +125,7 @@ static void read_args(cfork_args *a, const unsigned char *base, size_t size)
 		case CFORK_BYTES:
 			p = cfork_arg_bytes(a, i, &len);
 			CHECK(len != SIZE_MAX);
-			if (wire_arg_buffer(a, i, &blen) < 0)
+			if (payload_arg_buffer(a, i, &blen) < 0)
 				touch(base, size, p, len);
 			else if (blocks[i])
 				touch(blocks[i], blen, p, len);
@@ -172,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(base);
 	if (size)
 		memcpy(base, data, size);
-	if (wire_decode(&a, base, size, &why) < 0) {
+	if (payload_decode(&a, base, size, &why) < 0) {
 		CHECK(why && *why);
 		free(base);
 		return 0;

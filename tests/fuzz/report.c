@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/internal.h"
+#include "wire.h"
 
 /* A property the reader promises is broken: a crash libFuzzer records. */
 #ifndef CHECK

@@ -15,7 +15,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../../src/internal.h"
+#include "../lib/payload.h"
+#include "sandbox/sandbox.h"
 
 static const char *dir;
 static int failures;
@@ -23,11 +24,11 @@ static int failures;
 static void put(const char *file, const char *name, const cfork_value *v,
 		size_t n, const struct sandbox_plan *plan)
 {
-	struct wire_out w;
+	struct payload_out w;
 	char path[4096];
 	int r = wire_encode_sandbox(&w, name, true, 4, 0, v, n,
-				    plan ? plan->blob : NULL,
-				    plan ? plan->blob_len : 0);
+				    plan ? plan->section.blob : NULL,
+				    plan ? plan->section.len : 0);
 
 	if (r < 0) {
 		fprintf(stderr, "seed: %s: wire_encode: %s\n", file, strerror(-r));
@@ -42,7 +43,7 @@ static void put(const char *file, const char *name, const cfork_value *v,
 	}
 	if (fd >= 0)
 		close(fd);
-	wire_out_release(&w);
+	payload_out_release(&w);
 }
 
 /* A payload with a sandbox section built from sb, as a spawn would. */
@@ -50,10 +51,10 @@ static void put_sandboxed(const char *file, cfork_sandbox *sb,
 			  const cfork_value *v, size_t n)
 {
 	const cfork_attr attr = CFORK_ATTR_INIT;
-	struct sandbox_plan plan = { .cgroup_fd = -1 };
+	struct sandbox_plan plan = { .launch.cgroup_fd = -1 };
 	int r = sandbox_prepare(sb, &attr, &plan);
 
-	if (r < 0 || !plan.blob) {
+	if (r < 0 || !plan.section.blob) {
 		fprintf(stderr, "seed: %s: no sandbox section here (%s)\n", file,
 			r < 0 ? strerror(-r) : "no layer in the child");
 		failures++;

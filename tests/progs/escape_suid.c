@@ -34,7 +34,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../../src/internal.h"
+#include "../lib/payload.h"
 
 /*
  * Under ASan (make check-asan): the leak check cannot stop the world of a
@@ -80,7 +80,7 @@ CFORK_REGISTER(escape_suid_fn, "s");
 static int attack(char *target, const char *marker, const char *fdvalue)
 {
 	cfork_value v = cfork_str(marker);
-	struct wire_out w;
+	struct payload_out w;
 	int report[2], fd, r;
 
 	if (pipe(report) < 0)
@@ -96,7 +96,7 @@ static int attack(char *target, const char *marker, const char *fdvalue)
 	}
 	if (writev(fd, w.iov, (int)w.niov) != (ssize_t)w.size)
 		return 5;
-	wire_out_release(&w);
+	payload_out_release(&w);
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_WRITE | F_SEAL_GROW |
 		  F_SEAL_SHRINK) < 0)
 		return 6;

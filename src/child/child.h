@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CFORK_CHILD_H
+#define CFORK_CHILD_H
+
+/*
+ * The exec'd child, from the constructor to _exit. This folder reaches
+ * wire/ and common/, never parent/: nothing here links libseccomp or
+ * liburing (make lint checks). Inside it, sigsys.c is async-signal context.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfork.h"
+
+struct section_head;
+
+/* channel.c: the child's end of the report channel. */
+void channel_adopt(int fd);
+int channel_fd(void);
+int channel_report(unsigned kind, const void *data, size_t len);
+/* Says why (to the parent and on stderr) and exits with code. */
+_Noreturn void child_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* source.c: the payload's fd, or -1 when this process is no cfork child. */
+int source_open(void);
+
+/* confine.c: the payload's sandbox section, applied right before the
+   function. */
+void confine_apply(const cfork_args *a);
+
+/* landlock.c */
+const char *landlock_apply(const struct section_head *h,
+			   const unsigned char *paths, int *err);
+void landlock_enter_base_domain(void);
+
+/* sigsys.c: names a blocked call to the parent over report_fd, then dies by
+   SIGSYS. 0 or -errno. */
+int sigsys_install(int report_fd);
+
+#endif

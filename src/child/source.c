@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a child's payload comes from: CFORK_FD=memfd[:ready] in its
+ * environment, read and unset before anything else can see it. Whether a
+ * process is a cfork child at all is decided here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "common.h"
+#include "sys.h"
+
+/* A decimal fd number up to end (or the NUL); -1 if it is anything else. */
+static int parse_fd(const char *s, const char *end)
+{
+	long v = 0;
+
+	if (s == end || !*s)
+		return -1;
+	for (; s != end && *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return (int)v;
+}
+
+/* The parent was still writing the payload when we started: wait for its
+   byte, which comes once the memfd is complete and sealed. */
+static void source_wait_ready(int fd, int ready)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = read(ready, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	close(ready);
+	if (n != 1)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: the parent did not complete the payload",
+			   fd);
+}
+
+/*
+ * This process gained privileges at exec (setuid, setgid, file
+ * capabilities) or runs with ids that differ: a payload is believed only
+ * from a process at least as privileged. cfork's launch sets no_new_privs
+ * before its exec, under which an exec grants nothing, so a child that has
+ * it holds only what the process that exec'd it held; one that does not was
+ * exec'd by someone else (a user who hands a setuid program a memfd of their
+ * own), whose payload could drive a privileged function. The memfd's owner
+ * must also be this process's effective ids, as a real parent's is.
+ */
+static void check_privileged_origin(int fd)
+{
+	struct stat st = { 0 };	/* filled by a raw fstat */
+
+	if (sys_prctl(PR_GET_NO_NEW_PRIVS, 0) != 1)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: refused: this program gained "
+			   "privileges at exec and was not started by cfork",
+			   fd);
+	if (sys_fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+	    st.st_gid != getegid())
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: refused: the payload is not owned by "
+			   "this program's effective user and group", fd);
+}
+
+int source_open(void)
+{
+	/* Read in every program, a setuid one too: a child of a program
+	   that gained privileges at its own exec keeps them (euid != uid),
+	   so it runs with AT_SECURE as well, and must still run its
+	   function, never main(). Who may drive it is settled by
+	   check_privileged_origin(). */
+	const char *env = getenv(CFORK_ENV);
+	char value[32];
+
+	if (!env)
+		return -1;
+	/* A plain bounded copy: printf's machinery would cost the child
+	   page faults on the way to every function. */
+	size_t len = strnlen(env, sizeof(value) - 1);
+	memcpy(value, env, len);
+	value[len] = '\0';
+	/* Gone before anything else can fail: never seen by the function, by
+	   main() or by a grandchild. */
+	unsetenv(CFORK_ENV);
+
+	char *colon = strchr(value, ':');
+	int fd = parse_fd(value, colon);
+	int ready = colon ? parse_fd(colon + 1, NULL) : -2;
+	if (fd < 0 || ready == -1)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%s: not an fd number", value);
+	if (getauxval(AT_SECURE))
+		check_privileged_origin(fd);
+	if (ready >= 0)
+		source_wait_ready(fd, ready);
+	return fd;
+}

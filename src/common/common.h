@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CFORK_COMMON_H
+#define CFORK_COMMON_H
+
+/*
+ * What both worlds use: the parent (any thread, libc, locks) and the exec'd
+ * child (from the constructor on). Nothing here applies a policy; nothing
+ * here is used between clone and exec but the inline sys.h and compat.h.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cfork.h"
+
+/* The child's marker: CFORK_FD=memfd[:ready]. */
+#define CFORK_ENV "CFORK_FD"
+
+/* Public calls leave errno as they found it: put this first in each. */
+static inline void errno_restore(const int *saved)
+{
+	errno = *saved;
+}
+#define PROTECT_ERRNO \
+	int protect_errno_ __attribute__((cleanup(errno_restore), unused)) = errno
+
+/* fd.c: fd itself when above 2, else a close-on-exec copy above 2 (fd
+   closed): a host with its stdio closed must not have cfork's fds become a
+   child's stdio. */
+int fd_move_above_stdio(int fd);
+
+/* registry.c: names -> functions and signatures. */
+int registry_find(const char *name, const struct cfork_registration **ret,
+		  bool *ret_static);
+bool registry_sig_valid(const char *sig);
+/* Whether the program has called cfork_init(): only then can its child run
+   a function registered at run time (otherwise it would run main()). */
+void registry_mark_runtime_ready(void);
+bool registry_runtime_ready(void);
+
+/* image.c: the program's own binary, opened once (or adopted). */
+int image_fd(void);
+struct stat;
+/* A cfork child adopts its parent's fd of the binary, whose identity st
+   gives: it names exactly the image the child was executed from. */
+void image_adopt(int fd, const struct stat *st);
+
+/* memfd_map.c: the span of a shmem huge page, and an mmap(2) of fd that
+   starts on one when size covers it (an address, or -errno): the kernel
+   maps a huge page whole only at such an address, and shmem aligns by
+   itself only where its huge pages are on by default. */
+size_t memfd_huge_span(void);
+long memfd_map_aligned(int fd, size_t size, int prot, int flags);
+/* A payload needs F_SEAL_WRITE; a frozen cfork_buffer has
+   F_SEAL_FUTURE_WRITE instead (parent/buffer.c says why). */
+int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
+		     size_t *ret_size, const char **ret_why);
+
+/* landlock.c: the ABI this kernel has (0: none), and what each ABI can
+   restrict. */
+int landlock_abi(void);
+uint64_t landlock_fs_rights(int abi);
+uint64_t landlock_scopes(int abi);
+
+#endif

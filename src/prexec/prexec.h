@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CFORK_PREXEC_H
+#define CFORK_PREXEC_H
+
+/*
+ * The one thing the pre-exec child reads: a launch request, filled by the
+ * parent (parent/launch.c) on its own stack and read by the child on the
+ * same memory between clone and exec.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct launch_request {
+	int exe_fd;
+	char *const *argv;
+	char *const *envp;
+	int stdio[3];
+	const int *keep_fds;	/* fds >= 3 to pass on, in any order */
+	size_t nkeep_fds;
+	int pdeathsig;
+	int cgroup_fd;
+	int report_fd;		/* the child's end, for a failure before exec */
+	int report_rd;		/* the parent's end (non-blocking) */
+	uint64_t ns_flags;	/* CLONE_NEW*, for a sandbox */
+	pid_t parent_pid;	/* with pdeathsig only */
+	bool cgroup_pending;	/* the child joins cgroup_fd itself */
+	int child_error;	/* errno from the child before exec */
+};
+
+/* The child's entry from the clone trampoline (arch/<arch>/clone.S): set
+   up stdio and fds, join the cgroup, no_new_privs, pdeathsig, execveat.
+   Returns only with the exit status of a failure. */
+int prexec_main(void *request);
+
+#endif
