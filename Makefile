@@ -34,17 +34,19 @@ ARCH_DIR := $(if $(wildcard arch/$(ARCH)/clone.S),arch/$(ARCH),arch/generic)
 
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -MMD -MP
 LIB_CFLAGS := -fvisibility=hidden
-LIBS := -lpthread
-# The sandbox compiles its seccomp filters with libseccomp (in the parent).
+# libseccomp (the parent compiles its filters with it) and liburing (the
+# write-out, when forced) are built against but not linked: the parent
+# loads each on first use (dlopen), so that no child loads either
+# (parent/sandbox/libseccomp.c says why). A program that links them itself
+# (pkg-config --static) uses its own copies.
+LIBS := -lpthread -ldl
 LIB_CFLAGS += $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
-LIBS += $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
 # io_uring write-out; URING=0 builds without it (pwritev only), e.g. for a
 # cross build with no liburing for the target.
 URING ?= 1
 ifeq ($(URING),1)
 LIB_CFLAGS += -DCFORK_HAVE_URING \
 	$(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
-LIBS += $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 endif
 
 ifeq ($(V),1)
@@ -65,7 +67,8 @@ PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/launch.c \
 	       src/parent/payload.c src/parent/proc.c src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \
-	       src/parent/sandbox/compile.c src/parent/sandbox/names.c \
+	       src/parent/sandbox/compile.c src/parent/sandbox/libseccomp.c \
+	       src/parent/sandbox/names.c \
 	       src/parent/sandbox/plan.c src/parent/sandbox/policy.c \
 	       src/parent/sandbox/presets.c src/parent/sandbox/probe.c
 CHILD_SRCS := src/child/args.c src/child/channel.c src/child/confine.c \

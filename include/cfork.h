@@ -382,7 +382,9 @@ typedef struct cfork_status {
  *             -EINVAL) or a cgroup (-EBUSY, -EACCES, ...)
  * and whatever the policies: -EINVAL for a sandbox cgroup together with
  * attr->cgroup_fd, or a policy libseccomp cannot express; -E2BIG for a
- * filter longer than the kernel's 4096 instructions.
+ * filter longer than the kernel's 4096 instructions; -ELIBACC when
+ * libseccomp (libseccomp.so.2), which the parent loads the first time it
+ * compiles a filter, cannot be loaded.
  */
 int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		 const char *name, const cfork_value *argv, size_t argc);
@@ -748,6 +750,7 @@ int cfork_sandbox_new(cfork_sandbox **ret_sb, unsigned presets);
  *            rt_sigreturn, without which the child could not end
  *   -EEXIST  syscall already has a different rule (allowed, or denied
  *            with another err)
+ *   -ELIBACC libseccomp.so.2, which names the calls, cannot be loaded
  *   -ENOMEM  out of memory
  */
 int cfork_sandbox_deny(cfork_sandbox *sb, const char *syscall, int err);
@@ -762,6 +765,7 @@ int cfork_sandbox_deny(cfork_sandbox *sb, const char *syscall, int err);
  *   -EPERM   the base denies syscall whatever its arguments (ptrace,
  *            pidfd_getfd, ...: see "The base" above)
  *   -EEXIST  syscall is denied by an earlier cfork_sandbox_deny()
+ *   -ELIBACC libseccomp.so.2, which names the calls, cannot be loaded
  *   -ENOMEM  out of memory
  */
 int cfork_sandbox_allow(cfork_sandbox *sb, const char *syscall);

@@ -1186,3 +1186,24 @@ Test(launch, pdeathsig_that_is_not_a_signal_is_einval)
 	attr.pdeathsig = -1;
 	assert_spawn_fails(&attr, "launch_exit_with", zero_arg, 1, -EINVAL);
 }
+
+/* A child loads neither libseccomp nor liburing: the parent opens
+   libseccomp when it first compiles a filter, and a child gets the filter,
+   not the library. Run in a program linked as a user's is, without either
+   library of its own (this test binary links libseccomp for its own
+   filters). */
+Test(launch, a_child_loads_neither_libseccomp_nor_liburing)
+{
+	char out[256] = "", line[128];
+	FILE *f;
+
+	if (access(TEST_PROGS_DIR "/lean_child", X_OK) < 0)
+		cr_skip_test("tests/progs are not built (make test builds them)");
+	f = popen(TEST_PROGS_DIR "/lean_child", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+	cr_assert_eq(pclose(f), 0, "%s", out);
+	cr_assert(strstr(out, "parent: libseccomp 1, liburing 0\n"), "%s", out);
+	cr_assert(strstr(out, "child: libseccomp 0, liburing 0\n"), "%s", out);
+}

@@ -36,7 +36,72 @@
 #define WRITEOUT_PRESIZE_MIN ((size_t)64 << 10)
 
 #ifdef CFORK_HAVE_URING
+#include <dlfcn.h>
 #include <liburing.h>
+
+/*
+ * liburing, loaded the first time io_uring is asked for: no child, and no
+ * parent that never forces it, loads it. A program that links liburing
+ * itself is served by its own copy through these weak references.
+ */
+#pragma weak io_uring_queue_init
+#pragma weak io_uring_queue_exit
+#pragma weak io_uring_register_ring_fd
+#pragma weak io_uring_submit
+#pragma weak __io_uring_get_cqe
+
+struct liburing {
+	int (*queue_init)(unsigned entries, struct io_uring *ring,
+			  unsigned flags);
+	void (*queue_exit)(struct io_uring *ring);
+	int (*register_ring_fd)(struct io_uring *ring);
+	int (*submit)(struct io_uring *ring);
+	int (*get_cqe)(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
+		       unsigned submit, unsigned wait_nr, sigset_t *sigmask);
+};
+
+static pthread_once_t liburing_once = PTHREAD_ONCE_INIT;
+static struct liburing liburing_api;
+static bool liburing_ok;
+
+static bool load_symbol(void *lib, const char *name, void *slot)
+{
+	void *sym = dlsym(lib, name);
+
+	if (!sym)
+		return false;
+	memcpy(slot, &sym, sizeof(sym));
+	return true;
+}
+
+static void liburing_load(void)
+{
+	struct liburing *api = &liburing_api;
+
+	if (io_uring_queue_init) {
+		*api = (struct liburing){
+			io_uring_queue_init, io_uring_queue_exit,
+			io_uring_register_ring_fd, io_uring_submit,
+			__io_uring_get_cqe,
+		};
+		liburing_ok = true;
+		return;
+	}
+	void *lib = dlopen("liburing.so.2", RTLD_NOW | RTLD_LOCAL);
+	liburing_ok = lib &&
+		load_symbol(lib, "io_uring_queue_init", &api->queue_init) &&
+		load_symbol(lib, "io_uring_queue_exit", &api->queue_exit) &&
+		load_symbol(lib, "io_uring_register_ring_fd",
+			    &api->register_ring_fd) &&
+		load_symbol(lib, "io_uring_submit", &api->submit) &&
+		load_symbol(lib, "__io_uring_get_cqe", &api->get_cqe);
+}
+
+static const struct liburing *liburing(void)
+{
+	pthread_once(&liburing_once, liburing_load);
+	return liburing_ok ? &liburing_api : NULL;
+}
 
 static atomic_bool uring_blocked;
 static pthread_once_t ring_key_once = PTHREAD_ONCE_INIT;
@@ -45,7 +110,7 @@ static __thread struct io_uring *thread_ring;
 
 static void ring_free(void *ring)
 {
-	io_uring_queue_exit(ring);
+	liburing()->queue_exit(ring);
 	free(ring);
 }
 
@@ -71,11 +136,16 @@ static struct io_uring *ring_get(void)
 	pthread_once(&ring_key_once, ring_key_create);
 	if (atomic_load_explicit(&uring_blocked, memory_order_relaxed))
 		return NULL;
+	const struct liburing *lib = liburing();
+	if (!lib) {
+		atomic_store(&uring_blocked, true);
+		return NULL;
+	}
 
 	struct io_uring *ring = malloc(sizeof(*ring));
 	if (!ring)
 		return NULL;
-	int r = io_uring_queue_init(8, ring, 0);
+	int r = lib->queue_init(8, ring, 0);
 	if (r < 0) {
 		free(ring);
 		if (r == -EPERM || r == -ENOSYS || r == -EACCES)
@@ -87,7 +157,7 @@ static struct io_uring *ring_get(void)
 	   cached ring must not show as an open fd of the host. The kernel
 	   drops the registration when the thread exits. Without registered
 	   rings (before 5.18) io_uring is not worth an fd: use pwritev. */
-	if (io_uring_register_ring_fd(ring) != 1) {
+	if (lib->register_ring_fd(ring) != 1) {
 		ring_free(ring);
 		atomic_store(&uring_blocked, true);
 		return NULL;
@@ -138,7 +208,7 @@ int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 			size_t len = 0;
 
 			if (!sqe) {
-				r = io_uring_submit(ring);
+				r = liburing()->submit(ring);
 				failed = r < 0;
 				w->pending += r > 0 ? (unsigned)r : 0;
 				sqe = failed ? NULL : io_uring_get_sqe(ring);
@@ -158,7 +228,7 @@ int writeout_start(struct writeout *w, int fd, struct iovec *iov,
 			i += n;
 		}
 		if (!failed) {
-			r = io_uring_submit(ring);
+			r = liburing()->submit(ring);
 			failed = r < 0;
 			w->pending += r > 0 ? (unsigned)r : 0;
 		}
@@ -189,7 +259,7 @@ int writeout_finish(struct writeout *w)
 		int r;
 
 		do
-			r = io_uring_wait_cqe(w->ring, &cqe);
+			r = liburing()->get_cqe(w->ring, &cqe, 0, 1, NULL);
 		while (r == -EINTR);
 		if (r < 0) {
 			err = r;

@@ -21,17 +21,18 @@ static const struct sb_rule *find_rule(const cfork_sandbox *sb, int nr)
 
 /* A rule whose action is the filter's default is refused with -EACCES by
    libseccomp: it is already in force. */
-static int rule_add(scmp_filter_ctx ctx, uint32_t action, int nr,
-		    unsigned nargs, const struct scmp_arg_cmp *arg)
+static int rule_add(const struct libseccomp *lib, scmp_filter_ctx ctx,
+		    uint32_t action, int nr, unsigned nargs,
+		    const struct scmp_arg_cmp *arg)
 {
-	int r = seccomp_rule_add_array(ctx, action, nr, nargs, arg);
+	int r = lib->rule_add_array(ctx, action, nr, nargs, arg);
 
 	return r == -EACCES ? 0 : r;
 }
 
 /* The filter's instructions, read back from libseccomp's export. */
-static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret,
-		      size_t *ret_len)
+static int export_bpf(const struct libseccomp *lib, scmp_filter_ctx ctx,
+		      struct sock_filter **ret, size_t *ret_len)
 {
 	int fd = memfd_create("cfork-bpf", MFD_CLOEXEC);
 	struct sock_filter *bpf = NULL;
@@ -40,7 +41,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret,
 
 	if (fd < 0)
 		return -errno;
-	r = seccomp_export_bpf(ctx, fd);
+	r = lib->export_bpf(ctx, fd);
 	if (r < 0)
 		goto out;
 	size = lseek(fd, 0, SEEK_END);
@@ -96,21 +97,24 @@ int sandbox_compile_locked(cfork_sandbox *sb)
 
 	if (sb->bpf_valid)
 		return 0;
-	scmp_filter_ctx ctx = seccomp_init(compute ? SCMP_ACT_TRAP :
-						     SCMP_ACT_ALLOW);
+	const struct libseccomp *lib = libseccomp();
+	if (!lib)
+		return -ELIBACC;
+	scmp_filter_ctx ctx = lib->init(compute ? SCMP_ACT_TRAP :
+						  SCMP_ACT_ALLOW);
 	if (!ctx)
 		return -ENOMEM;
 	/* Another ABI of the same machine (i386 through int 0x80, x32 on
 	   x86_64) would see other numbers: it is killed and reported. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
+	r = lib->attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
 	if (r == 0)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		r = lib->attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0)
 		goto out;
 
 	for (size_t i = 0; i < preset_count; i++) {
 		const struct preset_rule *p = &preset_rules[i];
-		int nr = preset_nr(p);
+		int nr = preset_nr(lib, p);
 		if (nr == __NR_SCMP_ERROR || (p->unless & active))
 			continue;
 		const struct sb_rule *own = find_rule(sb, nr);
@@ -123,25 +127,26 @@ int sandbox_compile_locked(cfork_sandbox *sb)
 		if (p->presets & P_ALLOWED ? !allowed :
 		    !(p->presets & active) || (allowed && !(p->presets & P_BASE)))
 			continue;
-		r = rule_add(ctx, p->action, nr, p->nargs, p->arg);
+		r = rule_add(lib, ctx, p->action, nr, p->nargs, p->arg);
 		if (r < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < sb->nrules; i++) {
 		const struct sb_rule *own = &sb->rules[i];
-		if (own->kind == RULE_ALLOW && base_guard(own->nr))
+		if (own->kind == RULE_ALLOW && base_guard(lib, own->nr))
 			continue;
-		r = rule_add(ctx, own->kind == RULE_ALLOW ? SCMP_ACT_ALLOW :
-				  own->err ? SCMP_ACT_ERRNO(own->err) :
-					     SCMP_ACT_TRAP,
+		r = rule_add(lib, ctx,
+			     own->kind == RULE_ALLOW ? SCMP_ACT_ALLOW :
+			     own->err ? SCMP_ACT_ERRNO(own->err) :
+					SCMP_ACT_TRAP,
 			     own->nr, 0, NULL);
 		if (r < 0)
 			goto out;
 	}
 
-	r = export_bpf(ctx, &bpf, &len);
+	r = export_bpf(lib, ctx, &bpf, &len);
 	if (r < 0) {
-		seccomp_release(ctx);
+		lib->release(ctx);
 		return r;
 	}
 	free(sb->bpf);
@@ -152,7 +157,7 @@ int sandbox_compile_locked(cfork_sandbox *sb)
 		sb->bpf_self_pid |= is_self_pid_test(&bpf[i]);
 	sb->bpf_valid = true;
 out:
-	seccomp_release(ctx);
+	lib->release(ctx);
 	/* A rule libseccomp cannot express is the policy's fault: its own
 	   codes for that vary. */
 	return r == -ENOMEM || r == 0 ? r : -EINVAL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Naming a call the child was killed for: libseccomp's table is the
-   parent's. */
+   parent's (without it, the number alone). */
 #include <linux/audit.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 /* The parent's text for a call the child was killed for. */
 void sandbox_name_blocked(char *buf, size_t size, int32_t nr, uint32_t arch)
 {
+	const struct libseccomp *lib = libseccomp();
 	uint32_t token = arch;
 	const char *abi = "";
 	char other[32];
@@ -20,11 +21,11 @@ void sandbox_name_blocked(char *buf, size_t size, int32_t nr, uint32_t arch)
 	} else if (arch == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT)) {
 		abi = "x32 ";
 		token = SCMP_ARCH_X32;
-	} else if (arch != seccomp_arch_native()) {
+	} else if (lib && arch != lib->arch_native()) {
 		(void)snprintf(other, sizeof(other), "arch 0x%x ", arch);
 		abi = other;
 	}
-	char *name = seccomp_syscall_resolve_num_arch(token, nr);
+	char *name = lib ? lib->resolve_num_arch(token, nr) : NULL;
 	(void)snprintf(buf, size, "sandbox: blocked system call %s (%snr %d)",
 		       name ? name : "?", abi, nr);
 	free(name);

@@ -105,7 +105,7 @@ static uint64_t clone_flags(unsigned ns)
    CAP_SYS_RESOURCE in the initial user namespace. */
 static bool limits_settable(const cfork_sandbox *sb, bool new_userns)
 {
-	bool privileged = !new_userns && has_cap_sys_resource();
+	bool privileged = !new_userns && probe_cap_sys_resource();
 
 	for (int res = 0; res < RLIM_NLIMITS; res++) {
 		struct rlimit rl;
@@ -151,7 +151,7 @@ int sandbox_prepare(const cfork_sandbox *csb, const cfork_attr *attr,
 		r = sandbox_compile_locked(sb);
 		if (r < 0)
 			goto out;
-		if (!seccomp_available())
+		if (!probe_seccomp())
 			want &= ~CFORK_LAYER_SECCOMP;
 	}
 	if (want & CFORK_LAYER_LANDLOCK) {

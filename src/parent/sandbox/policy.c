@@ -67,12 +67,15 @@ static int add_rule(cfork_sandbox *sb, const char *name, int kind, int err)
 
 	if (!sb || !name || err < 0 || err > SB_ERRNO_MAX)
 		return -EINVAL;
-	nr = seccomp_syscall_resolve_name(name);
+	const struct libseccomp *lib = libseccomp();
+	if (!lib)
+		return -ELIBACC;
+	nr = lib->resolve_name(name);
 	if (nr == __NR_SCMP_ERROR)
 		return -EINVAL;
 	if (kind == RULE_DENY && needed_to_end(nr))
 		return -EINVAL;
-	if (kind == RULE_ALLOW && base_guard(nr) == 2)
+	if (kind == RULE_ALLOW && base_guard(lib, nr) == 2)
 		return -EPERM;
 
 	pthread_mutex_lock(&sb->lock);

@@ -362,22 +362,22 @@ const struct preset_rule preset_rules[] = {
 
 const size_t preset_count = sizeof(preset_rules) / sizeof(*preset_rules);
 
-int preset_nr(const struct preset_rule *p)
+int preset_nr(const struct libseccomp *lib, const struct preset_rule *p)
 {
-	int nr = seccomp_syscall_resolve_name(p->name);
+	int nr = lib->resolve_name(p->name);
 
 	if (nr == __NR_SCMP_ERROR && p->nr)
 		nr = p->nr;
 	return nr;
 }
 
-int base_guard(int nr)
+int base_guard(const struct libseccomp *lib, int nr)
 {
 	int guard = 0;
 
 	for (size_t i = 0; i < preset_count; i++) {
 		const struct preset_rule *p = &preset_rules[i];
-		if (!(p->presets & P_BASE) || preset_nr(p) != nr)
+		if (!(p->presets & P_BASE) || preset_nr(lib, p) != nr)
 			continue;
 		if (!p->nargs)
 			return 2;

@@ -8,7 +8,7 @@
 #include "compat.h"
 #include "sandbox.h"
 
-bool seccomp_available(void)
+bool probe_seccomp(void)
 {
 	uint32_t action = SECCOMP_RET_TRAP;
 
@@ -22,7 +22,7 @@ bool seccomp_available(void)
 	       (errno == EFAULT || errno == EACCES);
 }
 
-bool has_cap_sys_resource(void)
+bool probe_cap_sys_resource(void)
 {
 	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];

@@ -101,6 +101,8 @@ struct cfork_sandbox {
 int layer_index(unsigned layer);
 cfork_policy effective_policy(const cfork_sandbox *sb, unsigned layer);
 
+struct libseccomp;
+
 /* presets.c */
 /* The base: rules every filter carries, whatever its presets (see the
    table below and include/cfork.h). */
@@ -122,17 +124,35 @@ struct preset_rule {
 
 extern const struct preset_rule preset_rules[];
 extern const size_t preset_count;
-/* The call's number here, or __NR_SCMP_ERROR. */
-int preset_nr(const struct preset_rule *p);
+/* The call's number here (the table's where libseccomp does not know
+   it), or __NR_SCMP_ERROR. */
+int preset_nr(const struct libseccomp *lib, const struct preset_rule *p);
 /* How the base treats nr: 0 not at all; 1 some of its calls (an allow
    of nr keeps those denials); 2 every call (an allow of nr is refused). */
-int base_guard(int nr);
+int base_guard(const struct libseccomp *lib, int nr);
+
+/* libseccomp.c: the library, loaded on first use; NULL where it cannot be
+   (a spawn or a rule then fails with -ELIBACC). */
+struct libseccomp {
+	scmp_filter_ctx (*init)(uint32_t def_action);
+	void (*release)(scmp_filter_ctx ctx);
+	int (*attr_set)(scmp_filter_ctx ctx, enum scmp_filter_attr attr,
+			uint32_t value);
+	int (*rule_add_array)(scmp_filter_ctx ctx, uint32_t action,
+			      int syscall, unsigned int arg_cnt,
+			      const struct scmp_arg_cmp *arg_array);
+	int (*export_bpf)(const scmp_filter_ctx ctx, int fd);
+	int (*resolve_name)(const char *name);
+	char *(*resolve_num_arch)(uint32_t arch_token, int num);
+	uint32_t (*arch_native)(void);
+};
+const struct libseccomp *libseccomp(void);
 
 /* compile.c: the filter, compiled once per change; with the lock held. */
 int sandbox_compile_locked(cfork_sandbox *sb);
 
 /* probe.c */
-bool seccomp_available(void);
-bool has_cap_sys_resource(void);
+bool probe_seccomp(void);
+bool probe_cap_sys_resource(void);
 
 #endif
