@@ -485,8 +485,7 @@ unsigned cfork_paths(const cfork_proc *p);
  * parent and in the child. Its memory is then committed by this call rather
  * than as it is written: a buffer is for filling. One larger than half the
  * free memory (sysinfo(2)) is left sparse, with 4 KiB pages. 4 KiB pages
- * only cost time (64 MiB on a 2-vCPU VM: new + fill 180 ms instead of 6 ms,
- * freeze 2-3 ms instead of 0.16 ms).
+ * only cost time: `make bench` and the README's Performance show how much.
  *
  * Returns 0 with *ret_buffer set, or:
  *   -EINVAL  ret_buffer is NULL or size is 0

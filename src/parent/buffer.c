@@ -3,8 +3,8 @@
  * Zero-copy buffers: a memfd the caller fills through a shared mapping and
  * that a child maps read-only. Freezing it must make later writes impossible
  * without costing a copy: sealing F_SEAL_WRITE would need the parent's
- * writable mapping gone (munmap or a read-only remap: 4-5 ms for 64 MiB of
- * 4 KiB pages here), F_SEAL_FUTURE_WRITE refuses every new writable mapping
+ * writable mapping gone (munmap or a read-only remap, a cost that grows
+ * with the size), F_SEAL_FUTURE_WRITE refuses every new writable mapping
  * and write(2) at a constant cost, and mprotect(PROT_READ) closes the
  * parent's own mapping. That last step costs a page-table update per page
  * mapped, so the buffer is made of shmem huge pages where the kernel has

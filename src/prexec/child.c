@@ -11,6 +11,14 @@
  *
  * Signals are blocked from before the clone (parent/launch.c) until the
  * exec'd child's constructor: no handler of the parent can run here.
+ *
+ * Why each call is safe on the parent's memory: the clone shares the
+ * address space but not the fd table (no CLONE_FILES), the credentials or
+ * the task attributes, so dup3, fcntl, close_range, openat, prctl and
+ * prlimit change the child's alone; write and writev only read the
+ * parent's memory; the request is the one thing written to it (the
+ * errno), which the parent reads after CLONE_VFORK resumes it; exit ends
+ * this task without running anything of libc's (no atexit, no flush).
  */
 #include <errno.h>	/* the constants: errno itself is the parent's */
 #include <fcntl.h>

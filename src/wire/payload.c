@@ -49,79 +49,92 @@ static bool add_overflows(size_t *acc, size_t n)
 	return __builtin_add_overflow(*acc, n, acc);
 }
 
-int payload_encode(struct payload_out *out, const struct payload_call *c)
+/* Where everything goes: the header block (header, name, argument table,
+   the section's length) and the whole payload's size. */
+struct payload_layout {
+	size_t name_len;
+	size_t args_off;
+	size_t section_off;	/* of the section's u64 length */
+	size_t head_size;
+	size_t size;
+	size_t niov;		/* at most */
+};
+
+static int payload_size(const struct payload_call *c,
+			struct payload_layout *l)
 {
-	const char *name = c->name;
-	const cfork_value *argv = c->argv;
-	size_t argc = c->argc;
-	const void *sandbox = c->section;
-	size_t sandbox_len = c->section_len;
-	size_t name_len = strlen(name);
-	size_t args_off = align8(sizeof(struct wire_header) + name_len + 1);
-	size_t head_size = args_off + argc * sizeof(struct wire_arg);
-	size_t size = head_size, niov = 1;
-	size_t sandbox_off = head_size;
-
-	if (sandbox_len) {
-		head_size += sizeof(uint64_t);
-		size = head_size + align8(sandbox_len);
-		niov += 2;
+	l->name_len = strlen(c->name);
+	l->args_off = align8(sizeof(struct wire_header) + l->name_len + 1);
+	l->head_size = l->args_off + c->argc * sizeof(struct wire_arg);
+	l->section_off = l->head_size;
+	l->size = l->head_size;
+	l->niov = 1;
+	if (c->section_len) {
+		l->head_size += sizeof(uint64_t);
+		l->size = l->head_size + align8(c->section_len);
+		l->niov += 2;
 	}
-
-	for (size_t i = 0; i < argc; i++) {
-		if (!is_blob(argv[i].type))
+	for (size_t i = 0; i < c->argc; i++) {
+		const cfork_value *v = &c->argv[i];
+		if (!is_blob(v->type))
 			continue;
-		size_t len = argv[i].type == CFORK_STR ?
-			strlen(argv[i].as.str) + 1 : argv[i].as.bytes.len;
-		if (add_overflows(&size, align8(len)) || align8(len) < len)
+		size_t len = v->type == CFORK_STR ? strlen(v->as.str) + 1 :
+						    v->as.bytes.len;
+		if (add_overflows(&l->size, align8(len)) || align8(len) < len)
 			return -E2BIG;
-		niov += 2;
+		l->niov += 2;
 	}
-	if (size > CFORK_PAYLOAD_MAX)
-		return -E2BIG;
+	return l->size > CFORK_PAYLOAD_MAX ? -E2BIG : 0;
+}
 
-	unsigned char *head = calloc(1, head_size);
-	struct iovec *iov = malloc(niov * sizeof(*iov));
-	if (!head || !iov) {
-		free(head);
-		free(iov);
-		return -ENOMEM;
-	}
-
+static void payload_fill_header(unsigned char *head,
+				const struct payload_call *c,
+				const struct payload_layout *l)
+{
 	struct wire_header *h = (struct wire_header *)head;
+
 	memcpy(h->magic, WIRE_MAGIC, sizeof(h->magic));
 	h->version = WIRE_VERSION;
 	h->header_size = sizeof(*h);
-	h->size = size;
+	h->size = l->size;
 	h->flags = c->is_static ? WIRE_STATIC : 0;
 	h->report_fd = c->report_fd;
 	h->sigmask = c->sigmask;
-	h->argc = (uint32_t)argc;
-	h->name_len = (uint32_t)name_len;
+	h->argc = (uint32_t)c->argc;
+	h->name_len = (uint32_t)l->name_len;
 	h->name_off = sizeof(*h);
-	h->args_off = args_off;
+	h->args_off = l->args_off;
 	h->image_fd = c->image_fd;
-	if (sandbox_len) {
-		uint64_t len = sandbox_len;
+	if (c->section_len) {
+		uint64_t len = c->section_len;
 		h->flags |= WIRE_SANDBOX;
-		memcpy(head + sandbox_off, &len, sizeof(len));
+		memcpy(head + l->section_off, &len, sizeof(len));
 	}
-	memcpy(head + sizeof(*h), name, name_len + 1);
+	memcpy(head + sizeof(*h), c->name, l->name_len + 1);
+}
 
-	struct wire_arg *wa = (struct wire_arg *)(head + args_off);
-	size_t off = head_size;
-	niov = 1;
-	iov[0] = (struct iovec){ head, head_size };
-	if (sandbox_len) {
-		iov[niov++] = (struct iovec){ (void *)sandbox, sandbox_len };
-		if (align8(sandbox_len) != sandbox_len)
-			iov[niov++] = (struct iovec){
-				(void *)wire_zeros,
-				align8(sandbox_len) - sandbox_len };
-		off += align8(sandbox_len);
-	}
-	for (size_t i = 0; i < argc; i++) {
-		const cfork_value *v = &argv[i];
+/* Appends len bytes at blob, then the zeros to the next 8-byte boundary. */
+static size_t add_blob(struct iovec *iov, size_t niov, const void *blob,
+		       size_t len)
+{
+	if (len)
+		iov[niov++] = (struct iovec){ (void *)blob, len };
+	if (align8(len) != len)
+		iov[niov++] = (struct iovec){ (void *)wire_zeros,
+					      align8(len) - len };
+	return niov;
+}
+
+/* The argument table, and an iovec for each blob, after the section. */
+static size_t payload_fill_args(unsigned char *head, struct iovec *iov,
+				size_t niov, const struct payload_call *c,
+				const struct payload_layout *l)
+{
+	struct wire_arg *wa = (struct wire_arg *)(head + l->args_off);
+	size_t off = l->head_size + align8(c->section_len);
+
+	for (size_t i = 0; i < c->argc; i++) {
+		const cfork_value *v = &c->argv[i];
 		const void *blob = NULL;
 		size_t blob_len = 0;
 
@@ -152,17 +165,35 @@ int payload_encode(struct payload_out *out, const struct payload_call *c)
 		if (!is_blob(v->type))
 			continue;
 		wa[i].value = off;
-		if (blob_len)
-			iov[niov++] = (struct iovec){ (void *)blob, blob_len };
-		if (align8(blob_len) != blob_len)
-			iov[niov++] = (struct iovec){ (void *)wire_zeros,
-						      align8(blob_len) - blob_len };
+		niov = add_blob(iov, niov, blob, blob_len);
 		off += align8(blob_len);
 	}
+	return niov;
+}
+
+int payload_encode(struct payload_out *out, const struct payload_call *c)
+{
+	struct payload_layout l;
+	int r = payload_size(c, &l);
+
+	if (r < 0)
+		return r;
+	unsigned char *head = calloc(1, l.head_size);
+	struct iovec *iov = malloc(l.niov * sizeof(*iov));
+	if (!head || !iov) {
+		free(head);
+		free(iov);
+		return -ENOMEM;
+	}
+	payload_fill_header(head, c, &l);
+	size_t niov = 0;
+	iov[niov++] = (struct iovec){ head, l.head_size };
+	niov = add_blob(iov, niov, c->section, c->section_len);
+	niov = payload_fill_args(head, iov, niov, c, &l);
 
 	out->iov = iov;
 	out->niov = niov;
-	out->size = size;
+	out->size = l.size;
 	out->head = head;
 	return 0;
 }
