@@ -64,7 +64,8 @@ COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
 	       src/common/memfd_map.c src/common/registry.c
 WIRE_SRCS := src/wire/payload.c src/wire/report.c src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
-PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/launch.c \
+PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
+	       src/parent/events.c src/parent/launch.c src/parent/output.c \
 	       src/parent/payload.c src/parent/proc.c src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \
 	       src/parent/sandbox/compile.c src/parent/sandbox/libseccomp.c \

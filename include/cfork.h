@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -294,10 +295,39 @@ typedef struct cfork_attr {
 	   for CFORK_RESULT_MAX. The child cannot make the parent hold
 	   more. */
 	size_t result_max;
+	/* The child's environment, a NULL-terminated array of "NAME=value",
+	   or NULL for the parent's. cfork adds its own marker (CFORK_FD) and
+	   the child removes it either way; a CFORK_FD or BXFI_MAP of the
+	   caller's is never passed on. */
+	const char *const *envp;
+	/* The child's working directory, or NULL for the parent's. Opened
+	   by cfork_spawnv(), which fails with its error (-ENOENT,
+	   -ENOTDIR, -EACCES) before anything is launched. */
+	const char *cwd;
+	/* SIGKILL the child this many milliseconds after the spawn, whether
+	   or not anyone is waiting, or 0 for none. The timer is the
+	   parent's (one thread cfork starts the first time a deadline is
+	   used): the child cannot cancel it. cfork_status.reason says
+	   CFORK_END_DEADLINE. Needs a pidfd (cfork_pidfd() >= 0): where the
+	   kernel gives none the spawn fails with -ENOTSUP. */
+	int deadline_ms;
+	/* CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR: the child's stdout or
+	   stderr goes to a pipe the parent drains while it waits, into
+	   cfork_status.out / .err (at most output_max bytes each). Not
+	   together with stdout_fd or stderr_fd for the same stream. */
+	unsigned capture;
+	/* CFORK_ATTR_SETSID or CFORK_ATTR_SETPGROUP: the child starts a new
+	   session, or joins process group pgroup (0: a new group led by the
+	   child), as posix_spawn's POSIX_SPAWN_SETSID/SETPGROUP. */
+	unsigned flags;
+	pid_t pgroup;
+	/* The most bytes kept of each captured stream (the first ones), or
+	   0 for CFORK_OUTPUT_MAX. */
+	size_t output_max;
 	/* Zero. Later versions give these words a meaning in which zero is
 	   today's behaviour, so that cfork_attr keeps its size and a
 	   program built against this header keeps working. */
-	uintptr_t reserved[16];
+	uintptr_t reserved[11];
 } cfork_attr;
 
 /*
@@ -310,6 +340,20 @@ typedef struct cfork_attr {
 
 /* The default of cfork_attr.result_max. */
 #define CFORK_RESULT_MAX ((size_t)16 << 20)
+/* The default of cfork_attr.output_max. */
+#define CFORK_OUTPUT_MAX ((size_t)1 << 20)
+
+/* cfork_attr.capture */
+enum {
+	CFORK_CAPTURE_STDOUT = 1 << 0,
+	CFORK_CAPTURE_STDERR = 1 << 1,
+};
+
+/* cfork_attr.flags */
+enum {
+	CFORK_ATTR_SETSID = 1 << 0,	/* setsid(): a new session and group */
+	CFORK_ATTR_SETPGROUP = 1 << 1,	/* setpgid(0, attr.pgroup) */
+};
 
 /* A running or finished child: opaque. */
 typedef struct cfork_proc cfork_proc;
@@ -319,14 +363,29 @@ typedef struct cfork_proc cfork_proc;
  *
  * The child is not trusted once its function runs, and some fields carry
  * what it chose to say. From the kernel, which the child cannot forge:
- * exited, code, signal. From the child, bounded by the parent: result and
- * result_len (at most cfork_attr.result_max bytes), and error when it is a
+ * exited, code, signal, rusage. From the child, bounded by the parent:
+ * result and result_len (at most cfork_attr.result_max bytes), out and err
+ * (at most cfork_attr.output_max bytes each), and error when it is a
  * child-side failure text (at most 4095 bytes; a function can write any
- * text there). Decided by the parent: result_truncated, and an error that
- * names a blocked system call, which is believed only when the child died
- * by SIGSYS under a seccomp filter (the name itself is the child's last
- * word, as its SIGSYS handler wrote it).
+ * text there). Decided by the parent: result_truncated, out_truncated,
+ * err_truncated, reason (from the kernel's status and what the parent did:
+ * a deadline, a kill), and an error that names a blocked system call, which
+ * is believed only when the child died by SIGSYS under a seccomp filter
+ * (the name itself is the child's last word, as its SIGSYS handler wrote
+ * it).
  */
+/* How a child ended (cfork_status.reason). */
+typedef enum cfork_end {
+	CFORK_END_EXIT = 0,	/* it exited: code */
+	CFORK_END_SIGNAL = 1,	/* a signal ended it: signal */
+	CFORK_END_KILLED = 2,	/* cfork_kill(), cfork_kill_group() or
+				   cfork_free() ended it */
+	CFORK_END_DEADLINE = 3,	/* cfork_attr.deadline_ms passed */
+	CFORK_END_CPU_LIMIT = 4, /* its RLIMIT_CPU ran out */
+	CFORK_END_SECCOMP = 5,	/* the filter killed it (error names the
+				   call) */
+} cfork_end;
+
 typedef struct cfork_status {
 	bool exited;		/* true: it exited, with code */
 	int code;		/* exit status (0..255) when exited */
@@ -336,9 +395,21 @@ typedef struct cfork_status {
 	size_t result_len;	/* (result is NULL when there are none) */
 	bool result_truncated;	/* the child sent more than result_max:
 				   result holds the first result_max bytes */
+	bool out_truncated;	/* the child wrote more than output_max */
+	bool err_truncated;
+	cfork_end reason;	/* how it ended, as the parent tells it */
+	/* Captured stdout and stderr (cfork_attr.capture), NUL-terminated
+	   after len bytes; NULL when not captured. */
+	const char *out;
+	size_t out_len;
+	const char *err;
+	size_t err_len;
+	/* The child's resource usage (and that of the children it waited
+	   for), from the kernel at the reaping. */
+	struct rusage rusage;
 	/* Zero. Later versions fill these words with more of how the
 	   child ended; cfork_status keeps its size. */
-	uintptr_t reserved[32];
+	uintptr_t reserved[10];
 } cfork_status;
 
 /*
@@ -434,6 +505,22 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);
 int cfork_kill(cfork_proc *p, int sig);
 
 /*
+ * Send signal sig to the child's whole process group: the child and
+ * whatever it started that stayed in its group (grandchildren, a shell's
+ * pipeline). The child must lead its group: spawned with CFORK_ATTR_SETSID,
+ * or CFORK_ATTR_SETPGROUP and pgroup 0. cfork_free() of such a running
+ * child kills its group, not the child alone.
+ *
+ * Returns 0, or:
+ *   -ESRCH   the child has been reaped: its pid, and so the group's id,
+ *            may have been reused since
+ *   -EINVAL  p is NULL, sig is not a signal, or the child does not lead a
+ *            process group
+ *   -EPERM   not permitted
+ */
+int cfork_kill_group(cfork_proc *p, int sig);
+
+/*
  * Release the handle. A child that has ended is reaped; one that is still
  * running is killed with SIGKILL and reaped, so that a handle never leaves a
  * zombie or an orphan behind: wait first to let it finish. NULL is a no-op.
@@ -442,6 +529,45 @@ int cfork_kill(cfork_proc *p, int sig);
  * waiting and the child runs on.
  */
 void cfork_free(cfork_proc *p);
+
+/* ------------------------------------------------------------------------ */
+/* Event loops                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One fd, owned by the handle (an epoll fd of its pidfd, its report channel
+ * and its captured streams), that polls readable whenever the child has
+ * sent something or has ended. Then cfork_wait(p, 0, &st) makes progress
+ * without blocking: -ETIMEDOUT while the child runs, 0 with the status once
+ * it has ended. Each such step reads a bounded amount, so that a child that
+ * writes without pause cannot hold the loop. The fd stays valid until
+ * cfork_free(); once the child has ended it never polls readable again.
+ *
+ *	int fd = cfork_proc_fd(p);      // add to epoll, uv_poll, ...
+ *	...on readable:
+ *	if (cfork_wait(p, 0, &st) == 0) // ended: st is filled
+ *		done(p, &st);
+ *
+ * Returns the fd, or -EINVAL (p is NULL), -EMFILE, -ENFILE, -ENOMEM.
+ */
+int cfork_proc_fd(const cfork_proc *p);
+
+/*
+ * Wait up to timeout_ms (-1: forever, 0: just check) for whichever of the n
+ * children ends first, reading what every one of them sends meanwhile, so
+ * that none blocks on a full pipe. On 0, *ret_index is its index and *st
+ * its status (valid until that handle's cfork_free()); where several have
+ * ended, the first in the array. A child that has ended stays ended: take
+ * it out of the array (or cfork_free() it) before the next call.
+ *
+ * Returns 0, or:
+ *   -ETIMEDOUT  none has ended (*ret_index and *st untouched)
+ *   -EINVAL     procs, ret_index or st is NULL, n is 0 or procs[i] is NULL,
+ *               or timeout_ms < -1
+ *   -ECHILD, -ENOMEM: as cfork_wait() for one of them
+ */
+int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
+		   size_t *ret_index, cfork_status *st);
 
 /* How a child was launched; bits of cfork_paths(). */
 enum {
@@ -801,8 +927,12 @@ int cfork_sandbox_fs(cfork_sandbox *sb, const char *path, unsigned access);
 /*
  * A resource limit for the child: setrlimit(resource) with both the soft and
  * the hard limit at limit (RLIM_INFINITY for none), so that the child cannot
- * raise it again. resource is one of <sys/resource.h>: RLIMIT_AS (address
- * space), RLIMIT_CPU (seconds; SIGXCPU, then SIGKILL), RLIMIT_NOFILE,
+ * raise it again (a sandboxed child keeps no CAP_SYS_RESOURCE). resource is
+ * one of <sys/resource.h>: RLIMIT_AS (address space), RLIMIT_CPU (seconds:
+ * the soft limit at limit and the hard one a second above, so that the
+ * child gets SIGXCPU first, which cfork_status.reason reports as
+ * CFORK_END_CPU_LIMIT, and SIGKILL a second later if it ignores that; it
+ * can raise its soft limit by that second and no more), RLIMIT_NOFILE,
  * RLIMIT_NPROC (not enforced on root), RLIMIT_FSIZE (SIGXFSZ), ... Setting
  * the same resource again replaces the limit. A limit above the caller's
  * hard limit needs CAP_SYS_RESOURCE (and cannot be had with CFORK_NS_USER).

@@ -194,6 +194,11 @@ void confine_apply(const cfork_args *a)
 			struct section_limit w;
 			memcpy(&w, limits + i * sizeof(w), sizeof(w));
 			struct rlimit rl = { w.value, w.value };
+			/* CPU time: SIGXCPU at the limit, which the parent
+			   can tell from any other death, and SIGKILL a second
+			   later for a child that ignores it. */
+			if (w.resource == RLIMIT_CPU && w.value != RLIM_INFINITY)
+				rl.rlim_max = w.value + 1;
 			if (setrlimit((int)w.resource, &rl) < 0) {
 				layer_failed(&h, CFORK_LAYER_RLIMITS,
 					     "setrlimit", errno);

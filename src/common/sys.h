@@ -84,6 +84,21 @@ SYS_INLINE long sys_prctl(int option, unsigned long arg2)
 	return arch_syscall6(SYS_prctl, option, (long)arg2, 0, 0, 0, 0);
 }
 
+SYS_INLINE long sys_fchdir(int fd)
+{
+	return arch_syscall6(SYS_fchdir, fd, 0, 0, 0, 0, 0);
+}
+
+SYS_INLINE long sys_setsid(void)
+{
+	return arch_syscall6(SYS_setsid, 0, 0, 0, 0, 0, 0);
+}
+
+SYS_INLINE long sys_setpgid(int pid, int pgid)
+{
+	return arch_syscall6(SYS_setpgid, pid, pgid, 0, 0, 0, 0);
+}
+
 SYS_INLINE long sys_getpid(void)
 {
 	return arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);

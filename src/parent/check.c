@@ -113,6 +113,16 @@ int check_attr(const cfork_attr *attr)
 		return -EINVAL;
 	if (attr->cgroup_fd != -1 && !fd_is_open(attr->cgroup_fd))
 		return -EBADF;
+	if (attr->deadline_ms < 0 ||
+	    (attr->capture & ~(CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR)) ||
+	    ((attr->capture & CFORK_CAPTURE_STDOUT) && attr->stdout_fd != -1) ||
+	    ((attr->capture & CFORK_CAPTURE_STDERR) && attr->stderr_fd != -1))
+		return -EINVAL;
+	if ((attr->flags & ~(CFORK_ATTR_SETSID | CFORK_ATTR_SETPGROUP)) ||
+	    ((attr->flags & CFORK_ATTR_SETSID) &&
+	     (attr->flags & CFORK_ATTR_SETPGROUP)) || attr->pgroup < 0 ||
+	    (attr->pgroup && !(attr->flags & CFORK_ATTR_SETPGROUP)))
+		return -EINVAL;
 	/* A field this version does not know: refused, not ignored. */
 	for (size_t i = 0; i < sizeof(attr->reserved) / sizeof(*attr->reserved);
 	     i++)

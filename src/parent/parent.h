@@ -9,6 +9,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -16,6 +17,7 @@
 #include "cfork.h"
 
 struct launch_request;
+struct deadline;
 
 /* check.c: values against a signature (converted where exact), attrs. */
 int check_values(const char *sig, cfork_value *v, size_t argc);
@@ -70,12 +72,39 @@ void proc_attach(cfork_proc *p, const struct launch_result *res,
 void proc_limits(cfork_proc *p, size_t result_max);
 /* applied: the launch's layers; child_layers: those the child may report. */
 void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers);
+/* The read ends of the captured streams (-1: none) and their bound. */
+void proc_capture(cfork_proc *p, int out_fd, int err_fd, size_t max);
+/* The child leads its own process group (setsid, or setpgid(0, 0)). */
+void proc_group(cfork_proc *p, bool leader);
+void proc_deadline(cfork_proc *p, struct deadline *d);
 /* One step that never blocks: 0 with *st filled once the child has ended,
    -EAGAIN while it runs, or another -errno. */
 int proc_step(cfork_proc *p, cfork_status *st);
-/* What a waiter polls: the pidfd (-1: a pid-only handle) and the report
-   channel (-1: closed). */
-void proc_wait_fds(const cfork_proc *p, int *ret_pidfd, int *ret_report_fd);
+/* What a waiter polls: the pidfd (-1: a pid-only handle), the report
+   channel and the captured streams (-1: closed), each for POLLIN. */
+#define PROC_POLL_FDS 4
+void proc_poll_fds(const cfork_proc *p, struct pollfd *fds);
+
+/* output.c: a captured stream of the child. */
+struct output {
+	int fd;			/* read end, non-blocking; -1: closed */
+	char *buf;		/* NUL-terminated after len */
+	size_t len, cap, max;
+	bool truncated;
+};
+/* Reads what the pipe holds now, at most max_bytes (rounded up to a
+   read); 0 or -ENOMEM. */
+int output_drain(struct output *o, size_t max_bytes);
+/* Closes the pipe, keeps what was read. */
+void output_release_fd(struct output *o);
+void output_release(struct output *o);
+
+/* deadline.c: SIGKILL through pidfd ms from now, by cfork's watchdog
+   thread; deadline_release() before the pidfd is closed. */
+struct deadline;
+int deadline_arm(struct deadline **ret, int pidfd, int ms);
+bool deadline_fired(struct deadline *d);
+void deadline_release(struct deadline *d);
 
 /* buffer.c */
 int buffer_freeze(cfork_buffer *b);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The parent's handle on one child: accessors, kill, free, and proc_step(),
- * one step that never blocks: drain what the report channel holds (a
- * bounded amount), try to reap, and once the child has ended fill the
- * status. cfork_wait() (wait.c) is the blocking loop around it.
+ * one step that never blocks: drain what the report channel and the
+ * captured streams hold (a bounded amount), try to reap, and once the child
+ * has ended fill the status. cfork_wait() (wait.c) and the event-loop calls
+ * (events.c) are built on it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,8 +39,15 @@ struct cfork_proc {
 	unsigned paths;
 	unsigned sandbox;	/* CFORK_LAYER_* applied by the launch */
 	bool reaped;
+	bool group_leader;	/* the child leads its own process group */
+	bool deadline_fired;
+	int killed_by;		/* the last signal cfork_kill() sent, or 0 */
 	siginfo_t exit_info;
+	struct rusage rusage;
 	struct report_reader inbox;
+	struct output out, err;	/* captured streams; max 0: not captured */
+	struct deadline *deadline;
+	int events_fd;		/* cfork_proc_fd()'s epoll, made on demand */
 	char blocked_text[160];	/* st.error for a blocked call */
 };
 
@@ -53,6 +62,8 @@ int proc_new(cfork_proc **ret)
 	p->report_fd = -1;
 	p->report_wr = -1;
 	p->inbox.result_max = CFORK_RESULT_MAX;
+	p->out.fd = p->err.fd = -1;
+	p->events_fd = -1;
 	*ret = p;
 	return 0;
 }
@@ -92,6 +103,23 @@ void proc_limits(cfork_proc *p, size_t result_max)
 	p->inbox.result_max = result_max ? result_max : CFORK_RESULT_MAX;
 }
 
+void proc_capture(cfork_proc *p, int out_fd, int err_fd, size_t max)
+{
+	max = max ? max : CFORK_OUTPUT_MAX;
+	p->out = (struct output){ .fd = out_fd, .max = out_fd >= 0 ? max : 0 };
+	p->err = (struct output){ .fd = err_fd, .max = err_fd >= 0 ? max : 0 };
+}
+
+void proc_group(cfork_proc *p, bool leader)
+{
+	p->group_leader = leader;
+}
+
+void proc_deadline(cfork_proc *p, struct deadline *d)
+{
+	p->deadline = d;
+}
+
 void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers)
 {
 	p->sandbox = applied;
@@ -129,14 +157,37 @@ static int drain_report(cfork_proc *p, size_t max_bytes)
 	return 0;
 }
 
-/* After the reaping: everything the child wrote is in the pipe, at most its
-   capacity. A grandchild may hold the write end and go on writing, so read
-   what the pipe can hold rather than wait for an end of file. */
+static int drain_all(cfork_proc *p, size_t max_bytes)
+{
+	int r = drain_report(p, max_bytes);
+
+	if (r == 0)
+		r = output_drain(&p->out, max_bytes);
+	if (r == 0)
+		r = output_drain(&p->err, max_bytes);
+	return r;
+}
+
+/* What a pipe can hold: all the child can have left in it. */
+static size_t pipe_capacity(int fd)
+{
+	int size = fd >= 0 ? fcntl(fd, F_GETPIPE_SZ) : 0;
+
+	return size > 0 ? (size_t)size : (size_t)1 << 20;
+}
+
+/* After the reaping: everything the child wrote is in the pipes, at most
+   their capacity. A grandchild may hold a write end and go on writing, so
+   read what a pipe can hold rather than wait for an end of file. */
 static int drain_final(cfork_proc *p)
 {
-	int size = p->report_fd >= 0 ? fcntl(p->report_fd, F_GETPIPE_SZ) : 0;
+	int r = drain_report(p, pipe_capacity(p->report_fd));
 
-	return drain_report(p, size > 0 ? (size_t)size : (size_t)1 << 20);
+	if (r == 0)
+		r = output_drain(&p->out, pipe_capacity(p->out.fd));
+	if (r == 0)
+		r = output_drain(&p->err, pipe_capacity(p->err.fd));
+	return r;
 }
 
 /* The kernel reaped the child itself (SIGCHLD ignored): ask the pidfd how it
@@ -160,6 +211,14 @@ static int exit_from_pidfd(cfork_proc *p)
 	return 0;
 }
 
+/* waitid(2) with its fifth argument, the rusage glibc's wrapper leaves
+   out. */
+static int waitid_rusage(idtype_t type, id_t id, siginfo_t *si, int flags,
+			 struct rusage *ru)
+{
+	return (int)syscall(SYS_waitid, type, id, si, flags, ru);
+}
+
 /* 0 with exit_info filled when the child has ended, 1 when it still runs. */
 static int try_reap(cfork_proc *p)
 {
@@ -169,11 +228,13 @@ static int try_reap(cfork_proc *p)
 	p->exit_info.si_pid = 0;
 	do {
 		if (p->pidfd >= 0)
-			r = waitid(P_PIDFD, (id_t)p->pidfd, &p->exit_info, flags);
+			r = waitid_rusage(P_PIDFD, (id_t)p->pidfd,
+					  &p->exit_info, flags, &p->rusage);
 		/* Linux 5.3 has pidfds but not P_PIDFD: the pid is safe to
 		   use as long as the child is not reaped. */
 		if (p->pidfd < 0 || (r < 0 && errno == EINVAL))
-			r = waitid(P_PID, (id_t)p->pid, &p->exit_info, flags);
+			r = waitid_rusage(P_PID, (id_t)p->pid, &p->exit_info,
+					  flags, &p->rusage);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0 && errno == ECHILD && p->pidfd >= 0)
 		return exit_from_pidfd(p);
@@ -190,10 +251,10 @@ static void reap_blocking(cfork_proc *p)
 
 	do {
 		r = p->pidfd >= 0 ?
-			waitid(P_PIDFD, (id_t)p->pidfd, &p->exit_info,
-			       WEXITED | __WALL) :
-			waitid(P_PID, (id_t)p->pid, &p->exit_info,
-			       WEXITED | __WALL);
+			waitid_rusage(P_PIDFD, (id_t)p->pidfd, &p->exit_info,
+				      WEXITED | __WALL, &p->rusage) :
+			waitid_rusage(P_PID, (id_t)p->pid, &p->exit_info,
+				      WEXITED | __WALL, &p->rusage);
 	} while (r < 0 && errno == EINTR);
 }
 
@@ -229,6 +290,36 @@ static const char *end_text(cfork_proc *p, const siginfo_t *si)
 	return NULL;
 }
 
+/* How it ended, as the parent can tell: the kernel's status, read against
+   what the parent itself did (a deadline, a kill) and what it set up (a
+   filter, a CPU limit). */
+static cfork_end end_reason(const cfork_proc *p, const siginfo_t *si)
+{
+	int sig = si->si_status;
+
+	if (si->si_code == CLD_EXITED)
+		return CFORK_END_EXIT;
+	if (sig == SIGKILL && p->deadline_fired)
+		return CFORK_END_DEADLINE;
+	if (p->killed_by && sig == p->killed_by)
+		return CFORK_END_KILLED;
+	if (sig == SIGXCPU)
+		return CFORK_END_CPU_LIMIT;
+	if (sig == SIGSYS && (p->inbox.sandbox & CFORK_LAYER_SECCOMP))
+		return CFORK_END_SECCOMP;
+	return CFORK_END_SIGNAL;
+}
+
+static void fill_output(const struct output *o, const char **ret,
+			size_t *ret_len, bool *ret_truncated)
+{
+	if (!o->max)
+		return;
+	*ret = o->buf ? o->buf : "";
+	*ret_len = o->len;
+	*ret_truncated = o->truncated;
+}
+
 static void fill_status(cfork_proc *p, cfork_status *st)
 {
 	const siginfo_t *si = &p->exit_info;
@@ -238,16 +329,31 @@ static void fill_status(cfork_proc *p, cfork_status *st)
 	st->exited = si->si_code == CLD_EXITED;
 	st->code = st->exited ? si->si_status : 0;
 	st->signal = st->exited ? 0 : si->si_status;
+	st->reason = end_reason(p, si);
 	st->error = end_text(p, si);
 	st->result = in->result_len ? in->result : NULL;
 	st->result_len = in->result_len;
 	st->result_truncated = in->result_truncated;
+	fill_output(&p->out, &st->out, &st->out_len, &st->out_truncated);
+	fill_output(&p->err, &st->err, &st->err_len, &st->err_truncated);
+	st->rusage = p->rusage;
+}
+
+/* The child is gone: its deadline, if any, with it (whether it fired is
+   kept for the status). */
+static void settle_deadline(cfork_proc *p)
+{
+	if (!p->deadline)
+		return;
+	p->deadline_fired = deadline_fired(p->deadline);
+	deadline_release(p->deadline);
+	p->deadline = NULL;
 }
 
 int proc_step(cfork_proc *p, cfork_status *st)
 {
 	if (!p->reaped) {
-		int r = drain_report(p, STEP_BYTES);
+		int r = drain_all(p, STEP_BYTES);
 		if (r < 0)
 			return r;
 		r = try_reap(p);
@@ -255,20 +361,57 @@ int proc_step(cfork_proc *p, cfork_status *st)
 			return r;
 		if (r == 1)
 			return -EAGAIN;
+		settle_deadline(p);
 		r = drain_final(p);
 		if (r < 0)
 			return r;
 		p->reaped = true;
 		close_report(p);
+		output_release_fd(&p->out);
+		output_release_fd(&p->err);
 	}
 	fill_status(p, st);
 	return 0;
 }
 
-void proc_wait_fds(const cfork_proc *p, int *ret_pidfd, int *ret_report_fd)
+void proc_poll_fds(const cfork_proc *p, struct pollfd *fds)
 {
-	*ret_pidfd = p->pidfd;
-	*ret_report_fd = p->report_fd;
+	const int fd[PROC_POLL_FDS] = { p->pidfd, p->report_fd, p->out.fd,
+					p->err.fd };
+
+	for (int i = 0; i < PROC_POLL_FDS; i++)
+		fds[i] = (struct pollfd){ .fd = fd[i], .events = POLLIN };
+}
+
+int cfork_proc_fd(const cfork_proc *cp)
+{
+	PROTECT_ERRNO;
+	/* Made on the first call: the handle's own, like its pidfd. */
+	cfork_proc *p = (cfork_proc *)cp;
+	struct pollfd fds[PROC_POLL_FDS];
+
+	if (!p)
+		return -EINVAL;
+	if (p->events_fd >= 0)
+		return p->events_fd;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	ep = fd_move_above_stdio(ep);
+	if (ep < 0)
+		return ep;
+	proc_poll_fds(p, fds);
+	for (int i = 0; i < PROC_POLL_FDS; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		if (fds[i].fd >= 0 &&
+		    epoll_ctl(ep, EPOLL_CTL_ADD, fds[i].fd, &ev) < 0) {
+			int e = -errno;
+			close(ep);
+			return e;
+		}
+	}
+	p->events_fd = ep;
+	return ep;
 }
 
 int cfork_kill(cfork_proc *p, int sig)
@@ -279,13 +422,33 @@ int cfork_kill(cfork_proc *p, int sig)
 	if (p->reaped)
 		return -ESRCH;
 	if (p->pidfd >= 0 &&
-	    syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) == 0)
+	    syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) == 0) {
+		p->killed_by = sig ? sig : p->killed_by;
 		return 0;
+	}
 	/* Without pidfd_send_signal (a seccomp profile, an emulator): the pid
 	   of an unreaped child cannot have been reused. */
 	if (p->pidfd >= 0 && errno != ENOSYS)
 		return -errno;
-	return kill(p->pid, sig) < 0 ? -errno : 0;
+	if (kill(p->pid, sig) < 0)
+		return -errno;
+	p->killed_by = sig ? sig : p->killed_by;
+	return 0;
+}
+
+int cfork_kill_group(cfork_proc *p, int sig)
+{
+	PROTECT_ERRNO;
+	if (!p || sig < 0 || sig >= NSIG || !p->group_leader)
+		return -EINVAL;
+	/* The group's id is the child's pid, which cannot be recycled
+	   before the child is reaped. */
+	if (p->reaped)
+		return -ESRCH;
+	if (kill(-p->pid, sig) < 0)
+		return -errno;
+	p->killed_by = sig ? sig : p->killed_by;
+	return 0;
 }
 
 void cfork_free(cfork_proc *p)
@@ -296,12 +459,21 @@ void cfork_free(cfork_proc *p)
 	if (!p->reaped && p->pid > 0) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end. */
-		if (try_reap(p) == 1 && cfork_kill(p, SIGKILL) == 0)
+		if (try_reap(p) == 1 &&
+		    ((p->group_leader && cfork_kill_group(p, SIGKILL) == 0) ||
+		     cfork_kill(p, SIGKILL) == 0))
 			reap_blocking(p);
 	}
+	/* Before the pidfd goes: the watchdog holds its own, but a deadline
+	   must not outlive its handle. */
+	deadline_release(p->deadline);
+	if (p->events_fd >= 0)
+		close(p->events_fd);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	close_report(p);
+	output_release(&p->out);
+	output_release(&p->err);
 	free(p->inbox.result);
 	free(p);
 }

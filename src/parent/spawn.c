@@ -24,22 +24,24 @@ extern char **environ;
 /* The program's own argv[0], for the child's argv[0]. */
 extern char *program_invocation_name;
 
-/* environ without CFORK_FD (ours to set) and BXFI_MAP (Criterion's worker
-   marker: BoxFort would take the child over), plus our marker. */
-static char **child_environ(const char *marker)
+/* The caller's envp (or environ) without CFORK_FD (ours to set) and
+   BXFI_MAP (Criterion's worker marker: BoxFort would take the child over),
+   plus our marker. */
+static char **child_environ(const char *marker, const char *const *from)
 {
+	const char *const *src = from ? from : (const char *const *)environ;
 	size_t n = 0, k = 0;
 
-	while (environ && environ[n])
+	while (src && src[n])
 		n++;
 	char **env = malloc((n + 2) * sizeof(*env));
 	if (!env)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(environ[i], CFORK_ENV "=", sizeof(CFORK_ENV)) ||
-		    !strncmp(environ[i], "BXFI_MAP=", 9))
+		if (!strncmp(src[i], CFORK_ENV "=", sizeof(CFORK_ENV)) ||
+		    !strncmp(src[i], "BXFI_MAP=", 9))
 			continue;
-		env[k++] = environ[i];
+		env[k++] = (char *)src[i];
 	}
 	env[k++] = (char *)marker;
 	env[k] = NULL;
@@ -99,6 +101,8 @@ struct spawn_call {
 	uint64_t caller_mask;	/* restored after the launch, and in the child */
 	bool efbig;		/* the write-out raised SIGXFSZ */
 	int exe_fd;
+	int cwd_fd;		/* attr->cwd, O_PATH */
+	int out[2], err[2];	/* captured stdout and stderr */
 };
 
 /* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
@@ -121,7 +125,13 @@ static void spawn_release(struct spawn_call *s)
 			close(s->report[i]);
 		if (s->ready[i] >= 0)
 			close(s->ready[i]);
+		if (s->out[i] >= 0)
+			close(s->out[i]);
+		if (s->err[i] >= 0)
+			close(s->err[i]);
 	}
+	if (s->cwd_fd >= 0)
+		close(s->cwd_fd);
 	if (s->memfd >= 0)
 		close(s->memfd);
 	payload_out_release(&s->payload);
@@ -262,7 +272,7 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 	r = spawn_keep_fds(s, attr, argc, &nkeep);
 	if (r < 0)
 		return r;
-	s->envp = child_environ(s->marker);
+	s->envp = child_environ(s->marker, attr->envp);
 	if (!s->envp)
 		return -ENOMEM;
 	r = proc_new(&s->proc);
@@ -271,7 +281,9 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 
 	*req = (struct launch_request){
 		.exe_fd = s->exe_fd,
-		.stdio = { attr->stdin_fd, attr->stdout_fd, attr->stderr_fd },
+		.stdio = { attr->stdin_fd,
+			   s->out[1] >= 0 ? s->out[1] : attr->stdout_fd,
+			   s->err[1] >= 0 ? s->err[1] : attr->stderr_fd },
 		.keep_fds = s->keep,
 		.nkeep_fds = nkeep,
 		.pdeathsig = attr->pdeathsig,
@@ -279,7 +291,66 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 		.report_fd = s->report[1],
 		.report_rd = s->report[0],
 		.parent_pid = attr->pdeathsig ? getpid() : 0,
+		.cwd_fd = s->cwd_fd,
+		.setsid = attr->flags & CFORK_ATTR_SETSID,
+		.setpgroup = attr->flags & CFORK_ATTR_SETPGROUP,
+		.pgroup = attr->pgroup,
 	};
+	return 0;
+}
+
+/* What the launch needs from attr before anything else is made: the
+   working directory, opened now so that a bad one is this spawn's error,
+   and the pipes of the captured streams. */
+static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
+{
+	int r;
+
+	if (attr->cwd) {
+		s->cwd_fd = open(attr->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (s->cwd_fd < 0)
+			return -errno;
+		s->cwd_fd = fd_move_above_stdio(s->cwd_fd);
+		if (s->cwd_fd < 0)
+			return s->cwd_fd;
+	}
+	if (attr->capture & CFORK_CAPTURE_STDOUT) {
+		r = pipe_above_stdio(s->out);
+		if (r < 0 || fcntl(s->out[0], F_SETFL, O_NONBLOCK) < 0)
+			return r < 0 ? r : -errno;
+	}
+	if (attr->capture & CFORK_CAPTURE_STDERR) {
+		r = pipe_above_stdio(s->err);
+		if (r < 0 || fcntl(s->err[0], F_SETFL, O_NONBLOCK) < 0)
+			return r < 0 ? r : -errno;
+	}
+	return 0;
+}
+
+/* The handle takes over what outlives the spawn: the report channel, the
+   captured streams' read ends, the deadline. */
+static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
+			const struct launch_result *res)
+{
+	proc_attach(s->proc, res, s->report);
+	s->report[0] = s->report[1] = -1;
+	proc_limits(s->proc, attr->result_max);
+	proc_sandbox(s->proc, s->sandbox.launch.applied,
+		     s->sandbox.section.layers);
+	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
+	s->out[0] = s->err[0] = -1;
+	proc_group(s->proc, (attr->flags & CFORK_ATTR_SETSID) ||
+			    ((attr->flags & CFORK_ATTR_SETPGROUP) &&
+			     !attr->pgroup));
+	if (!attr->deadline_ms)
+		return 0;
+	if (res->pidfd < 0)
+		return -ENOTSUP;
+	struct deadline *d;
+	int r = deadline_arm(&d, res->pidfd, attr->deadline_ms);
+	if (r < 0)
+		return r;
+	proc_deadline(s->proc, d);
 	return 0;
 }
 
@@ -290,7 +361,9 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
 	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
-				.memfd = -1, .sandbox.launch.cgroup_fd = -1 };
+				.out = { -1, -1 }, .err = { -1, -1 },
+				.memfd = -1, .cwd_fd = -1,
+				.sandbox.launch.cgroup_fd = -1 };
 	struct launch_request req;
 	struct launch_result res;
 	unsigned paths = 0;
@@ -331,6 +404,9 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 			goto out;
 	}
 
+	r = spawn_attr_fds(&s, attr);
+	if (r < 0)
+		goto out;
 	r = spawn_prepare(&s, attr, name, is_static, argc, &req, &paths);
 	if (r < 0)
 		goto out;
@@ -343,10 +419,11 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		goto out;
 
 	res.paths |= paths;
-	proc_attach(s.proc, &res, s.report);
-	proc_limits(s.proc, attr->result_max);
-	proc_sandbox(s.proc, s.sandbox.launch.applied, s.sandbox.section.layers);
-	s.report[0] = s.report[1] = -1;	/* the handle's now */
+	/* From here a failure kills and reaps the child (spawn_release()
+	   frees the handle): the spawn fails as a whole. */
+	r = spawn_handle(&s, attr, &res);
+	if (r < 0)
+		goto out;
 	if (s.ready[1] >= 0) {
 		r = writeout_result(&s, writeout_finish(&s.writeout));
 		if (r == 0)

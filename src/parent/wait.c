@@ -43,14 +43,13 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 				return -ETIMEDOUT;
 			wait_ms = (int)left;
 		}
-		struct pollfd fds[2] = { { .events = POLLIN },
-					 { .events = POLLIN } };
-		proc_wait_fds(p, &fds[0].fd, &fds[1].fd);
+		struct pollfd fds[PROC_POLL_FDS];
+		proc_poll_fds(p, fds);
 		if (fds[0].fd < 0 && (wait_ms < 0 || wait_ms > PID_ONLY_POLL_MS))
 			wait_ms = PID_ONLY_POLL_MS;
-		/* A negative fd is ignored by poll: a closed report channel
-		   or a pid-only handle. */
-		if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
+		/* A negative fd is ignored by poll: a closed channel or a
+		   pid-only handle. */
+		if (poll(fds, PROC_POLL_FDS, wait_ms) < 0 && errno != EINTR)
 			return -errno;
 	}
 }

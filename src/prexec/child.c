@@ -14,8 +14,8 @@
  *
  * Why each call is safe on the parent's memory: the clone shares the
  * address space but not the fd table (no CLONE_FILES), the credentials or
- * the task attributes, so dup3, fcntl, close_range, openat, prctl and
- * prlimit change the child's alone; write and writev only read the
+ * the task attributes, so dup3, fcntl, close_range, openat, fchdir,
+ * setsid, setpgid, prctl and prlimit change the child's alone; write and writev only read the
  * parent's memory; the request is the one thing written to it (the
  * errno), which the parent reads after CLONE_VFORK resumes it; exit ends
  * this task without running anything of libc's (no atexit, no flush).
@@ -115,6 +115,24 @@ int prexec_main(void *arg)
 	}
 	for (size_t i = 0; i < req->nkeep_fds; i++) {
 		r = sys_fcntl(req->keep_fds[i], F_SETFD, 0);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* The working directory, session and process group are the child's
+	   own attributes: the parent's stay as they are. */
+	if (req->cwd_fd >= 0) {
+		r = sys_fchdir(req->cwd_fd);
+		if (r < 0)
+			goto fail;
+	}
+	if (req->setsid) {
+		r = sys_setsid();
+		if (r < 0)
+			goto fail;
+	}
+	if (req->setpgroup) {
+		r = sys_setpgid(0, req->pgroup);
 		if (r < 0)
 			goto fail;
 	}

@@ -24,6 +24,10 @@ struct launch_request {
 	int report_fd;		/* the child's end, for a failure before exec */
 	int report_rd;		/* the parent's end (non-blocking) */
 	uint64_t ns_flags;	/* CLONE_NEW*, for a sandbox */
+	int cwd_fd;		/* O_PATH directory to fchdir to, or -1 */
+	bool setsid;		/* a new session */
+	bool setpgroup;		/* setpgid(0, pgroup) */
+	pid_t pgroup;
 	pid_t parent_pid;	/* with pdeathsig only */
 	bool cgroup_pending;	/* the child joins cgroup_fd itself */
 	int child_error;	/* errno from the child before exec */

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Deadlines: SIGKILL a child a given time after its spawn, whether or not
+ * its caller waits. The timer must be the parent's (a child's own timer is
+ * the child's to cancel), so cfork runs one thread for every deadline of
+ * the process, started the first time a spawn has one: it sleeps until
+ * the earliest is due and kills through the child's pidfd, which cannot
+ * name a recycled pid. A child reaped before its deadline is taken off
+ * the list.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parent.h"
+
+struct deadline {
+	struct deadline *next;
+	int pidfd;		/* the watchdog's own duplicate */
+	struct timespec due;	/* CLOCK_MONOTONIC */
+	bool fired;
+	bool cancelled;
+	unsigned refs;		/* the handle's and the list's */
+};
+
+static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watchdog_wake;
+static struct deadline *watchdog_list;
+static int watchdog_error;
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Drops a reference, with the lock held. */
+static void deadline_put_locked(struct deadline *d)
+{
+	if (--d->refs)
+		return;
+	close(d->pidfd);
+	free(d);
+}
+
+/* Kills what is due and unlinks what is done; the earliest left, or NULL. */
+static struct deadline *watchdog_sweep(const struct timespec *now)
+{
+	struct deadline **at = &watchdog_list, *earliest = NULL;
+
+	while (*at) {
+		struct deadline *d = *at;
+		if (!d->cancelled && !before(now, &d->due)) {
+			d->fired = syscall(SYS_pidfd_send_signal, d->pidfd,
+					   SIGKILL, NULL, 0) == 0;
+			d->cancelled = true;
+		}
+		if (d->cancelled) {
+			*at = d->next;
+			deadline_put_locked(d);
+			continue;
+		}
+		if (!earliest || before(&d->due, &earliest->due))
+			earliest = d;
+		at = &d->next;
+	}
+	return earliest;
+}
+
+static void *watchdog_main(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&watchdog_lock);
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		struct deadline *next = watchdog_sweep(&now);
+		if (next)
+			pthread_cond_timedwait(&watchdog_wake, &watchdog_lock,
+					       &next->due);
+		else
+			pthread_cond_wait(&watchdog_wake, &watchdog_lock);
+	}
+	return NULL;
+}
+
+static void watchdog_start(void)
+{
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t t;
+	sigset_t all, old;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&watchdog_wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&ta, 64 << 10);
+	/* The caller's signals are the caller's threads' business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	watchdog_error = pthread_create(&t, &ta, watchdog_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&ta);
+}
+
+int deadline_arm(struct deadline **ret, int pidfd, int ms)
+{
+	struct deadline *d;
+	int fd;
+
+	pthread_once(&watchdog_once, watchdog_start);
+	if (watchdog_error)
+		return -watchdog_error;
+	fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	d->pidfd = fd;
+	d->refs = 2;
+	clock_gettime(CLOCK_MONOTONIC, &d->due);
+	d->due.tv_sec += ms / 1000;
+	d->due.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (d->due.tv_nsec >= 1000000000) {
+		d->due.tv_sec++;
+		d->due.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&watchdog_lock);
+	d->next = watchdog_list;
+	watchdog_list = d;
+	pthread_cond_signal(&watchdog_wake);
+	pthread_mutex_unlock(&watchdog_lock);
+	*ret = d;
+	return 0;
+}
+
+bool deadline_fired(struct deadline *d)
+{
+	bool fired;
+
+	pthread_mutex_lock(&watchdog_lock);
+	fired = d->fired;
+	pthread_mutex_unlock(&watchdog_lock);
+	return fired;
+}
+
+/* Taken off the list at once, so that its fd is closed by the time the
+   handle is freed. */
+void deadline_release(struct deadline *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&watchdog_lock);
+	for (struct deadline **at = &watchdog_list; *at; at = &(*at)->next) {
+		if (*at == d) {
+			*at = d->next;
+			d->refs--;	/* the list's */
+			break;
+		}
+	}
+	d->cancelled = true;
+	deadline_put_locked(d);
+	pthread_mutex_unlock(&watchdog_lock);
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The controls a service sets on a spawn: the child's environment and
+ * working directory, a deadline nobody has to wait for, captured stdout and
+ * stderr, process groups and sessions, and how the status says the child
+ * ended (reason, rusage).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(controls, .timeout = TEST_TIMEOUT);
+
+#define OK 42
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Child functions                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Sends back its environment, one "NAME=value\n" each. */
+static int controls_env(const cfork_args *a)
+{
+	extern char **environ;
+
+	(void)a;
+	for (char **e = environ; *e; e++) {
+		if (cfork_return(*e, strlen(*e)) < 0 || cfork_return("\n", 1) < 0)
+			return 1;
+	}
+	return OK;
+}
+CFORK_REGISTER(controls_env, "");
+
+static int controls_cwd(const cfork_args *a)
+{
+	char buf[PATH_MAX];
+
+	(void)a;
+	if (!getcwd(buf, sizeof(buf)))
+		return 1;
+	return cfork_return(buf, strlen(buf)) < 0 ? 2 : OK;
+}
+CFORK_REGISTER(controls_cwd, "");
+
+static int controls_sleep(const cfork_args *a)
+{
+	struct timespec ts = { cfork_arg_i64(a, 0) / 1000,
+			       (cfork_arg_i64(a, 0) % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return OK;
+}
+CFORK_REGISTER(controls_sleep, "i");
+
+/* A child that tries to escape its deadline: ignores every signal it can,
+   and sleeps. */
+static int controls_stubborn(const cfork_args *a)
+{
+	(void)a;
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_IGN);
+	for (;;)
+		pause();
+	return 1;
+}
+CFORK_REGISTER(controls_stubborn, "");
+
+/* Writes n bytes of c to fd 1 or 2, and a line to the other. */
+static int controls_write(const cfork_args *a)
+{
+	int fd = (int)cfork_arg_i64(a, 0);
+	size_t n = (size_t)cfork_arg_i64(a, 1);
+	char buf[4096];
+
+	memset(buf, 'o' + (fd == 2) * ('e' - 'o'), sizeof(buf));
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < sizeof(buf) ? n - done : sizeof(buf);
+		ssize_t w = write(fd, buf, k);
+		if (w <= 0)
+			return 1;
+		done += (size_t)w;
+	}
+	dprintf(fd == 1 ? 2 : 1, "other\n");
+	return OK;
+}
+CFORK_REGISTER(controls_write, "ii");
+
+static int controls_burn(const cfork_args *a)
+{
+	volatile unsigned long x = 0;
+
+	(void)a;
+	for (;;)
+		x++;
+	return 1;
+}
+CFORK_REGISTER(controls_burn, "");
+
+/* Sends back its pid, pgid and sid. */
+static int controls_ids(const cfork_args *a)
+{
+	long ids[3] = { getpid(), getpgid(0), getsid(0) };
+
+	(void)a;
+	return cfork_return(ids, sizeof(ids)) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(controls_ids, "");
+
+/* Starts a grandchild in its own process group that writes its pid on fd,
+   then sleeps; the child sleeps too. */
+static int controls_grandparent(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		dprintf(fd, "%ld\n", (long)getpid());
+		close(fd);
+		for (;;)
+			pause();
+	}
+	close(fd);
+	for (;;)
+		pause();
+	return 1;
+}
+CFORK_REGISTER(controls_grandparent, "f");
+
+/* ------------------------------------------------------------------------ */
+/* Tools                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static cfork_status run(const cfork_attr *attr, const char *name,
+			const cfork_value *v, size_t n, cfork_proc **ret)
+{
+	cfork_status st;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_spawnv(&p, attr, name, v, n), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	*ret = p;
+	return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Environment and working directory                                         */
+/* ------------------------------------------------------------------------ */
+
+Test(controls, envp_replaces_the_childs_environment)
+{
+	const char *const env[] = { "ONLY=this", "CFORK_FD=99", NULL };
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	setenv("DB_PASSWORD", "hunter2", 1);
+	attr.envp = env;
+	cfork_status st = run(&attr, "controls_env", NULL, 0, &p);
+	cr_assert(st.exited && st.code == OK, "code %d", st.code);
+	cr_assert_eq(st.result_len, strlen("ONLY=this\n"));
+	cr_assert_eq(memcmp(st.result, "ONLY=this\n", st.result_len), 0,
+		     "%.*s", (int)st.result_len, (const char *)st.result);
+	cfork_free(p);
+
+	/* NULL: the parent's, still without cfork's marker. */
+	attr.envp = NULL;
+	st = run(&attr, "controls_env", NULL, 0, &p);
+	cr_assert(st.exited && st.code == OK);
+	cr_assert(memmem(st.result, st.result_len, "DB_PASSWORD=hunter2",
+			 19));
+	cr_assert_null(memmem(st.result, st.result_len, "CFORK_FD", 8));
+	cfork_free(p);
+	unsetenv("DB_PASSWORD");
+}
+
+Test(controls, cwd_starts_the_child_elsewhere_and_a_bad_one_fails_the_spawn)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	char dir[] = "/tmp/cfork-cwd-XXXXXX";
+	char real[PATH_MAX];
+	cfork_proc *p;
+	int fds = count_open_fds();
+
+	cr_assert(mkdtemp(dir));
+	cr_assert(realpath(dir, real));
+	attr.cwd = dir;
+	cfork_status st = run(&attr, "controls_cwd", NULL, 0, &p);
+	cr_assert(st.exited && st.code == OK);
+	cr_assert_eq(st.result_len, strlen(real));
+	cr_assert_eq(memcmp(st.result, real, st.result_len), 0);
+	cfork_free(p);
+
+	char *here = getcwd(NULL, 0);
+	cr_assert(here && strcmp(here, real));
+	free(here);
+
+	attr.cwd = "/nonexistent/cfork";
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_cwd"), -ENOENT);
+	attr.cwd = "/etc/hostname";
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_cwd"), -ENOTDIR);
+	cr_assert_eq(rmdir(dir), 0);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+/* ------------------------------------------------------------------------ */
+/* Deadline                                                                  */
+/* ------------------------------------------------------------------------ */
+
+Test(controls, a_deadline_kills_the_child_though_nobody_waits)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int fds = count_open_fds();
+
+	attr.deadline_ms = 200;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_stubborn"), 0);
+	int64_t t0 = now_ms();
+	/* Nobody waits: the child must be dead by the time we look. */
+	struct timespec ts = { 1, 0 };
+	nanosleep(&ts, NULL);
+	cr_assert_eq(cfork_wait(p, 0, &st), 0, "still running after 1 s");
+	cr_assert(!st.exited && st.signal == SIGKILL);
+	cr_assert_eq(st.reason, CFORK_END_DEADLINE);
+	cr_assert_geq(now_ms() - t0, 200);
+	cfork_free(p);
+
+	/* A child that ends first is not killed, and its deadline goes. */
+	attr.deadline_ms = 5000;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == OK);
+	cr_assert_eq(st.reason, CFORK_END_EXIT);
+	cfork_free(p);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+
+	attr.deadline_ms = -1;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10), -EINVAL);
+}
+
+Test(controls, many_deadlines_fire_in_order)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p[8];
+	cfork_status st;
+
+	for (int i = 0; i < 8; i++) {
+		attr.deadline_ms = 100 + 50 * (7 - i);
+		cr_assert_eq(cfork_spawn(&p[i], &attr, "controls_stubborn"), 0);
+	}
+	for (int i = 7; i >= 0; i--) {
+		cr_assert_eq(cfork_wait(p[i], 20000, &st), 0);
+		cr_assert_eq(st.reason, CFORK_END_DEADLINE, "child %d", i);
+	}
+	for (int i = 0; i < 8; i++)
+		cfork_free(p[i]);
+	cr_assert_not(has_children());
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output capture                                                            */
+/* ------------------------------------------------------------------------ */
+
+Test(controls, captured_output_does_not_deadlock_and_is_bounded)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+	int fds = count_open_fds();
+
+	/* 1 MiB through a 64 KiB pipe: read while the child runs. */
+	attr.capture = CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR;
+	cfork_status st = run(&attr, "controls_write",
+			      (cfork_value[]){ cfork_i64(1),
+					       cfork_i64(1 << 20) }, 2, &p);
+	cr_assert(st.exited && st.code == OK, "code %d", st.code);
+	cr_assert_eq(st.out_len, (size_t)1 << 20);
+	cr_assert_not(st.out_truncated);
+	cr_assert(st.out[0] == 'o' && st.out[st.out_len - 1] == 'o' &&
+		  st.out[st.out_len] == '\0');
+	cr_assert_str_eq(st.err, "other\n");
+	cfork_free(p);
+
+	/* More than output_max: the first bytes, and the flag. */
+	attr.output_max = 1000;
+	st = run(&attr, "controls_write",
+		 (cfork_value[]){ cfork_i64(2), cfork_i64(300000) }, 2, &p);
+	cr_assert(st.exited && st.code == OK, "code %d", st.code);
+	cr_assert_eq(st.err_len, 1000);
+	cr_assert(st.err_truncated);
+	cr_assert_eq(strspn(st.err, "e"), 1000);
+	cr_assert_str_eq(st.out, "other\n");
+	cfork_free(p);
+
+	/* Not captured: NULL. */
+	attr = (cfork_attr)CFORK_ATTR_INIT;
+	st = run(&attr, "controls_sleep", (cfork_value[]){ cfork_i64(0) }, 1,
+		 &p);
+	cr_assert_null(st.out);
+	cr_assert_null(st.err);
+	cfork_free(p);
+	cr_assert_eq(count_open_fds(), fds);
+
+	/* Capture and an fd for the same stream contradict each other. */
+	attr.capture = CFORK_CAPTURE_STDOUT;
+	attr.stdout_fd = 2;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), -EINVAL);
+	attr.stdout_fd = -1;
+	attr.capture = 4;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), -EINVAL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* How it ended                                                              */
+/* ------------------------------------------------------------------------ */
+
+Test(controls, reason_tells_exit_signal_kill_and_cpu_limit_apart)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	st = run(&attr, "controls_sleep", (cfork_value[]){ cfork_i64(0) }, 1,
+		 &p);
+	cr_assert_eq(st.reason, CFORK_END_EXIT);
+	cfork_free(p);
+
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10000), 0);
+	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(!st.exited && st.signal == SIGTERM);
+	cr_assert_eq(st.reason, CFORK_END_KILLED);
+	cfork_free(p);
+
+	/* A signal from elsewhere is a signal, not a kill of cfork's. */
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10000), 0);
+	cr_assert_eq(kill(cfork_pid(p), SIGTERM), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
+	cfork_free(p);
+
+	/* RLIMIT_CPU: SIGXCPU first, not a bare SIGKILL. */
+	cfork_sandbox *sb;
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_CPU, 1), 0);
+	attr.sandbox = sb;
+	st = run(&attr, "controls_burn", NULL, 0, &p);
+	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
+	cr_assert_eq(st.reason, CFORK_END_CPU_LIMIT);
+	/* The kernel's count of what it used: about a second of CPU. */
+	long used_ms = (st.rusage.ru_utime.tv_sec + st.rusage.ru_stime.tv_sec) *
+		       1000 + (st.rusage.ru_utime.tv_usec +
+			       st.rusage.ru_stime.tv_usec) / 1000;
+	cr_assert_geq(used_ms, 900, "%ld ms of CPU", used_ms);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+}
+
+Test(controls, a_seccomp_kill_is_its_own_reason)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	cr_assert_eq(cfork_sandbox_deny(sb, "getcwd", 0), 0);
+	attr.sandbox = sb;
+	cfork_status st = run(&attr, "controls_cwd", NULL, 0, &p);
+	cr_assert(!st.exited && st.signal == SIGSYS);
+	cr_assert_eq(st.reason, CFORK_END_SECCOMP);
+	cr_assert(st.error && strstr(st.error, "getcwd"), "%s", st.error);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+}
+
+Test(controls, rusage_comes_from_the_kernel)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	cfork_status st = run(&attr, "controls_write",
+			      (cfork_value[]){ cfork_i64(1), cfork_i64(1) },
+			      2, &p);
+	cr_assert(st.exited);
+	/* Every process has a resident set and ran for some time. */
+	cr_assert_gt(st.rusage.ru_maxrss, 0);
+	cfork_free(p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Process groups and sessions                                               */
+/* ------------------------------------------------------------------------ */
+
+Test(controls, setsid_and_setpgroup_place_the_child)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+	long ids[3];
+
+	attr.flags = CFORK_ATTR_SETSID;
+	cfork_status st = run(&attr, "controls_ids", NULL, 0, &p);
+	cr_assert(st.exited && st.code == OK && st.result_len == sizeof(ids));
+	memcpy(ids, st.result, sizeof(ids));
+	cr_assert(ids[1] == ids[0] && ids[2] == ids[0]);
+	cfork_free(p);
+
+	attr.flags = CFORK_ATTR_SETPGROUP;
+	st = run(&attr, "controls_ids", NULL, 0, &p);
+	memcpy(ids, st.result, sizeof(ids));
+	cr_assert(ids[1] == ids[0] && ids[2] == getsid(0));
+	cfork_free(p);
+
+	attr.flags = CFORK_ATTR_SETSID | CFORK_ATTR_SETPGROUP;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_ids"), -EINVAL);
+	attr.flags = 0;
+	attr.pgroup = 5;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_ids"), -EINVAL);
+}
+
+/* cfork_kill_group reaches a grandchild; cfork_kill alone would not. */
+Test(controls, killing_the_group_takes_the_grandchildren_along)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int pfd[2];
+	char line[32] = "";
+
+	cr_assert_eq(pipe2(pfd, O_CLOEXEC), 0);
+	attr.flags = CFORK_ATTR_SETPGROUP;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_grandparent",
+				 cfork_fd(pfd[1])), 0);
+	close(pfd[1]);
+	cr_assert_gt(read(pfd[0], line, sizeof(line) - 1), 0);
+	close(pfd[0]);
+	pid_t grandchild = (pid_t)atol(line);
+	cr_assert_gt(grandchild, 0);
+	cr_assert_eq(kill(grandchild, 0), 0);
+
+	cr_assert_eq(cfork_kill_group(p, SIGKILL), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(st.reason, CFORK_END_KILLED);
+	/* The grandchild was reparented (to init, or a subreaper) and
+	   killed: it is gone or a zombie someone else reaps. */
+	for (int i = 0; i < 200; i++) {
+		char path[64], state = 0;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)grandchild);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			break;
+		int got = fscanf(f, "%*d %*s %c", &state);
+		fclose(f);
+		if (got == 1 && state == 'Z')
+			break;
+		cr_assert_lt(i, 199, "the grandchild survived its group");
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_eq(cfork_kill_group(p, SIGKILL), -ESRCH);
+	cfork_free(p);
+
+	/* A child that leads no group has no group to kill. */
+	attr.flags = 0;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), 0);
+	cr_assert_eq(cfork_kill_group(p, SIGKILL), -EINVAL);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cfork_free(p);
+}
+
+Test(controls, reserved_words_must_be_zero)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	attr.reserved[3] = 1;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_ids"), -EINVAL);
+}
