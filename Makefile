@@ -129,6 +129,7 @@ all: $(STATIC_LIB) $(SHARED_LIB)
 # run `deps` first, and before any library object even under -j: on a fresh
 # machine the objects need the headers it installs.
 DEPS_GOALS := test demo check-asan check-valgrind fuzz bench bench-sandbox \
+	      bench-collect \
 	      bench-writeout stress fuzz-corpus
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 $(LIB_OBJS): | deps
@@ -255,6 +256,19 @@ stress: $(O)/tests/bench/stress
 .PHONY: bench-writeout
 bench-writeout: $(O)/tests/bench/writeout
 	$(O)/tests/bench/writeout $(BENCH_ARGS)
+
+# Collecting N finished children by method (wait, wait_any, epoll,
+# io_uring): where io_uring belongs in an event loop. BENCH_ARGS='-n 50'.
+.PHONY: bench-collect
+bench-collect: $(O)/tests/bench/collect
+	$(O)/tests/bench/collect $(BENCH_ARGS)
+
+$(O)/tests/bench/collect: tests/bench/collect.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(STATIC_LIB) \
+		$(LIBS) $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || \
+			echo -luring)
 
 # Spawn latency with each sandbox layer; BENCH_ARGS='--runs 500'.
 bench-sandbox: $(O)/tests/bench/sandbox_bench

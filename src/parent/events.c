@@ -41,21 +41,28 @@ int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 	fds = malloc(n * PROC_POLL_FDS * sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		bool pid_only = false;
 
-		/* Every child is stepped each round, so that none blocks on
-		   a full pipe while another is waited for. The first to have
-		   ended, in the caller's order, is the answer. */
+		/* Every child poll found ready is stepped (every child, the
+		   first time round), so that none blocks on a full pipe while
+		   another is waited for. The first to have ended, in the
+		   caller's order, is the answer. */
 		for (size_t i = 0; i < n; i++) {
-			r = proc_step(procs[i], st);
-			if (r != -EAGAIN) {
-				if (r == 0)
-					*ret_index = i;
-				goto out;
+			struct pollfd *f = fds + i * PROC_POLL_FDS;
+			bool ready = first || f[0].fd < 0;
+			for (int k = 0; k < PROC_POLL_FDS && !ready; k++)
+				ready = f[k].revents;
+			if (ready) {
+				r = proc_step(procs[i], st);
+				if (r != -EAGAIN) {
+					if (r == 0)
+						*ret_index = i;
+					goto out;
+				}
 			}
-			proc_poll_fds(procs[i], fds + i * PROC_POLL_FDS);
-			pid_only |= fds[i * PROC_POLL_FDS].fd < 0;
+			proc_poll_fds(procs[i], f);
+			pid_only |= f[0].fd < 0;
 		}
 		int wait_ms = -1;
 		if (timeout_ms >= 0) {
