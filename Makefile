@@ -105,7 +105,12 @@ SHARED_LIB := $(O)/libcfork.so.$(VERSION)
 
 MAN3_PAGES := $(wildcard man/man3/*.3)
 MAN7_PAGES := $(wildcard man/man7/*.7)
-EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
+# Every examples/*.c links the shared library alone, but libuv_service.c,
+# which needs libuv (libuv1-dev) and is built only where pkg-config finds it.
+LIBUV_EXAMPLE := $(O)/examples/libuv_service
+EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,\
+	    $(filter-out examples/libuv_service.c,$(wildcard examples/*.c)))
+HAVE_LIBUV = $(shell $(PKG_CONFIG) --exists libuv 2>/dev/null && echo 1)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
 # Programs with a main() of their own that the tests run.
@@ -113,7 +118,9 @@ TEST_PROGS := $(patsubst tests/progs/%.c,$(O)/tests/progs/%,\
 	      $(wildcard tests/progs/*.c))
 TEST_PKGS := criterion libseccomp
 DEP_PKGS := liburing libseccomp criterion
-DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev
+# libuv1-dev is installed with them, for the libuv example; it is not
+# checked for: a machine without it skips that example.
+DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev libuv1-dev
 # Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
 TEST_ARGS ?=
 
@@ -129,7 +136,7 @@ all: $(STATIC_LIB) $(SHARED_LIB)
 # run `deps` first, and before any library object even under -j: on a fresh
 # machine the objects need the headers it installs.
 DEPS_GOALS := test demo check-asan check-valgrind fuzz bench bench-sandbox \
-	      bench-collect \
+	      bench-collect bench-controls \
 	      bench-writeout stress fuzz-corpus
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 $(LIB_OBJS): | deps
@@ -169,13 +176,32 @@ $(O)/examples/%: examples/%.c $(SHARED_LIB)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lcfork \
 		-Wl,-rpath,$(abspath $(O))
 
-examples: $(EXAMPLES)
+# The libuv example: libuv's flags asked for when it is built, after any
+# `deps` of the same run has installed it.
+$(LIBUV_EXAMPLE): examples/libuv_service.c $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $$($(PKG_CONFIG) --cflags libuv) $(CPPFLAGS) \
+		$(LDFLAGS) -o $@ $< -L$(O) -lcfork -Wl,-rpath,$(abspath $(O)) \
+		$$($(PKG_CONFIG) --libs libuv)
+
+examples: $(EXAMPLES) $(if $(HAVE_LIBUV),$(LIBUV_EXAMPLE))
+
+LIBUV_SKIPPED := libuv example skipped: libuv1-dev is not installed \
+	(sudo apt-get install libuv1-dev)
 
 demo: deps $(EXAMPLES)
 	@echo "== example"; $(O)/examples/example
 	@echo "== args"; $(O)/examples/args
 	@echo "== sandbox"; $(O)/examples/sandbox
 	@echo "== typed"; $(O)/examples/typed
+	@echo "== epoll_service"; $(O)/examples/epoll_service
+	@if $(PKG_CONFIG) --exists libuv; then \
+		$(MAKE) --no-print-directory $(LIBUV_EXAMPLE) && \
+		echo "== libuv_service" && $(O)/examples/libuv_service; \
+	else \
+		echo "$(LIBUV_SKIPPED)"; \
+	fi
 
 # Tests link the archive of plain objects (white-box tests reach the wire
 # formats and the sandbox's plan through their headers); the shared library
@@ -269,6 +295,12 @@ $(O)/tests/bench/collect: tests/bench/collect.c $(STATIC_LIB)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(STATIC_LIB) \
 		$(LIBS) $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || \
 			echo -luring)
+
+# Spawn latency with each service control (envp, cwd, capture, deadline,
+# setsid) beside a plain spawn; BENCH_ARGS='--runs 500'.
+.PHONY: bench-controls
+bench-controls: $(O)/tests/bench/controls
+	$(O)/tests/bench/controls $(BENCH_ARGS)
 
 # Spawn latency with each sandbox layer; BENCH_ARGS='--runs 500'.
 bench-sandbox: $(O)/tests/bench/sandbox_bench
