@@ -1,8 +1,16 @@
 # SPDX-License-Identifier: MIT
 # cfork: `make`, `make test`, `make demo`, `make install`; V=1 for commands.
 
-VERSION_MAJOR := 1
-VERSION := $(VERSION_MAJOR).0.0
+# The one source of truth for the version: the soname, cfork.pc and
+# cfork_version() take it from here, and the library does not build when
+# include/cfork.h's CFORK_VERSION_* say otherwise (src/common/version.c).
+VERSION := 1.0.0
+VERSION_WORDS := $(subst ., ,$(VERSION))
+VERSION_MAJOR := $(word 1,$(VERSION_WORDS))
+VERSION_DEFS := -DCFORK_BUILD_VERSION='"$(VERSION)"' \
+	-DCFORK_BUILD_MAJOR=$(word 1,$(VERSION_WORDS)) \
+	-DCFORK_BUILD_MINOR=$(word 2,$(VERSION_WORDS)) \
+	-DCFORK_BUILD_PATCH=$(word 3,$(VERSION_WORDS))
 
 PREFIX ?= /usr/local
 prefix ?= $(PREFIX)
@@ -59,7 +67,8 @@ SONAME := libcfork.so.$(VERSION_MAJOR)
 # the headers of the folders it may use and no others, so that a child file
 # including a parent header, or the reverse, does not compile.
 COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
-	       src/common/memfd_map.c src/common/registry.c
+	       src/common/memfd_map.c src/common/registry.c \
+	       src/common/version.c
 WIRE_SRCS := src/wire/payload.c src/wire/report.c src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/launch.c \
@@ -79,6 +88,8 @@ objs = $(patsubst %,$(O)/%.o,$(basename $(1)))
 
 COMMON_INC := -Isrc/common -I$(ARCH_DIR)
 $(call objs,$(COMMON_SRCS)): WORLD_CFLAGS := $(COMMON_INC)
+$(O)/src/common/version.o: WORLD_CFLAGS += $(VERSION_DEFS)
+$(O)/src/common/version.o: Makefile
 $(call objs,$(WIRE_SRCS)): WORLD_CFLAGS := -Isrc/wire $(COMMON_INC)
 $(call objs,$(PARENT_SRCS)): WORLD_CFLAGS := -Isrc/parent -Isrc/prexec \
 	-Isrc/wire $(COMMON_INC)
@@ -395,7 +406,7 @@ check-man: $(STATIC_LIB)
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LINT_CPPFLAGS = -D_GNU_SOURCE -Iinclude -Isrc/common -Isrc/wire \
-	-Isrc/parent -Isrc/prexec -Isrc/child -I$(ARCH_DIR) \
+	-Isrc/parent -Isrc/prexec -Isrc/child -I$(ARCH_DIR) $(VERSION_DEFS) \
 	$(if $(filter 1,$(URING)),-DCFORK_HAVE_URING)
 CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 \
 	--error-exitcode=1 --inline-suppr -q $(LINT_CPPFLAGS) \

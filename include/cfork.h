@@ -37,8 +37,32 @@ extern "C" {
    declares. */
 #pragma GCC visibility push(default)
 
+/*
+ * The version of this header. The Makefile's VERSION is the source of
+ * truth: the library does not build when these numbers differ from it.
+ * CFORK_CHECK_VERSION(major, minor, patch) is true (1) when this header is
+ * that version or a later one, and works in #if:
+ *
+ *	#if CFORK_CHECK_VERSION(1, 1, 0)
+ *	... use what 1.1.0 added ...
+ *	#endif
+ *
+ * cfork_version() tells the version of the library actually linked, which
+ * can be later than the header a program was built with (same major).
+ */
 #define CFORK_VERSION_MAJOR 1
 #define CFORK_VERSION_MINOR 0
+#define CFORK_VERSION_PATCH 0
+#define CFORK_CHECK_VERSION(major, minor, patch)			\
+	(CFORK_VERSION_MAJOR > (major) ||				\
+	 (CFORK_VERSION_MAJOR == (major) &&				\
+	  (CFORK_VERSION_MINOR > (minor) ||				\
+	   (CFORK_VERSION_MINOR == (minor) &&				\
+	    CFORK_VERSION_PATCH >= (patch)))))
+
+/* The version of the linked library, "MAJOR.MINOR.PATCH" ("1.0.0"): a
+   static string. */
+const char *cfork_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Values that cross into the child                                          */
