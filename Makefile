@@ -206,8 +206,16 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS)) $(LIBS)
 
-test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
+test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
+      check-gc-sections
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+
+# CFORK_REGISTER entries survive --gc-sections with lld, gold and GNU ld,
+# linked shared and static (tests/gc_sections.sh installs lld where it may,
+# and says so when it skips it).
+.PHONY: check-gc-sections
+check-gc-sections: $(STATIC_LIB) $(SHARED_LIB)
+	$(Q)CC='$(CC)' LIBS='$(LIBS)' bash tests/gc_sections.sh $(O)
 
 # Calls that must not compile (tests/compile_fail): line 1 of each snippet is
 # /* expect: PHRASE */, and the compiler's diagnostics must contain PHRASE.

@@ -261,11 +261,34 @@ int cfork_register(const char *name, cfork_fn fn, const char *sig);
  * makes cfork usable in hosts that re-execute themselves (Criterion workers).
  * Use it at file scope, in the executable (not in a shared library).
  * A duplicate name makes every spawn of that name fail with -EEXIST.
+ *
+ * Nothing in the program refers to an entry, so a link with --gc-sections
+ * may drop it (cfork("fn") then returns -ENOENT): lld does, as it does not
+ * count the library's __start_cfork_registry as a reference (-z
+ * start-stop-gc, its default since lld 13), and so does gold for a program
+ * linked with libcfork.so. The entry is marked `retain` (SHF_GNU_RETAIN)
+ * where the compiler has it (GCC 11, clang 13 and later; with binutils
+ * 2.36 or lld 13 and later), and every linker keeps it. With an older
+ * compiler and --gc-sections: GNU ld keeps the entries; with lld, link
+ * with -Wl,-z,nostart-stop-gc (enough for a program linked with
+ * libcfork.a); a program linked with libcfork.so by lld or gold needs
+ * -Wl,--no-gc-sections, since nothing it links refers to the section.
  */
+#ifndef CFORK_RETAIN_
+#if defined(__has_attribute)
+#if __has_attribute(retain)
+#define CFORK_RETAIN_ retain,
+#endif
+#endif
+#endif
+#ifndef CFORK_RETAIN_
+#define CFORK_RETAIN_
+#endif
 #define CFORK_REGISTER(fn, sig)						\
 	static const struct cfork_registration				\
 	cfork_registration_##fn						\
-	__attribute__((used, section("cfork_registry"), aligned(8))) =	\
+	__attribute__((used, CFORK_RETAIN_ section("cfork_registry"),	\
+		       aligned(8))) =					\
 	{ #fn, fn, sig }
 
 /*
