@@ -26,6 +26,9 @@ DESTDIR ?=
 O ?= build
 
 CC ?= cc
+# C++: examples/cxx.cpp, and `make test`'s C++ programs (also clang++).
+CXX ?= g++
+CXXFLAGS ?= -g -O2 -Wall -Wextra
 LD ?= ld
 OBJCOPY ?= objcopy
 # No -Werror by default: a newer compiler's new warning must not break a
@@ -111,8 +114,11 @@ INTERNAL_LIB := $(O)/libcfork-internal.a
 SHARED_LIB := $(O)/libcfork.so.$(VERSION)
 
 MAN3_PAGES := $(wildcard man/man3/*.3)
+# The headers <cfork.h> includes, installed under $(includedir)/cfork/.
+CFORK_SUBHEADERS := $(wildcard include/cfork/*.h)
 MAN7_PAGES := $(wildcard man/man7/*.7)
-EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
+EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c)) \
+	    $(O)/examples/cxx
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
 # Programs with a main() of their own that the tests run.
@@ -120,7 +126,10 @@ TEST_PROGS := $(patsubst tests/progs/%.c,$(O)/tests/progs/%,\
 	      $(wildcard tests/progs/*.c))
 TEST_PKGS := criterion libseccomp
 DEP_PKGS := liburing libseccomp criterion
-DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev
+DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev g++ clang
+# Commands `make test` runs besides the compiler: the C++ programs are built
+# with g++ and clang++.
+DEP_CMDS := g++ clang++
 # Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
 TEST_ARGS ?=
 
@@ -175,6 +184,12 @@ $(O)/examples/%: examples/%.c $(SHARED_LIB)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lcfork \
 		-Wl,-rpath,$(abspath $(O))
 
+$(O)/examples/cxx: examples/cxx.cpp $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS) -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		-L$(O) -lcfork -Wl,-rpath,$(abspath $(O))
+
 examples: $(EXAMPLES)
 
 demo: deps $(EXAMPLES)
@@ -182,6 +197,7 @@ demo: deps $(EXAMPLES)
 	@echo "== args"; $(O)/examples/args
 	@echo "== sandbox"; $(O)/examples/sandbox
 	@echo "== typed"; $(O)/examples/typed
+	@echo "== cxx"; $(O)/examples/cxx
 
 # Tests link the archive of plain objects (white-box tests reach the wire
 # formats and the sandbox's plan through their headers); the shared library
@@ -207,23 +223,64 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS)) $(LIBS)
 
 test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
-      check-gc-sections
+      check-gc-sections check-cxx
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+
+# The header in C++: every C++ program here compiles under each standard
+# with each compiler, warnings as errors (and the examples as strict C11
+# and C17); tests/cxx/test.cpp is built with both compilers and run.
+CXX_COMPILERS := $(CXX) clang++
+CXX_STDS := c++11 c++14 c++17 c++20
+STRICT_WARN := -Wall -Wextra -Wpedantic -Werror
+CXX_TEST_BINS := $(O)/tests/cxx/test-$(notdir $(CXX)) $(O)/tests/cxx/test-clang++
+
+# The stem is the compiler; one builds as C++11, the other as C++20.
+$(O)/tests/cxx/test-%: tests/cxx/test.cpp $(STATIC_LIB) | deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $< ($*)")
+	$(Q)$* $(if $(filter clang++,$*),-std=c++20,-std=c++11) -g -O2 \
+		$(STRICT_WARN) -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
+
+.PHONY: check-cxx
+check-cxx: $(CXX_TEST_BINS)
+	$(Q)fail=0; for c in $(CXX_COMPILERS); do for s in $(CXX_STDS); do \
+		$(if $(Q),echo "  CXX     -std=$$s ($$c) -fsyntax-only";) \
+		$$c -std=$$s $(STRICT_WARN) -Iinclude $(CPPFLAGS) \
+			-fsyntax-only tests/cxx/test.cpp examples/cxx.cpp \
+			|| fail=1; \
+	done; done; \
+	for s in c11 c17; do \
+		$(if $(Q),echo "  CC      -std=$$s -fsyntax-only examples";) \
+		$(CC) -std=$$s -D_GNU_SOURCE $(STRICT_WARN) -Iinclude \
+			$(CPPFLAGS) -fsyntax-only examples/*.c || fail=1; \
+	done; \
+	for t in $(CXX_TEST_BINS); do $$t || fail=1; done; exit $$fail
 
 # CFORK_REGISTER entries survive --gc-sections with lld, gold and GNU ld,
 # linked shared and static (tests/gc_sections.sh installs lld where it may,
 # and says so when it skips it).
 .PHONY: check-gc-sections
 check-gc-sections: $(STATIC_LIB) $(SHARED_LIB)
-	$(Q)CC='$(CC)' LIBS='$(LIBS)' bash tests/gc_sections.sh $(O)
+	$(Q)CC='$(CC)' CXX='$(CXX)' CXX_EXAMPLE=1 LIBS='$(LIBS)' \
+		bash tests/gc_sections.sh $(O)
 
 # Calls that must not compile (tests/compile_fail): line 1 of each snippet is
 # /* expect: PHRASE */, and the compiler's diagnostics must contain PHRASE.
 # Each snippet must also compile with -DFIXED, which corrects the mistake, so
 # it fails for that mistake and nothing else. -MMD would leave a .d file in
 # the source tree, since -fsyntax-only writes no object to name it after.
-COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c)
+# A .cpp snippet is compiled by $(CXX) as C++11. Optional lines of a
+# snippet: /* flags: ... */ adds flags (after the defaults: a -std there
+# wins), /* fixed-flags: ... */ replaces them for the -DFIXED compile (the
+# mistake can be the flags: -std=c99), /* max-errors: N */ fails a snippet
+# whose diagnostics hold more than N errors (the compiler's "fatal error"
+# that stops it not counted): one clear message, not a page.
+COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c) \
+	$(wildcard tests/compile_fail/*.cpp)
 COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude $(CPPFLAGS) \
+	-fsyntax-only
+COMPILE_FAIL_CXX = $(CXX) -std=c++11 -Wall -Wextra -Iinclude $(CPPFLAGS) \
 	-fsyntax-only
 
 .PHONY: compile-fail
@@ -231,16 +288,28 @@ compile-fail:
 	@mkdir -p $(O)/tests/compile_fail
 	$(Q)fail=0; for f in $(COMPILE_FAIL_SRCS); do \
 		$(if $(Q),echo "  NOCC    $$f";) \
-		log=$(O)/tests/compile_fail/$$(basename $$f .c).log; \
+		log=$(O)/tests/compile_fail/$$(basename $$f).log; \
 		want=$$(sed -n '1s|^/\* expect: \(.*\) \*/$$|\1|p' $$f); \
+		opt() { sed -n "s|^/\* $$1: \(.*\) \*/$$|\1|p" $$f; }; \
+		flags=$$(opt flags); fixed=$$(opt fixed-flags); \
+		fixed=$${fixed:-$$flags}; max=$$(opt max-errors); \
+		case $$f in \
+		*.cpp) cc="$(COMPILE_FAIL_CXX)";; \
+		*) cc="$(CC) $(COMPILE_FAIL_FLAGS)";; \
+		esac; \
 		if [ -z "$$want" ]; then \
 			echo "$$f: line 1 is not /* expect: ... */"; fail=1; \
-		elif $(CC) $(COMPILE_FAIL_FLAGS) $$f >$$log 2>&1; then \
+		elif $$cc $$flags $$f >$$log 2>&1; then \
 			echo "$$f: compiled; must fail with: $$want"; fail=1; \
 		elif ! grep -qF -- "$$want" $$log; then \
 			echo "$$f: failed, but not with: $$want"; \
 			cat $$log; fail=1; \
-		elif ! $(CC) $(COMPILE_FAIL_FLAGS) -DFIXED $$f \
+		elif [ -n "$$max" ] && [ "$$(grep 'error' $$log | \
+			grep -v 'fatal error' | grep -c ':[0-9]*: error')" \
+			-gt "$$max" ]; then \
+			echo "$$f: more than $$max errors:"; \
+			cat $$log; fail=1; \
+		elif ! $$cc $$fixed -DFIXED $$f \
 				>$$log.fixed 2>&1; then \
 			echo "$$f: fails with -DFIXED too:"; \
 			cat $$log.fixed; fail=1; \
@@ -463,6 +532,8 @@ deps:
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
 	[ -n "$$missing" ] || for p in $(DEP_PKGS); do \
 		$(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
+	for c in $(DEP_CMDS); do \
+		command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "cfork: missing development packages:$$missing"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -485,7 +556,9 @@ PC_REQUIRES_PRIVATE := $(strip $(if $(filter 1,$(URING)),liburing) libseccomp)
 install: all
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 		$(DESTDIR)$(pkgconfigdir)
+	install -d $(DESTDIR)$(includedir)/cfork
 	install -m 644 include/cfork.h $(DESTDIR)$(includedir)/cfork.h
+	install -m 644 $(CFORK_SUBHEADERS) $(DESTDIR)$(includedir)/cfork/
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(libdir)/libcfork.a
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(libdir)/
 	ln -sf libcfork.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
@@ -512,11 +585,13 @@ check-install:
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
+		$(addprefix $(DESTDIR)$(includedir)/,$(CFORK_SUBHEADERS:include/%=%)) \
 		$(DESTDIR)$(libdir)/libcfork.so.$(VERSION) \
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
 		$(DESTDIR)$(pkgconfigdir)/cfork.pc \
 		$(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3_PAGES))) \
 		$(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7_PAGES)))
+	rmdir $(DESTDIR)$(includedir)/cfork 2>/dev/null || true
 
 # `rm -rf $(O)` must never take sources with it: `make clean O=src` (or
 # O=., O=.., a symlink to one of them) once deleted them. Refused: an O that
