@@ -12,11 +12,14 @@
 #error "version.c takes the Makefile's VERSION: build it with make"
 #endif
 
+/* Both sides are the same number when all is well: that is the point.
+   NOLINTBEGIN(misc-redundant-expression) */
 _Static_assert(CFORK_VERSION_MAJOR == CFORK_BUILD_MAJOR &&
 	       CFORK_VERSION_MINOR == CFORK_BUILD_MINOR &&
 	       CFORK_VERSION_PATCH == CFORK_BUILD_PATCH,
 	       "include/cfork.h's CFORK_VERSION_* differ from the Makefile's "
 	       "VERSION " CFORK_BUILD_VERSION);
+/* NOLINTEND(misc-redundant-expression) */
 
 const char *cfork_version(void)
 {
