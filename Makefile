@@ -92,7 +92,6 @@ objs = $(patsubst %,$(O)/%.o,$(basename $(1)))
 COMMON_INC := -Isrc/common -I$(ARCH_DIR)
 $(call objs,$(COMMON_SRCS)): WORLD_CFLAGS := $(COMMON_INC)
 $(O)/src/common/version.o: WORLD_CFLAGS += $(VERSION_DEFS)
-$(O)/src/common/version.o: Makefile
 $(call objs,$(WIRE_SRCS)): WORLD_CFLAGS := -Isrc/wire $(COMMON_INC)
 $(call objs,$(PARENT_SRCS)): WORLD_CFLAGS := -Isrc/parent -Isrc/prexec \
 	-Isrc/wire $(COMMON_INC)
@@ -154,6 +153,10 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(WORLD_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# A new VERSION rebuilds what it is compiled into. (Below `all`: a rule
+# with prerequisites above it would become the default goal.)
+$(O)/src/common/version.o: Makefile
 
 $(O)/%.o: %.S
 	@mkdir -p $(dir $@)
