@@ -1,8 +1,16 @@
 # SPDX-License-Identifier: MIT
 # cfork: `make`, `make test`, `make demo`, `make install`; V=1 for commands.
 
-VERSION_MAJOR := 1
-VERSION := $(VERSION_MAJOR).0.0
+# The one source of truth for the version: the soname, cfork.pc and
+# cfork_version() take it from here, and the library does not build when
+# include/cfork.h's CFORK_VERSION_* say otherwise (src/common/version.c).
+VERSION := 1.0.0
+VERSION_WORDS := $(subst ., ,$(VERSION))
+VERSION_MAJOR := $(word 1,$(VERSION_WORDS))
+VERSION_DEFS := -DCFORK_BUILD_VERSION='"$(VERSION)"' \
+	-DCFORK_BUILD_MAJOR=$(word 1,$(VERSION_WORDS)) \
+	-DCFORK_BUILD_MINOR=$(word 2,$(VERSION_WORDS)) \
+	-DCFORK_BUILD_PATCH=$(word 3,$(VERSION_WORDS))
 
 PREFIX ?= /usr/local
 prefix ?= $(PREFIX)
@@ -18,6 +26,9 @@ DESTDIR ?=
 O ?= build
 
 CC ?= cc
+# C++: examples/cxx.cpp, and `make test`'s C++ programs (also clang++).
+CXX ?= g++
+CXXFLAGS ?= -g -O2 -Wall -Wextra
 LD ?= ld
 OBJCOPY ?= objcopy
 # No -Werror by default: a newer compiler's new warning must not break a
@@ -61,7 +72,8 @@ SONAME := libcfork.so.$(VERSION_MAJOR)
 # the headers of the folders it may use and no others, so that a child file
 # including a parent header, or the reverse, does not compile.
 COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
-	       src/common/memfd_map.c src/common/registry.c
+	       src/common/memfd_map.c src/common/registry.c \
+	       src/common/version.c
 WIRE_SRCS := src/wire/payload.c src/wire/report.c src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
@@ -83,6 +95,7 @@ objs = $(patsubst %,$(O)/%.o,$(basename $(1)))
 
 COMMON_INC := -Isrc/common -I$(ARCH_DIR)
 $(call objs,$(COMMON_SRCS)): WORLD_CFLAGS := $(COMMON_INC)
+$(O)/src/common/version.o: WORLD_CFLAGS += $(VERSION_DEFS)
 $(call objs,$(WIRE_SRCS)): WORLD_CFLAGS := -Isrc/wire $(COMMON_INC)
 $(call objs,$(PARENT_SRCS)): WORLD_CFLAGS := -Isrc/parent -Isrc/prexec \
 	-Isrc/wire $(COMMON_INC)
@@ -104,12 +117,15 @@ INTERNAL_LIB := $(O)/libcfork-internal.a
 SHARED_LIB := $(O)/libcfork.so.$(VERSION)
 
 MAN3_PAGES := $(wildcard man/man3/*.3)
+# The headers <cfork.h> includes, installed under $(includedir)/cfork/.
+CFORK_SUBHEADERS := $(wildcard include/cfork/*.h)
 MAN7_PAGES := $(wildcard man/man7/*.7)
 # Every examples/*.c links the shared library alone, but libuv_service.c,
 # which needs libuv (libuv1-dev) and is built only where pkg-config finds it.
 LIBUV_EXAMPLE := $(O)/examples/libuv_service
 EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,\
-	    $(filter-out examples/libuv_service.c,$(wildcard examples/*.c)))
+	    $(filter-out examples/libuv_service.c,$(wildcard examples/*.c))) \
+	    $(O)/examples/cxx
 HAVE_LIBUV = $(shell $(PKG_CONFIG) --exists libuv 2>/dev/null && echo 1)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
@@ -120,7 +136,11 @@ TEST_PKGS := criterion libseccomp
 DEP_PKGS := liburing libseccomp criterion
 # libuv1-dev is installed with them, for the libuv example; it is not
 # checked for: a machine without it skips that example.
-DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev libuv1-dev
+DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev g++ clang \
+	libuv1-dev
+# Commands `make test` runs besides the compiler: the C++ programs are built
+# with g++ and clang++.
+DEP_CMDS := g++ clang++
 # Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
 TEST_ARGS ?=
 
@@ -146,6 +166,10 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(WORLD_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# A new VERSION rebuilds what it is compiled into. (Below `all`: a rule
+# with prerequisites above it would become the default goal.)
+$(O)/src/common/version.o: Makefile
 
 $(O)/%.o: %.S
 	@mkdir -p $(dir $@)
@@ -176,6 +200,12 @@ $(O)/examples/%: examples/%.c $(SHARED_LIB)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lcfork \
 		-Wl,-rpath,$(abspath $(O))
 
+$(O)/examples/cxx: examples/cxx.cpp $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS) -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		-L$(O) -lcfork -Wl,-rpath,$(abspath $(O))
+
 # The libuv example: libuv's flags asked for when it is built, after any
 # `deps` of the same run has installed it.
 $(LIBUV_EXAMPLE): examples/libuv_service.c $(SHARED_LIB)
@@ -202,6 +232,7 @@ demo: deps $(EXAMPLES)
 	else \
 		echo "$(LIBUV_SKIPPED)"; \
 	fi
+	@echo "== cxx"; $(O)/examples/cxx
 
 # Tests link the archive of plain objects (white-box tests reach the wire
 # formats and the sandbox's plan through their headers); the shared library
@@ -226,16 +257,65 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS)) $(LIBS)
 
-test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail
+test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
+      check-gc-sections check-cxx
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+
+# The header in C++: every C++ program here compiles under each standard
+# with each compiler, warnings as errors (and the examples as strict C11
+# and C17); tests/cxx/test.cpp is built with both compilers and run.
+CXX_COMPILERS := $(CXX) clang++
+CXX_STDS := c++11 c++14 c++17 c++20
+STRICT_WARN := -Wall -Wextra -Wpedantic -Werror
+CXX_TEST_BINS := $(O)/tests/cxx/test-$(notdir $(CXX)) $(O)/tests/cxx/test-clang++
+
+# The stem is the compiler; one builds as C++11, the other as C++20.
+$(O)/tests/cxx/test-%: tests/cxx/test.cpp $(STATIC_LIB) | deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $< ($*)")
+	$(Q)$* $(if $(filter clang++,$*),-std=c++20,-std=c++11) -g -O2 \
+		$(STRICT_WARN) -Iinclude $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATIC_LIB) $(LIBS)
+
+.PHONY: check-cxx
+check-cxx: $(CXX_TEST_BINS)
+	$(Q)fail=0; for c in $(CXX_COMPILERS); do for s in $(CXX_STDS); do \
+		$(if $(Q),echo "  CXX     -std=$$s ($$c) -fsyntax-only";) \
+		$$c -std=$$s $(STRICT_WARN) -Iinclude $(CPPFLAGS) \
+			-fsyntax-only tests/cxx/test.cpp examples/cxx.cpp \
+			|| fail=1; \
+	done; done; \
+	for s in c11 c17; do \
+		$(if $(Q),echo "  CC      -std=$$s -fsyntax-only examples";) \
+		$(CC) -std=$$s -D_GNU_SOURCE $(STRICT_WARN) -Iinclude \
+			$(CPPFLAGS) -fsyntax-only examples/*.c || fail=1; \
+	done; \
+	for t in $(CXX_TEST_BINS); do $$t || fail=1; done; exit $$fail
+
+# CFORK_REGISTER entries survive --gc-sections with lld, gold and GNU ld,
+# linked shared and static (tests/gc_sections.sh installs lld where it may,
+# and says so when it skips it).
+.PHONY: check-gc-sections
+check-gc-sections: $(STATIC_LIB) $(SHARED_LIB)
+	$(Q)CC='$(CC)' CXX='$(CXX)' CXX_EXAMPLE=1 LIBS='$(LIBS)' \
+		bash tests/gc_sections.sh $(O)
 
 # Calls that must not compile (tests/compile_fail): line 1 of each snippet is
 # /* expect: PHRASE */, and the compiler's diagnostics must contain PHRASE.
 # Each snippet must also compile with -DFIXED, which corrects the mistake, so
 # it fails for that mistake and nothing else. -MMD would leave a .d file in
 # the source tree, since -fsyntax-only writes no object to name it after.
-COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c)
+# A .cpp snippet is compiled by $(CXX) as C++11. Optional lines of a
+# snippet: /* flags: ... */ adds flags (after the defaults: a -std there
+# wins), /* fixed-flags: ... */ replaces them for the -DFIXED compile (the
+# mistake can be the flags: -std=c99), /* max-errors: N */ fails a snippet
+# whose diagnostics hold more than N errors (the compiler's "fatal error"
+# that stops it not counted): one clear message, not a page.
+COMPILE_FAIL_SRCS := $(wildcard tests/compile_fail/*.c) \
+	$(wildcard tests/compile_fail/*.cpp)
 COMPILE_FAIL_FLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -Iinclude $(CPPFLAGS) \
+	-fsyntax-only
+COMPILE_FAIL_CXX = $(CXX) -std=c++11 -Wall -Wextra -Iinclude $(CPPFLAGS) \
 	-fsyntax-only
 
 .PHONY: compile-fail
@@ -243,16 +323,28 @@ compile-fail:
 	@mkdir -p $(O)/tests/compile_fail
 	$(Q)fail=0; for f in $(COMPILE_FAIL_SRCS); do \
 		$(if $(Q),echo "  NOCC    $$f";) \
-		log=$(O)/tests/compile_fail/$$(basename $$f .c).log; \
+		log=$(O)/tests/compile_fail/$$(basename $$f).log; \
 		want=$$(sed -n '1s|^/\* expect: \(.*\) \*/$$|\1|p' $$f); \
+		opt() { sed -n "s|^/\* $$1: \(.*\) \*/$$|\1|p" $$f; }; \
+		flags=$$(opt flags); fixed=$$(opt fixed-flags); \
+		fixed=$${fixed:-$$flags}; max=$$(opt max-errors); \
+		case $$f in \
+		*.cpp) cc="$(COMPILE_FAIL_CXX)";; \
+		*) cc="$(CC) $(COMPILE_FAIL_FLAGS)";; \
+		esac; \
 		if [ -z "$$want" ]; then \
 			echo "$$f: line 1 is not /* expect: ... */"; fail=1; \
-		elif $(CC) $(COMPILE_FAIL_FLAGS) $$f >$$log 2>&1; then \
+		elif $$cc $$flags $$f >$$log 2>&1; then \
 			echo "$$f: compiled; must fail with: $$want"; fail=1; \
 		elif ! grep -qF -- "$$want" $$log; then \
 			echo "$$f: failed, but not with: $$want"; \
 			cat $$log; fail=1; \
-		elif ! $(CC) $(COMPILE_FAIL_FLAGS) -DFIXED $$f \
+		elif [ -n "$$max" ] && [ "$$(grep 'error' $$log | \
+			grep -v 'fatal error' | grep -c ':[0-9]*: error')" \
+			-gt "$$max" ]; then \
+			echo "$$f: more than $$max errors:"; \
+			cat $$log; fail=1; \
+		elif ! $$cc $$fixed -DFIXED $$f \
 				>$$log.fixed 2>&1; then \
 			echo "$$f: fails with -DFIXED too:"; \
 			cat $$log.fixed; fail=1; \
@@ -445,7 +537,7 @@ check-man: $(STATIC_LIB)
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LINT_CPPFLAGS = -D_GNU_SOURCE -Iinclude -Isrc/common -Isrc/wire \
-	-Isrc/parent -Isrc/prexec -Isrc/child -I$(ARCH_DIR) \
+	-Isrc/parent -Isrc/prexec -Isrc/child -I$(ARCH_DIR) $(VERSION_DEFS) \
 	$(if $(filter 1,$(URING)),-DCFORK_HAVE_URING)
 CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 \
 	--error-exitcode=1 --inline-suppr -q $(LINT_CPPFLAGS) \
@@ -494,6 +586,8 @@ deps:
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$(DEP_PKGS)"; \
 	[ -n "$$missing" ] || for p in $(DEP_PKGS); do \
 		$(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
+	for c in $(DEP_CMDS); do \
+		command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "cfork: missing development packages:$$missing"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -516,7 +610,9 @@ PC_REQUIRES_PRIVATE := $(strip $(if $(filter 1,$(URING)),liburing) libseccomp)
 install: all
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 		$(DESTDIR)$(pkgconfigdir)
+	install -d $(DESTDIR)$(includedir)/cfork
 	install -m 644 include/cfork.h $(DESTDIR)$(includedir)/cfork.h
+	install -m 644 $(CFORK_SUBHEADERS) $(DESTDIR)$(includedir)/cfork/
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(libdir)/libcfork.a
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(libdir)/
 	ln -sf libcfork.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
@@ -543,11 +639,13 @@ check-install:
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/cfork.h $(DESTDIR)$(libdir)/libcfork.a \
+		$(addprefix $(DESTDIR)$(includedir)/,$(CFORK_SUBHEADERS:include/%=%)) \
 		$(DESTDIR)$(libdir)/libcfork.so.$(VERSION) \
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
 		$(DESTDIR)$(pkgconfigdir)/cfork.pc \
 		$(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3_PAGES))) \
 		$(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7_PAGES)))
+	rmdir $(DESTDIR)$(includedir)/cfork 2>/dev/null || true
 
 # `rm -rf $(O)` must never take sources with it: `make clean O=src` (or
 # O=., O=.., a symlink to one of them) once deleted them. Refused: an O that

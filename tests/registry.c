@@ -32,7 +32,8 @@ static int registry_other(const cfork_args *a)
    spelt out as the macro would place them. */
 #define REGISTRY_ENTRY(var, name, fn, sig)				\
 	static const struct cfork_registration var			\
-	__attribute__((used, section("cfork_registry"), aligned(8))) =	\
+	__attribute__((used, CFORK_RETAIN_ section("cfork_registry"),	\
+		       aligned(8))) =					\
 	{ name, fn, sig }
 REGISTRY_ENTRY(registry_twice_a, "registry_twice", registry_other, NULL);
 REGISTRY_ENTRY(registry_twice_b, "registry_twice", registry_other, NULL);
