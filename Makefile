@@ -85,7 +85,8 @@ PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
 	       src/parent/sandbox/plan.c src/parent/sandbox/policy.c \
 	       src/parent/sandbox/presets.c src/parent/sandbox/probe.c
 CHILD_SRCS := src/child/args.c src/child/channel.c src/child/confine.c \
-	      src/child/landlock.c src/child/sigsys.c src/child/source.c \
+	      src/child/landlock.c src/child/pidns.c src/child/sigsys.c \
+	      src/child/source.c \
 	      src/child/takeover.c
 ARCH_SRCS := $(wildcard $(ARCH_DIR)/*.c) $(wildcard $(ARCH_DIR)/*.S)
 LIB_SRCS := $(COMMON_SRCS) $(WIRE_SRCS) $(PREXEC_SRCS) $(PARENT_SRCS) \
@@ -127,6 +128,11 @@ EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,\
 	    $(filter-out examples/libuv_service.c,$(wildcard examples/*.c))) \
 	    $(O)/examples/cxx
 HAVE_LIBUV = $(shell $(PKG_CONFIG) --exists libuv 2>/dev/null && echo 1)
+# The C examples' sources, for the checks that compile them: the libuv one
+# only where libuv is installed, with its flags.
+EXAMPLE_C_SRCS = $(filter-out examples/libuv_service.c,\
+	$(wildcard examples/*.c)) $(if $(HAVE_LIBUV),examples/libuv_service.c \
+	$(shell $(PKG_CONFIG) --cflags libuv))
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
 # Programs with a main() of their own that the tests run.
@@ -288,7 +294,7 @@ check-cxx: $(CXX_TEST_BINS)
 	for s in c11 c17; do \
 		$(if $(Q),echo "  CC      -std=$$s -fsyntax-only examples";) \
 		$(CC) -std=$$s -D_GNU_SOURCE $(STRICT_WARN) -Iinclude \
-			$(CPPFLAGS) -fsyntax-only examples/*.c || fail=1; \
+			$(CPPFLAGS) -fsyntax-only $(EXAMPLE_C_SRCS) || fail=1; \
 	done; \
 	for t in $(CXX_TEST_BINS); do $$t || fail=1; done; exit $$fail
 

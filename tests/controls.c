@@ -495,3 +495,66 @@ Test(controls, reserved_words_must_be_zero)
 	attr.reserved[3] = 1;
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_ids"), -EINVAL);
 }
+
+/* ------------------------------------------------------------------------ */
+/* A pid namespace                                                           */
+/* ------------------------------------------------------------------------ */
+
+static int controls_abort(const cfork_args *a)
+{
+	(void)a;
+	abort();
+}
+CFORK_REGISTER(controls_abort, "");
+
+static cfork_sandbox *pid_namespace(void)
+{
+	cfork_sandbox *sb;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_USER |
+					      CFORK_NS_PID), 0);
+	return sb;
+}
+
+/* Under CFORK_NS_PID the function is not the namespace's init: it ends as
+   it would anywhere, and the parent is told so faithfully. */
+Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
+{
+	cfork_sandbox *sb = pid_namespace();
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	int r = cfork_spawn(&p, &attr, "controls_abort");
+	if (r == -EPERM || r == -ENOSPC || r == -EINVAL || r == -EUSERS) {
+		cfork_sandbox_free(sb);
+		cr_skip_test("pid namespaces refused here: %s", strerror(-r));
+	}
+	cr_assert_eq(r, 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(!st.exited && st.signal == SIGABRT,
+		  "exited %d code %d signal %d", st.exited, st.code,
+		  st.signal);
+	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
+	cfork_free(p);
+
+	/* A SIGTERM from the parent reaches the function, through init. */
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 20000), 0);
+	usleep(100000);
+	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(!st.exited && st.signal == SIGTERM, "exited %d code %d "
+		  "signal %d", st.exited, st.code, st.signal);
+	cr_assert_eq(st.reason, CFORK_END_KILLED);
+	cfork_free(p);
+
+	/* An exit code is the function's. */
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == OK);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}

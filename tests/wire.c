@@ -705,7 +705,7 @@ static void payload_build(struct payload *pl)
 	   real payload before any corrupting test relies on it. */
 	const struct wire_header *h = (const void *)pl->base;
 	cr_assert(h->size == pl->size && h->version == WIRE_VERSION &&
-		  h->image_fd == -1 && h->reserved == 0 &&
+		  h->image_fd == -1 && h->status_fd == -1 &&
 		  h->header_size == sizeof(*h) && h->name_off == sizeof(*h) &&
 		  h->argc == A_COUNT && h->name_len == strlen(UNIT_NAME) &&
 		  h->report_fd == 7 && h->sigmask == UNIT_SIGMASK &&
@@ -819,7 +819,8 @@ static void unknown_flag(struct payload *pl) { hdr(pl)->flags |= 2; }
 static void image_fd_stdin(struct payload *pl) { hdr(pl)->image_fd = 0; }
 static void image_fd_negative(struct payload *pl) { hdr(pl)->image_fd = -2; }
 static void image_fd_is_report(struct payload *pl) { hdr(pl)->image_fd = 7; }
-static void reserved_set(struct payload *pl) { hdr(pl)->reserved = 1; }
+static void status_fd_stdio(struct payload *pl) { hdr(pl)->status_fd = 1; }
+static void status_fd_report(struct payload *pl) { hdr(pl)->status_fd = hdr(pl)->report_fd; }
 static size_t minus_8(const struct payload *pl) { return pl->size - 8; }
 static size_t shorter_than_header(const struct payload *pl)
 {
@@ -846,7 +847,9 @@ Test(wire, decode_refuses_bad_header)
 		{ "image fd 0", image_fd_stdin, NULL, "image fd" },
 		{ "image fd -2", image_fd_negative, NULL, "image fd" },
 		{ "image fd = report fd", image_fd_is_report, NULL, "image fd" },
-		{ "reserved word set", reserved_set, NULL, "image fd" },
+		{ "status fd is stdio", status_fd_stdio, NULL, "status fd" },
+		{ "status fd is the report channel", status_fd_report, NULL,
+		  "status fd" },
 	};
 
 	refuse_each(d, COUNT(d));

@@ -35,6 +35,10 @@ const char *landlock_apply(const struct section_head *h,
 			   const unsigned char *paths, int *err);
 void landlock_enter_base_domain(void);
 
+/* pidns.c: under CFORK_NS_PID, stay the namespace's init and return in
+   its pid 2, which runs the function; elsewhere close status_fd. */
+void pidns_split(int status_fd);
+
 /* sigsys.c: names a blocked call to the parent over report_fd, then dies by
    SIGSYS. 0 or -errno. */
 int sigsys_install(int report_fd);

@@ -57,6 +57,7 @@ static _Noreturn void dispatch(const cfork_args *a)
 			   "%s: the arguments do not match its signature \"%s\"",
 			   a->name, reg->sig);
 
+	pidns_split(a->status_fd);
 	/* Last, right before the call: nothing of the runtime above runs
 	   under the sandbox, and everything after it does. */
 	if (a->sandbox)
@@ -125,6 +126,12 @@ static void takeover_adopt_fds(int fd, const cfork_args *args)
 {
 	struct stat st = { 0 };	/* filled by a raw fstat */
 
+	if (args->status_fd >= 0 &&
+	    (sys_fstat(args->status_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	     sys_fcntl(args->status_fd, F_SETFD, FD_CLOEXEC) < 0))
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD=%d: status channel %d is not a pipe", fd,
+			   args->status_fd);
 	if (sys_fstat(args->report_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
 	    sys_fcntl(args->report_fd, F_SETFD, FD_CLOEXEC) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD,

@@ -77,6 +77,9 @@ void proc_capture(cfork_proc *p, int out_fd, int err_fd, size_t max);
 /* The child leads its own process group (setsid, or setpgid(0, 0)). */
 void proc_group(cfork_proc *p, bool leader);
 void proc_deadline(cfork_proc *p, struct deadline *d);
+/* The read end of a pid namespace init's status channel (wire.h,
+   struct pidns_end), or -1. */
+void proc_pidns(cfork_proc *p, int status_fd);
 /* One step that never blocks: 0 with *st filled once the child has ended,
    -EAGAIN while it runs, or another -errno. */
 int proc_step(cfork_proc *p, cfork_status *st);

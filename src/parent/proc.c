@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -47,6 +48,7 @@ struct cfork_proc {
 	struct report_reader inbox;
 	struct output out, err;	/* captured streams; max 0: not captured */
 	struct deadline *deadline;
+	int pidns_fd;		/* the init's status channel, or -1 */
 	int events_fd;		/* cfork_proc_fd()'s epoll, made on demand */
 	char blocked_text[160];	/* st.error for a blocked call */
 };
@@ -63,6 +65,7 @@ int proc_new(cfork_proc **ret)
 	p->report_wr = -1;
 	p->inbox.result_max = CFORK_RESULT_MAX;
 	p->out.fd = p->err.fd = -1;
+	p->pidns_fd = -1;
 	p->events_fd = -1;
 	*ret = p;
 	return 0;
@@ -118,6 +121,37 @@ void proc_group(cfork_proc *p, bool leader)
 void proc_deadline(cfork_proc *p, struct deadline *d)
 {
 	p->deadline = d;
+}
+
+void proc_pidns(cfork_proc *p, int status_fd)
+{
+	p->pidns_fd = status_fd;
+}
+
+/*
+ * The child was a pid namespace's init (child/pidns.c): how its pid 2, the
+ * function, ended stands for how the child ended, when the init exited
+ * normally having said so. An init killed (a deadline, cfork_kill's
+ * SIGKILL) said nothing, and its own end is the answer.
+ */
+static void settle_pidns(cfork_proc *p)
+{
+	struct pidns_end end;
+
+	if (p->pidns_fd < 0)
+		return;
+	ssize_t n = read(p->pidns_fd, &end, sizeof(end));
+	close(p->pidns_fd);
+	p->pidns_fd = -1;
+	if (n != (ssize_t)sizeof(end) ||
+	    memcmp(end.magic, PIDNS_END_MAGIC, sizeof(end.magic)) ||
+	    p->exit_info.si_code != CLD_EXITED || p->exit_info.si_status ||
+	    (end.how != CLD_EXITED && end.how != CLD_KILLED &&
+	     end.how != CLD_DUMPED))
+		return;
+	p->exit_info.si_code = end.how;
+	p->exit_info.si_status = end.status;
+	p->rusage = end.rusage;
 }
 
 void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers)
@@ -362,6 +396,7 @@ int proc_step(cfork_proc *p, cfork_status *st)
 		if (r == 1)
 			return -EAGAIN;
 		settle_deadline(p);
+		settle_pidns(p);
 		r = drain_final(p);
 		if (r < 0)
 			return r;
@@ -467,6 +502,8 @@ void cfork_free(cfork_proc *p)
 	/* Before the pidfd goes: the watchdog holds its own, but a deadline
 	   must not outlive its handle. */
 	deadline_release(p->deadline);
+	if (p->pidns_fd >= 0)
+		close(p->pidns_fd);
 	if (p->events_fd >= 0)
 		close(p->events_fd);
 	if (p->pidfd >= 0)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,7 @@ struct spawn_call {
 	int exe_fd;
 	int cwd_fd;		/* attr->cwd, O_PATH */
 	int out[2], err[2];	/* captured stdout and stderr */
+	int status[2];		/* a pid namespace init's end of pid 2 */
 };
 
 /* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
@@ -129,6 +131,8 @@ static void spawn_release(struct spawn_call *s)
 			close(s->out[i]);
 		if (s->err[i] >= 0)
 			close(s->err[i]);
+		if (s->status[i] >= 0)
+			close(s->status[i]);
 	}
 	if (s->cwd_fd >= 0)
 		close(s->cwd_fd);
@@ -181,6 +185,7 @@ static int spawn_payload(struct spawn_call *s, const char *name,
 		.is_static = is_static,
 		.report_fd = s->report[1],
 		.image_fd = s->exe_fd,
+		.status_fd = s->status[1],
 		.sigmask = s->caller_mask,
 		.argv = s->values,
 		.argc = argc,
@@ -225,7 +230,7 @@ static int spawn_keep_fds(struct spawn_call *s, const cfork_attr *attr,
 	const struct child_section *sec = &s->sandbox.section;
 	size_t n = 0;
 
-	s->keep = malloc((argc + attr->nkeep_fds + sec->npath_fds + 4) *
+	s->keep = malloc((argc + attr->nkeep_fds + sec->npath_fds + 5) *
 			 sizeof(*s->keep));
 	if (!s->keep)
 		return -ENOMEM;
@@ -234,6 +239,8 @@ static int spawn_keep_fds(struct spawn_call *s, const cfork_attr *attr,
 	s->keep[n++] = s->exe_fd;
 	if (s->ready[0] >= 0)
 		s->keep[n++] = s->ready[0];
+	if (s->status[1] >= 0)
+		s->keep[n++] = s->status[1];
 	for (size_t i = 0; i < argc; i++) {
 		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
 			s->keep[n++] = s->values[i].as.fd;
@@ -324,6 +331,13 @@ static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 		if (r < 0 || fcntl(s->err[0], F_SETFL, O_NONBLOCK) < 0)
 			return r < 0 ? r : -errno;
 	}
+	/* In a new pid namespace the child's init tells how the function
+	   ended (child/pidns.c). */
+	if (s->sandbox.launch.ns_flags & CLONE_NEWPID) {
+		r = pipe_above_stdio(s->status);
+		if (r < 0 || fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
+			return r < 0 ? r : -errno;
+	}
 	return 0;
 }
 
@@ -339,6 +353,8 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 		     s->sandbox.section.layers);
 	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
 	s->out[0] = s->err[0] = -1;
+	proc_pidns(s->proc, s->status[0]);
+	s->status[0] = -1;
 	proc_group(s->proc, (attr->flags & CFORK_ATTR_SETSID) ||
 			    ((attr->flags & CFORK_ATTR_SETPGROUP) &&
 			     !attr->pgroup));
@@ -362,6 +378,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	const struct cfork_registration *reg;
 	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
 				.out = { -1, -1 }, .err = { -1, -1 },
+				.status = { -1, -1 },
 				.memfd = -1, .cwd_fd = -1,
 				.sandbox.launch.cgroup_fd = -1 };
 	struct launch_request req;

@@ -105,6 +105,7 @@ static void payload_fill_header(unsigned char *head,
 	h->name_off = sizeof(*h);
 	h->args_off = l->args_off;
 	h->image_fd = c->image_fd;
+	h->status_fd = c->status_fd;
 	if (c->section_len) {
 		uint64_t len = c->section_len;
 		h->flags |= WIRE_SANDBOX;
@@ -272,8 +273,12 @@ int payload_decode(cfork_args *args, const void *payload, size_t size,
 	else if (h.argc > CFORK_ARGC_MAX)
 		why = "too many arguments";
 	else if (h.image_fd < -1 || (h.image_fd >= 0 && h.image_fd < 3) ||
-		 h.image_fd == h.report_fd || h.reserved)
+		 h.image_fd == h.report_fd)
 		why = "bad image fd";
+	else if (h.status_fd < -1 || (h.status_fd >= 0 && h.status_fd < 3) ||
+		 h.status_fd == h.report_fd ||
+		 (h.status_fd >= 0 && h.status_fd == h.image_fd))
+		why = "bad status fd";
 	else if (h.name_len == 0 || h.name_len > 255 ||
 		 !in_bounds(h.name_off, (uint64_t)h.name_len + 1, size) ||
 		 memchr(base + h.name_off, 0, h.name_len + 1) !=
@@ -318,6 +323,7 @@ int payload_decode(cfork_args *args, const void *payload, size_t size,
 		.argc = h.argc,
 		.report_fd = h.report_fd,
 		.image_fd = h.image_fd,
+		.status_fd = h.status_fd,
 		.sigmask = h.sigmask,
 		.is_static = h.flags & WIRE_STATIC,
 		.sandbox = sandbox,

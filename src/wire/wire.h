@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 
 #include "cfork.h"
@@ -23,7 +24,7 @@
 /* ------------------------------------------------------------------------ */
 
 #define WIRE_MAGIC "\x7f" "cfork\0\0"
-#define WIRE_VERSION 3
+#define WIRE_VERSION 4
 #define WIRE_STATIC 1u		/* the name is registered statically */
 #define WIRE_SANDBOX 4u		/* a sandbox section follows the arguments */
 #define WIRE_ARG_BUFFER 1u	/* bytes in a memfd of their own */
@@ -41,7 +42,8 @@ struct wire_header {
 	uint64_t name_off;
 	uint64_t args_off;
 	int32_t image_fd;	/* the program's binary, inherited; or -1 */
-	uint32_t reserved;	/* 0 */
+	int32_t status_fd;	/* a pid namespace init's status channel
+				   (struct pidns_end), or -1 */
 };
 _Static_assert(sizeof(struct wire_header) == 72, "payload header layout");
 
@@ -66,6 +68,7 @@ struct payload_call {
 	bool is_static;
 	int report_fd;
 	int image_fd;			/* -1: none */
+	int status_fd;			/* -1: none */
 	uint64_t sigmask;
 	const cfork_value *argv;	/* checked and converted already */
 	size_t argc;
@@ -95,6 +98,7 @@ struct cfork_args {
 	const void **views;	/* mapped cfork_buffers, by argument; or NULL */
 	int report_fd;
 	int image_fd;		/* -1: none */
+	int status_fd;		/* -1: none */
 	uint64_t sigmask;
 	bool is_static;
 	const void *sandbox;	/* the sandbox section, or NULL */
@@ -157,6 +161,25 @@ _Static_assert(sizeof(struct section_limit) == 16, "section limit layout");
 
 /* NULL if the section is well formed, else why not. */
 const char *section_check(const void *section, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* The end of a pid namespace's first child (child/pidns.c)                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Under CFORK_NS_PID the child is its namespace's init, which the kernel
+ * keeps from its own signals; cfork's init runs the function as pid 2 and,
+ * once that has ended and every process left in the namespace is killed and
+ * reaped, writes how pid 2 ended on a channel of its own (status_fd), in
+ * one write. Nothing else in the namespace is alive to write there then.
+ */
+struct pidns_end {
+	char magic[8];		/* PIDNS_END_MAGIC */
+	int32_t how;		/* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+	int32_t status;		/* the exit code or the signal */
+	struct rusage rusage;
+};
+#define PIDNS_END_MAGIC "cfkend\0\0"
 
 /* ------------------------------------------------------------------------ */
 /* Report frames, child -> parent (report.c)                                */
