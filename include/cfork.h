@@ -379,7 +379,8 @@ typedef struct cfork_status {
  * With attr->sandbox, for a layer under CFORK_POLICY_REQUIRE:
  *   -ENOSYS   the host has no seccomp filters or no landlock (absent,
  *             disabled, or refused by a seccomp filter the caller runs under)
- *   -EPERM    a resource limit above the hard limit without CAP_SYS_RESOURCE
+ *   -EPERM    a resource limit above the hard limit without CAP_SYS_RESOURCE;
+ *             an identity the child cannot take (cfork_sandbox_identity)
  *   other     the kernel's answer to a namespace (-EPERM, -ENOSPC, -EUSERS,
  *             -EINVAL) or a cgroup (-EBUSY, -EACCES, ...)
  * and whatever the policies: -EINVAL for a sandbox cgroup together with
