@@ -228,7 +228,9 @@ enum {
 	   its arguments do not match the registered signature. */
 	CFORK_EXIT_UNKNOWN = 122,
 	/* A sandbox layer under CFORK_POLICY_REQUIRE failed in the child
-	   although the parent's probe found it (see "Sandbox"). */
+	   although the parent's probe found it, or the function of a
+	   deferred sandbox returned without cfork_lockdown() (see
+	   "Sandbox"). */
 	CFORK_EXIT_SANDBOX = 123,
 };
 
@@ -539,7 +541,8 @@ typedef struct cfork_status {
  * With attr->sandbox, for a layer under CFORK_POLICY_REQUIRE:
  *   -ENOSYS   the host has no seccomp filters or no landlock (absent,
  *             disabled, or refused by a seccomp filter the caller runs under)
- *   -EPERM    a resource limit above the hard limit without CAP_SYS_RESOURCE
+ *   -EPERM    a resource limit above the hard limit without CAP_SYS_RESOURCE;
+ *             an identity the child cannot take (cfork_sandbox_identity)
  *   other     the kernel's answer to a namespace (-EPERM, -ENOSPC, -EUSERS,
  *             -EINVAL) or a cgroup (-EBUSY, -EACCES, ...)
  * and whatever the policies: -EINVAL for a sandbox cgroup together with
@@ -760,6 +763,8 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *                           cgroup namespaces (clone3 flags)
  *   CFORK_LAYER_RLIMITS     resource limits (setrlimit)
  *   CFORK_LAYER_CGROUP      a cgroup v2 to start in (CLONE_INTO_CGROUP)
+ *   CFORK_LAYER_IDENTITY    the uid, gid and supplementary groups the child
+ *                           runs as (cfork_sandbox_identity)
  *
  * Build one with cfork_sandbox_new(), add rules, and pass it as
  * cfork_attr.sandbox. One object serves any number of spawns from any number
@@ -770,9 +775,12 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * The parent compiles and checks the whole policy: a bad name, a
  * contradiction or a filter too large for the kernel is an error from the
  * cfork_sandbox_* call or from cfork_spawnv(), never a dead child. The child
- * maps its arguments first, then, right before the function is called,
- * applies no_new_privs, landlock, resource limits and the filter, in that
- * order; namespaces and the cgroup are set up by the launch. Nothing is ever
+ * maps its arguments first, then, right before the function is called (or
+ * when it calls cfork_lockdown(), see cfork_sandbox_defer), checks
+ * no_new_privs and applies landlock, resource limits, the capability drop's
+ * securebits and bounding set, its identity, the rest of the capability
+ * drop and the filter, in that order; namespaces, the cgroup and a user
+ * namespace's uid and gid maps are set up by the launch. Nothing is ever
  * applied to the calling process, and nothing carries over to another child.
  *
  * What a child sees when a call is denied, and what the parent sees:
@@ -917,6 +925,7 @@ enum {
 	CFORK_LAYER_NAMESPACES = 1 << 2,
 	CFORK_LAYER_RLIMITS = 1 << 3,
 	CFORK_LAYER_CGROUP = 1 << 4,
+	CFORK_LAYER_IDENTITY = 1 << 5,
 };
 
 /*
@@ -924,14 +933,16 @@ enum {
  *   REQUIRE  cfork_spawnv() fails and no child is started (see its errors,
  *            -ENOSYS for seccomp or landlock). The default for each layer
  *            that has something to apply: seccomp always (the base),
- *            paths (landlock), limits, namespaces, a cgroup. A sandbox
- *            never weakens silently.
+ *            paths (landlock), limits, namespaces, a cgroup, an identity.
+ *            A sandbox never weakens silently.
  *   PREFER   apply it where possible; the child runs without it otherwise,
  *            and cfork_sandbox_applied() says so.
  *   OFF      never apply it, even though it has rules.
  * The probes run in the parent before any child exists: seccomp filters
  * (SECCOMP_GET_ACTION_AVAIL), the landlock ABI
- * (LANDLOCK_CREATE_RULESET_VERSION), whether a hard limit can be raised.
+ * (LANDLOCK_CREATE_RULESET_VERSION), whether a hard limit can be raised,
+ * whether the child will hold what an identity takes (CAP_SETUID,
+ * CAP_SETGID).
  * Namespaces and the cgroup are tried by the launch itself: under PREFER a
  * launch the kernel refuses is made again without them. What only the
  * child can find out (the kernel refusing the filter although the probe
@@ -1043,16 +1054,115 @@ int cfork_sandbox_rlimit(cfork_sandbox *sb, int resource, uint64_t limit);
  * replaces what an earlier call set. Every sandboxed child loses all the
  * others from every set (effective, permitted, inheritable, ambient, and
  * the bounding set where it holds CAP_SETPCAP), and the securebits that
- * would hand root its capabilities back are locked, right before its
- * filter is loaded (after the resource limits, which may need
- * CAP_SYS_RESOURCE). A kept capability the child does not have is not
- * given to it. A child that cannot drop them ends with CFORK_EXIT_SANDBOX
- * whatever the policies.
+ * would hand root its capabilities back are locked: the securebits and the
+ * bounding set after the resource limits (which may need
+ * CAP_SYS_RESOURCE) and before the identity (cfork_sandbox_identity, whose
+ * switch away from root would take CAP_SETPCAP), the other sets after it,
+ * right before the filter is loaded; kept ones survive that switch. A kept
+ * capability the child does not have is not given to it. A child that
+ * cannot drop them ends with CFORK_EXIT_SANDBOX whatever the policies.
  *
  * Returns 0, or -EINVAL if sb is NULL, caps is NULL with ncaps > 0, or a
  * capability is out of 0..CAP_LAST_CAP.
  */
 int cfork_sandbox_caps(cfork_sandbox *sb, const int *caps, size_t ncaps);
+
+/* The most supplementary groups cfork_sandbox_identity() takes. */
+#define CFORK_GROUPS_MAX 256
+
+/*
+ * Identity: the child runs as uid and gid with exactly the supplementary
+ * groups groups[0..ngroups) (none with ngroups 0), the layer
+ * CFORK_LAYER_IDENTITY; replaces what an earlier call set. The child calls
+ * setgroups, setresgid and setresuid, in that order (all three ids of
+ * each set), after the resource limits, the securebits and the bounding
+ * set (which need CAP_SETPCAP) and before the rest of the capability drop
+ * and the filter; then it checks getresuid, getresgid and getgroups: they
+ * must say exactly what was asked (the groups as a set: order and
+ * repetitions do not matter). Switching away from root clears the
+ * capabilities; those named by cfork_sandbox_caps() are kept across the
+ * switch (SECBIT_KEEP_CAPS, then locked) and come back into the effective
+ * set.
+ *
+ * The parent checks before any child exists that the child will be able
+ * to: an identity other than the caller's own ids (uid among its real,
+ * effective and saved uids, gid likewise, the groups those it has) needs
+ * CAP_SETUID and CAP_SETGID in the child, which a caller running as root
+ * has (an unprivileged caller's child has no capabilities after exec).
+ * Without them, under REQUIRE (the default once an identity is set)
+ * cfork_spawnv() returns -EPERM and no child is started; under PREFER the
+ * child runs as the caller and cfork_sandbox_applied() lacks
+ * CFORK_LAYER_IDENTITY.
+ *
+ * With CFORK_NS_USER (cfork_sandbox_namespaces) the identity is the one
+ * inside the new user namespace instead, which needs no privilege: the
+ * launch maps uid to the caller's effective uid and gid to its effective
+ * gid, one id each (after writing "deny" to its setgroups file, as an
+ * unprivileged user must), and the child is uid and gid inside, the caller
+ * outside. Then the supplementary groups cannot be changed (setgroups is
+ * denied in such a namespace): the child keeps the caller's, which show as
+ * the overflow gid inside; groups must be empty (with ngroups > 0 the
+ * probe fails as above: -EPERM under REQUIRE). Without an identity, a
+ * CFORK_NS_USER child is the caller's effective uid and gid inside.
+ *
+ * Returns 0, or:
+ *   -EINVAL  sb is NULL, groups is NULL with ngroups > 0, or uid, gid or a
+ *            group is (uid_t)-1 / (gid_t)-1
+ *   -E2BIG   ngroups > CFORK_GROUPS_MAX
+ */
+int cfork_sandbox_identity(cfork_sandbox *sb, uid_t uid, gid_t gid,
+			   const gid_t *groups, size_t ngroups);
+
+/*
+ * Defer the child-applied layers until the function calls
+ * cfork_lockdown(): seccomp, landlock (or the base's landlock domain), the
+ * resource limits, the identity and the capability drop. The function can
+ * initialise first, unconfined: open files, load a database, read
+ * certificates and locales. The launch-time layers (namespaces, the user
+ * namespace's maps, the cgroup) apply at launch as without it.
+ *
+ * Until cfork_lockdown() the child is trusted, as cfork's runtime is
+ * before an undeferred function: the report of what applied is settled
+ * at the lockdown, and whatever the child writes after it can only take
+ * layers away from cfork_sandbox_applied(). A function that returns
+ * without having locked down ends its child with CFORK_EXIT_SANDBOX and
+ * cfork_status.error "sandbox: the function returned without
+ * cfork_lockdown()", whatever it returned. A child that ends otherwise
+ * before the lockdown (_exit, exit, a signal) just ends: the parent sees
+ * its status, and cfork_sandbox_applied() holds the launch's layers only.
+ *
+ * Returns 0, or -EINVAL if sb is NULL.
+ */
+int cfork_sandbox_defer(cfork_sandbox *sb);
+
+/*
+ * In a child whose sandbox is deferred (cfork_sandbox_defer): apply the
+ * child-applied layers now, in the order and with the policies a sandbox
+ * applied before the function has, and settle the report of what applied.
+ * It can be called from any function of the child, a CFORK_FN one
+ * included, and from any thread: the lockdown is the process's. A layer
+ * that fails under REQUIRE ends the child with CFORK_EXIT_SANDBOX and the
+ * reason in cfork_status.error, as it would before the function; it does
+ * not return then.
+ *
+ * The filter holds every thread (SECCOMP_FILTER_FLAG_TSYNC), and so do the
+ * limits (the process's) and the identity (glibc changes every thread's).
+ * Landlock and capabilities are each thread's own: in a child that runs
+ * other threads, landlock would hold the calling thread only, so under
+ * PREFER it is left out (the base's domain holds the calling thread), and
+ * the lockdown is refused with -EBUSY, with nothing applied, when landlock
+ * is under REQUIRE or the child holds capabilities it is to drop; stop
+ * the other threads (or lock down before starting them) and call again.
+ *
+ * Returns 0, or:
+ *   -ENOTCONN  this process is not a cfork child, or its sandbox is not
+ *              deferred (none, or applied before the function already)
+ *   -EALREADY  the lockdown has been made already (or is being made by
+ *              another thread): a second call changes nothing
+ *   -EBUSY     other threads run and a layer would hold the calling thread
+ *              only (see above); nothing was applied
+ */
+int cfork_lockdown(void);
 
 /* New namespaces (clone3 flags). */
 enum {
@@ -1072,7 +1182,11 @@ enum {
  * Start the child in new namespaces (CFORK_NS_*; 0 for none, replacing what
  * an earlier call set). Without CAP_SYS_ADMIN the kernel creates the others
  * only together with CFORK_NS_USER; in a new user namespace the child runs
- * as the overflow uid (65534) with no uid map. Container runtimes often
+ * as the caller's effective uid and gid inside (or the identity's, see
+ * cfork_sandbox_identity), mapped to the caller's own outside: a map
+ * changes no right outside the namespace, so the child of a root caller
+ * is still root to every file, and only an identity without CFORK_NS_USER
+ * makes it another user there. Container runtimes often
  * refuse namespaces (Docker: clone3 is ENOSYS and clone with a namespace
  * flag EPERM); under REQUIRE, cfork_spawnv() then returns the kernel's
  * error (-EPERM, -ENOSPC, -EUSERS, -EINVAL).
@@ -1113,13 +1227,14 @@ void cfork_sandbox_free(cfork_sandbox *sb);
 
 /*
  * The layers (CFORK_LAYER_* bits) applied to this child: namespaces and the
- * cgroup from the launch; seccomp, landlock and limits once the child has
- * reported them (right before its function runs), which cfork_wait()
- * collects: complete after cfork_wait() has returned 0. 0 for a child
- * spawned with no sandbox, or NULL. The child's report is settled before
- * its function runs and holds only layers the parent asked for: whatever
- * the function writes afterwards can take layers away from this answer,
- * never add one.
+ * cgroup from the launch; seccomp, landlock, limits and the identity once
+ * the child has reported them (right before its function runs, or at its
+ * cfork_lockdown() with a deferred sandbox), which cfork_wait() collects:
+ * complete after cfork_wait() has returned 0. 0 for a child spawned with
+ * no sandbox, or NULL. The child's report is settled before its function
+ * runs (at the lockdown when deferred) and holds only layers the parent
+ * asked for: whatever the child writes afterwards can take layers away
+ * from this answer, never add one.
  */
 unsigned cfork_sandbox_applied(const cfork_proc *p);
 

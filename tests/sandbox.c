@@ -536,7 +536,7 @@ Test(sandbox, bad_rules_fail_at_once)
 	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIM_NLIMITS, 1), -EINVAL);
 	cr_assert_eq(cfork_sandbox_namespaces(sb, 1 << 7), -EINVAL);
 	cr_assert_eq(cfork_sandbox_policy(sb, 0, CFORK_POLICY_PREFER), -EINVAL);
-	cr_assert_eq(cfork_sandbox_policy(sb, 1 << 5, CFORK_POLICY_PREFER),
+	cr_assert_eq(cfork_sandbox_policy(sb, 1 << 6, CFORK_POLICY_PREFER),
 		     -EINVAL);
 	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
 					  (cfork_policy)3), -EINVAL);
@@ -1306,6 +1306,57 @@ Test(sandbox, a_real_section_is_accepted_through_the_payload)
 	cfork_sandbox_free(sb);
 }
 
+Test(sandbox, an_identity_travels_in_the_section_sorted_and_checked)
+{
+	const cfork_attr attr = CFORK_ATTR_INIT;
+	struct sandbox_plan plan = { .launch.cgroup_fd = -1 };
+	cfork_sandbox *sb = new_sandbox(0);
+	gid_t mine[64], sorted[64];
+	int n = getgroups(64, mine);
+
+	cr_assert_geq(n, 0);
+	/* The caller's own ids: no privilege needed, on any host. Given
+	   backwards and twice, they travel sorted and once. */
+	gid_t given[130];
+	for (int i = 0; i < n; i++)
+		given[i] = given[2 * n - 1 - i] = mine[i];
+	cr_assert_eq(cfork_sandbox_identity(sb, getuid(), getgid(), given,
+					    (size_t)(2 * n)), 0);
+	cr_assert_eq(sandbox_prepare(sb, &attr, &plan), 0);
+	struct section_head *h = mhead(&plan);
+	cr_assert(h->layers & h->require & CFORK_LAYER_IDENTITY);
+	cr_assert_eq(h->uid, getuid());
+	cr_assert_eq(h->gid, getgid());
+	cr_assert_null(section_check(plan.section.blob, plan.section.len));
+	const uint32_t *g = (const uint32_t *)((const char *)plan.section.blob +
+					      plan.section.len) - h->ngroups;
+	for (uint32_t i = 1; i < h->ngroups; i++)
+		cr_assert_lt(g[i - 1], g[i]);
+	memcpy(sorted, mine, (size_t)n * sizeof(*mine));
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+		for (uint32_t j = 0; j < h->ngroups; j++)
+			found |= g[j] == sorted[i];
+		cr_assert(found, "group %u missing", sorted[i]);
+	}
+	cr_assert_eq(plan.launch.uid_map_len, 0, "a map without CFORK_NS_USER");
+	sandbox_plan_release(&plan);
+
+	/* With CFORK_NS_USER: the launch's maps, the caller outside. */
+	cr_assert_eq(cfork_sandbox_identity(sb, 4321, 4322, NULL, 0), 0);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_USER), 0);
+	plan = (struct sandbox_plan){ .launch.cgroup_fd = -1 };
+	cr_assert_eq(sandbox_prepare(sb, &attr, &plan), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "4321 %u 1\n", (unsigned)geteuid());
+	cr_assert_str_eq(plan.launch.uid_map, want);
+	snprintf(want, sizeof(want), "4322 %u 1\n", (unsigned)getegid());
+	cr_assert_str_eq(plan.launch.gid_map, want);
+	cr_assert(mhead(&plan)->flags & SECTION_USERNS_MAP);
+	sandbox_plan_release(&plan);
+	cfork_sandbox_free(sb);
+}
+
 Test(sandbox, damaged_sections_are_refused)
 {
 	static const struct {
@@ -1327,6 +1378,12 @@ Test(sandbox, damaged_sections_are_refused)
 		{ "right not handled", "landlock rule", 11 },
 		{ "resource out of range", "resource limit", 12 },
 		{ "reserved limit field", "resource limit", 13 },
+		{ "reserved header field", "flags", 15 },
+		{ "an identity without its layer", "identity", 16 },
+		{ "too many groups", "identity", 17 },
+		{ "groups in a mapped user namespace", "identity", 18 },
+		{ "the identity (uid_t)-1", "identity", 19 },
+		{ "groups past the end", "size", 20 },
 	};
 
 	for (size_t i = 0; i < sizeof(damage) / sizeof(*damage); i++) {
@@ -1346,7 +1403,7 @@ Test(sandbox, damaged_sections_are_refused)
 		switch (f) {
 		case 0: h->layers |= CFORK_LAYER_NAMESPACES; break;
 		case 1: h->require |= CFORK_LAYER_CGROUP; break;
-		case 2: h->flags |= 2; break;
+		case 2: h->flags |= 8; break;
 		case 3: h->nfilter = 4097; break;
 		case 4: h->layers &= ~CFORK_LAYER_SECCOMP;
 			h->require &= ~CFORK_LAYER_SECCOMP; break;
@@ -1360,6 +1417,16 @@ Test(sandbox, damaged_sections_are_refused)
 		case 12: mlimit(&plan)->resource = RLIM_NLIMITS; break;
 		case 13: mlimit(&plan)->reserved = 1; break;
 		case 14: len -= 8; break;
+		case 15: h->reserved = 1; break;
+		case 16: h->uid = 5; break;
+		case 17: h->layers |= CFORK_LAYER_IDENTITY;
+			h->ngroups = SECTION_GROUPS_MAX + 1; break;
+		case 18: h->layers |= CFORK_LAYER_IDENTITY;
+			h->flags |= SECTION_USERNS_MAP; h->ngroups = 1; break;
+		case 19: h->layers |= CFORK_LAYER_IDENTITY;
+			h->uid = SECTION_ID_NONE; break;
+		case 20: h->layers |= CFORK_LAYER_IDENTITY;
+			h->ngroups = 2; break;
 		}
 		const char *why = section_check(plan.section.blob, len);
 		cr_assert_not_null(why, "%s: accepted", damage[i].what);

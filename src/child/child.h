@@ -27,13 +27,18 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 int source_open(void);
 
 /* confine.c: the payload's sandbox section, applied right before the
-   function. */
-void confine_apply(const cfork_args *a);
+   function (confine_start), or armed for cfork_lockdown() when deferred;
+   confine_returned() ends a child whose function returned without it. */
+void confine_start(const cfork_args *a);
+void confine_returned(void);
 
 /* landlock.c */
 const char *landlock_apply(const struct section_head *h,
 			   const unsigned char *paths, int *err);
 void landlock_enter_base_domain(void);
+/* 1: the child runs threads besides this one; 0: it does not; -1: cannot
+   be told (no procfs). */
+int child_other_threads(void);
 
 /* pidns.c: under CFORK_NS_PID, stay the namespace's init and return in
    its pid 2, which runs the function; elsewhere close status_fd. */

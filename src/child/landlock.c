@@ -17,7 +17,7 @@
 /* Whether the child runs threads besides this one: 1 yes, 0 no, -1 where
    it cannot be told (no procfs), which is never taken for a no. One read
    of procfs, cheaper than opendir(). */
-static int other_threads(void)
+int child_other_threads(void)
 {
 	char buf[512];
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -51,7 +51,7 @@ const char *landlock_apply(const struct section_head *h,
 	if (abi < 1)
 		return "landlock is not available";
 	/* landlock_restrict_self() confines the calling thread only. */
-	switch (other_threads()) {
+	switch (child_other_threads()) {
 	case 0:
 		break;
 	case 1:

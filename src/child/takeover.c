@@ -61,9 +61,13 @@ static _Noreturn void dispatch(const cfork_args *a)
 	/* Last, right before the call: nothing of the runtime above runs
 	   under the sandbox, and everything after it does. */
 	if (a->sandbox)
-		confine_apply(a);
+		confine_start(a);
 
 	int status = reg->fn(a);
+	/* A deferred sandbox that was never applied: whatever the
+	   function returned, its child failed. */
+	if (a->sandbox)
+		confine_returned();
 	/* The host's atexit handlers and destructors belong to the parent's
 	   program (a test runner, say): only stdio is flushed. */
 	(void)fflush(NULL);

@@ -194,6 +194,11 @@ int launch_with_fallbacks(struct launch_layers *layers,
 			continue;
 		req->ns_flags = drop_ns ? 0 : layers->ns_flags;
 		req->cgroup_fd = drop_cg ? -1 : cgroup_fd;
+		bool map = !drop_ns && layers->uid_map_len;
+		req->uid_map = map ? layers->uid_map : NULL;
+		req->gid_map = map ? layers->gid_map : NULL;
+		req->uid_map_len = map ? layers->uid_map_len : 0;
+		req->gid_map_len = map ? layers->gid_map_len : 0;
 		r = launch_child(req, res);
 		if (r == 0) {
 			layers->applied =

@@ -60,6 +60,10 @@ struct launch_layers {
 	int cgroup_fd;		/* the plan's own; -1: none */
 	unsigned optional;	/* CFORK_LAYER_* the launch may drop (PREFER) */
 	unsigned applied;	/* out: CFORK_LAYER_* the launch applied */
+	/* With CLONE_NEWUSER: the lines the pre-exec child writes to its
+	   uid_map and gid_map ("inside outside 1\n"); length 0: none. */
+	char uid_map[32], gid_map[32];
+	size_t uid_map_len, gid_map_len;
 };
 int launch_with_fallbacks(struct launch_layers *layers,
 			  struct launch_request *req,

@@ -31,6 +31,10 @@ struct launch_request {
 	pid_t parent_pid;	/* with pdeathsig only */
 	bool cgroup_pending;	/* the child joins cgroup_fd itself */
 	int child_error;	/* errno from the child before exec */
+	/* With CLONE_NEWUSER: the one line each of its uid_map and gid_map,
+	   written after "deny" to setgroups; NULL: no map. */
+	const char *uid_map, *gid_map;
+	size_t uid_map_len, gid_map_len;
 };
 
 /* The child's entry from the clone trampoline (arch/<arch>/clone.S): set

@@ -25,7 +25,7 @@ const char *section_check(const void *section, size_t len)
 		return "sandbox section shorter than its header";
 	memcpy(&h, p, sizeof(h));
 	if (h.layers & ~SECTION_LAYERS || h.require & ~h.layers ||
-	    h.flags & ~SECTION_SELF_PID)
+	    h.flags & ~SECTION_FLAGS || h.reserved)
 		return "unknown sandbox layers or flags";
 	if (h.nfilter > SECTION_FILTER_MAX ||
 	    !h.nfilter != !(h.layers & CFORK_LAYER_SECCOMP))
@@ -41,9 +41,16 @@ const char *section_check(const void *section, size_t len)
 		return "unknown landlock rights";
 	if (h.keep_caps >> CAP_LAST_CAP >> 1)
 		return "unknown capabilities";
+	if (h.layers & CFORK_LAYER_IDENTITY ?
+	    h.uid == SECTION_ID_NONE || h.gid == SECTION_ID_NONE ||
+	    h.ngroups > SECTION_GROUPS_MAX ||
+	    (h.ngroups && (h.flags & SECTION_USERNS_MAP)) :
+	    h.uid || h.gid || h.ngroups)
+		return "bad sandbox identity";
 	if (len != sizeof(h) + (size_t)h.nfilter * SECTION_INSN_SIZE +
 		   (size_t)h.npaths * sizeof(struct section_path) +
-		   (size_t)h.nlimits * sizeof(struct section_limit))
+		   (size_t)h.nlimits * sizeof(struct section_limit) +
+		   (size_t)h.ngroups * sizeof(uint32_t))
 		return "sandbox section size does not match its header";
 
 	p += sizeof(h) + (size_t)h.nfilter * SECTION_INSN_SIZE;
@@ -58,6 +65,17 @@ const char *section_check(const void *section, size_t len)
 		memcpy(&w, p, sizeof(w));
 		if (w.resource >= RLIM_NLIMITS || w.reserved)
 			return "bad resource limit";
+	}
+	/* Sorted without repeats, as the parent writes them: the child
+	   compares them with getgroups() in one pass. */
+	for (uint32_t i = 0; i < h.ngroups; i++, p += sizeof(uint32_t)) {
+		uint32_t g, prev;
+		memcpy(&g, p, sizeof(g));
+		if (g == SECTION_ID_NONE)
+			return "bad supplementary group";
+		if (i && (memcpy(&prev, p - sizeof(prev), sizeof(prev)),
+			  prev >= g))
+			return "supplementary groups not sorted";
 	}
 	return NULL;
 }

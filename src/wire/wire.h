@@ -24,7 +24,7 @@
 /* ------------------------------------------------------------------------ */
 
 #define WIRE_MAGIC "\x7f" "cfork\0\0"
-#define WIRE_VERSION 4
+#define WIRE_VERSION 5
 #define WIRE_STATIC 1u		/* the name is registered statically */
 #define WIRE_SANDBOX 4u		/* a sandbox section follows the arguments */
 #define WIRE_ARG_BUFFER 1u	/* bytes in a memfd of their own */
@@ -118,6 +118,8 @@ int payload_arg_buffer(const cfork_args *a, size_t i, size_t *ret_len);
  *   struct sock_filter[nfilter]     the compiled filter (8 bytes each)
  *   struct section_path[npaths]     landlock: an inherited O_PATH fd each
  *   struct section_limit[nlimits]   setrlimit(resource, value, value)
+ *   uint32_t groups[ngroups]        the identity's supplementary groups,
+ *                                   sorted, without repeats
  */
 struct section_head {
 	uint32_t layers;	/* SECTION_LAYERS the child applies */
@@ -129,8 +131,12 @@ struct section_head {
 	uint64_t handled_fs;	/* landlock: the rights the ruleset handles */
 	uint64_t scoped;	/* landlock: LL_SCOPE_* */
 	uint64_t keep_caps;	/* CAP_* bits the child keeps; all others go */
+	uint32_t uid;		/* CFORK_LAYER_IDENTITY: the ids to run as */
+	uint32_t gid;
+	uint32_t ngroups;
+	uint32_t reserved;	/* 0 */
 };
-_Static_assert(sizeof(struct section_head) == 48, "section header layout");
+_Static_assert(sizeof(struct section_head) == 64, "section header layout");
 
 struct section_path {
 	int32_t fd;
@@ -148,7 +154,7 @@ _Static_assert(sizeof(struct section_limit) == 16, "section limit layout");
 
 /* The layers the child applies itself; the others are the launch's. */
 #define SECTION_LAYERS (CFORK_LAYER_SECCOMP | CFORK_LAYER_LANDLOCK | \
-			CFORK_LAYER_RLIMITS)
+			CFORK_LAYER_RLIMITS | CFORK_LAYER_IDENTITY)
 #define SECTION_FILTER_MAX 4096	/* the kernel's BPF_MAXINSNS */
 #define SECTION_PATHS_MAX 64
 #define SECTION_INSN_SIZE 8	/* struct sock_filter */
@@ -158,6 +164,17 @@ _Static_assert(sizeof(struct section_limit) == 16, "section limit layout");
    never be a real pid. */
 #define SECTION_SELF_PID 1u
 #define SECTION_SELF_PID_MARK 0x3fcf0a17u
+/* The layers wait for cfork_lockdown() (cfork_sandbox_defer). */
+#define SECTION_DEFER 2u
+/* The launch maps the child's ids in a new user namespace (uid and gid are
+   the ids inside it): its groups cannot change, ngroups is 0. */
+#define SECTION_USERNS_MAP 4u
+#define SECTION_FLAGS (SECTION_SELF_PID | SECTION_DEFER | SECTION_USERNS_MAP)
+/* Supplementary groups at most: the kernel takes 65536 (NGROUPS_MAX), far
+   more than a sandboxed worker has a use for; a small bound keeps the
+   section and the child's check of it small. = CFORK_GROUPS_MAX. */
+#define SECTION_GROUPS_MAX 256
+#define SECTION_ID_NONE 0xffffffffu	/* (uid_t)-1: never an identity */
 
 /* NULL if the section is well formed, else why not. */
 const char *section_check(const void *section, size_t len);

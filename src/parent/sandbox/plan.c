@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,11 +25,14 @@ static unsigned char *put(unsigned char *at, const void *src, size_t n)
 }
 
 static int section_encode(const cfork_sandbox *sb, struct child_section *out,
-			  unsigned layers, unsigned require, int abi)
+			  unsigned layers, unsigned require, int abi,
+			  bool userns_map)
 {
 	struct section_head h = {
 		.layers = layers,
 		.require = require & layers,
+		.flags = (sb->defer ? SECTION_DEFER : 0) |
+			 (userns_map ? SECTION_USERNS_MAP : 0),
 		.keep_caps = sb->keep_caps,
 	};
 
@@ -43,10 +47,16 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 	}
 	if (layers & CFORK_LAYER_RLIMITS)
 		h.nlimits = (uint32_t)__builtin_popcount(sb->limit_set);
+	if (layers & CFORK_LAYER_IDENTITY) {
+		h.uid = (uint32_t)sb->uid;
+		h.gid = (uint32_t)sb->gid;
+		h.ngroups = (uint32_t)sb->ngroups;
+	}
 
 	size_t len = sizeof(h) + h.nfilter * sizeof(struct sock_filter) +
 		     h.npaths * sizeof(struct section_path) +
-		     h.nlimits * sizeof(struct section_limit);
+		     h.nlimits * sizeof(struct section_limit) +
+		     h.ngroups * sizeof(uint32_t);
 	unsigned char *blob = malloc(len), *at = blob;
 	int *keep = h.npaths ? malloc(h.npaths * sizeof(*keep)) : NULL;
 
@@ -71,6 +81,10 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 			continue;
 		struct section_limit w = { (uint32_t)res, 0, sb->limit[res] };
 		at = put(at, &w, sizeof(w));
+	}
+	for (uint32_t i = 0; i < h.ngroups; i++) {
+		uint32_t g = (uint32_t)sb->groups[i];
+		at = put(at, &g, sizeof(g));
 	}
 	out->blob = blob;
 	out->len = len;
@@ -117,6 +131,32 @@ static bool limits_settable(const cfork_sandbox *sb, bool new_userns)
 			return false;
 	}
 	return true;
+}
+
+/* Whether the child can take the sandbox's identity. In a new user
+   namespace the launch maps it, with no privilege, but then setgroups is
+   denied: no group can be set. */
+static bool identity_possible(const cfork_sandbox *sb, bool userns)
+{
+	if (userns)
+		return sb->ngroups == 0;
+	return probe_identity(sb->uid, sb->gid, sb->groups, sb->ngroups);
+}
+
+/* The maps the pre-exec child writes in its new user namespace: the
+   identity's ids (or, with sb NULL, the caller's) inside, the caller's
+   effective ids outside, one each: what an unprivileged caller may map. */
+static void userns_maps(struct launch_layers *l, const cfork_sandbox *sb)
+{
+	unsigned long euid = geteuid(), egid = getegid();
+	unsigned long uid = sb ? (unsigned long)sb->uid : euid;
+	unsigned long gid = sb ? (unsigned long)sb->gid : egid;
+	int n;
+
+	n = snprintf(l->uid_map, sizeof(l->uid_map), "%lu %lu 1\n", uid, euid);
+	l->uid_map_len = (size_t)n;
+	n = snprintf(l->gid_map, sizeof(l->gid_map), "%lu %lu 1\n", gid, egid);
+	l->gid_map_len = (size_t)n;
 }
 
 int sandbox_prepare(const cfork_sandbox *csb, const cfork_attr *attr,
@@ -169,15 +209,28 @@ int sandbox_prepare(const cfork_sandbox *csb, const cfork_attr *attr,
 		r = -ENOSYS;
 		goto out;
 	}
+	bool userns = (want & CFORK_LAYER_NAMESPACES) && (sb->ns & CFORK_NS_USER);
+	if (!sb->identity)
+		want &= ~CFORK_LAYER_IDENTITY;
+	if ((want & CFORK_LAYER_IDENTITY) &&
+	    !identity_possible(sb, userns)) {
+		if (require & CFORK_LAYER_IDENTITY) {
+			r = -EPERM;
+			goto out;
+		}
+		want &= ~CFORK_LAYER_IDENTITY;
+	}
 
 	/* Every sandboxed child has a section: it drops its capabilities
 	   and enters a landlock domain where it can, whatever the layers. */
 	r = section_encode(sb, &plan->section, want & SECTION_LAYERS, require,
-			   abi);
+			   abi, userns);
 	if (r < 0)
 		goto out;
 	plan->launch.ns_flags = want & CFORK_LAYER_NAMESPACES ?
 				clone_flags(sb->ns) : 0;
+	if (userns)
+		userns_maps(&plan->launch, want & CFORK_LAYER_IDENTITY ? sb : NULL);
 	if (want & CFORK_LAYER_CGROUP) {
 		/* The plan's own fd: cfork_sandbox_cgroup() may replace the
 		   object's while this spawn runs. */

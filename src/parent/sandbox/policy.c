@@ -200,6 +200,60 @@ int cfork_sandbox_caps(cfork_sandbox *sb, const int *caps, size_t ncaps)
 	return 0;
 }
 
+static int gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int cfork_sandbox_identity(cfork_sandbox *sb, uid_t uid, gid_t gid,
+			   const gid_t *groups, size_t ngroups)
+{
+	PROTECT_ERRNO;
+	gid_t sorted[SB_GROUPS_MAX];
+	size_t n = 0;
+
+	/* -1 means "unchanged" to setresuid: never an identity. */
+	if (!sb || (!groups && ngroups) || uid == (uid_t)-1 ||
+	    gid == (gid_t)-1)
+		return -EINVAL;
+	if (ngroups > SB_GROUPS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < ngroups; i++)
+		if (groups[i] == (gid_t)-1)
+			return -EINVAL;
+	/* A set: the kernel keeps groups sorted, and the child compares. */
+	if (ngroups) {
+		memcpy(sorted, groups, ngroups * sizeof(*groups));
+		qsort(sorted, ngroups, sizeof(*sorted), gid_cmp);
+		for (size_t i = 0; i < ngroups; i++)
+			if (!n || sorted[n - 1] != sorted[i])
+				sorted[n++] = sorted[i];
+	}
+
+	pthread_mutex_lock(&sb->lock);
+	sb->identity = true;
+	sb->uid = uid;
+	sb->gid = gid;
+	if (n)
+		memcpy(sb->groups, sorted, n * sizeof(*sorted));
+	sb->ngroups = n;
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+}
+
+int cfork_sandbox_defer(cfork_sandbox *sb)
+{
+	PROTECT_ERRNO;
+	if (!sb)
+		return -EINVAL;
+	pthread_mutex_lock(&sb->lock);
+	sb->defer = true;
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+}
+
 int cfork_sandbox_namespaces(cfork_sandbox *sb, unsigned ns)
 {
 	PROTECT_ERRNO;
@@ -272,6 +326,9 @@ cfork_policy effective_policy(const cfork_sandbox *sb, unsigned layer)
 		break;
 	case CFORK_LAYER_RLIMITS:
 		configured = sb->limit_set;
+		break;
+	case CFORK_LAYER_IDENTITY:
+		configured = sb->identity;
 		break;
 	default:
 		configured = sb->cgroup_fd >= 0;

@@ -52,13 +52,15 @@ void sandbox_name_blocked(char *buf, size_t size, int32_t nr, uint32_t arch);
 		    CFORK_SB_NO_FS_WRITE | CFORK_SB_COMPUTE)
 #define SB_LAYERS (CFORK_LAYER_SECCOMP | CFORK_LAYER_LANDLOCK | \
 		   CFORK_LAYER_NAMESPACES | CFORK_LAYER_RLIMITS | \
-		   CFORK_LAYER_CGROUP)
+		   CFORK_LAYER_CGROUP | CFORK_LAYER_IDENTITY)
 #define SB_NS (CFORK_NS_USER | CFORK_NS_NET | CFORK_NS_PID | CFORK_NS_IPC | \
 	       CFORK_NS_UTS | CFORK_NS_MOUNT | CFORK_NS_CGROUP)
 #define SB_FS (CFORK_FS_READ | CFORK_FS_WRITE | CFORK_FS_EXEC)
-#define SB_NLAYERS 5
+#define SB_NLAYERS 6
 #define SB_PATHS_MAX SECTION_PATHS_MAX
 #define SB_ERRNO_MAX 4095
+#define SB_GROUPS_MAX SECTION_GROUPS_MAX
+_Static_assert(SB_GROUPS_MAX == CFORK_GROUPS_MAX, "the public bound");
 
 #define SB_SELF_PID SECTION_SELF_PID_MARK
 
@@ -88,6 +90,12 @@ struct cfork_sandbox {
 	unsigned limit_set;	/* bit per resource */
 	unsigned ns;		/* CFORK_NS_* */
 	uint64_t keep_caps;	/* CAP_* bits the child keeps */
+	bool identity;		/* cfork_sandbox_identity() was called: */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[SB_GROUPS_MAX];	/* sorted, without repeats */
+	size_t ngroups;
+	bool defer;		/* the child's layers wait for cfork_lockdown() */
 	int cgroup_fd;
 	signed char policy[SB_NLAYERS];	/* -1: the default */
 	/* The compiled filter, valid until presets or rules change. */
@@ -154,5 +162,9 @@ int sandbox_compile_locked(cfork_sandbox *sb);
 /* probe.c */
 bool probe_seccomp(void);
 bool probe_cap_sys_resource(void);
+/* Whether the child can take this identity: its ids, or CAP_SETUID and
+   CAP_SETGID after exec. groups sorted, without repeats. */
+bool probe_identity(uid_t uid, gid_t gid, const gid_t *groups,
+		    size_t ngroups);
 
 #endif
