@@ -460,4 +460,6 @@ clean:
 	[ -z "$$f" ] || refuse "it holds sources ($$f)"; \
 	rm -rf $(O)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Files only: a sysroot under $(O) (build-aarch64) has directories named
+# *.d, such as etc/ld.so.conf.d.
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
