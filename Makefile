@@ -329,7 +329,7 @@ check-valgrind: deps $(EXAMPLES) $(TEST_BIN) $(TEST_PROGS) \
 	echo "check-valgrind: $$(ls $(VALGRIND_LOGS) | wc -l) processes," \
 	     "no memcheck error"
 
-.PHONY: build-aarch64
+.PHONY: build-aarch64 check-aarch64
 
 # arm64, cross-built and run on a real arm64 kernel: qemu-user cannot run
 # the clone3 trampoline (arch/aarch64/clone.S), qemu-system-aarch64 can.
@@ -360,6 +360,10 @@ build-aarch64:
 	$(Q)$(MAKE) O=$(AARCH64_O) CC=$(AARCH64_CROSS)gcc AR=$(AARCH64_CROSS)ar \
 		PKG_CONFIG='$(AARCH64_PKG_CONFIG)' LDFLAGS='$(AARCH64_LDFLAGS)' \
 		all examples $(AARCH64_TESTS)
+
+check-aarch64: build-aarch64
+	$(Q)CROSS=$(AARCH64_CROSS) TIMEOUT=$(AARCH64_TIMEOUT) V=$(V) \
+		bash tests/aarch64/run.sh $(AARCH64_DIR) $(AARCH64_O) $(TEST_ARGS)
 
 .PHONY: lint
 
