@@ -345,6 +345,9 @@ AARCH64_O := $(AARCH64_DIR)/build
 AARCH64_SYSROOT = $(abspath $(AARCH64_DIR))/sysroot
 AARCH64_CROSS ?= aarch64-linux-gnu-
 AARCH64_TIMEOUT ?= 1800
+# Each test's, in seconds: emulation runs the suite some 10 times slower
+# than the host, where a test gets 30 s (tests/helpers.h).
+AARCH64_TEST_TIMEOUT ?= 300
 # Cross builds read the target's .pc files, with their paths under the
 # sysroot; -rpath-link finds the libraries Criterion's own depend on.
 AARCH64_PKG_CONFIG = env PKG_CONFIG_SYSROOT_DIR=$(AARCH64_SYSROOT) \
@@ -359,6 +362,7 @@ build-aarch64:
 	$(Q)bash tests/aarch64/setup.sh $(AARCH64_DIR)
 	$(Q)$(MAKE) O=$(AARCH64_O) CC=$(AARCH64_CROSS)gcc AR=$(AARCH64_CROSS)ar \
 		PKG_CONFIG='$(AARCH64_PKG_CONFIG)' LDFLAGS='$(AARCH64_LDFLAGS)' \
+		CPPFLAGS='$(CPPFLAGS) -DTEST_TIMEOUT=$(AARCH64_TEST_TIMEOUT)' \
 		all examples $(AARCH64_TESTS)
 
 check-aarch64: build-aarch64
