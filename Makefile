@@ -531,6 +531,47 @@ check-valgrind: deps $(EXAMPLES) $(TEST_BIN) $(TEST_PROGS) \
 	echo "check-valgrind: $$(ls $(VALGRIND_LOGS) | wc -l) processes," \
 	     "no memcheck error"
 
+.PHONY: build-aarch64 check-aarch64
+
+# arm64, cross-built and run on a real arm64 kernel: qemu-user cannot run
+# the clone3 trampoline (arch/aarch64/clone.S), qemu-system-aarch64 can.
+# tests/aarch64/setup.sh installs the host's tools (as root, with apt-get)
+# and unpacks Debian's arm64 libraries, busybox and kernel into
+# $(AARCH64_DIR)/sysroot; the library, the examples, the Criterion suite
+# and its programs are built into $(AARCH64_O) against it. check-aarch64
+# then boots them in an initramfs (tests/aarch64/run.sh) and exits with
+# the suite's status. AARCH64_TIMEOUT bounds the guest in seconds;
+# TEST_ARGS reach Criterion as for `make test`.
+AARCH64_DIR := $(O)/aarch64
+AARCH64_O := $(AARCH64_DIR)/build
+AARCH64_SYSROOT = $(abspath $(AARCH64_DIR))/sysroot
+AARCH64_CROSS ?= aarch64-linux-gnu-
+AARCH64_TIMEOUT ?= 1800
+# Each test's, in seconds: emulation runs the suite some 10 times slower
+# than the host, where a test gets 30 s (tests/helpers.h).
+AARCH64_TEST_TIMEOUT ?= 300
+# Cross builds read the target's .pc files, with their paths under the
+# sysroot; -rpath-link finds the libraries Criterion's own depend on.
+AARCH64_PKG_CONFIG = env PKG_CONFIG_SYSROOT_DIR=$(AARCH64_SYSROOT) \
+	PKG_CONFIG_LIBDIR=$(AARCH64_SYSROOT)/usr/lib/aarch64-linux-gnu/pkgconfig \
+	$(PKG_CONFIG)
+AARCH64_LDFLAGS = $(LDFLAGS) -Wl,-rpath-link,$(AARCH64_SYSROOT)/usr/lib/aarch64-linux-gnu:$(AARCH64_SYSROOT)/lib/aarch64-linux-gnu
+AARCH64_TESTS = $(subst $(O)/,$(AARCH64_O)/,$(TEST_BIN) $(TEST_PROGS))
+
+# Sequenced, not prerequisites: the sub-make's $(shell pkg-config) runs
+# when it starts, and must find the sysroot that setup.sh makes.
+build-aarch64:
+	$(Q)bash tests/aarch64/setup.sh $(AARCH64_DIR)
+	$(Q)$(MAKE) O=$(AARCH64_O) CC=$(AARCH64_CROSS)gcc AR=$(AARCH64_CROSS)ar \
+		PKG_CONFIG='$(AARCH64_PKG_CONFIG)' LDFLAGS='$(AARCH64_LDFLAGS)' \
+		CPPFLAGS='$(CPPFLAGS) -DTEST_TIMEOUT=$(AARCH64_TEST_TIMEOUT)' \
+		all examples $(AARCH64_TESTS)
+
+check-aarch64: build-aarch64
+	$(Q)CROSS=$(AARCH64_CROSS) TIMEOUT=$(AARCH64_TIMEOUT) V=$(V) \
+		bash tests/aarch64/run.sh $(AARCH64_DIR) $(AARCH64_O) $(TEST_ARGS)
+
+
 .PHONY: lint check-man
 
 # Every exported cfork_* symbol and public macro has a page, and every page
@@ -683,4 +724,6 @@ clean:
 	[ -z "$$f" ] || refuse "it holds sources ($$f)"; \
 	rm -rf $(O)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Files only: a sysroot under $(O) (build-aarch64) has directories named
+# *.d, such as etc/ld.so.conf.d.
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
