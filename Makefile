@@ -122,17 +122,24 @@ MAN3_PAGES := $(wildcard man/man3/*.3)
 CFORK_SUBHEADERS := $(wildcard include/cfork/*.h)
 MAN7_PAGES := $(wildcard man/man7/*.7)
 # Every examples/*.c links the shared library alone, but libuv_service.c,
-# which needs libuv (libuv1-dev) and is built only where pkg-config finds it.
+# which needs libuv (libuv1-dev), and parser_service.c, which needs libxml2
+# (libxml2-dev): each is built only where pkg-config finds its library.
 LIBUV_EXAMPLE := $(O)/examples/libuv_service
+PARSER_EXAMPLE := $(O)/examples/parser_service
 EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,\
-	    $(filter-out examples/libuv_service.c,$(wildcard examples/*.c))) \
-	    $(O)/examples/cxx
+	    $(filter-out examples/libuv_service.c examples/parser_service.c,\
+	    $(wildcard examples/*.c))) $(O)/examples/cxx
 HAVE_LIBUV = $(shell $(PKG_CONFIG) --exists libuv 2>/dev/null && echo 1)
-# The C examples' sources, for the checks that compile them: the libuv one
-# only where libuv is installed, with its flags.
-EXAMPLE_C_SRCS = $(filter-out examples/libuv_service.c,\
-	$(wildcard examples/*.c)) $(if $(HAVE_LIBUV),examples/libuv_service.c \
-	$(shell $(PKG_CONFIG) --cflags libuv))
+HAVE_LIBXML2 = $(shell $(PKG_CONFIG) --exists libxml-2.0 2>/dev/null && \
+	echo 1)
+# The C examples' sources, for the checks that compile them: the libuv and
+# libxml2 ones only where their libraries are installed, with their flags.
+EXAMPLE_C_SRCS = $(filter-out examples/libuv_service.c \
+	examples/parser_service.c,$(wildcard examples/*.c)) \
+	$(if $(HAVE_LIBUV),examples/libuv_service.c \
+	$(shell $(PKG_CONFIG) --cflags libuv)) \
+	$(if $(HAVE_LIBXML2),examples/parser_service.c \
+	$(shell $(PKG_CONFIG) --cflags libxml-2.0))
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN := $(O)/tests/cfork-tests
 # Programs with a main() of their own that the tests run.
@@ -143,7 +150,7 @@ DEP_PKGS := liburing libseccomp criterion
 # libuv1-dev is installed with them, for the libuv example; it is not
 # checked for: a machine without it skips that example.
 DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev g++ clang \
-	libuv1-dev
+	libuv1-dev libxml2-dev
 # Commands `make test` runs besides the compiler: the C++ programs are built
 # with g++ and clang++.
 DEP_CMDS := g++ clang++
@@ -221,7 +228,16 @@ $(LIBUV_EXAMPLE): examples/libuv_service.c $(SHARED_LIB)
 		$(LDFLAGS) -o $@ $< -L$(O) -lcfork -Wl,-rpath,$(abspath $(O)) \
 		$$($(PKG_CONFIG) --libs libuv)
 
-examples: $(EXAMPLES) $(if $(HAVE_LIBUV),$(LIBUV_EXAMPLE))
+# The parser service: libxml2's flags asked for when it is built.
+$(PARSER_EXAMPLE): examples/parser_service.c $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $$($(PKG_CONFIG) --cflags libxml-2.0) $(CPPFLAGS) \
+		$(LDFLAGS) -o $@ $< -L$(O) -lcfork -Wl,-rpath,$(abspath $(O)) \
+		$$($(PKG_CONFIG) --libs libxml-2.0)
+
+examples: $(EXAMPLES) $(if $(HAVE_LIBUV),$(LIBUV_EXAMPLE)) \
+	$(if $(HAVE_LIBXML2),$(PARSER_EXAMPLE))
 
 LIBUV_SKIPPED := libuv example skipped: libuv1-dev is not installed \
 	(sudo apt-get install libuv1-dev)
@@ -237,6 +253,13 @@ demo: deps $(EXAMPLES)
 		echo "== libuv_service" && $(O)/examples/libuv_service; \
 	else \
 		echo "$(LIBUV_SKIPPED)"; \
+	fi
+	@if $(PKG_CONFIG) --exists libxml-2.0; then \
+		$(MAKE) --no-print-directory $(PARSER_EXAMPLE) && \
+		echo "== parser_service" && $(O)/examples/parser_service; \
+	else \
+		echo "parser example skipped: libxml2-dev is not installed" \
+		     "(sudo apt-get install libxml2-dev)"; \
 	fi
 	@echo "== cxx"; $(O)/examples/cxx
 
