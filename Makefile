@@ -77,6 +77,7 @@ COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
 WIRE_SRCS := src/wire/payload.c src/wire/report.c src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
+	       src/parent/dl.c \
 	       src/parent/events.c src/parent/launch.c src/parent/output.c \
 	       src/parent/payload.c src/parent/proc.c src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \
@@ -128,7 +129,9 @@ LIBUV_EXAMPLE := $(O)/examples/libuv_service
 PARSER_EXAMPLE := $(O)/examples/parser_service
 EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,\
 	    $(filter-out examples/libuv_service.c examples/parser_service.c,\
-	    $(wildcard examples/*.c))) $(O)/examples/cxx
+	    $(wildcard examples/*.c))) $(EXAMPLE_CXX_BIN)
+# The C++ example; a cross build without a C++ cross compiler sets it empty.
+EXAMPLE_CXX_BIN ?= $(O)/examples/cxx
 HAVE_LIBUV = $(shell $(PKG_CONFIG) --exists libuv 2>/dev/null && echo 1)
 HAVE_LIBXML2 = $(shell $(PKG_CONFIG) --exists libxml-2.0 2>/dev/null && \
 	echo 1)
@@ -586,6 +589,8 @@ AARCH64_TESTS = $(subst $(O)/,$(AARCH64_O)/,$(TEST_BIN) $(TEST_PROGS))
 build-aarch64:
 	$(Q)bash tests/aarch64/setup.sh $(AARCH64_DIR)
 	$(Q)$(MAKE) O=$(AARCH64_O) CC=$(AARCH64_CROSS)gcc AR=$(AARCH64_CROSS)ar \
+		LD=$(AARCH64_CROSS)ld OBJCOPY=$(AARCH64_CROSS)objcopy \
+		EXAMPLE_CXX_BIN= \
 		PKG_CONFIG='$(AARCH64_PKG_CONFIG)' LDFLAGS='$(AARCH64_LDFLAGS)' \
 		CPPFLAGS='$(CPPFLAGS) -DTEST_TIMEOUT=$(AARCH64_TEST_TIMEOUT)' \
 		all examples $(AARCH64_TESTS)

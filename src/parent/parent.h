@@ -113,6 +113,9 @@ int deadline_arm(struct deadline **ret, int pidfd, int ms);
 bool deadline_fired(struct deadline *d);
 void deadline_release(struct deadline *d);
 
+/* dl.c: dlsym(name) into the function pointer at slot; false if absent. */
+bool dl_symbol(void *lib, const char *name, void *slot);
+
 /* buffer.c */
 int buffer_freeze(cfork_buffer *b);
 int buffer_fd(const cfork_buffer *b);

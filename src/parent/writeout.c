@@ -64,16 +64,6 @@ static pthread_once_t liburing_once = PTHREAD_ONCE_INIT;
 static struct liburing liburing_api;
 static bool liburing_ok;
 
-static bool load_symbol(void *lib, const char *name, void *slot)
-{
-	void *sym = dlsym(lib, name);
-
-	if (!sym)
-		return false;
-	memcpy(slot, &sym, sizeof(sym));
-	return true;
-}
-
 static void liburing_load(void)
 {
 	struct liburing *api = &liburing_api;
@@ -89,12 +79,12 @@ static void liburing_load(void)
 	}
 	void *lib = dlopen("liburing.so.2", RTLD_NOW | RTLD_LOCAL);
 	liburing_ok = lib &&
-		load_symbol(lib, "io_uring_queue_init", &api->queue_init) &&
-		load_symbol(lib, "io_uring_queue_exit", &api->queue_exit) &&
-		load_symbol(lib, "io_uring_register_ring_fd",
+		dl_symbol(lib, "io_uring_queue_init", &api->queue_init) &&
+		dl_symbol(lib, "io_uring_queue_exit", &api->queue_exit) &&
+		dl_symbol(lib, "io_uring_register_ring_fd",
 			    &api->register_ring_fd) &&
-		load_symbol(lib, "io_uring_submit", &api->submit) &&
-		load_symbol(lib, "__io_uring_get_cqe", &api->get_cqe);
+		dl_symbol(lib, "io_uring_submit", &api->submit) &&
+		dl_symbol(lib, "__io_uring_get_cqe", &api->get_cqe);
 }
 
 static const struct liburing *liburing(void)

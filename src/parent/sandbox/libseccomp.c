@@ -29,18 +29,6 @@ static pthread_once_t libseccomp_once = PTHREAD_ONCE_INIT;
 static struct libseccomp libseccomp_api;
 static bool libseccomp_ok;
 
-/* Where *slot is a function pointer: dlsym()'s object pointer stored as
-   one, which POSIX guarantees to work. */
-static bool load_symbol(void *lib, const char *name, void *slot)
-{
-	void *sym = dlsym(lib, name);
-
-	if (!sym)
-		return false;
-	memcpy(slot, &sym, sizeof(sym));
-	return true;
-}
-
 static void libseccomp_load(void)
 {
 	struct libseccomp *api = &libseccomp_api;
@@ -59,16 +47,16 @@ static void libseccomp_load(void)
 	   process. */
 	void *lib = dlopen(LIBSECCOMP_SONAME, RTLD_NOW | RTLD_LOCAL);
 	libseccomp_ok = lib &&
-		load_symbol(lib, "seccomp_init", &api->init) &&
-		load_symbol(lib, "seccomp_release", &api->release) &&
-		load_symbol(lib, "seccomp_attr_set", &api->attr_set) &&
-		load_symbol(lib, "seccomp_rule_add_array", &api->rule_add_array) &&
-		load_symbol(lib, "seccomp_export_bpf", &api->export_bpf) &&
-		load_symbol(lib, "seccomp_syscall_resolve_name",
+		dl_symbol(lib, "seccomp_init", &api->init) &&
+		dl_symbol(lib, "seccomp_release", &api->release) &&
+		dl_symbol(lib, "seccomp_attr_set", &api->attr_set) &&
+		dl_symbol(lib, "seccomp_rule_add_array", &api->rule_add_array) &&
+		dl_symbol(lib, "seccomp_export_bpf", &api->export_bpf) &&
+		dl_symbol(lib, "seccomp_syscall_resolve_name",
 			    &api->resolve_name) &&
-		load_symbol(lib, "seccomp_syscall_resolve_num_arch",
+		dl_symbol(lib, "seccomp_syscall_resolve_num_arch",
 			    &api->resolve_num_arch) &&
-		load_symbol(lib, "seccomp_arch_native", &api->arch_native);
+		dl_symbol(lib, "seccomp_arch_native", &api->arch_native);
 }
 
 const struct libseccomp *libseccomp(void)
