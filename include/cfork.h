@@ -218,8 +218,8 @@ enum {
 	   in a program that gained privileges at exec (setuid, setgid,
 	   file capabilities: AT_SECURE), a payload that no cfork parent as
 	   privileged as the child made (the child lacks no_new_privs, which
-	   cfork's launch sets, or the memfd is not owned by its effective
-	   ids). Such a process never falls through to main(). When
+	   cfork's launch sets before its exec). Such a process never falls
+	   through to main(). When
 	   the child cannot read its payload at all it cannot know its
 	   report channel either: cfork_status.error is then NULL and the
 	   reason is on the child's stderr. */

@@ -347,12 +347,15 @@ static void expect_function_runs_once(enum privilege kind)
 	cr_assert_eq(sscanf(out, "code %d euid %u egid %u capeff %llx", &code,
 			    &euid, &egid, &capeff), 4, "output: %s", out);
 	cr_assert_eq(code, 7, "output: %s", out);
+	/* What an exec under no_new_privs leaves the child of a setuid or
+	   setgid program is the kernel's: Linux 6.18 keeps the effective
+	   id, 6.1 resets it to the real one. Never anything else. */
 	if (kind == PRIV_SETUID)
-		cr_assert_eq(euid, 0, "output: %s", out);
+		cr_assert(euid == 0 || euid == NOBODY, "output: %s", out);
 	else
 		cr_assert_eq(euid, NOBODY, "output: %s", out);
 	if (kind == PRIV_SETGID)
-		cr_assert_eq(egid, 0, "output: %s", out);
+		cr_assert(egid == 0 || egid == NOBODY, "output: %s", out);
 	else if (kind == PRIV_FCAPS)
 		cr_assert_eq(egid, NOBODY, "output: %s", out);
 }
