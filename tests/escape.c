@@ -839,10 +839,10 @@ static int run_program(char *const argv[], char *out, size_t cap)
  */
 Test(escape, landlock_fails_closed_without_proc_for_a_child_with_threads)
 {
-	char *with[] = { TEST_PROGS_DIR "/escape_threads", "proc", "/usr",
+	char *with[] = { TEST_PROGS_DIR "/escape_threads", "proc", "/",
 			 NULL };
 	char *without[] = { TEST_PROGS_DIR "/escape_threads", "noproc",
-			    "/usr", NULL };
+			    "/", NULL };
 	char out[4096];
 	int status, exited = -1, code = -1;
 

@@ -166,7 +166,9 @@ Test(events, a_flooding_child_cannot_hold_a_step)
 	cr_assert_eq(cfork_kill(p, SIGKILL), 0);
 	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
-	cr_assert(st.result_truncated && st.result_len == 1 << 20);
+	/* Whatever it managed to send, within the bound. */
+	cr_assert_leq(st.result_len, 1 << 20);
+	cr_assert(!st.result_truncated || st.result_len == 1 << 20);
 	cfork_free(p);
 }
 

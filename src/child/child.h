@@ -42,7 +42,7 @@ int child_other_threads(void);
 
 /* pidns.c: under CFORK_NS_PID, stay the namespace's init and return in
    its pid 2, which runs the function; elsewhere close status_fd. */
-void pidns_split(int status_fd);
+void pidns_split(int status_fd, uint64_t sigmask);
 
 /* sigsys.c: names a blocked call to the parent over report_fd, then dies by
    SIGSYS. 0 or -errno. */

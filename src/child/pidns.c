@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "sys.h"
 #include "wire.h"
 
 static pid_t pidns_child;
@@ -75,15 +76,24 @@ static _Noreturn void pidns_init(int status_fd)
 	_exit(0);
 }
 
-void pidns_split(int status_fd)
+/* The caller's signal mask, which the child takes over only now. */
+static void restore_mask(uint64_t mask)
+{
+	sys_sigprocmask(SIG_SETMASK, &mask, NULL);
+}
+
+void pidns_split(int status_fd, uint64_t sigmask)
 {
 	if (status_fd < 0)
 		return;
 	/* The launch dropped the namespace (PREFER): nothing to stand in for. */
 	if (getpid() != 1) {
 		close(status_fd);
+		restore_mask(sigmask);
 		return;
 	}
+	/* Signals stay blocked across the fork: one for the namespace that
+	   comes before the handlers is pending, not lost. */
 	pid_t pid = fork();
 	if (pid < 0)
 		child_fail(CFORK_EXIT_SANDBOX,
@@ -91,6 +101,7 @@ void pidns_split(int status_fd)
 			   strerror(errno));
 	if (pid == 0) {
 		close(status_fd);
+		restore_mask(sigmask);
 		return;
 	}
 	pidns_child = pid;

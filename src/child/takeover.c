@@ -57,7 +57,7 @@ static _Noreturn void dispatch(const cfork_args *a)
 			   "%s: the arguments do not match its signature \"%s\"",
 			   a->name, reg->sig);
 
-	pidns_split(a->status_fd);
+	pidns_split(a->status_fd, a->sigmask);
 	/* Last, right before the call: nothing of the runtime above runs
 	   under the sandbox, and everything after it does. */
 	if (a->sandbox)
@@ -165,8 +165,11 @@ static bool takeover_run(bool from_constructor)
 	takeover_map(fd, &args);
 	/* Every signal has been blocked since before the clone
 	   (parent/launch.c); exec has reset the handlers, so the caller's
-	   mask can come back. */
-	sys_sigprocmask(SIG_SETMASK, &args.sigmask, NULL);
+	   mask can come back. A pid namespace's init first takes its
+	   handlers (pidns.c): a signal for the child before then would be
+	   lost on an init that has none. */
+	if (args.status_fd < 0)
+		sys_sigprocmask(SIG_SETMASK, &args.sigmask, NULL);
 	takeover_adopt_fds(fd, &args);
 	takeover_map_buffers(&args);
 	if (!args.is_static && from_constructor) {
