@@ -62,16 +62,22 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 		*ret_why = seals == -EBADF ? "not an open fd" : "not a memfd";
 		return (int)seals;
 	}
+	r = sys_fstat(fd, &st);
+	if (r < 0) {
+		*ret_why = "fstat failed";
+		return (int)r;
+	}
+	/* A file on tmpfs (/tmp on many systems) answers F_GET_SEALS too,
+	   with F_SEAL_SEAL; a memfd has no name in any directory. */
+	if (st.st_nlink) {
+		*ret_why = "not a memfd";
+		return -EINVAL;
+	}
 	if (future_write_ok && (seals & F_SEAL_FUTURE_WRITE))
 		seals |= F_SEAL_WRITE;
 	if ((seals & SEALS_ALL) != SEALS_ALL) {
 		*ret_why = "memfd is not sealed";
 		return -EPERM;
-	}
-	r = sys_fstat(fd, &st);
-	if (r < 0) {
-		*ret_why = "fstat failed";
-		return (int)r;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > CFORK_PAYLOAD_MAX) {
