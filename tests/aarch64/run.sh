@@ -30,8 +30,12 @@ log=$dir/console.log
 # Criterion prints no colours or Unicode.
 args=("$@")
 
-kernel=$(ls "$sysroot"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || { echo "aarch64: no kernel in $sysroot/boot" >&2; exit 1; }
+kernel=
+for k in "$sysroot"/boot/vmlinuz-*; do
+	[ -f "$k" ] && kernel=$k
+done
+[ -n "$kernel" ] || { echo "aarch64: no kernel in $sysroot/boot" \
+	"(make build-aarch64 unpacks one)" >&2; exit 1; }
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,etc,proc,root,sys,tmp,cfork} \
