@@ -100,7 +100,8 @@ cp -L "$sysroot$interp" "$root$interp"
 # pointer authentication but with QEMU's cheap hash instead of the
 # architected QARMA, which dominates emulation time otherwise. No network
 # device: the guest needs none. -no-reboot and panic=-1 turn a kernel
-# panic into QEMU's exit, not a reboot loop.
+# panic into QEMU's exit, not a reboot loop. The console's CRs go, a line
+# at a time (sed -u), so that a run shows its tests as they end.
 append="console=ttyAMA0 panic=-1"
 [ "${V:-}" = 1 ] || append+=" quiet"
 echo "aarch64: booting $(basename "$kernel") under qemu-system-aarch64" \
@@ -109,7 +110,7 @@ set +e
 timeout -k 10 "$timeout_s" qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on \
 	-m 2G -smp 2 -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$dir/initramfs.cpio.gz" \
-	-append "$append" </dev/null 2>&1 | tr -d '\r' | tee "$log"
+	-append "$append" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$log"
 qemu_rc=${PIPESTATUS[0]}
 set -e
 
