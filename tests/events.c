@@ -244,3 +244,43 @@ Test(events, wait_any_collects_from_all_meanwhile)
 	}
 	cr_assert_not(has_children());
 }
+
+/* Writes n bytes to its stdout. */
+static int events_stdout(const cfork_args *a)
+{
+	static char buf[65536];
+	size_t n = (size_t)cfork_arg_i64(a, 0);
+
+	memset(buf, 'x', sizeof(buf));
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < sizeof(buf) ? n - done : sizeof(buf);
+		ssize_t w = write(1, buf, k);
+		if (w <= 0)
+			return 1;
+		done += (size_t)w;
+	}
+	return 0;
+}
+CFORK_REGISTER(events_stdout, "i");
+
+/* Captured output more than a pipe holds, read through cfork_proc_fd()
+   alone: the fd fires for the output too, or the child would block. */
+Test(events, captured_output_flows_through_the_proc_fd)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int r;
+
+	attr.capture = CFORK_CAPTURE_STDOUT;
+	cr_assert_eq(cfork_spawn(&p, &attr, "events_stdout", 1 << 20), 0);
+	struct pollfd pfd = { .fd = cfork_proc_fd(p), .events = POLLIN };
+	cr_assert_geq(pfd.fd, 0);
+	while ((r = cfork_wait(p, 0, &st)) == -ETIMEDOUT)
+		cr_assert_eq(poll(&pfd, 1, 10000), 1,
+			     "the fd did not fire in 10 s");
+	cr_assert_eq(r, 0);
+	cr_assert(st.exited && st.code == 0);
+	cr_assert_eq(st.out_len, (size_t)1 << 20);
+	cfork_free(p);
+}
