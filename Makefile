@@ -74,12 +74,14 @@ SONAME := libcfork.so.$(VERSION_MAJOR)
 COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
 	       src/common/memfd_map.c src/common/registry.c \
 	       src/common/version.c
-WIRE_SRCS := src/wire/payload.c src/wire/report.c src/wire/section.c
+WIRE_SRCS := src/wire/handoff.c src/wire/payload.c src/wire/report.c \
+	     src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
 	       src/parent/dl.c \
 	       src/parent/events.c src/parent/launch.c src/parent/output.c \
-	       src/parent/payload.c src/parent/proc.c src/parent/spawn.c \
+	       src/parent/payload.c src/parent/pool.c src/parent/proc.c \
+	       src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \
 	       src/parent/sandbox/compile.c src/parent/sandbox/libseccomp.c \
 	       src/parent/sandbox/names.c \
@@ -127,11 +129,11 @@ MAN7_PAGES := $(wildcard man/man7/*.7)
 # (libxml2-dev): each is built only where pkg-config finds its library.
 LIBUV_EXAMPLE := $(O)/examples/libuv_service
 PARSER_EXAMPLE := $(O)/examples/parser_service
+# The C++ example; a cross build without a C++ cross compiler sets it empty.
+EXAMPLE_CXX_BIN ?= $(O)/examples/cxx
 EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,\
 	    $(filter-out examples/libuv_service.c examples/parser_service.c,\
 	    $(wildcard examples/*.c))) $(EXAMPLE_CXX_BIN)
-# The C++ example; a cross build without a C++ cross compiler sets it empty.
-EXAMPLE_CXX_BIN ?= $(O)/examples/cxx
 HAVE_LIBUV = $(shell $(PKG_CONFIG) --exists libuv 2>/dev/null && echo 1)
 HAVE_LIBXML2 = $(shell $(PKG_CONFIG) --exists libxml-2.0 2>/dev/null && \
 	echo 1)
@@ -172,7 +174,7 @@ all: $(STATIC_LIB) $(SHARED_LIB)
 # run `deps` first, and before any library object even under -j: on a fresh
 # machine the objects need the headers it installs.
 DEPS_GOALS := test demo check-asan check-valgrind fuzz bench bench-sandbox \
-	      bench-collect bench-controls \
+	      bench-collect bench-controls bench-pool \
 	      bench-writeout stress fuzz-corpus
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 $(LIB_OBJS): | deps
@@ -422,6 +424,12 @@ $(O)/tests/bench/collect $(O)/tests/bench/writeout: $(O)/tests/bench/%: \
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(STATIC_LIB) \
 		$(LIBS) $(URING_LIBS)
+
+# Warm start against a cold launch: call latency and calls per second,
+# with the caller at 0 and 2 GiB. BENCH_ARGS='-n 500 --resident 2'.
+.PHONY: bench-pool
+bench-pool: $(O)/tests/bench/pool
+	$(O)/tests/bench/pool $(BENCH_ARGS)
 
 # Spawn latency with each service control (envp, cwd, capture, deadline,
 # setsid) beside a plain spawn; BENCH_ARGS='--runs 500'.

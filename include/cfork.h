@@ -666,6 +666,79 @@ int cfork_proc_fd(const cfork_proc *p);
 int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 		   size_t *ret_index, cfork_status *st);
 
+/* ------------------------------------------------------------------------ */
+/* Warm start                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* A pool of children launched ahead of demand: opaque. */
+typedef struct cfork_pool cfork_pool;
+
+enum {
+	/* Children exec'd ahead of demand, each used for one call: a call
+	   costs a hand-off instead of an exec and the dynamic loader, and
+	   each child is as fresh a process as a cold one. */
+	CFORK_POOL_EXEC = 0,
+	/* A fork server of the same binary that forks a child per call.
+	   Not in this version: cfork_pool_new() returns -ENOTSUP. */
+	CFORK_POOL_FORK = 1,
+};
+
+/*
+ * A pool of size children (CFORK_POOL_EXEC), launched with attr exactly as
+ * cfork_spawnv() launches one (the same fallbacks), each waiting in its
+ * constructor for one call. Returns once the pool is full. attr is copied,
+ * but what it points to (envp, cwd, the sandbox) must outlive the pool.
+ *
+ * Everything a launch sets is the pool's: stdio, keep_fds, pdeathsig,
+ * cwd, envp, capture, the process group, and the sandbox's namespaces and
+ * cgroup. Each call's payload brings the rest: the function and its
+ * arguments, the sandbox's filter, landlock rules, limits, identity and
+ * deferred lockdown (as the pool's sandbox says them at the call), and
+ * result_max, output_max and deadline_ms (from the call's spawn).
+ *
+ * cfork starts one thread per pool, which launches a replacement for each
+ * child taken, so that a call does not pay for it, and ends with
+ * cfork_pool_free(). With attr.pdeathsig, a pool's children get that
+ * signal when that thread ends, at cfork_pool_free(), whether they were
+ * handed out or not.
+ *
+ * Returns 0, or:
+ *   -EINVAL   ret_pool is NULL, size is 0 or above 1024, flags is not a
+ *             CFORK_POOL_*, or attr is one cfork_spawnv() refuses
+ *   -ENOTSUP  CFORK_POOL_FORK
+ *   -EBADF    an fd of attr is not open
+ *   other     the error of launching a child (as cfork_spawnv's), or of
+ *             starting the thread (-EAGAIN), -ENOMEM
+ */
+int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
+		   unsigned size, unsigned flags);
+
+/*
+ * cfork_spawnv() through the pool: the call is handed to a waiting child;
+ * an empty pool (or a child that cannot take it) means a cold launch, never
+ * a failure of its own. A child found dead while it waited is replaced,
+ * not handed out. The handle is an ordinary cfork_proc: wait, kill,
+ * cfork_proc_fd(), cfork_wait_any(), status, free. Safe from many threads.
+ *
+ * Returns 0, or -EINVAL if pool or ret_proc is NULL, or what cfork_spawnv()
+ * returns for this name and these values.
+ */
+int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
+		      const char *name, const cfork_value *argv, size_t argc);
+
+/* cfork_pool_spawn(pool, ret_proc, name, ...): as cfork_spawn(). */
+#ifndef __cplusplus
+#define cfork_pool_spawn(pool, ret_proc, ...)				\
+	cfork_pool_spawnv((pool), (ret_proc), CFORK_FIRST_(__VA_ARGS__),	\
+			  CFORK_VALUES_(__VA_ARGS__), CFORK_NVALUES_(__VA_ARGS__))
+#endif
+
+/*
+ * Kill and reap every child still waiting, end the pool's thread and free
+ * it. Handles the pool gave out stay valid. NULL is a no-op.
+ */
+void cfork_pool_free(cfork_pool *pool);
+
 /* How a child was launched; bits of cfork_paths(). */
 enum {
 	CFORK_PATH_CLONE3 = 1 << 0,	/* clone3; else legacy clone(2) */
@@ -1380,6 +1453,14 @@ inline int cfork_spawn(cfork_proc **ret_proc, const cfork_attr *attr,
 	/* One unused element after the values: no array is empty. */
 	const cfork_value v[] = { ::cfork_cxx_::val(args)..., cfork_value() };
 	return cfork_spawnv(ret_proc, attr, name, v, sizeof...(A));
+}
+
+template <class... A>
+inline int cfork_pool_spawn(cfork_pool *pool, cfork_proc **ret_proc,
+			    const char *name, A... args)
+{
+	const cfork_value v[] = { ::cfork_cxx_::val(args)..., cfork_value() };
+	return cfork_pool_spawnv(pool, ret_proc, name, v, sizeof...(A));
 }
 
 template <class... A>

@@ -116,6 +116,23 @@ void deadline_release(struct deadline *d);
 /* dl.c: dlsym(name) into the function pointer at slot; false if absent. */
 bool dl_symbol(void *lib, const char *name, void *slot);
 
+/* spawn.c and pool.c: a pool's child, launched ahead of demand, waiting
+   for one hand-off on its socket. */
+struct warm_child {
+	pid_t pid;
+	int pidfd;		/* -1: a pid-only handle */
+	int sock;		/* the parent's end */
+	int out_rd, err_rd;	/* captured streams' read ends, or -1 */
+	unsigned paths;		/* CFORK_PATH_* of its launch */
+	unsigned launch_applied;	/* CFORK_LAYER_* its launch applied */
+};
+int warm_launch(const cfork_attr *attr, struct warm_child *c);
+/* cfork_spawnv() with the launch replaced by a hand-off to warm (when not
+   NULL): on success the child is the handle's; on failure warm keeps it. */
+int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
+		   const char *name, const cfork_value *argv, size_t argc,
+		   struct warm_child *warm);
+
 /* buffer.c */
 int buffer_freeze(cfork_buffer *b);
 int buffer_fd(const cfork_buffer *b);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -256,6 +257,22 @@ static int spawn_keep_fds(struct spawn_call *s, const cfork_attr *attr,
 	return 0;
 }
 
+/* The report channel, and in a new pid namespace the channel on which the
+   child's init tells how the function ended (child/pidns.c). */
+static int spawn_channels(struct spawn_call *s)
+{
+	int r = pipe_above_stdio(s->report);
+
+	if (r < 0 || fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
+		return r < 0 ? r : -errno;
+	if (s->sandbox.launch.ns_flags & CLONE_NEWPID) {
+		r = pipe_above_stdio(s->status);
+		if (r < 0 || fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
+			return r < 0 ? r : -errno;
+	}
+	return 0;
+}
+
 static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 			 const char *name, bool is_static, size_t argc,
 			 struct launch_request *req, unsigned *paths)
@@ -266,11 +283,9 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 	r = spawn_buffers(s, argc);
 	if (r < 0)
 		return r;
-	r = pipe_above_stdio(s->report);
+	r = spawn_channels(s);
 	if (r < 0)
 		return r;
-	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
 	s->caller_mask = launch_hold_signals();
 	s->signals_held = true;
 	r = spawn_payload(s, name, is_static, argc, paths);
@@ -331,13 +346,6 @@ static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 		if (r < 0 || fcntl(s->err[0], F_SETFL, O_NONBLOCK) < 0)
 			return r < 0 ? r : -errno;
 	}
-	/* In a new pid namespace the child's init tells how the function
-	   ended (child/pidns.c). */
-	if (s->sandbox.launch.ns_flags & CLONE_NEWPID) {
-		r = pipe_above_stdio(s->status);
-		if (r < 0 || fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
-			return r < 0 ? r : -errno;
-	}
 	return 0;
 }
 
@@ -370,10 +378,117 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 	return 0;
 }
 
-int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
-		 const char *name, const cfork_value *argv, size_t argc)
+/* The hand-off of one call to a warm child (wire.h): every fd the payload
+   names, each under the number it names it by. */
+static int handoff_send(int sock, const int *fds, size_t n)
 {
-	PROTECT_ERRNO;
+	struct handoff_head h = { .magic = HANDOFF_MAGIC,
+				  .version = HANDOFF_VERSION,
+				  .nfds = (uint32_t)n };
+	union {
+		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { &h, sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+
+	if (n > HANDOFF_FDS_MAX)
+		return -E2BIG;
+	memset(&control, 0, sizeof(control));
+	h.target[0] = -1;
+	for (size_t i = 1; i < n; i++)
+		h.target[i] = fds[i];
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	/* Never blocks: a waiting child has room for one message, and one
+	   that has none is not waiting. */
+	ssize_t sent = sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return sent == (ssize_t)sizeof(h) ? 0 : sent < 0 ? -errno : -EIO;
+}
+
+/* Adds fd to the hand-off once. */
+static void handoff_add(int *fds, size_t *n, int fd)
+{
+	for (size_t i = 1; i < *n; i++)
+		if (fds[i] == fd)
+			return;
+	fds[(*n)++] = fd;
+}
+
+/* A call handed to a warm child instead of launched: the same payload,
+   sealed before it goes, and the fds a launch would have kept open. */
+static int spawn_handoff(struct spawn_call *s, const char *name,
+			 bool is_static, size_t argc, struct warm_child *c,
+			 struct launch_result *res, unsigned *paths)
+{
+	const struct child_section *sec = &s->sandbox.section;
+	int r = spawn_buffers(s, argc);
+
+	if (r == 0)
+		r = spawn_channels(s);
+	if (r < 0)
+		return r;
+	s->caller_mask = launch_hold_signals();
+	s->signals_held = true;
+	r = spawn_payload(s, name, is_static, argc, paths);
+	if (r == 0 && s->ready[1] >= 0) {
+		r = writeout_result(s, writeout_finish(&s->writeout));
+		if (r == 0)
+			r = payload_seal(s->memfd);
+	}
+	if (r == 0)
+		r = proc_new(&s->proc);
+	s->keep = malloc((argc + sec->npath_fds + 4) * sizeof(*s->keep));
+	if (r == 0 && !s->keep)
+		r = -ENOMEM;
+	if (r < 0)
+		return r;
+
+	size_t n = 0;
+	s->keep[n++] = s->memfd;
+	handoff_add(s->keep, &n, s->report[1]);
+	handoff_add(s->keep, &n, s->exe_fd);
+	if (s->status[1] >= 0)
+		handoff_add(s->keep, &n, s->status[1]);
+	for (size_t i = 0; i < argc; i++) {
+		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
+			handoff_add(s->keep, &n, s->values[i].as.fd);
+		if (s->values[i].type == CFORK_BUFFER)
+			handoff_add(s->keep, &n, s->buffers[i].fd);
+	}
+	for (size_t i = 0; i < sec->npath_fds; i++)
+		handoff_add(s->keep, &n, sec->path_fds[i]);
+	r = handoff_send(c->sock, s->keep, n);
+	if (r < 0) {
+		/* Spent: whatever the child read of it, it gets no other. */
+		close(c->sock);
+		c->sock = -1;
+		return r;
+	}
+
+	*res = (struct launch_result){ c->pid, c->pidfd, c->paths };
+	c->pidfd = -1;
+	c->pid = -1;
+	close(c->sock);
+	c->sock = -1;
+	s->out[0] = c->out_rd;
+	s->err[0] = c->err_rd;
+	c->out_rd = c->err_rd = -1;
+	s->sandbox.launch.applied = c->launch_applied;
+	return 0;
+}
+
+/* Everything of cfork_spawnv() but the launch, which warm (a pool's child
+   waiting for a hand-off) replaces when it is not NULL. */
+int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
+		   const char *name, const cfork_value *argv, size_t argc,
+		   struct warm_child *warm)
+{
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
 	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
@@ -421,19 +536,24 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 			goto out;
 	}
 
-	r = spawn_attr_fds(&s, attr);
-	if (r < 0)
-		goto out;
-	r = spawn_prepare(&s, attr, name, is_static, argc, &req, &paths);
-	if (r < 0)
-		goto out;
-
-	char *argv0[] = { program_invocation_name, NULL };
-	req.argv = argv0;
-	req.envp = s.envp;
-	r = launch_with_fallbacks(&s.sandbox.launch, &req, &res);
-	if (r < 0)
-		goto out;
+	if (warm) {
+		r = spawn_handoff(&s, name, is_static, argc, warm, &res, &paths);
+		if (r < 0)
+			goto out;
+	} else {
+		r = spawn_attr_fds(&s, attr);
+		if (r < 0)
+			goto out;
+		r = spawn_prepare(&s, attr, name, is_static, argc, &req, &paths);
+		if (r < 0)
+			goto out;
+		char *argv0[] = { program_invocation_name, NULL };
+		req.argv = argv0;
+		req.envp = s.envp;
+		r = launch_with_fallbacks(&s.sandbox.launch, &req, &res);
+		if (r < 0)
+			goto out;
+	}
 
 	res.paths |= paths;
 	/* From here a failure kills and reaps the child (spawn_release()
@@ -441,7 +561,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	r = spawn_handle(&s, attr, &res);
 	if (r < 0)
 		goto out;
-	if (s.ready[1] >= 0) {
+	if (!warm && s.ready[1] >= 0) {
 		r = writeout_result(&s, writeout_finish(&s.writeout));
 		if (r == 0)
 			r = payload_seal(s.memfd);
@@ -455,6 +575,103 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 	*ret_proc = s.proc;
 	s.proc = NULL;
 out:
+	spawn_release(&s);
+	return r;
+}
+
+int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
+		 const char *name, const cfork_value *argv, size_t argc)
+{
+	PROTECT_ERRNO;
+	return spawn_call_run(ret_proc, attr, name, argv, argc, NULL);
+}
+
+/* A pool's child, launched as any child is, with CFORK_FD=p<socket>: it
+   runs its constructor and waits for one hand-off (child/source.c). */
+int warm_launch(const cfork_attr *attr, struct warm_child *c)
+{
+	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
+				.out = { -1, -1 }, .err = { -1, -1 },
+				.status = { -1, -1 },
+				.memfd = -1, .cwd_fd = -1,
+				.sandbox.launch.cgroup_fd = -1 };
+	struct launch_request req;
+	struct launch_result res;
+	int sv[2] = { -1, -1 };
+	size_t n = 0;
+	int r;
+
+	s.exe_fd = image_fd();
+	if (s.exe_fd < 0)
+		return s.exe_fd;
+	if (attr->sandbox) {
+		r = sandbox_prepare(attr->sandbox, attr, &s.sandbox);
+		if (r < 0)
+			goto out;
+	}
+	r = spawn_attr_fds(&s, attr);
+	if (r == 0)
+		r = pipe_above_stdio(s.report);
+	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				 sv) < 0)
+		r = -errno;
+	for (int i = 0; r == 0 && i < 2; i++) {
+		sv[i] = fd_move_above_stdio(sv[i]);
+		r = sv[i] < 0 ? sv[i] : 0;
+	}
+	if (r == 0 && fcntl(s.report[0], F_SETFL, O_NONBLOCK) < 0)
+		r = -errno;
+	if (r < 0)
+		goto out;
+	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=p%d", sv[1]);
+	s.keep = malloc((attr->nkeep_fds + 2) * sizeof(*s.keep));
+	s.envp = child_environ(s.marker, attr->envp);
+	if (!s.keep || !s.envp) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s.keep[n++] = sv[1];
+	s.keep[n++] = s.exe_fd;
+	for (size_t i = 0; i < attr->nkeep_fds; i++)
+		if (attr->keep_fds[i] > 2)
+			s.keep[n++] = attr->keep_fds[i];
+
+	char *argv0[] = { program_invocation_name, NULL };
+	req = (struct launch_request){
+		.exe_fd = s.exe_fd,
+		.argv = argv0,
+		.envp = s.envp,
+		.stdio = { attr->stdin_fd,
+			   s.out[1] >= 0 ? s.out[1] : attr->stdout_fd,
+			   s.err[1] >= 0 ? s.err[1] : attr->stderr_fd },
+		.keep_fds = s.keep,
+		.nkeep_fds = n,
+		.pdeathsig = attr->pdeathsig,
+		.cgroup_fd = attr->cgroup_fd,
+		.report_fd = s.report[1],
+		.report_rd = s.report[0],
+		.parent_pid = attr->pdeathsig ? getpid() : 0,
+		.cwd_fd = s.cwd_fd,
+		.setsid = attr->flags & CFORK_ATTR_SETSID,
+		.setpgroup = attr->flags & CFORK_ATTR_SETPGROUP,
+		.pgroup = attr->pgroup,
+	};
+	s.caller_mask = launch_hold_signals();
+	s.signals_held = true;
+	r = launch_with_fallbacks(&s.sandbox.launch, &req, &res);
+	if (r < 0)
+		goto out;
+	*c = (struct warm_child){
+		.pid = res.pid, .pidfd = res.pidfd, .sock = sv[0],
+		.out_rd = s.out[0], .err_rd = s.err[0], .paths = res.paths,
+		.launch_applied = s.sandbox.launch.applied,
+	};
+	sv[0] = -1;
+	s.out[0] = s.err[0] = -1;
+out:
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
 	spawn_release(&s);
 	return r;
 }

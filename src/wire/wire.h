@@ -180,6 +180,36 @@ _Static_assert(sizeof(struct section_limit) == 16, "section limit layout");
 const char *section_check(const void *section, size_t len);
 
 /* ------------------------------------------------------------------------ */
+/* The hand-off to a warm pool child (handoff.c)                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A pool child (parent/pool.c) is launched as any child is, with
+ * CFORK_FD=p<socket>, and waits for one message on that socket from its
+ * parent: this head, and by SCM_RIGHTS the fds of one call, in order. The
+ * first is the call's sealed payload memfd, which goes anywhere; every
+ * other one must take the number target[i] in the child (the number the
+ * payload names it by: the report channel, the binary, the fd arguments,
+ * the buffers, landlock's paths). Then the child takes over as from a
+ * launch.
+ */
+#define HANDOFF_MAGIC "cfkpool\0"
+#define HANDOFF_VERSION 1
+#define HANDOFF_FDS_MAX 253	/* the kernel's SCM_MAX_FD */
+
+struct handoff_head {
+	char magic[8];
+	uint32_t version;
+	uint32_t nfds;
+	int32_t target[HANDOFF_FDS_MAX];	/* target[0]: -1 */
+};
+
+/* NULL if head (len bytes, with nfds fds received) is a well-formed
+   hand-off, else why not. */
+const char *handoff_check(const struct handoff_head *h, size_t len,
+			  size_t nfds);
+
+/* ------------------------------------------------------------------------ */
 /* The end of a pid namespace's first child (child/pidns.c)                  */
 /* ------------------------------------------------------------------------ */
 

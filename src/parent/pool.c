@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Warm start: a pool of children launched ahead of demand (exactly as a
+ * spawn launches one, fallbacks and all), each waiting in its constructor
+ * for one hand-off on a socket (wire.h), used once and never reused. A
+ * call hands its payload to a waiting child instead of paying the exec and
+ * the dynamic loader; the handle it gets is an ordinary cfork_proc.
+ *
+ * One refill thread per pool keeps it full, so that the caller does not
+ * pay the launch of a replacement; it is started by cfork_pool_new(), which
+ * returns once the pool is full, and ended by cfork_pool_free(). A call
+ * that finds the pool empty launches cold: never a failure. A child found
+ * dead while it waited is reaped and replaced, never handed out.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "compat.h"
+#include "parent.h"
+
+/* After a failed launch, the refill thread waits this long before the next
+   (a host out of processes or memory must not be hammered). */
+#define REFILL_BACKOFF_MS 100
+#define POOL_SIZE_MAX 1024
+
+struct cfork_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* for the refill thread: taken, or stop */
+	pthread_cond_t filled;	/* for cfork_pool_new: full, or failed */
+	cfork_attr attr;
+	int *keep_fds;		/* attr.keep_fds, the pool's own copy */
+	unsigned size;
+	struct warm_child *ready;
+	unsigned nready;
+	bool stopping;
+	int error;		/* the last launch's, while not full */
+	pthread_t refill;
+};
+
+/* Whether a waiting child is still waiting: one that died (killed, or it
+   failed its take-over) is not handed a call. */
+static bool warm_alive(const struct warm_child *c)
+{
+	if (c->pidfd >= 0) {
+		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
+		return poll(&pfd, 1, 0) == 0;
+	}
+	siginfo_t si = { 0 };
+	return waitid(P_PID, (id_t)c->pid, &si,
+		      WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+	       si.si_pid == 0;
+}
+
+/* Kills (it is unused: nothing is lost), reaps and closes. */
+static void warm_discard(struct warm_child *c)
+{
+	siginfo_t si;
+
+	if (c->pid > 0) {
+		if (c->pidfd < 0 ||
+		    syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL,
+			    0) < 0)
+			kill(c->pid, SIGKILL);
+		while (waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
+		       errno == EINTR)
+			;
+	}
+	const int fds[] = { c->pidfd, c->sock, c->out_rd, c->err_rd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	*c = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
+				  .out_rd = -1, .err_rd = -1 };
+}
+
+static void *pool_refill(void *arg)
+{
+	cfork_pool *pool = arg;
+
+	pthread_mutex_lock(&pool->lock);
+	while (!pool->stopping) {
+		if (pool->nready == pool->size) {
+			pthread_cond_wait(&pool->wake, &pool->lock);
+			continue;
+		}
+		struct warm_child c;
+		pthread_mutex_unlock(&pool->lock);
+		int r = warm_launch(&pool->attr, &c);
+		pthread_mutex_lock(&pool->lock);
+		if (r == 0 && !pool->stopping) {
+			pool->ready[pool->nready++] = c;
+			pool->error = 0;
+			if (pool->nready == pool->size)
+				pthread_cond_broadcast(&pool->filled);
+			continue;
+		}
+		if (r == 0) {
+			pthread_mutex_unlock(&pool->lock);
+			warm_discard(&c);
+			pthread_mutex_lock(&pool->lock);
+			continue;
+		}
+		pool->error = r;
+		pthread_cond_broadcast(&pool->filled);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += REFILL_BACKOFF_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pool->wake, &pool->lock, &until);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
+static int pool_copy_attr(cfork_pool *pool, const cfork_attr *attr)
+{
+	pool->attr = *attr;
+	if (!attr->nkeep_fds)
+		return 0;
+	pool->keep_fds = malloc(attr->nkeep_fds * sizeof(*pool->keep_fds));
+	if (!pool->keep_fds)
+		return -ENOMEM;
+	memcpy(pool->keep_fds, attr->keep_fds,
+	       attr->nkeep_fds * sizeof(*pool->keep_fds));
+	pool->attr.keep_fds = pool->keep_fds;
+	return 0;
+}
+
+int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
+		   unsigned size, unsigned flags)
+{
+	PROTECT_ERRNO;
+	static const cfork_attr defaults = CFORK_ATTR_INIT;
+	sigset_t all, old;
+	int r;
+
+	if (!ret_pool || !size || size > POOL_SIZE_MAX ||
+	    (flags != CFORK_POOL_EXEC && flags != CFORK_POOL_FORK))
+		return -EINVAL;
+	/* The fork server is not built yet. */
+	if (flags == CFORK_POOL_FORK)
+		return -ENOTSUP;
+	if (!attr)
+		attr = &defaults;
+	r = check_attr(attr);
+	if (r < 0)
+		return r;
+	cfork_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return -ENOMEM;
+	pool->ready = calloc(size, sizeof(*pool->ready));
+	r = pool->ready ? pool_copy_attr(pool, attr) : -ENOMEM;
+	if (r < 0) {
+		free(pool->ready);
+		free(pool);
+		return r;
+	}
+	pool->size = size;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->wake, NULL);
+	pthread_cond_init(&pool->filled, NULL);
+
+	/* The caller's signals are its own threads' business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(&pool->refill, NULL, pool_refill, pool);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0) {
+		free(pool->keep_fds);
+		free(pool->ready);
+		free(pool);
+		return r;
+	}
+	/* Full before it is returned, or the reason it cannot be. */
+	pthread_mutex_lock(&pool->lock);
+	while (pool->nready < pool->size && !pool->error)
+		pthread_cond_wait(&pool->filled, &pool->lock);
+	r = pool->nready < pool->size ? pool->error : 0;
+	pthread_mutex_unlock(&pool->lock);
+	if (r < 0) {
+		cfork_pool_free(pool);
+		return r;
+	}
+	*ret_pool = pool;
+	return 0;
+}
+
+/* A waiting child, alive; false when the pool is empty. */
+static bool pool_take(cfork_pool *pool, struct warm_child *c)
+{
+	for (;;) {
+		pthread_mutex_lock(&pool->lock);
+		bool have = pool->nready > 0;
+		if (have)
+			*c = pool->ready[--pool->nready];
+		pthread_cond_signal(&pool->wake);
+		pthread_mutex_unlock(&pool->lock);
+		if (!have)
+			return false;
+		if (warm_alive(c))
+			return true;
+		warm_discard(c);
+	}
+}
+
+/* A child the call did not reach (it failed its checks first) goes back. */
+static void pool_give_back(cfork_pool *pool, struct warm_child *c)
+{
+	pthread_mutex_lock(&pool->lock);
+	bool kept = !pool->stopping && pool->nready < pool->size;
+	if (kept)
+		pool->ready[pool->nready++] = *c;
+	pthread_mutex_unlock(&pool->lock);
+	if (!kept)
+		warm_discard(c);
+}
+
+int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
+		      const char *name, const cfork_value *argv, size_t argc)
+{
+	PROTECT_ERRNO;
+	struct warm_child c;
+	int r;
+
+	if (!pool || !ret_proc)
+		return -EINVAL;
+	while (pool_take(pool, &c)) {
+		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, &c);
+		if (r == 0)
+			return 0;
+		/* Untouched (the call's own error, before any hand-off):
+		   the child waits on, and the error is the caller's. */
+		if (c.sock >= 0 && c.pid > 0) {
+			pool_give_back(pool, &c);
+			return r;
+		}
+		/* The hand-off failed: the child is spent; the next one, or a
+		   cold launch, serves the call. */
+		warm_discard(&c);
+	}
+	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
+}
+
+void cfork_pool_free(cfork_pool *pool)
+{
+	PROTECT_ERRNO;
+	if (!pool)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = true;
+	pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	pthread_join(pool->refill, NULL);
+	for (unsigned i = 0; i < pool->nready; i++)
+		warm_discard(&pool->ready[i]);
+	pthread_cond_destroy(&pool->wake);
+	pthread_cond_destroy(&pool->filled);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->keep_fds);
+	free(pool->ready);
+	free(pool);
+}

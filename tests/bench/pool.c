@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Warm start against a cold launch, side by side in one process: the
+ * latency of a call (spawn, result back, reaped) of a function that returns
+ * at once, p50 and p99, interleaved; then calls per second from 1 and 2
+ * threads; with the caller holding nothing and then RESIDENT GiB.
+ *
+ *   pool [-n RUNS] [--resident GIB]
+ */
+#include <cfork.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "timing.h"
+
+static int pool_bench_noop(const cfork_args *a)
+{
+	(void)a;
+	return cfork_return("", 0) < 0;
+}
+CFORK_REGISTER(pool_bench_noop, "");
+
+/* One call, cold (pool NULL) or through the pool: µs, or -1. */
+static double one(cfork_pool *pool)
+{
+	cfork_status st;
+	cfork_proc *p;
+	double t0 = now_us();
+	int r = pool ? cfork_pool_spawn(pool, &p, "pool_bench_noop") :
+		       cfork_spawn(&p, NULL, "pool_bench_noop");
+
+	if (r < 0)
+		return -1;
+	r = cfork_wait(p, -1, &st);
+	double t = now_us() - t0;
+	cfork_free(p);
+	return r < 0 || !st.exited || st.code ? -1 : t;
+}
+
+struct rate {
+	cfork_pool *pool;
+	double seconds;
+	long calls;
+};
+
+static void *rate_thread(void *arg)
+{
+	struct rate *r = arg;
+	double end = now_us() + r->seconds * 1e6;
+
+	while (now_us() < end)
+		if (one(r->pool) >= 0)
+			r->calls++;
+	return NULL;
+}
+
+static double calls_per_second(cfork_pool *pool, int threads)
+{
+	struct rate r[2] = { { pool, 1.0, 0 }, { pool, 1.0, 0 } };
+	pthread_t t[2];
+	long total = 0;
+
+	for (int i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, rate_thread, &r[i]);
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		total += r[i].calls;
+	}
+	return (double)total / 1.0;
+}
+
+static void round_table(cfork_pool *pool, int runs, const char *label)
+{
+	double *cold = malloc((size_t)runs * sizeof(double));
+	double *warm = malloc((size_t)runs * sizeof(double));
+
+	if (!cold || !warm)
+		exit(1);
+	for (int i = 0; i < runs; i++) {
+		/* Alternated, and a pause for the refill between warm calls
+		   as a service would have. */
+		cold[i] = one(NULL);
+		warm[i] = one(pool);
+	}
+	qsort(cold, (size_t)runs, sizeof(double), cmp_double);
+	qsort(warm, (size_t)runs, sizeof(double), cmp_double);
+	printf("%s\n", label);
+	printf("  %-24s %9s %9s %8s\n", "call latency", "p50 us", "p99 us",
+	       "/cold");
+	printf("  %-24s %9.0f %9.0f %7.2fx\n", "cold cfork_spawn", cold[runs / 2],
+	       cold[runs * 99 / 100], 1.0);
+	printf("  %-24s %9.0f %9.0f %7.2fx\n", "pool (EXEC)", warm[runs / 2],
+	       warm[runs * 99 / 100], warm[runs / 2] / cold[runs / 2]);
+	for (int th = 1; th <= 2; th++) {
+		double c = calls_per_second(NULL, th);
+		double w = calls_per_second(pool, th);
+		printf("  calls/s, %d thread%s: cold %.0f, pool %.0f (%.2fx)\n",
+		       th, th == 1 ? "" : "s", c, w, w / c);
+	}
+	free(cold);
+	free(warm);
+}
+
+int main(int argc, char **argv)
+{
+	int runs = 300, resident = 2;
+	cfork_pool *pool;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--resident") && i + 1 < argc)
+			resident = atoi(argv[++i]);
+	}
+	if (runs < 1 || cfork_init() < 0 ||
+	    cfork_pool_new(&pool, NULL, 4, CFORK_POOL_EXEC) < 0)
+		return 1;
+	round_table(pool, runs, "caller holding nothing");
+	if (resident > 0) {
+		size_t len = (size_t)resident << 30;
+		char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			return 1;
+		memset(mem, 1, len);
+		char label[64];
+		snprintf(label, sizeof(label), "caller holding %d GiB", resident);
+		round_table(pool, runs, label);
+		munmap(mem, len);
+	}
+	cfork_pool_free(pool);
+	return 0;
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Warm start: a pool of children exec'd ahead of demand, each handed one
+ * call. A pool's handle is an ordinary handle; a pool's call is a call as
+ * any other, sandbox and all; a pool never fails a call for being empty or
+ * for a child that died while it waited; nothing leaks.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(pool, .timeout = TEST_TIMEOUT);
+
+#define OK 42
+
+/* Every argument type, checked in the child; OK if all arrived. */
+static int pool_every_type(const cfork_args *a)
+{
+	size_t len;
+	const char *bytes = cfork_arg_bytes(a, 5, &len);
+	char buf[8] = "";
+
+	if (cfork_arg_i64(a, 0) != -7 || cfork_arg_u64(a, 1) != 1ULL << 60 ||
+	    cfork_arg_f64(a, 2) != 2.5 || !cfork_arg_bool(a, 3) ||
+	    strcmp(cfork_arg_str(a, 4), "text") || len != 3 ||
+	    memcmp(bytes, "\1\2\3", 3))
+		return 1;
+	if (read(cfork_arg_fd(a, 6), buf, sizeof(buf) - 1) != 4 ||
+	    strcmp(buf, "pipe"))
+		return 2;
+	const char *big = cfork_arg_bytes(a, 7, &len);
+	if (len != 1 << 20 || big[0] != 'b' || big[len - 1] != 'b')
+		return 3;
+	return cfork_return("done", 4) < 0 ? 4 : OK;
+}
+CFORK_REGISTER(pool_every_type, "iudbsyfy");
+
+static int pool_pid(const cfork_args *a)
+{
+	pid_t pid = getpid();
+
+	(void)a;
+	return cfork_return(&pid, sizeof(pid)) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(pool_pid, "");
+
+static int pool_socket(const cfork_args *a)
+{
+	(void)a;
+	return socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT ?
+	       OK : 1;
+}
+CFORK_REGISTER(pool_socket, "");
+
+/* Opens a file before the lockdown, reads it after. */
+static int pool_lockdown(const cfork_args *a)
+{
+	int fd = open(cfork_arg_str(a, 0), O_RDONLY | O_CLOEXEC);
+	char buf[16];
+
+	if (fd < 0 || cfork_lockdown() < 0)
+		return 1;
+	if (read(fd, buf, sizeof(buf)) <= 0)
+		return 2;
+	if (open(cfork_arg_str(a, 0), O_RDONLY | O_CLOEXEC) >= 0)
+		return 3;
+	return OK;
+}
+CFORK_REGISTER(pool_lockdown, "s");
+
+static cfork_status wait_ok(cfork_proc *p)
+{
+	cfork_status st;
+
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d "
+		  "error %s", st.exited, st.code, st.signal,
+		  st.error ? st.error : "-");
+	return st;
+}
+
+Test(pool, every_argument_type_reaches_a_pool_child)
+{
+	cfork_pool *pool;
+	cfork_buffer *b;
+	cfork_proc *p;
+	int pfd[2];
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_buffer_new(&b, 1 << 20), 0);
+	memset(cfork_buffer_data(b), 'b', 1 << 20);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(pipe2(pfd, O_CLOEXEC), 0);
+		cr_assert_eq(write(pfd[1], "pipe", 4), 4);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_every_type", -7,
+					      (uint64_t)1 << 60, 2.5, true,
+					      "text", cfork_bytes("\1\2\3", 3),
+					      cfork_fd(pfd[0]), b), 0);
+		close(pfd[0]);
+		close(pfd[1]);
+		cfork_status st = wait_ok(p);
+		cr_assert_eq(st.result_len, 4);
+		cfork_free(p);
+	}
+	cfork_buffer_free(b);
+	cfork_pool_free(pool);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+/* Each child is used once: a second call gets another process. */
+Test(pool, a_pool_child_serves_one_call)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	pid_t seen[6];
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_EXEC), 0);
+	for (int i = 0; i < 6; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cfork_status st = wait_ok(p);
+		memcpy(&seen[i], st.result, sizeof(pid_t));
+		cr_assert_eq(seen[i], cfork_pid(p));
+		for (int j = 0; j < i; j++)
+			cr_assert_neq(seen[i], seen[j]);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+Test(pool, a_pools_sandbox_applies_to_each_call)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_pool *pool;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 2, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_socket"), 0);
+	wait_ok(p);
+	cr_assert(cfork_sandbox_applied(p) & CFORK_LAYER_SECCOMP);
+	cfork_free(p);
+	cfork_pool_free(pool);
+
+	/* Deferred: the function initialises, then locks down. */
+	cfork_sandbox_free(sb);
+	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_COMPUTE), 0);
+	cr_assert_eq(cfork_sandbox_defer(sb), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_lockdown",
+				      "/etc/hostname"), 0);
+	wait_ok(p);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}
+
+/* A waiting child that died is replaced, never handed a call. */
+Test(pool, a_child_killed_while_waiting_is_not_handed_out)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	char path[64];
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	/* The waiting child is our child of the pool's program: kill every
+	   child of ours that is not a handle's. */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", getpid(),
+		 getpid());
+	for (int round = 0; round < 3; round++) {
+		FILE *f;
+		long pid;
+		int killed = 0;
+
+		/* The refill thread launches: its children are its task's. */
+		for (int t = 0; t < 200 && !killed; t++) {
+			DIR *d = opendir("/proc/self/task");
+			struct dirent *e;
+			while (d && (e = readdir(d))) {
+				char cp[300];
+				snprintf(cp, sizeof(cp),
+					 "/proc/self/task/%s/children", e->d_name);
+				f = fopen(cp, "re");
+				while (f && fscanf(f, "%ld", &pid) == 1)
+					killed += kill((pid_t)pid, SIGKILL) == 0;
+				if (f)
+					fclose(f);
+			}
+			if (d)
+				closedir(d);
+			if (!killed)
+				usleep(10000);
+		}
+		cr_assert_gt(killed, 0, "no waiting child found");
+		usleep(50000);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		wait_ok(p);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+	(void)path;
+}
+
+struct hammer {
+	cfork_pool *pool;
+	int failures;
+};
+
+static void *hammer(void *arg)
+{
+	struct hammer *h = arg;
+
+	for (int i = 0; i < 25; i++) {
+		cfork_proc *p;
+		cfork_status st;
+		if (cfork_pool_spawn(h->pool, &p, "pool_pid") < 0 ||
+		    cfork_wait(p, 20000, &st) < 0 || !st.exited ||
+		    st.code != OK)
+			h->failures++;
+		cfork_free(p);
+	}
+	return NULL;
+}
+
+/* Four threads on a pool of two: exhausted all the time, never failing. */
+Test(pool, exhaustion_under_four_threads_launches_cold)
+{
+	struct hammer h[4];
+	pthread_t t[4];
+	cfork_pool *pool;
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_EXEC), 0);
+	for (int i = 0; i < 4; i++) {
+		h[i] = (struct hammer){ pool, 0 };
+		cr_assert_eq(pthread_create(&t[i], NULL, hammer, &h[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(h[i].failures, 0, "thread %d", i);
+	}
+	cfork_pool_free(pool);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+/* Freed while calls run: the handles stay valid, the waiting go. */
+Test(pool, free_while_calls_run)
+{
+	cfork_pool *pool;
+	cfork_proc *p[3];
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 3, CFORK_POOL_EXEC), 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(cfork_pool_spawn(pool, &p[i], "pool_pid"), 0);
+	cfork_pool_free(pool);
+	for (int i = 0; i < 3; i++) {
+		wait_ok(p[i]);
+		cfork_free(p[i]);
+	}
+	cr_assert_not(has_children());
+}
+
+Test(pool, bad_arguments_are_refused)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_attr attr = CFORK_ATTR_INIT;
+
+	cr_assert_eq(cfork_pool_new(NULL, NULL, 1, CFORK_POOL_EXEC), -EINVAL);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 0, CFORK_POOL_EXEC), -EINVAL);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, 7), -EINVAL);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK),
+		     -ENOTSUP);
+	attr.stdout_fd = 999;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_EXEC), -EBADF);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	/* A call's own error leaves the waiting child waiting. */
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "no_such_function"), -ENOENT);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid", 1), -EINVAL);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	wait_ok(p);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cfork_pool_free(NULL);
+	cr_assert_not(has_children());
+}
+
+/* The hand-off comes from the parent or not at all: a pool child whose
+   socket's other end is held by someone else (here: its grandparent)
+   refuses it. */
+Test(pool, a_spoofed_hand_off_is_refused)
+{
+	int sv[2];
+	pid_t mid;
+	int status;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	mid = fork();
+	cr_assert_geq(mid, 0);
+	if (mid == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char env[32];
+			snprintf(env, sizeof(env), "CFORK_FD=p%d", sv[1]);
+			char *argv[] = { TEST_PROGS_DIR "/spawn_print", NULL };
+			char *envp[] = { env, NULL };
+			execve(argv[0], argv, envp);
+			_exit(99);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 98);
+	}
+	close(sv[1]);
+	cr_assert_eq(waitpid(mid, &status, 0), mid);
+	close(sv[0]);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == CFORK_EXIT_PAYLOAD,
+		  "status %#x", status);
+}
