@@ -79,7 +79,8 @@ WIRE_SRCS := src/wire/handoff.c src/wire/payload.c src/wire/report.c \
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
 	       src/parent/dl.c \
-	       src/parent/events.c src/parent/launch.c src/parent/output.c \
+	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \
+	       src/parent/output.c \
 	       src/parent/payload.c src/parent/pool.c src/parent/proc.c \
 	       src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \
@@ -88,8 +89,8 @@ PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
 	       src/parent/sandbox/plan.c src/parent/sandbox/policy.c \
 	       src/parent/sandbox/presets.c src/parent/sandbox/probe.c
 CHILD_SRCS := src/child/args.c src/child/channel.c src/child/confine.c \
-	      src/child/landlock.c src/child/pidns.c src/child/sigsys.c \
-	      src/child/source.c \
+	      src/child/handoff.c src/child/landlock.c src/child/pidns.c \
+	      src/child/server.c src/child/sigsys.c src/child/source.c \
 	      src/child/takeover.c
 ARCH_SRCS := $(wildcard $(ARCH_DIR)/*.c) $(wildcard $(ARCH_DIR)/*.S)
 LIB_SRCS := $(COMMON_SRCS) $(WIRE_SRCS) $(PREXEC_SRCS) $(PARENT_SRCS) \
@@ -544,7 +545,7 @@ fuzz-deps: deps
 # line ("==PID==") in any log fails the target; valgrind's warnings
 # ("--PID--": clone3 and pidfd_send_signal are unknown to 3.19) do not.
 VALGRIND ?= valgrind
-VALGRIND_TESTS ?= @(wire/decode_*|proc/wait_collects_a_result_larger_than_a_pipe|init/results_of_several_returns_concatenate|init/wrong_getter_type_ends_child_with_usage|launch/keep_fds_reach_child_under_the_same_number|hostile/spoofed_marker_in_a_caller_never_reaches_the_grandchild)
+VALGRIND_TESTS ?= @(wire/decode_*|proc/wait_collects_a_result_larger_than_a_pipe|init/results_of_several_returns_concatenate|init/wrong_getter_type_ends_child_with_usage|launch/keep_fds_reach_child_under_the_same_number|hostile/spoofed_marker_in_a_caller_never_reaches_the_grandchild|pool/a_pool_child_serves_one_call|pool/a_fork_server_forks_a_fresh_child_per_call)
 VALGRIND_LOGS := $(O)/valgrind
 VALGRIND_RUN = $(VALGRIND) -q --error-exitcode=1 --leak-check=full \
 	--trace-children=yes --suppressions=tests/valgrind.supp \

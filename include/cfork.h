@@ -678,8 +678,13 @@ enum {
 	   costs a hand-off instead of an exec and the dynamic loader, and
 	   each child is as fresh a process as a cold one. */
 	CFORK_POOL_EXEC = 0,
-	/* A fork server of the same binary that forks a child per call.
-	   Not in this version: cfork_pool_new() returns -ENOTSUP. */
+	/* A fork server: one child of the program, exec'd once, that forks
+	   a child per call. Each call's child is fresh (its own sandbox,
+	   used once) but a fork of the server: every call's child has the
+	   server's address layout (the same ASLR base, libraries and heap
+	   as its siblings), so one child's leak of an address tells where
+	   everything is in every other. Calls to one server are taken one
+	   at a time; size is ignored. */
 	CFORK_POOL_FORK = 1,
 };
 
@@ -696,16 +701,21 @@ enum {
  * deferred lockdown (as the pool's sandbox says them at the call), and
  * result_max, output_max and deadline_ms (from the call's spawn).
  *
- * cfork starts one thread per pool, which launches a replacement for each
- * child taken, so that a call does not pay for it, and ends with
- * cfork_pool_free(). With attr.pdeathsig, a pool's children get that
- * signal when that thread ends, at cfork_pool_free(), whether they were
- * handed out or not.
+ * With CFORK_POOL_EXEC cfork starts one thread per pool, which launches a
+ * replacement for each child taken, so that a call does not pay for it,
+ * and ends with cfork_pool_free(). With attr.pdeathsig, a pool's children
+ * get that signal when that thread ends, at cfork_pool_free(), whether
+ * they were handed out or not. CFORK_POOL_FORK starts no thread: its
+ * server is launched here, and again by the first call after it died.
+ * A fork server's children are not the caller's: the server reaps them
+ * and tells the handle how each ended (status, rusage), and they die with
+ * the server.
  *
  * Returns 0, or:
  *   -EINVAL   ret_pool is NULL, size is 0 or above 1024, flags is not a
  *             CFORK_POOL_*, or attr is one cfork_spawnv() refuses
- *   -ENOTSUP  CFORK_POOL_FORK
+ *   -ENOTSUP  CFORK_POOL_FORK with attr.capture (one server's stdout is
+ *             every call's)
  *   -EBADF    an fd of attr is not open
  *   other     the error of launching a child (as cfork_spawnv's), or of
  *             starting the thread (-EAGAIN), -ENOMEM
@@ -714,13 +724,16 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		   unsigned size, unsigned flags);
 
 /*
- * cfork_spawnv() through the pool: the call is handed to a waiting child;
- * an empty pool (or a child that cannot take it) means a cold launch, never
- * a failure of its own. A child found dead while it waited is replaced,
- * not handed out. The handle is an ordinary cfork_proc: wait, kill,
- * cfork_proc_fd(), cfork_wait_any(), status, free. Safe from many threads.
+ * cfork_spawnv() through the pool: the call is handed to a waiting child
+ * (or to the fork server, which forks one); an empty pool (or a child or a
+ * server that cannot take it) means a cold launch, never a failure of its
+ * own. A child found dead while it waited is replaced, not handed out.
+ * The handle is an ordinary cfork_proc: wait, kill, cfork_proc_fd(),
+ * cfork_wait_any(), status, free. Safe from many threads.
  *
- * Returns 0, or -EINVAL if pool or ret_proc is NULL, or what cfork_spawnv()
+ * Returns 0, or -EINVAL if pool or ret_proc is NULL, -ENOTSUP for a
+ * sandbox with CFORK_NS_PID in a fork server's pool (its init and the
+ * server would both report the child's end), or what cfork_spawnv()
  * returns for this name and these values.
  */
 int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
@@ -735,7 +748,9 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 
 /*
  * Kill and reap every child still waiting, end the pool's thread and free
- * it. Handles the pool gave out stay valid. NULL is a no-op.
+ * it. Handles the pool gave out stay valid. A fork server first lets the
+ * calls it runs finish (they are its children): cfork_pool_free() waits
+ * for them; kill them first to end them. NULL is a no-op.
  */
 void cfork_pool_free(cfork_pool *pool);
 

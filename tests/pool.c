@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -288,8 +289,10 @@ Test(pool, bad_arguments_are_refused)
 	cr_assert_eq(cfork_pool_new(NULL, NULL, 1, CFORK_POOL_EXEC), -EINVAL);
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 0, CFORK_POOL_EXEC), -EINVAL);
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, 7), -EINVAL);
-	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK),
+	attr.capture = CFORK_CAPTURE_STDOUT;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK),
 		     -ENOTSUP);
+	attr.capture = 0;
 	attr.stdout_fd = 999;
 	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_EXEC), -EBADF);
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
@@ -335,4 +338,134 @@ Test(pool, a_spoofed_hand_off_is_refused)
 	close(sv[0]);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == CFORK_EXIT_PAYLOAD,
 		  "status %#x", status);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The fork server                                                           */
+/* ------------------------------------------------------------------------ */
+
+static int pool_sleep(const cfork_args *a)
+{
+	usleep((useconds_t)cfork_arg_i64(a, 0) * 1000);
+	return OK;
+}
+CFORK_REGISTER(pool_sleep, "i");
+
+Test(pool, a_fork_server_forks_a_fresh_child_per_call)
+{
+	cfork_pool *pool;
+	cfork_buffer *b;
+	cfork_proc *p;
+	pid_t seen[8];
+	int pfd[2];
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	for (int i = 0; i < 8; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cfork_status st = wait_ok(p);
+		cr_assert_eq(st.reason, CFORK_END_EXIT);
+		memcpy(&seen[i], st.result, sizeof(pid_t));
+		cr_assert_eq(seen[i], cfork_pid(p));
+		for (int j = 0; j < i; j++)
+			cr_assert_neq(seen[i], seen[j]);
+		cr_assert_gt(st.rusage.ru_maxrss, 0);
+		cfork_free(p);
+	}
+	/* Every argument type, fds and buffers placed by the hand-off. */
+	cr_assert_eq(cfork_buffer_new(&b, 1 << 20), 0);
+	memset(cfork_buffer_data(b), 'b', 1 << 20);
+	cr_assert_eq(pipe2(pfd, O_CLOEXEC), 0);
+	cr_assert_eq(write(pfd[1], "pipe", 4), 4);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_every_type", -7,
+				      (uint64_t)1 << 60, 2.5, true, "text",
+				      cfork_bytes("\1\2\3", 3),
+				      cfork_fd(pfd[0]), b), 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	wait_ok(p);
+	cfork_free(p);
+	cfork_buffer_free(b);
+
+	/* A signal from the parent, told by the server. */
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 20000), 0);
+	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
+	cfork_status st;
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(!st.exited && st.signal == SIGTERM);
+	cr_assert_eq(st.reason, CFORK_END_KILLED);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}
+
+Test(pool, a_fork_servers_calls_are_sandboxed_and_polled_like_any)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_pool *pool;
+	cfork_proc *p[3];
+	cfork_status st;
+	size_t index;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK), 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(cfork_pool_spawn(pool, &p[i], "pool_socket"), 0);
+	struct pollfd pfd = { .fd = cfork_proc_fd(p[0]), .events = POLLIN };
+	cr_assert_eq(poll(&pfd, 1, 20000), 1);
+	for (size_t left = 3; left;) {
+		cr_assert_eq(cfork_wait_any(p, left, 20000, &index, &st), 0);
+		cr_assert(st.exited && st.code == OK, "code %d", st.code);
+		cfork_free(p[index]);
+		p[index] = p[--left];
+	}
+	cfork_pool_free(pool);
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}
+
+/* A dead server is launched again on the next call. */
+Test(pool, a_dead_fork_server_is_started_again)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	wait_ok(p);
+	cfork_free(p);
+	/* The server is this thread's only child now. */
+	char path[64];
+	long pid;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	cr_assert_eq(kill((pid_t)pid, SIGKILL), 0);
+	usleep(50000);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		wait_ok(p);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+/* Freed while a call runs: the server lets it finish, and tells it. */
+Test(pool, a_fork_server_freed_while_a_call_runs)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 200), 0);
+	cfork_pool_free(pool);
+	wait_ok(p);
+	cfork_free(p);
+	cr_assert_not(has_children());
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cfork.h"
+#include "wire.h"
 
 struct section_head;
 
@@ -25,6 +26,22 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 
 /* source.c: the payload's fd, or -1 when this process is no cfork child. */
 int source_open(void);
+
+/* handoff.c: one hand-off from the parent on sock: 1, or 0 at its end of
+   file; anything else ends the child (CFORK_EXIT_PAYLOAD). */
+struct handoff_in {
+	struct handoff_head head;
+	int fds[HANDOFF_FDS_MAX];
+	size_t nfds;
+};
+int handoff_receive(int sock, struct handoff_in *in);
+/* Each fd at its target (but the one the receiver keeps, closed); the
+   payload's fd. */
+int handoff_place(struct handoff_in *in);
+
+/* server.c: a fork server's loop; returns only in a child it forked, with
+   that call's payload fd. */
+int server_run(int sock);
 
 /* confine.c: the payload's sandbox section, applied right before the
    function (confine_start), or armed for cfork_lockdown() when deferred;

@@ -72,79 +72,16 @@ static void check_privileged_origin(int fd)
 			   fd);
 }
 
-/*
- * A warm pool child: its payload comes by hand-off (wire.h) on the socket
- * it was launched with, which only its parent can have the other end of:
- * the socket's peer must be the parent (SO_PEERCRED, the creator of the
- * pair). It waits for one message, with every signal still blocked as the
- * launch left them; an end of file is its pool going away.
- */
+/* A warm pool child: its one call comes by hand-off (handoff.c); an end
+   of file is its pool going away. */
 static int source_pool(int sock)
 {
-	struct handoff_head h;
-	union {
-		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { &h, sizeof(h) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	struct ucred peer;
-	socklen_t peer_len = sizeof(peer);
-	int fds[HANDOFF_FDS_MAX];
-	size_t nfds = 0;
-	ssize_t n;
+	struct handoff_in in;
 
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 ||
-	    peer.pid != getppid())
-		child_fail(CFORK_EXIT_PAYLOAD,
-			   "CFORK_FD=p%d: not a socket from the parent", sock);
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	if (handoff_receive(sock, &in) == 0)
 		_exit(0);
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
-	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (nfds + k > HANDOFF_FDS_MAX)
-			k = HANDOFF_FDS_MAX - nfds;
-		memcpy(fds + nfds, CMSG_DATA(c), k * sizeof(int));
-		nfds += k;
-	}
-	const char *why = n < 0 ? "recvmsg failed" :
-			  msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC) ?
-			  "hand-off truncated" :
-			  handoff_check(&h, (size_t)n, nfds);
-	if (why)
-		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD=p%d: %s", sock, why);
 	close(sock);
-
-	/* Every fd above every target first, then each to its number: a
-	   received fd may sit on another's target. */
-	int base = 3;
-	for (size_t i = 1; i < nfds; i++)
-		if (h.target[i] >= base)
-			base = h.target[i] + 1;
-	for (size_t i = 0; i < nfds; i++) {
-		int high = fcntl(fds[i], F_DUPFD_CLOEXEC, base);
-		if (high < 0)
-			child_fail(CFORK_EXIT_PAYLOAD,
-				   "CFORK_FD=p%d: no fd for the hand-off", sock);
-		close(fds[i]);
-		fds[i] = high;
-	}
-	for (size_t i = 1; i < nfds; i++) {
-		if (dup3(fds[i], h.target[i], 0) < 0)
-			child_fail(CFORK_EXIT_PAYLOAD,
-				   "CFORK_FD=p%d: cannot place fd %d", sock,
-				   h.target[i]);
-		close(fds[i]);
-	}
-	return fds[0];
+	return handoff_place(&in);
 }
 
 int source_open(void)
@@ -168,14 +105,15 @@ int source_open(void)
 	   main() or by a grandchild. */
 	unsetenv(CFORK_ENV);
 
-	if (value[0] == 'p') {
+	if (value[0] == 'p' || value[0] == 's') {
 		int sock = parse_fd(value + 1, NULL);
 		if (sock < 0)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "CFORK_FD=%s: not an fd number", value);
 		if (getauxval(AT_SECURE))
 			check_privileged_origin(sock);
-		return source_pool(sock);
+		/* A fork server returns here only in a child it forked. */
+		return value[0] == 'p' ? source_pool(sock) : server_run(sock);
 	}
 	char *colon = strchr(value, ':');
 	int fd = parse_fd(value, colon);

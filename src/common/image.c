@@ -45,7 +45,7 @@ static bool is_this_program(int fd)
 	if (sfd >= 0) {
 		char magic[2];
 
-		script = read(sfd, magic, 2) == 2 && !memcmp(magic, "#!", 2);
+		script = read(sfd, magic, 2) == 2 && memcmp(magic, "#!", 2) == 0;
 		close(sfd);
 	}
 	return script;

@@ -84,6 +84,9 @@ void proc_deadline(cfork_proc *p, struct deadline *d);
 /* The read end of a pid namespace init's status channel (wire.h,
    struct pidns_end), or -1. */
 void proc_pidns(cfork_proc *p, int status_fd);
+/* A fork server's child (not ours to reap): how it ended comes on
+   status_fd (struct pidns_end) from the server that reaps it. */
+void proc_remote(cfork_proc *p, int status_fd);
 /* One step that never blocks: 0 with *st filled once the child has ended,
    -EAGAIN while it runs, or another -errno. */
 int proc_step(cfork_proc *p, cfork_status *st);
@@ -125,13 +128,23 @@ struct warm_child {
 	int out_rd, err_rd;	/* captured streams' read ends, or -1 */
 	unsigned paths;		/* CFORK_PATH_* of its launch */
 	unsigned launch_applied;	/* CFORK_LAYER_* its launch applied */
+	bool server;		/* a fork server: it forks a child per call */
 };
-int warm_launch(const cfork_attr *attr, struct warm_child *c);
+int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server);
 /* cfork_spawnv() with the launch replaced by a hand-off to warm (when not
    NULL): on success the child is the handle's; on failure warm keeps it. */
 int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 		   const char *name, const cfork_value *argv, size_t argc,
 		   struct warm_child *warm);
+
+/* handoff.c: one call's fds, each under the number the payload names it
+   by (fds[0], the payload, anywhere; fds[keep], the receiver's own). */
+int handoff_send(int sock, const int *fds, size_t n, int keep);
+/* Adds fd to fds[1..] once. */
+void handoff_add(int *fds, size_t *n, int fd);
+/* A fork server's answer: its child's pid and pidfd (-1 where it could
+   make none); -ETIMEDOUT, -EPIPE, -EAGAIN (it could not fork). */
+int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd);
 
 /* buffer.c */
 int buffer_freeze(cfork_buffer *b);

@@ -6,6 +6,10 @@
  * call hands its payload to a waiting child instead of paying the exec and
  * the dynamic loader; the handle it gets is an ordinary cfork_proc.
  *
+ * Or a fork server (CFORK_POOL_FORK): one such child that forks a child per
+ * hand-off (child/server.c); calls to it are serialized, and a server found
+ * dead is launched again on the next call.
+ *
  * One refill thread per pool keeps it full, so that the caller does not
  * pay the launch of a replacement; it is started by cfork_pool_new(), which
  * returns once the pool is full, and ended by cfork_pool_free(). A call
@@ -44,6 +48,9 @@ struct cfork_pool {
 	bool stopping;
 	int error;		/* the last launch's, while not full */
 	pthread_t refill;
+	bool fork_server;
+	pthread_mutex_t server_lock;	/* one hand-off at a time */
+	struct warm_child server;	/* pid -1: none */
 };
 
 /* Whether a waiting child is still waiting: one that died (killed, or it
@@ -94,7 +101,7 @@ static void *pool_refill(void *arg)
 		}
 		struct warm_child c;
 		pthread_mutex_unlock(&pool->lock);
-		int r = warm_launch(&pool->attr, &c);
+		int r = warm_launch(&pool->attr, &c, false);
 		pthread_mutex_lock(&pool->lock);
 		if (r == 0 && !pool->stopping) {
 			pool->ready[pool->nready++] = c;
@@ -149,9 +156,6 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	if (!ret_pool || !size || size > POOL_SIZE_MAX ||
 	    (flags != CFORK_POOL_EXEC && flags != CFORK_POOL_FORK))
 		return -EINVAL;
-	/* The fork server is not built yet. */
-	if (flags == CFORK_POOL_FORK)
-		return -ENOTSUP;
 	if (!attr)
 		attr = &defaults;
 	r = check_attr(attr);
@@ -169,6 +173,21 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	}
 	pool->size = size;
 	pthread_mutex_init(&pool->lock, NULL);
+	pthread_mutex_init(&pool->server_lock, NULL);
+	pool->server = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
+					    .out_rd = -1, .err_rd = -1 };
+	if (flags == CFORK_POOL_FORK) {
+		/* One process serves every call: its stdout is theirs. */
+		r = attr->capture ? -ENOTSUP :
+				    warm_launch(&pool->attr, &pool->server, true);
+		if (r < 0) {
+			cfork_pool_free(pool);
+			return r;
+		}
+		pool->fork_server = true;
+		*ret_pool = pool;
+		return 0;
+	}
 	pthread_cond_init(&pool->wake, NULL);
 	pthread_cond_init(&pool->filled, NULL);
 
@@ -227,6 +246,31 @@ static void pool_give_back(cfork_pool *pool, struct warm_child *c)
 		warm_discard(c);
 }
 
+/* A call to the fork server, launched again if it died; -EAGAIN where it
+   cannot serve (the call then launches cold). */
+static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
+			const char *name, const cfork_value *argv, size_t argc)
+{
+	struct warm_child *c = &pool->server;
+	int r = -EAGAIN;
+
+	pthread_mutex_lock(&pool->server_lock);
+	if (c->pid > 0 && !warm_alive(c))
+		warm_discard(c);
+	if (c->pid < 0 && warm_launch(&pool->attr, c, true) < 0)
+		c->pid = -1;
+	if (c->pid > 0) {
+		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, c);
+		/* A hand-off it did not answer: it is launched anew. */
+		if (r < 0 && c->sock < 0) {
+			warm_discard(c);
+			r = -EAGAIN;
+		}
+	}
+	pthread_mutex_unlock(&pool->server_lock);
+	return r;
+}
+
 int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 		      const char *name, const cfork_value *argv, size_t argc)
 {
@@ -236,6 +280,13 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 
 	if (!pool || !ret_proc)
 		return -EINVAL;
+	if (pool->fork_server) {
+		r = server_spawn(pool, ret_proc, name, argv, argc);
+		if (r != -EAGAIN)
+			return r;
+		return spawn_call_run(ret_proc, &pool->attr, name, argv, argc,
+				      NULL);
+	}
 	while (pool_take(pool, &c)) {
 		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, &c);
 		if (r == 0)
@@ -258,13 +309,31 @@ void cfork_pool_free(cfork_pool *pool)
 	PROTECT_ERRNO;
 	if (!pool)
 		return;
-	pthread_mutex_lock(&pool->lock);
-	pool->stopping = true;
-	pthread_cond_broadcast(&pool->wake);
-	pthread_mutex_unlock(&pool->lock);
-	pthread_join(pool->refill, NULL);
+	if (pool->fork_server || pool->server.pid > 0) {
+		/* The server's end of file: it finishes the calls it runs
+		   (its children, which die with it), tells how each ended,
+		   and exits. */
+		struct warm_child *c = &pool->server;
+		siginfo_t si;
+		if (c->sock >= 0)
+			close(c->sock);
+		c->sock = -1;
+		while (c->pid > 0 &&
+		       waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
+		       errno == EINTR)
+			;
+		c->pid = -1;
+		warm_discard(c);
+	} else {
+		pthread_mutex_lock(&pool->lock);
+		pool->stopping = true;
+		pthread_cond_broadcast(&pool->wake);
+		pthread_mutex_unlock(&pool->lock);
+		pthread_join(pool->refill, NULL);
+	}
 	for (unsigned i = 0; i < pool->nready; i++)
 		warm_discard(&pool->ready[i]);
+	pthread_mutex_destroy(&pool->server_lock);
 	pthread_cond_destroy(&pool->wake);
 	pthread_cond_destroy(&pool->filled);
 	pthread_mutex_destroy(&pool->lock);

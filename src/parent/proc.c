@@ -49,6 +49,8 @@ struct cfork_proc {
 	struct output out, err;	/* captured streams; max 0: not captured */
 	struct deadline *deadline;
 	int pidns_fd;		/* the init's status channel, or -1 */
+	bool remote;		/* pidns_fd is a fork server's: the child is
+				   not ours to reap */
 	int events_fd;		/* cfork_proc_fd()'s epoll, made on demand */
 	char blocked_text[160];	/* st.error for a blocked call */
 };
@@ -128,6 +130,43 @@ void proc_pidns(cfork_proc *p, int status_fd)
 	p->pidns_fd = status_fd;
 }
 
+void proc_remote(cfork_proc *p, int status_fd)
+{
+	p->pidns_fd = status_fd;
+	p->remote = true;
+}
+
+/* A fork server's child: 0 with exit_info and rusage filled once the
+   server has said how it ended, 1 while it has not. A server that ended
+   without a word (it died, or could not fork) took its child with it:
+   a SIGKILL is what it got. */
+static int remote_end(cfork_proc *p)
+{
+	struct pidns_end end;
+	ssize_t n;
+
+	do
+		n = read(p->pidns_fd, &end, sizeof(end));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 1;
+	p->exit_info.si_pid = p->pid;
+	if (n == (ssize_t)sizeof(end) &&
+	    memcmp(end.magic, PIDNS_END_MAGIC, sizeof(end.magic)) == 0 &&
+	    (end.how == CLD_EXITED || end.how == CLD_KILLED ||
+	     end.how == CLD_DUMPED)) {
+		p->exit_info.si_code = end.how;
+		p->exit_info.si_status = end.status;
+		p->rusage = end.rusage;
+	} else {
+		p->exit_info.si_code = CLD_KILLED;
+		p->exit_info.si_status = SIGKILL;
+	}
+	close(p->pidns_fd);
+	p->pidns_fd = -1;
+	return 0;
+}
+
 /*
  * The child was a pid namespace's init (child/pidns.c): how its pid 2, the
  * function, ended stands for how the child ended, when the init exited
@@ -138,13 +177,13 @@ static void settle_pidns(cfork_proc *p)
 {
 	struct pidns_end end;
 
-	if (p->pidns_fd < 0)
+	if (p->pidns_fd < 0 || p->remote)
 		return;
 	ssize_t n = read(p->pidns_fd, &end, sizeof(end));
 	close(p->pidns_fd);
 	p->pidns_fd = -1;
 	if (n != (ssize_t)sizeof(end) ||
-	    memcmp(end.magic, PIDNS_END_MAGIC, sizeof(end.magic)) ||
+	    memcmp(end.magic, PIDNS_END_MAGIC, sizeof(end.magic)) != 0 ||
 	    p->exit_info.si_code != CLD_EXITED || p->exit_info.si_status ||
 	    (end.how != CLD_EXITED && end.how != CLD_KILLED &&
 	     end.how != CLD_DUMPED))
@@ -259,6 +298,8 @@ static int try_reap(cfork_proc *p)
 	int flags = WEXITED | __WALL | WNOHANG;
 	int r = -1;
 
+	if (p->remote)
+		return remote_end(p);
 	p->exit_info.si_pid = 0;
 	do {
 		if (p->pidfd >= 0)
@@ -411,8 +452,10 @@ int proc_step(cfork_proc *p, cfork_status *st)
 
 void proc_poll_fds(const cfork_proc *p, struct pollfd *fds)
 {
-	const int fd[PROC_POLL_FDS] = { p->pidfd, p->report_fd, p->out.fd,
-					p->err.fd };
+	/* A fork server's child ends for its parent when the server says
+	   so; its pidfd fires before that. */
+	const int fd[PROC_POLL_FDS] = { p->remote ? p->pidns_fd : p->pidfd,
+					p->report_fd, p->out.fd, p->err.fd };
 
 	for (int i = 0; i < PROC_POLL_FDS; i++)
 		fds[i] = (struct pollfd){ .fd = fd[i], .events = POLLIN };

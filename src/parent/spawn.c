@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sched.h>
 #include <signal.h>
@@ -105,7 +106,9 @@ struct spawn_call {
 	int exe_fd;
 	int cwd_fd;		/* attr->cwd, O_PATH */
 	int out[2], err[2];	/* captured stdout and stderr */
-	int status[2];		/* a pid namespace init's end of pid 2 */
+	int status[2];		/* a pid namespace init's end of pid 2, or a
+				   fork server's end of its child */
+	bool remote;		/* a fork server's child: not ours to reap */
 };
 
 /* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
@@ -361,7 +364,10 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 		     s->sandbox.section.layers);
 	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
 	s->out[0] = s->err[0] = -1;
-	proc_pidns(s->proc, s->status[0]);
+	if (s->remote)
+		proc_remote(s->proc, s->status[0]);
+	else
+		proc_pidns(s->proc, s->status[0]);
 	s->status[0] = -1;
 	proc_group(s->proc, (attr->flags & CFORK_ATTR_SETSID) ||
 			    ((attr->flags & CFORK_ATTR_SETPGROUP) &&
@@ -378,55 +384,16 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 	return 0;
 }
 
-/* The hand-off of one call to a warm child (wire.h): every fd the payload
-   names, each under the number it names it by. */
-static int handoff_send(int sock, const int *fds, size_t n)
-{
-	struct handoff_head h = { .magic = HANDOFF_MAGIC,
-				  .version = HANDOFF_VERSION,
-				  .nfds = (uint32_t)n };
-	union {
-		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { &h, sizeof(h) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
-
-	if (n > HANDOFF_FDS_MAX)
-		return -E2BIG;
-	memset(&control, 0, sizeof(control));
-	h.target[0] = -1;
-	for (size_t i = 1; i < n; i++)
-		h.target[i] = fds[i];
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
-	/* Never blocks: a waiting child has room for one message, and one
-	   that has none is not waiting. */
-	ssize_t sent = sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-	return sent == (ssize_t)sizeof(h) ? 0 : sent < 0 ? -errno : -EIO;
-}
-
-/* Adds fd to the hand-off once. */
-static void handoff_add(int *fds, size_t *n, int fd)
-{
-	for (size_t i = 1; i < *n; i++)
-		if (fds[i] == fd)
-			return;
-	fds[(*n)++] = fd;
-}
-
 /* A call handed to a warm child instead of launched: the same payload,
-   sealed before it goes, and the fds a launch would have kept open. */
+   sealed before it goes, and the fds a launch would have kept open. A
+   fork server (c->server) forks a child for it and answers; its status
+   channel stays with the server. */
 static int spawn_handoff(struct spawn_call *s, const char *name,
 			 bool is_static, size_t argc, struct warm_child *c,
 			 struct launch_result *res, unsigned *paths)
 {
 	const struct child_section *sec = &s->sandbox.section;
+	int keep = -1;
 	int r = spawn_buffers(s, argc);
 
 	if (r == 0)
@@ -443,7 +410,16 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	}
 	if (r == 0)
 		r = proc_new(&s->proc);
-	s->keep = malloc((argc + sec->npath_fds + 4) * sizeof(*s->keep));
+	/* A pid namespace's init and a fork server would both want the
+	   status channel. */
+	if (r == 0 && c->server && s->status[1] >= 0)
+		r = -ENOTSUP;
+	if (r == 0 && c->server) {
+		r = pipe_above_stdio(s->status);
+		if (r == 0 && fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
+			r = -errno;
+	}
+	s->keep = malloc((argc + sec->npath_fds + 5) * sizeof(*s->keep));
 	if (r == 0 && !s->keep)
 		r = -ENOMEM;
 	if (r < 0)
@@ -453,8 +429,10 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	s->keep[n++] = s->memfd;
 	handoff_add(s->keep, &n, s->report[1]);
 	handoff_add(s->keep, &n, s->exe_fd);
-	if (s->status[1] >= 0)
+	if (s->status[1] >= 0) {
+		keep = c->server ? (int)n : -1;
 		handoff_add(s->keep, &n, s->status[1]);
+	}
 	for (size_t i = 0; i < argc; i++) {
 		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
 			handoff_add(s->keep, &n, s->values[i].as.fd);
@@ -463,7 +441,18 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	}
 	for (size_t i = 0; i < sec->npath_fds; i++)
 		handoff_add(s->keep, &n, sec->path_fds[i]);
-	r = handoff_send(c->sock, s->keep, n);
+	r = handoff_send(c->sock, s->keep, n, keep);
+	if (r == 0 && c->server) {
+		pid_t pid = -1;
+		int pidfd = -1;
+		r = server_answer(c->sock, &pid, &pidfd);
+		if (r == 0) {
+			*res = (struct launch_result){ pid, pidfd, c->paths };
+			s->remote = true;
+			s->sandbox.launch.applied = c->launch_applied;
+			return 0;
+		}
+	}
 	if (r < 0) {
 		/* Spent: whatever the child read of it, it gets no other. */
 		close(c->sock);
@@ -588,7 +577,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 
 /* A pool's child, launched as any child is, with CFORK_FD=p<socket>: it
    runs its constructor and waits for one hand-off (child/source.c). */
-int warm_launch(const cfork_attr *attr, struct warm_child *c)
+int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
 {
 	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
 				.out = { -1, -1 }, .err = { -1, -1 },
@@ -623,7 +612,8 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c)
 		r = -errno;
 	if (r < 0)
 		goto out;
-	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=p%d", sv[1]);
+	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d",
+		       server ? 's' : 'p', sv[1]);
 	s.keep = malloc((attr->nkeep_fds + 2) * sizeof(*s.keep));
 	s.envp = child_environ(s.marker, attr->envp);
 	if (!s.keep || !s.envp) {
@@ -664,7 +654,7 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c)
 	*c = (struct warm_child){
 		.pid = res.pid, .pidfd = res.pidfd, .sock = sv[0],
 		.out_rd = s.out[0], .err_rd = s.err[0], .paths = res.paths,
-		.launch_applied = s.sandbox.launch.applied,
+		.launch_applied = s.sandbox.launch.applied, .server = server,
 	};
 	sv[0] = -1;
 	s.out[0] = s.err[0] = -1;

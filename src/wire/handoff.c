@@ -13,7 +13,7 @@ const char *handoff_check(const struct handoff_head *h, size_t len,
 {
 	if (len != sizeof(*h))
 		return "hand-off of the wrong size";
-	if (memcmp(h->magic, HANDOFF_MAGIC, sizeof(h->magic)))
+	if (memcmp(h->magic, HANDOFF_MAGIC, sizeof(h->magic)) != 0)
 		return "bad hand-off magic";
 	if (h->version != HANDOFF_VERSION)
 		return "unsupported hand-off version";
@@ -21,11 +21,17 @@ const char *handoff_check(const struct handoff_head *h, size_t len,
 		return "the hand-off's fds do not match its head";
 	if (h->target[0] != -1)
 		return "bad hand-off target for the payload";
+	if (h->keep != -1 && (h->keep < 1 || (uint32_t)h->keep >= h->nfds ||
+			      h->target[h->keep] != -1))
+		return "bad hand-off fd to keep";
 	for (uint32_t i = 1; i < h->nfds; i++) {
+		if ((int32_t)i == h->keep)
+			continue;
 		if (h->target[i] < 3)
 			return "bad hand-off target";
 		for (uint32_t j = 1; j < i; j++)
-			if (h->target[j] == h->target[i])
+			if ((int32_t)j != h->keep &&
+			    h->target[j] == h->target[i])
 				return "two hand-off fds for one target";
 	}
 	for (uint32_t i = h->nfds; i < HANDOFF_FDS_MAX; i++)

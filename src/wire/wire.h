@@ -201,7 +201,10 @@ struct handoff_head {
 	char magic[8];
 	uint32_t version;
 	uint32_t nfds;
-	int32_t target[HANDOFF_FDS_MAX];	/* target[0]: -1 */
+	/* The index of the fd the receiver keeps (a fork server: the call's
+	   status channel, struct pidns_end), not placed; or -1. */
+	int32_t keep;
+	int32_t target[HANDOFF_FDS_MAX];	/* target[0], target[keep]: -1 */
 };
 
 /* NULL if head (len bytes, with nfds fds received) is a well-formed

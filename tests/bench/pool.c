@@ -2,7 +2,8 @@
 /*
  * Warm start against a cold launch, side by side in one process: the
  * latency of a call (spawn, result back, reaped) of a function that returns
- * at once, p50 and p99, interleaved; then calls per second from 1 and 2
+ * at once, p50 and p99, interleaved, cold, through a pool of 4 exec'd
+ * children and through a fork server; then calls per second from 1 and 2
  * threads; with the caller holding nothing and then RESIDENT GiB.
  *
  *   pool [-n RUNS] [--resident GIB]
@@ -73,42 +74,48 @@ static double calls_per_second(cfork_pool *pool, int threads)
 	return (double)total / 1.0;
 }
 
-static void round_table(cfork_pool *pool, int runs, const char *label)
+static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
+			int runs, const char *label)
 {
-	double *cold = malloc((size_t)runs * sizeof(double));
-	double *warm = malloc((size_t)runs * sizeof(double));
+	cfork_pool *pools[3] = { NULL, exec_pool, fork_pool };
+	const char *name[3] = { "cold cfork_spawn", "pool (EXEC)",
+				"fork server (FORK)" };
+	double *us[3];
 
-	if (!cold || !warm)
-		exit(1);
-	for (int i = 0; i < runs; i++) {
-		/* Alternated, and a pause for the refill between warm calls
-		   as a service would have. */
-		cold[i] = one(NULL);
-		warm[i] = one(pool);
-	}
-	qsort(cold, (size_t)runs, sizeof(double), cmp_double);
-	qsort(warm, (size_t)runs, sizeof(double), cmp_double);
+	for (int k = 0; k < 3; k++)
+		if (!(us[k] = malloc((size_t)runs * sizeof(double))))
+			exit(1);
+	/* Interleaved, a new order each round. */
+	for (int i = 0; i < runs; i++)
+		for (int j = 0; j < 3; j++) {
+			int k = (i + j) % 3;
+			us[k][i] = one(pools[k]);
+		}
 	printf("%s\n", label);
 	printf("  %-24s %9s %9s %8s\n", "call latency", "p50 us", "p99 us",
 	       "/cold");
-	printf("  %-24s %9.0f %9.0f %7.2fx\n", "cold cfork_spawn", cold[runs / 2],
-	       cold[runs * 99 / 100], 1.0);
-	printf("  %-24s %9.0f %9.0f %7.2fx\n", "pool (EXEC)", warm[runs / 2],
-	       warm[runs * 99 / 100], warm[runs / 2] / cold[runs / 2]);
+	for (int k = 0; k < 3; k++)
+		qsort(us[k], (size_t)runs, sizeof(double), cmp_double);
+	for (int k = 0; k < 3; k++)
+		printf("  %-24s %9.0f %9.0f %7.2fx\n", name[k],
+		       us[k][runs / 2], us[k][runs * 99 / 100],
+		       us[k][runs / 2] / us[0][runs / 2]);
 	for (int th = 1; th <= 2; th++) {
 		double c = calls_per_second(NULL, th);
-		double w = calls_per_second(pool, th);
-		printf("  calls/s, %d thread%s: cold %.0f, pool %.0f (%.2fx)\n",
-		       th, th == 1 ? "" : "s", c, w, w / c);
+		double w = calls_per_second(exec_pool, th);
+		double f = calls_per_second(fork_pool, th);
+		printf("  calls/s, %d thread%s: cold %.0f, pool %.0f (%.2fx), "
+		       "fork server %.0f (%.2fx)\n", th, th == 1 ? "" : "s",
+		       c, w, w / c, f, f / c);
 	}
-	free(cold);
-	free(warm);
+	for (int k = 0; k < 3; k++)
+		free(us[k]);
 }
 
 int main(int argc, char **argv)
 {
 	int runs = 300, resident = 2;
-	cfork_pool *pool;
+	cfork_pool *pool, *server;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
@@ -117,9 +124,10 @@ int main(int argc, char **argv)
 			resident = atoi(argv[++i]);
 	}
 	if (runs < 1 || cfork_init() < 0 ||
-	    cfork_pool_new(&pool, NULL, 4, CFORK_POOL_EXEC) < 0)
+	    cfork_pool_new(&pool, NULL, 4, CFORK_POOL_EXEC) < 0 ||
+	    cfork_pool_new(&server, NULL, 1, CFORK_POOL_FORK) < 0)
 		return 1;
-	round_table(pool, runs, "caller holding nothing");
+	round_table(pool, server, runs, "caller holding nothing");
 	if (resident > 0) {
 		size_t len = (size_t)resident << 30;
 		char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -129,9 +137,10 @@ int main(int argc, char **argv)
 		memset(mem, 1, len);
 		char label[64];
 		snprintf(label, sizeof(label), "caller holding %d GiB", resident);
-		round_table(pool, runs, label);
+		round_table(pool, server, runs, label);
 		munmap(mem, len);
 	}
 	cfork_pool_free(pool);
+	cfork_pool_free(server);
 	return 0;
 }

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Receiving a hand-off (wire.h) on a socket inherited from the parent,
+ * which only the parent can have the other end of: the socket's peer must
+ * be the parent (SO_PEERCRED, the creator of the pair). A warm pool child
+ * receives one; a fork server one per call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "wire.h"
+
+int handoff_receive(int sock, struct handoff_in *in)
+{
+	union {
+		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { &in->head, sizeof(in->head) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	struct ucred peer;
+	socklen_t peer_len = sizeof(peer);
+	ssize_t n;
+
+	in->nfds = 0;
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 ||
+	    peer.pid != getppid())
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD: socket %d is not from the parent", sock);
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (in->nfds + k > HANDOFF_FDS_MAX)
+			k = HANDOFF_FDS_MAX - in->nfds;
+		memcpy(in->fds + in->nfds, CMSG_DATA(c), k * sizeof(int));
+		in->nfds += k;
+	}
+	const char *why = n < 0 ? "recvmsg failed" :
+			  (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0 ?
+			  "hand-off truncated" :
+			  handoff_check(&in->head, (size_t)n, in->nfds);
+	if (why)
+		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD: socket %d: %s", sock,
+			   why);
+	return 1;
+}
+
+int handoff_place(struct handoff_in *in)
+{
+	const struct handoff_head *h = &in->head;
+	int base = 3;
+
+	/* Every fd above every target first, then each to its number: a
+	   received fd may sit on another's target. The one the receiver
+	   keeps (a fork server's) is not this process's to place. */
+	for (size_t i = 1; i < in->nfds; i++)
+		if (h->target[i] >= base)
+			base = h->target[i] + 1;
+	for (size_t i = 0; i < in->nfds; i++) {
+		if ((int32_t)i == h->keep) {
+			close(in->fds[i]);
+			continue;
+		}
+		int high = fcntl(in->fds[i], F_DUPFD_CLOEXEC, base);
+		if (high < 0)
+			child_fail(CFORK_EXIT_PAYLOAD,
+				   "CFORK_FD: no fd for the hand-off");
+		close(in->fds[i]);
+		in->fds[i] = high;
+	}
+	for (size_t i = 1; i < in->nfds; i++) {
+		if ((int32_t)i == h->keep)
+			continue;
+		if (dup3(in->fds[i], h->target[i], 0) < 0)
+			child_fail(CFORK_EXIT_PAYLOAD,
+				   "CFORK_FD: cannot place fd %d", h->target[i]);
+		close(in->fds[i]);
+	}
+	return in->fds[0];
+}

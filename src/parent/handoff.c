@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parent's end of a hand-off (wire.h): one call's fds to a warm pool
+ * child or a fork server, and the server's answer. Neither call blocks on
+ * the child: a waiting child has room for one message, and a server's
+ * answer is waited for a bounded time.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "parent.h"
+#include "wire.h"
+
+/* The hand-off of one call to a warm child (wire.h): every fd the payload
+   names, each under the number it names it by. */
+int handoff_send(int sock, const int *fds, size_t n, int keep)
+{
+	struct handoff_head h = { .magic = HANDOFF_MAGIC,
+				  .version = HANDOFF_VERSION,
+				  .nfds = (uint32_t)n, .keep = keep };
+	union {
+		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { &h, sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+
+	if (n > HANDOFF_FDS_MAX)
+		return -E2BIG;
+	memset(&control, 0, sizeof(control));
+	h.target[0] = -1;
+	for (size_t i = 1; i < n; i++)
+		h.target[i] = (int)i == keep ? -1 : fds[i];
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	/* Never blocks: a waiting child has room for one message, and one
+	   that has none is not waiting. */
+	ssize_t sent = sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return sent == (ssize_t)sizeof(h) ? 0 : sent < 0 ? -errno : -EIO;
+}
+
+/* Adds fd to the hand-off once. */
+void handoff_add(int *fds, size_t *n, int fd)
+{
+	for (size_t i = 1; i < *n; i++)
+		if (fds[i] == fd)
+			return;
+	fds[(*n)++] = fd;
+}
+
+/* A fork server's answer to a hand-off: the child's pid and pidfd. Bounded:
+   a server that does not answer is not waited for. */
+#define SERVER_ANSWER_MS 5000
+int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	pid_t pid = -1;
+	struct iovec iov = { &pid, sizeof(pid) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int pidfd = -1;
+
+	if (poll(&pfd, 1, SERVER_ANSWER_MS) != 1)
+		return -ETIMEDOUT;
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n != (ssize_t)sizeof(pid))
+		return n < 0 ? -errno : -EPIPE;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+	if (pid <= 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return -EAGAIN;
+	}
+	*ret_pid = pid;
+	*ret_pidfd = pidfd >= 0 ? fd_move_above_stdio(pidfd) : -1;
+	return 0;
+}
