@@ -718,7 +718,9 @@ enum {
  *             every call's)
  *   -EBADF    an fd of attr is not open
  *   other     the error of launching a child (as cfork_spawnv's), or of
- *             starting the thread (-EAGAIN), -ENOMEM
+ *             starting the thread (-EAGAIN; -EPERM under a seccomp profile
+ *             that refuses clone3 with EPERM, which glibc's threads need),
+ *             -ENOMEM
  */
 int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		   unsigned size, unsigned flags);

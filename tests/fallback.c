@@ -430,6 +430,68 @@ static int run_spawns(enum profile which)
 	return 0;
 }
 
+/* Both warm-start modes on this host: a pool child and a fork server's
+   child are launched by the same code, so they take the same fallbacks. */
+static int run_pools(enum profile which)
+{
+	static const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
+	static unsigned char big[1 << 20];
+	int fds = count_open_fds(), r;
+
+	memset(big, 0x5a, sizeof(big));
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		int base = 90 + 3 * (int)m;
+		const char *what = m ? "fork server" : "pool";
+		cfork_status st;
+		cfork_pool *pool;
+		cfork_proc *p;
+		size_t len;
+
+		r = cfork_pool_new(&pool, NULL, 2, modes[m]);
+		/* glibc's pthread_create uses clone3 and falls back to clone
+		   only on ENOSYS: the refill thread cannot start here. */
+		if (which == OLD_PROFILE && modes[m] == CFORK_POOL_EXEC) {
+			if (r != -EPERM)
+				return fail(base, "%s: new answered %d, not "
+					    "-EPERM", what, r);
+			continue;
+		}
+		if (r)
+			return fail(base, "%s: new: %s", what, strerror(-r));
+		r = cfork_pool_spawn(pool, &p, "fallback_hash_bytes",
+				     cfork_bytes(big, sizeof(big)));
+		if (r)
+			return fail(base, "%s: spawn: %s", what, strerror(-r));
+		if (modes[m] == CFORK_POOL_EXEC &&
+		    (r = check_handle(which, p, base + 1, what)))
+			return r;
+		if ((r = cfork_wait(p, 10000, &st)))
+			return fail(base + 1, "%s: wait: %s", what,
+				    strerror(-r));
+		if ((r = check_exit(&st, 0, base + 1, what)))
+			return r;
+		memcpy(&len, st.result, sizeof(len));
+		if (st.result_len != 16 || len != sizeof(big))
+			return fail(base + 1, "%s: the child saw %zu bytes",
+				    what, len);
+		cfork_free(p);
+		if ((r = cfork_pool_spawn(pool, &p, "fallback_exit", 9)) ||
+		    (r = cfork_wait(p, 10000, &st)))
+			return fail(base + 2, "%s: second call: %s", what,
+				    strerror(-r));
+		if ((r = check_exit(&st, 9, base + 2, what)))
+			return r;
+		cfork_free(p);
+		cfork_pool_free(pool);
+	}
+	if (count_open_fds() != fds)
+		return fail(96, "pools: fds: %d before, %d after", fds,
+			    count_open_fds());
+	if (has_children())
+		return fail(97, "pools: a child is left");
+	return 0;
+}
+
 static int hardened(enum profile which)
 {
 	kernel_has_noexec_seal = probe_noexec_seal();
@@ -439,6 +501,8 @@ static int hardened(enum profile which)
 		r = check_profile(which);
 	if (!r)
 		r = run_spawns(which);
+	if (!r)
+		r = run_pools(which);
 	return r;
 }
 
