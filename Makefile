@@ -394,8 +394,12 @@ $(O)/tests/bench/%: tests/bench/%.c $(STATIC_LIB)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
 		$(STATIC_LIB) $(LIBS)
 
-bench: $(O)/tests/bench/bench
+# The spawn paths against their floors, then warm start against a cold
+# launch (tests/bench/pool.c; POOL_ARGS='-n 500 --resident 2').
+POOL_ARGS ?=
+bench: $(O)/tests/bench/bench $(O)/tests/bench/pool
 	$(O)/tests/bench/bench $(BENCH_ARGS)
+	$(O)/tests/bench/pool $(POOL_ARGS)
 
 # T threads x N spawns with every result checked; fails on any fd, mapping
 # or child leaked. STRESS_ARGS='-t 8 -n 5000'.
@@ -405,7 +409,8 @@ stress: $(O)/tests/bench/stress
 	$(O)/tests/bench/stress $(STRESS_ARGS)
 
 # The payload's write into a memfd alone, by method: the measurement behind
-# the write-out engine's choice (src/uring.c). BENCH_ARGS='-n 50 --large'.
+# the write-out engine's choice (src/parent/writeout.c).
+# BENCH_ARGS='-n 50 --large'.
 .PHONY: bench-writeout
 bench-writeout: $(O)/tests/bench/writeout
 	$(O)/tests/bench/writeout $(BENCH_ARGS)

@@ -702,8 +702,9 @@ enum {
  * result_max, output_max and deadline_ms (from the call's spawn).
  *
  * With CFORK_POOL_EXEC cfork starts one thread per pool, which launches a
- * replacement for each child taken, so that a call does not pay for it,
- * and ends with cfork_pool_free(). With attr.pdeathsig, a pool's children
+ * replacement for each child taken, so that a call does not pay for it
+ * (once that call has ended, or 2 ms after it began, so that the exec
+ * does not compete with it), and ends with cfork_pool_free(). With attr.pdeathsig, a pool's children
  * get that signal when that thread ends, at cfork_pool_free(), whether
  * they were handed out or not. CFORK_POOL_FORK starts no thread: its
  * server is launched here, and again by the first call after it died.
@@ -763,13 +764,17 @@ enum {
 	CFORK_PATH_NOEXEC_SEAL = 1 << 2, /* memfd with MFD_NOEXEC_SEAL */
 	CFORK_PATH_URING = 1 << 3,	/* arguments written by io_uring while
 					   the child started */
+	CFORK_PATH_POOL = 1 << 4,	/* handed to a pool's waiting child;
+					   a pool's call without it launched
+					   cold */
+	CFORK_PATH_FORK_SERVER = 1 << 5, /* forked by a pool's fork server */
 };
 
 /*
  * Which fast paths or fallbacks this child was launched with.
  *
  * Arguments are written into the payload with pwritev, which measured
- * fastest at every size (src/uring.c has the numbers). CFORK_WRITEOUT=uring
+ * fastest at every size (src/parent/writeout.c says why). CFORK_WRITEOUT=uring
  * in the environment (read at each spawn) makes io_uring write them while
  * the child starts instead, where io_uring is allowed, for measuring it
  * again (`make bench`); CFORK_WRITEOUT=pwritev forces the default.

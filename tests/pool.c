@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -111,6 +112,9 @@ Test(pool, every_argument_type_reaches_a_pool_child)
 					      cfork_fd(pfd[0]), b), 0);
 		close(pfd[0]);
 		close(pfd[1]);
+		/* The pool is full when cfork_pool_new() returns. */
+		if (i == 0)
+			cr_assert(cfork_paths(p) & CFORK_PATH_POOL);
 		cfork_status st = wait_ok(p);
 		cr_assert_eq(st.result_len, 4);
 		cfork_free(p);
@@ -131,6 +135,8 @@ Test(pool, a_pool_child_serves_one_call)
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_EXEC), 0);
 	for (int i = 0; i < 6; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		if (i < 2)
+			cr_assert(cfork_paths(p) & CFORK_PATH_POOL, "call %d", i);
 		cfork_status st = wait_ok(p);
 		memcpy(&seen[i], st.result, sizeof(pid_t));
 		cr_assert_eq(seen[i], cfork_pid(p));
@@ -153,6 +159,7 @@ Test(pool, a_pools_sandbox_applies_to_each_call)
 	attr.sandbox = sb;
 	cr_assert_eq(cfork_pool_new(&pool, &attr, 2, CFORK_POOL_EXEC), 0);
 	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_socket"), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_POOL);
 	wait_ok(p);
 	cr_assert(cfork_sandbox_applied(p) & CFORK_LAYER_SECCOMP);
 	cfork_free(p);
@@ -166,6 +173,7 @@ Test(pool, a_pools_sandbox_applies_to_each_call)
 	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_EXEC), 0);
 	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_lockdown",
 				      "/etc/hostname"), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_POOL);
 	wait_ok(p);
 	cfork_free(p);
 	cfork_pool_free(pool);
@@ -215,6 +223,16 @@ Test(pool, a_child_killed_while_waiting_is_not_handed_out)
 		wait_ok(p);
 		cfork_free(p);
 	}
+	/* And the dead were replaced: calls go warm again. */
+	bool warm = false;
+	for (int t = 0; t < 200 && !warm; t++) {
+		usleep(10000);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		warm = cfork_paths(p) & CFORK_PATH_POOL;
+		wait_ok(p);
+		cfork_free(p);
+	}
+	cr_assert(warm, "the pool was never refilled");
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
 	(void)path;
@@ -223,6 +241,7 @@ Test(pool, a_child_killed_while_waiting_is_not_handed_out)
 struct hammer {
 	cfork_pool *pool;
 	int failures;
+	int warm;
 };
 
 static void *hammer(void *arg)
@@ -236,6 +255,8 @@ static void *hammer(void *arg)
 		    cfork_wait(p, 20000, &st) < 0 || !st.exited ||
 		    st.code != OK)
 			h->failures++;
+		else
+			h->warm += !!(cfork_paths(p) & CFORK_PATH_POOL);
 		cfork_free(p);
 	}
 	return NULL;
@@ -247,17 +268,19 @@ Test(pool, exhaustion_under_four_threads_launches_cold)
 	struct hammer h[4];
 	pthread_t t[4];
 	cfork_pool *pool;
-	int fds = count_open_fds();
+	int fds = count_open_fds(), warm = 0;
 
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_EXEC), 0);
 	for (int i = 0; i < 4; i++) {
-		h[i] = (struct hammer){ pool, 0 };
+		h[i] = (struct hammer){ pool, 0, 0 };
 		cr_assert_eq(pthread_create(&t[i], NULL, hammer, &h[i]), 0);
 	}
 	for (int i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
 		cr_assert_eq(h[i].failures, 0, "thread %d", i);
+		warm += h[i].warm;
 	}
+	cr_assert_gt(warm, 0, "no call went to a waiting child");
 	cfork_pool_free(pool);
 	cr_assert_eq(count_open_fds(), fds);
 	cr_assert_not(has_children());
@@ -363,6 +386,8 @@ Test(pool, a_fork_server_forks_a_fresh_child_per_call)
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
 	for (int i = 0; i < 8; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+		cr_assert_not(cfork_paths(p) & CFORK_PATH_POOL);
 		cfork_status st = wait_ok(p);
 		cr_assert_eq(st.reason, CFORK_END_EXIT);
 		memcpy(&seen[i], st.result, sizeof(pid_t));
@@ -381,6 +406,7 @@ Test(pool, a_fork_server_forks_a_fresh_child_per_call)
 				      (uint64_t)1 << 60, 2.5, true, "text",
 				      cfork_bytes("\1\2\3", 3),
 				      cfork_fd(pfd[0]), b), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
 	close(pfd[0]);
 	close(pfd[1]);
 	wait_ok(p);
@@ -412,8 +438,10 @@ Test(pool, a_fork_servers_calls_are_sandboxed_and_polled_like_any)
 	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK), 0);
 	attr.sandbox = sb;
 	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK), 0);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p[i], "pool_socket"), 0);
+		cr_assert(cfork_paths(p[i]) & CFORK_PATH_FORK_SERVER);
+	}
 	struct pollfd pfd = { .fd = cfork_proc_fd(p[0]), .events = POLLIN };
 	cr_assert_eq(poll(&pfd, 1, 20000), 1);
 	for (size_t left = 3; left;) {
@@ -449,6 +477,7 @@ Test(pool, a_dead_fork_server_is_started_again)
 	usleep(50000);
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER, "call %d", i);
 		wait_ok(p);
 		cfork_free(p);
 	}

@@ -447,7 +447,8 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		int pidfd = -1;
 		r = server_answer(c->sock, &pid, &pidfd);
 		if (r == 0) {
-			*res = (struct launch_result){ pid, pidfd, c->paths };
+			*res = (struct launch_result){
+				pid, pidfd, c->paths | CFORK_PATH_FORK_SERVER };
 			s->remote = true;
 			s->sandbox.launch.applied = c->launch_applied;
 			return 0;
@@ -460,7 +461,8 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		return r;
 	}
 
-	*res = (struct launch_result){ c->pid, c->pidfd, c->paths };
+	*res = (struct launch_result){ c->pid, c->pidfd,
+					c->paths | CFORK_PATH_POOL };
 	c->pidfd = -1;
 	c->pid = -1;
 	close(c->sock);

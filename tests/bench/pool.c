@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "timing.h"
 
@@ -24,6 +26,54 @@ static int pool_bench_noop(const cfork_args *a)
 	return cfork_return("", 0) < 0;
 }
 CFORK_REGISTER(pool_bench_noop, "");
+
+/* The floor under a fork server's call: a small process (a child of this
+   program, as the server is) forks, its child exits, it reaps it. Runs in
+   the child so that the caller's size is not in it; returns p50 and p99. */
+static int pool_bench_fork_floor(const cfork_args *a)
+{
+	int runs = (int)cfork_arg_i64(a, 0);
+	double *us = malloc((size_t)runs * sizeof(double)), q[2];
+
+	if (!us)
+		return 1;
+	for (int i = 0; i < runs; i++) {
+		double t0 = now_us();
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+			return 1;
+		us[i] = now_us() - t0;
+	}
+	qsort(us, (size_t)runs, sizeof(double), cmp_double);
+	q[0] = us[runs / 2];
+	q[1] = us[runs * 99 / 100];
+	free(us);
+	return cfork_return(q, sizeof(q)) < 0;
+}
+CFORK_REGISTER(pool_bench_fork_floor, "i");
+
+static void print_fork_floor(int runs)
+{
+	cfork_status st;
+	cfork_proc *p;
+	double q[2];
+
+	if (cfork_spawn(&p, NULL, "pool_bench_fork_floor", (int64_t)runs) < 0)
+		return;
+	if (cfork_wait(p, -1, &st) == 0 && st.exited && !st.code &&
+	    st.result_len == sizeof(q)) {
+		memcpy(q, st.result, sizeof(q));
+		printf("  %-24s %9.0f %9.0f   (the floor under a fork "
+		       "server's call)\n", "fork+exit+wait, small", q[0], q[1]);
+	}
+	cfork_free(p);
+}
+
+/* Calls a pool served warm (not from an empty pool, cold). */
+static long warm_calls;
 
 /* One call, cold (pool NULL) or through the pool: µs, or -1. */
 static double one(cfork_pool *pool)
@@ -38,6 +88,8 @@ static double one(cfork_pool *pool)
 		return -1;
 	r = cfork_wait(p, -1, &st);
 	double t = now_us() - t0;
+	if (cfork_paths(p) & (CFORK_PATH_POOL | CFORK_PATH_FORK_SERVER))
+		__atomic_add_fetch(&warm_calls, 1, __ATOMIC_RELAXED);
 	cfork_free(p);
 	return r < 0 || !st.exited || st.code ? -1 : t;
 }
@@ -86,27 +138,35 @@ static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
 		if (!(us[k] = malloc((size_t)runs * sizeof(double))))
 			exit(1);
 	/* Interleaved, a new order each round. */
+	long warm[3] = { 0, 0, 0 };
 	for (int i = 0; i < runs; i++)
 		for (int j = 0; j < 3; j++) {
 			int k = (i + j) % 3;
+			long before = warm_calls;
 			us[k][i] = one(pools[k]);
+			warm[k] += warm_calls - before;
 		}
 	printf("%s\n", label);
-	printf("  %-24s %9s %9s %8s\n", "call latency", "p50 us", "p99 us",
-	       "/cold");
+	printf("  %-24s %9s %9s %8s %6s\n", "call latency", "p50 us",
+	       "p99 us", "/cold", "warm");
 	for (int k = 0; k < 3; k++)
 		qsort(us[k], (size_t)runs, sizeof(double), cmp_double);
 	for (int k = 0; k < 3; k++)
-		printf("  %-24s %9.0f %9.0f %7.2fx\n", name[k],
+		printf("  %-24s %9.0f %9.0f %7.2fx %5.0f%%\n", name[k],
 		       us[k][runs / 2], us[k][runs * 99 / 100],
-		       us[k][runs / 2] / us[0][runs / 2]);
+		       us[k][runs / 2] / us[0][runs / 2],
+		       100.0 * (double)warm[k] / runs);
+	print_fork_floor(runs);
 	for (int th = 1; th <= 2; th++) {
 		double c = calls_per_second(NULL, th);
+		long before = warm_calls;
 		double w = calls_per_second(exec_pool, th);
+		double hits = (double)(warm_calls - before);
 		double f = calls_per_second(fork_pool, th);
-		printf("  calls/s, %d thread%s: cold %.0f, pool %.0f (%.2fx), "
-		       "fork server %.0f (%.2fx)\n", th, th == 1 ? "" : "s",
-		       c, w, w / c, f, f / c);
+		printf("  calls/s, %d thread%s: cold %.0f, pool %.0f (%.2fx, "
+		       "%.0f%% warm), fork server %.0f (%.2fx)\n", th,
+		       th == 1 ? "" : "s", c, w, w / c,
+		       w > 0 ? 100.0 * hits / w : 0.0, f, f / c);
 	}
 	for (int k = 0; k < 3; k++)
 		free(us[k]);
