@@ -17,6 +17,7 @@
  * dead while it waited is reaped and replaced, never handed out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +35,10 @@
 /* After a failed launch, the refill thread waits this long before the next
    (a host out of processes or memory must not be hammered). */
 #define REFILL_BACKOFF_MS 100
+/* A replacement's exec would compete for the CPU with the call that took
+   the child it replaces: the refill thread lets that call end first, or
+   this long at most (make bench's pool latency, tests/bench/pool.c). */
+#define REFILL_DEFER_MS 2
 #define POOL_SIZE_MAX 1024
 
 struct cfork_pool {
@@ -45,6 +50,8 @@ struct cfork_pool {
 	unsigned size;
 	struct warm_child *ready;
 	unsigned nready;
+	int *taken;		/* pidfds of children handed a call, to defer */
+	unsigned ntaken;	/* the refill to (REFILL_DEFER_MS) */
 	bool stopping;
 	int error;		/* the last launch's, while not full */
 	pthread_t refill;
@@ -100,7 +107,13 @@ static void *pool_refill(void *arg)
 			continue;
 		}
 		struct warm_child c;
+		int taken = pool->ntaken ? pool->taken[--pool->ntaken] : -1;
 		pthread_mutex_unlock(&pool->lock);
+		if (taken >= 0) {
+			struct pollfd pfd = { .fd = taken, .events = POLLIN };
+			poll(&pfd, 1, REFILL_DEFER_MS);
+			close(taken);
+		}
 		int r = warm_launch(&pool->attr, &c, false);
 		pthread_mutex_lock(&pool->lock);
 		if (r == 0 && !pool->stopping) {
@@ -165,9 +178,11 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	if (!pool)
 		return -ENOMEM;
 	pool->ready = calloc(size, sizeof(*pool->ready));
-	r = pool->ready ? pool_copy_attr(pool, attr) : -ENOMEM;
+	pool->taken = calloc(size, sizeof(*pool->taken));
+	r = pool->ready && pool->taken ? pool_copy_attr(pool, attr) : -ENOMEM;
 	if (r < 0) {
 		free(pool->ready);
+		free(pool->taken);
 		free(pool);
 		return r;
 	}
@@ -199,6 +214,7 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	if (r < 0) {
 		free(pool->keep_fds);
 		free(pool->ready);
+		free(pool->taken);
 		free(pool);
 		return r;
 	}
@@ -216,6 +232,24 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	return 0;
 }
 
+/* A waiting child is gone for good: the refill thread replaces it, after
+   the call it took (proc, when one did) has ended. */
+static void pool_spent(cfork_pool *pool, const cfork_proc *proc)
+{
+	int pidfd = proc ? cfork_pidfd(proc) : -1;
+	int taken = pidfd >= 0 ? fcntl(pidfd, F_DUPFD_CLOEXEC, 3) : -1;
+
+	pthread_mutex_lock(&pool->lock);
+	if (taken >= 0 && pool->ntaken < pool->size) {
+		pool->taken[pool->ntaken++] = taken;
+		taken = -1;
+	}
+	pthread_cond_signal(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	if (taken >= 0)
+		close(taken);
+}
+
 /* A waiting child, alive; false when the pool is empty. */
 static bool pool_take(cfork_pool *pool, struct warm_child *c)
 {
@@ -224,13 +258,13 @@ static bool pool_take(cfork_pool *pool, struct warm_child *c)
 		bool have = pool->nready > 0;
 		if (have)
 			*c = pool->ready[--pool->nready];
-		pthread_cond_signal(&pool->wake);
 		pthread_mutex_unlock(&pool->lock);
 		if (!have)
 			return false;
 		if (warm_alive(c))
 			return true;
 		warm_discard(c);
+		pool_spent(pool, NULL);
 	}
 }
 
@@ -289,8 +323,10 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 	}
 	while (pool_take(pool, &c)) {
 		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, &c);
-		if (r == 0)
+		if (r == 0) {
+			pool_spent(pool, *ret_proc);
 			return 0;
+		}
 		/* Untouched (the call's own error, before any hand-off):
 		   the child waits on, and the error is the caller's. */
 		if (c.sock >= 0 && c.pid > 0) {
@@ -300,6 +336,7 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 		/* The hand-off failed: the child is spent; the next one, or a
 		   cold launch, serves the call. */
 		warm_discard(&c);
+		pool_spent(pool, NULL);
 	}
 	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
 }
@@ -333,11 +370,14 @@ void cfork_pool_free(cfork_pool *pool)
 	}
 	for (unsigned i = 0; i < pool->nready; i++)
 		warm_discard(&pool->ready[i]);
+	for (unsigned i = 0; i < pool->ntaken; i++)
+		close(pool->taken[i]);
 	pthread_mutex_destroy(&pool->server_lock);
 	pthread_cond_destroy(&pool->wake);
 	pthread_cond_destroy(&pool->filled);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool->keep_fds);
 	free(pool->ready);
+	free(pool->taken);
 	free(pool);
 }
