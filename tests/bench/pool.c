@@ -4,7 +4,8 @@
  * latency of a call (spawn, result back, reaped) of a function that returns
  * at once, p50 and p99, interleaved, cold, through a pool of 4 exec'd
  * children and through a fork server; then calls per second from 1 and 2
- * threads; with the caller holding nothing and then RESIDENT GiB.
+ * threads; with the caller holding nothing and then RESIDENT GiB. First,
+ * what a refill costs: a pool child's launch until it waits.
  *
  *   pool [-n RUNS] [--resident GIB]
  */
@@ -183,9 +184,24 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--resident") && i + 1 < argc)
 			resident = atoi(argv[++i]);
 	}
-	if (runs < 1 || cfork_init() < 0 ||
-	    cfork_pool_new(&pool, NULL, 4, CFORK_POOL_EXEC) < 0 ||
-	    cfork_pool_new(&server, NULL, 1, CFORK_POOL_FORK) < 0)
+	if (runs < 1 || cfork_init() < 0)
+		return 1;
+	/* What a refill costs the refill thread: cfork_pool_new() returns
+	   once it has launched every child (one after the other, each as a
+	   cold call launches, up to its exec; the child's loader and
+	   constructor then run on their own). */
+	double t0 = now_us();
+	if (cfork_pool_new(&pool, NULL, 16, CFORK_POOL_EXEC) < 0)
+		return 1;
+	double fill = (now_us() - t0) / 16;
+	cfork_pool_free(pool);
+	t0 = now_us();
+	if (cfork_pool_new(&server, NULL, 1, CFORK_POOL_FORK) < 0)
+		return 1;
+	printf("refill: %.0f us of the refill thread per pool child (16 in a "
+	       "row); cfork_pool_new(FORK) returns in %.0f us\n", fill,
+	       now_us() - t0);
+	if (cfork_pool_new(&pool, NULL, 4, CFORK_POOL_EXEC) < 0)
 		return 1;
 	round_table(pool, server, runs, "caller holding nothing");
 	if (resident > 0) {
