@@ -424,7 +424,8 @@ bench-collect: $(O)/tests/bench/collect
 # The benchmarks that call liburing themselves link it; the library does
 # not (it loads it when asked to use io_uring).
 URING_LIBS = $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
-$(O)/tests/bench/collect $(O)/tests/bench/writeout: $(O)/tests/bench/%: \
+$(O)/tests/bench/collect $(O)/tests/bench/writeout $(O)/tests/bench/handoff: \
+		$(O)/tests/bench/%: \
 		tests/bench/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
@@ -436,6 +437,12 @@ $(O)/tests/bench/collect $(O)/tests/bench/writeout: $(O)/tests/bench/%: \
 .PHONY: bench-pool
 bench-pool: $(O)/tests/bench/pool
 	$(O)/tests/bench/pool $(BENCH_ARGS)
+
+# A pool call's own system calls, plain against one linked io_uring
+# submission (send, read the result, waitid). BENCH_ARGS='-n 500'.
+.PHONY: bench-handoff
+bench-handoff: $(O)/tests/bench/handoff
+	$(O)/tests/bench/handoff $(BENCH_ARGS)
 
 # Spawn latency with each service control (envp, cwd, capture, deadline,
 # setsid) beside a plain spawn; BENCH_ARGS='--runs 500'.
