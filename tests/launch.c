@@ -162,21 +162,51 @@ static int launch_sleep_ms(const cfork_args *a)
 }
 CFORK_REGISTER(launch_sleep_ms, "i");
 
-/* Starts a long sleeper with the given pdeathsig, sends its pid and exits
-   without freeing the handle: freeing would kill the sleeper. */
+/* Says it runs (its function runs after the identity), then sleeps. */
+static int launch_ready_sleep(const cfork_args *a)
+{
+	struct timespec ts = { 20, 0 };
+
+	if (write(cfork_arg_fd(a, 0), "r", 1) != 1)
+		return 1;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+CFORK_REGISTER(launch_ready_sleep, "f");
+
+/* Starts a long sleeper with the given pdeathsig (as uid and gid 65534
+   when asked: a change of credentials clears a pdeathsig, which cfork must
+   set again), sends its pid and exits without freeing the handle: freeing
+   would kill the sleeper. */
 static int launch_middle(const cfork_args *a)
 {
 	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb = NULL;
 	cfork_proc *p;
+	int ready[2];
+	char byte;
 	pid_t pid;
 
 	attr.pdeathsig = (int)cfork_arg_i64(a, 0);
-	if (cfork_spawn(&p, &attr, "launch_sleep_ms", 20000) < 0)
+	if (cfork_arg_bool(a, 1)) {
+		if (cfork_sandbox_new(&sb, 0) < 0 ||
+		    cfork_sandbox_identity(sb, 65534, 65534, NULL, 0) < 0)
+			return 3;
+		attr.sandbox = sb;
+	}
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    cfork_spawn(&p, &attr, "launch_ready_sleep", cfork_fd(ready[1])) < 0)
 		return 1;
+	/* Its parent's death must come after its take-over, identity and
+	   all: before, the pdeathsig would fire before anything cleared it. */
+	close(ready[1]);
+	if (read(ready[0], &byte, 1) != 1)
+		return 4;
 	pid = cfork_pid(p);
 	return cfork_return(&pid, sizeof(pid)) ? 2 : 0;
 }
-CFORK_REGISTER(launch_middle, "i");
+CFORK_REGISTER(launch_middle, "ib");
 
 static int launch_no_new_privs(const cfork_args *a)
 {
@@ -940,13 +970,14 @@ static void become_subreaper(void)
 		     strerror(errno));
 }
 
-static pid_t run_middle(int pdeathsig)
+static pid_t run_middle(int pdeathsig, bool identity)
 {
 	cfork_proc *p;
 	cfork_status st;
 	pid_t pid;
 
-	cr_assert_eq(cfork_spawn(&p, NULL, "launch_middle", pdeathsig), 0);
+	cr_assert_eq(cfork_spawn(&p, NULL, "launch_middle", pdeathsig,
+				 identity), 0);
 	wait_ok(p, &st);
 	assert_exit(&st, 0);
 	cr_assert_eq(st.result_len, sizeof(pid));
@@ -982,7 +1013,26 @@ Test(launch, pdeathsig_kills_grandchild_when_its_parent_exits)
 	pid_t gc;
 
 	become_subreaper();
-	gc = run_middle(SIGKILL);
+	gc = run_middle(SIGKILL, false);
+	cr_assert_eq(await_end(gc, 5000, &info), 0,
+		     "the grandchild %d outlived its parent", (int)gc);
+	reap_pid(gc, &info);
+	cr_assert_eq(info.si_code, CLD_KILLED);
+	cr_assert_eq(info.si_status, SIGKILL);
+	cr_assert_not(has_children());
+}
+
+/* The kernel clears a pdeathsig when the credentials change: the child's
+   identity must not free it from its parent's death. */
+Test(launch, pdeathsig_holds_across_the_childs_identity)
+{
+	siginfo_t info;
+	pid_t gc;
+
+	if (geteuid() != 0)
+		cr_skip_test("an identity needs root");
+	become_subreaper();
+	gc = run_middle(SIGKILL, true);
 	cr_assert_eq(await_end(gc, 5000, &info), 0,
 		     "the grandchild %d outlived its parent", (int)gc);
 	reap_pid(gc, &info);
@@ -1000,7 +1050,7 @@ Test(launch, grandchild_without_pdeathsig_outlives_its_parent)
 	pid_t gc;
 
 	become_subreaper();
-	gc = run_middle(0);
+	gc = run_middle(0, false);
 	cr_assert_eq(await_end(gc, 300, &info), -1,
 		     "the grandchild died without a pdeathsig");
 

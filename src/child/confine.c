@@ -162,16 +162,26 @@ static bool groups_are(const gid_t *want, uint32_t n)
  * inside): the calls change nothing there, and setgroups is denied, so
  * the groups are left as they are. Should the launch have dropped the
  * namespace (PREFER), the calls below are the real thing.
+ *
+ * The kernel clears the parent-death signal when the effective ids change:
+ * it is set again after, and should the parent have died in between, the
+ * child takes the signal itself.
  */
 static const char *identity_apply(const struct section_head *h,
 				  const unsigned char *groups, int *err)
 {
 	gid_t want[SECTION_GROUPS_MAX];
 	bool map = h->flags & SECTION_USERNS_MAP, check_groups = true;
+	pid_t parent = getppid();
+	int deathsig = 0;
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 
 	*err = 0;
+	if (prctl(PR_GET_PDEATHSIG, &deathsig, 0, 0, 0) < 0) {
+		*err = errno;
+		return "prctl(PR_GET_PDEATHSIG)";
+	}
 	for (uint32_t i = 0; i < h->ngroups; i++) {
 		uint32_t g;
 		memcpy(&g, groups + i * sizeof(g), sizeof(g));
@@ -191,6 +201,14 @@ static const char *identity_apply(const struct section_head *h,
 	if (setresuid(h->uid, h->uid, h->uid) < 0) {
 		*err = errno;
 		return "setresuid";
+	}
+	if (deathsig) {
+		if (prctl(PR_SET_PDEATHSIG, deathsig, 0, 0, 0) < 0) {
+			*err = errno;
+			return "prctl(PR_SET_PDEATHSIG)";
+		}
+		if (getppid() != parent)
+			kill(getpid(), deathsig);
 	}
 	if (getresuid(&ru, &eu, &su) < 0 || ru != h->uid || eu != h->uid ||
 	    su != h->uid)
