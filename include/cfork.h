@@ -683,8 +683,10 @@ enum {
 	   used once) but a fork of the server: every call's child has the
 	   server's address layout (the same ASLR base, libraries and heap
 	   as its siblings), so one child's leak of an address tells where
-	   everything is in every other. Calls to one server are taken one
-	   at a time; size is ignored. */
+	   everything is in every other; and the server's namespaces
+	   (CFORK_NS_*): calls of one server share their network, IPC and
+	   mount namespaces with each other. Calls to one server are taken
+	   one at a time; size is ignored. */
 	CFORK_POOL_FORK = 1,
 };
 
@@ -716,11 +718,12 @@ enum {
  *   -EINVAL   ret_pool is NULL, size is 0 or above 1024, flags is not a
  *             CFORK_POOL_*, or attr is one cfork_spawnv() refuses
  *   -ENOTSUP  CFORK_POOL_FORK with attr.capture (one server's stdout is
- *             every call's)
+ *             every call's), or with a sandbox with CFORK_NS_PID
  *   -EBADF    an fd of attr is not open
  *   other     the error of launching a child (as cfork_spawnv's), or of
  *             starting the thread (-EAGAIN; -EPERM under a seccomp profile
- *             that refuses clone3 with EPERM, which glibc's threads need),
+ *             that refuses clone3 with EPERM, where the C library creates
+ *             threads with clone3),
  *             -ENOMEM
  */
 int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,

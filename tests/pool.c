@@ -14,12 +14,15 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checking_child.h"
 #include "helpers.h"
 
 TestSuite(pool, .timeout = TEST_TIMEOUT);
@@ -316,6 +319,14 @@ Test(pool, bad_arguments_are_refused)
 	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK),
 		     -ENOTSUP);
 	attr.capture = 0;
+	cfork_sandbox *sb;
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_PID), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK),
+		     -ENOTSUP);
+	attr.sandbox = NULL;
+	cfork_sandbox_free(sb);
 	attr.stdout_fd = 999;
 	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_EXEC), -EBADF);
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
@@ -453,6 +464,102 @@ Test(pool, a_fork_servers_calls_are_sandboxed_and_polled_like_any)
 	cfork_pool_free(pool);
 	cfork_sandbox_free(sb);
 	cr_assert_not(has_children());
+}
+
+/* A checking child's failure: its number, and why as its result. */
+static int pool_fail(int code, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cfork_return(text, strlen(text));
+	return code;
+}
+
+/* The fork server's pid: the only child of this (single-threaded)
+   process that is not a call's. */
+static pid_t only_child(void)
+{
+	char path[64];
+	long pid = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+	FILE *f = fopen(path, "re");
+	if (f && fscanf(f, "%ld", &pid) != 1)
+		pid = -1;
+	if (f)
+		fclose(f);
+	return (pid_t)pid;
+}
+
+/*
+ * A call the server cannot fork for (here: its RLIMIT_NPROC, which a
+ * hostile call could reach as well by making threads) launches cold, and
+ * the calls the server runs go on: one call must not end the others. Runs
+ * as uid 65534, for whom the limit holds.
+ */
+static int pool_fork_fails(const cfork_args *a)
+{
+	struct rlimit had, none;
+	cfork_proc *running, *p;
+	cfork_status st;
+	cfork_pool *pool;
+	pid_t server;
+	int r;
+
+	(void)a;
+	if (setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		return pool_fail(CHECKS_SKIPPED, "cannot become 65534: %s",
+				 strerror(errno));
+	if ((r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK)))
+		return pool_fail(1, "new: %s", strerror(-r));
+	if ((r = cfork_pool_spawn(pool, &running, "pool_sleep", 300)))
+		return pool_fail(2, "spawn: %s", strerror(-r));
+	if (!(cfork_paths(running) & CFORK_PATH_FORK_SERVER))
+		return pool_fail(3, "the first call did not go to the server");
+	server = only_child();
+	if (server <= 0 || prlimit(server, RLIMIT_NPROC, NULL, &had) < 0)
+		return pool_fail(4, "prlimit of the server %d: %s", (int)server,
+				 strerror(errno));
+	none = (struct rlimit){ 0, had.rlim_max };
+	if (prlimit(server, RLIMIT_NPROC, &none, NULL) < 0)
+		return pool_fail(4, "prlimit of the server %d: %s", (int)server,
+				 strerror(errno));
+	if ((r = cfork_pool_spawn(pool, &p, "pool_pid")))
+		return pool_fail(5, "spawn with the server out of "
+				 "processes: %s", strerror(-r));
+	if (cfork_paths(p) & CFORK_PATH_FORK_SERVER)
+		return pool_fail(6, "the server forked past its limit");
+	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+		return pool_fail(7, "the cold call: %d", r);
+	cfork_free(p);
+	if ((r = cfork_wait(running, 20000, &st)) || !st.exited ||
+	    st.code != OK)
+		return pool_fail(8, "the running call ended: exited %d signal "
+				 "%d", st.exited, st.signal);
+	cfork_free(running);
+	if (prlimit(server, RLIMIT_NPROC, &had, NULL) < 0)
+		return pool_fail(9, "the server is gone: %s", strerror(errno));
+	if ((r = cfork_pool_spawn(pool, &p, "pool_pid")) ||
+	    !(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
+		return pool_fail(10, "the server no longer serves: %d", r);
+	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+		return pool_fail(11, "the last call: %d", r);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	return 0;
+}
+CFORK_REGISTER(pool_fork_fails, "");
+
+Test(pool, a_call_the_server_cannot_fork_for_ends_no_other)
+{
+	if (geteuid() != 0)
+		cr_skip_test("setting another uid needs root");
+	run_checking_child("pool_fork_fails", NULL, 0);
 }
 
 /* A dead server is launched again on the next call. */

@@ -141,11 +141,13 @@ int server_run(int sock)
 		if (!handoff_receive(sock, &in))
 			server_drain();
 		int status_fd = in.head.keep >= 0 ? in.fds[in.head.keep] : -1;
-		if (status_fd < 0 || ncalls == SERVER_CALLS_MAX)
+		if (status_fd < 0)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "fork server: a call without a status "
-				   "channel, or too many");
-		pid_t pid = fork();
+				   "channel");
+		/* As many calls as it can track: the next is refused (and
+		   launches cold), never the end of the server's others. */
+		pid_t pid = ncalls < SERVER_CALLS_MAX ? fork() : -1;
 		if (pid == 0) {
 			/* Nothing of the server's but what the call brought. */
 			close(sock);

@@ -57,8 +57,10 @@ void handoff_add(int *fds, size_t *n, int fd)
 	fds[(*n)++] = fd;
 }
 
-/* A fork server's answer to a hand-off: the child's pid and pidfd. Bounded:
-   a server that does not answer is not waited for. */
+/* A fork server's answer to a hand-off: the child's pid and pidfd, or
+   -EAGAIN when it answered that it forked none (it could not, or it
+   tracks as many calls as it can): the server is fine, the call is not
+   run. Bounded: a server that does not answer is not waited for. */
 #define SERVER_ANSWER_MS 5000
 int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd)
 {
@@ -78,7 +80,7 @@ int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd)
 		return -ETIMEDOUT;
 	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n != (ssize_t)sizeof(pid))
-		return n < 0 ? -errno : -EPIPE;
+		return n < 0 && errno != EAGAIN ? -errno : -EPIPE;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 		memcpy(&pidfd, CMSG_DATA(c), sizeof(int));

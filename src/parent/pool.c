@@ -31,6 +31,7 @@
 #include "common.h"
 #include "compat.h"
 #include "parent.h"
+#include "sandbox/sandbox.h"
 
 /* After a failed launch, the refill thread waits this long before the next
    (a host out of processes or memory must not be hammered). */
@@ -192,9 +193,13 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	pool->server = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
 					    .out_rd = -1, .err_rd = -1 };
 	if (flags == CFORK_POOL_FORK) {
-		/* One process serves every call: its stdout is theirs. */
-		r = attr->capture ? -ENOTSUP :
-				    warm_launch(&pool->attr, &pool->server, true);
+		/* One process serves every call: its stdout is theirs, and
+		   a pid namespace's init and the server would both tell
+		   how a call ended. */
+		bool pid_ns = attr->sandbox && (attr->sandbox->ns & CFORK_NS_PID);
+		r = attr->capture || pid_ns ?
+			    -ENOTSUP :
+			    warm_launch(&pool->attr, &pool->server, true);
 		if (r < 0) {
 			cfork_pool_free(pool);
 			return r;
@@ -333,10 +338,14 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 			pool_give_back(pool, &c);
 			return r;
 		}
-		/* The hand-off failed: the child is spent; the next one, or a
-		   cold launch, serves the call. */
-		warm_discard(&c);
+		/* Handed over, then failed (the spawn ended the child): the
+		   call may have begun, so it is not run again anywhere. */
 		pool_spent(pool, NULL);
+		if (c.pid < 0)
+			return r;
+		/* The hand-off itself failed: the child is spent; the next
+		   one, or a cold launch, serves the call. */
+		warm_discard(&c);
 	}
 	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
 }

@@ -159,6 +159,11 @@ static int remote_end(cfork_proc *p)
 		p->exit_info.si_status = end.status;
 		p->rusage = end.rusage;
 	} else {
+		/* Made true: a child that lost its parent-death signal must
+		   not run on behind a handle that says it was killed. */
+		if (p->pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL,
+				0);
 		p->exit_info.si_code = CLD_KILLED;
 		p->exit_info.si_status = SIGKILL;
 	}

@@ -453,6 +453,10 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 			s->sandbox.launch.applied = c->launch_applied;
 			return 0;
 		}
+		/* No child, and the server keeps serving: one call that
+		   could not fork must not end the others it runs. */
+		if (r == -EAGAIN)
+			return r;
 	}
 	if (r < 0) {
 		/* Spent: whatever the child read of it, it gets no other. */
