@@ -254,6 +254,7 @@ demo: deps $(EXAMPLES)
 	@echo "== sandbox"; $(O)/examples/sandbox
 	@echo "== typed"; $(O)/examples/typed
 	@echo "== epoll_service"; $(O)/examples/epoll_service
+	@echo "== pool"; $(O)/examples/pool
 	@if $(PKG_CONFIG) --exists libuv; then \
 		$(MAKE) --no-print-directory $(LIBUV_EXAMPLE) && \
 		echo "== libuv_service" && $(O)/examples/libuv_service; \
