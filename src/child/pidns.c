@@ -58,14 +58,7 @@ static _Noreturn void pidns_init(int status_fd)
 			break;
 		if (pid != pidns_child)
 			continue;
-		end.rusage = ru;
-		if (WIFEXITED(status)) {
-			end.how = CLD_EXITED;
-			end.status = WEXITSTATUS(status);
-		} else {
-			end.how = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
-			end.status = WTERMSIG(status);
-		}
+		end = pidns_end_encode(status, &ru);
 		break;
 	}
 	/* Nothing is left alive to write after this one. */

@@ -48,15 +48,7 @@ static void server_reap(void)
 	pid_t pid;
 
 	while ((pid = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0) {
-		struct pidns_end end = { .magic = PIDNS_END_MAGIC,
-					 .rusage = ru };
-		if (WIFEXITED(status)) {
-			end.how = CLD_EXITED;
-			end.status = WEXITSTATUS(status);
-		} else {
-			end.how = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
-			end.status = WTERMSIG(status);
-		}
+		struct pidns_end end = pidns_end_encode(status, &ru);
 		for (size_t i = 0; i < ncalls; i++) {
 			if (calls[i].pid != pid)
 				continue;

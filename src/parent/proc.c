@@ -151,10 +151,7 @@ static int remote_end(cfork_proc *p)
 	if (n < 0 && errno == EAGAIN)
 		return 1;
 	p->exit_info.si_pid = p->pid;
-	if (n == (ssize_t)sizeof(end) &&
-	    memcmp(end.magic, PIDNS_END_MAGIC, sizeof(end.magic)) == 0 &&
-	    (end.how == CLD_EXITED || end.how == CLD_KILLED ||
-	     end.how == CLD_DUMPED)) {
+	if (n > 0 && pidns_end_valid(&end, (size_t)n)) {
 		p->exit_info.si_code = end.how;
 		p->exit_info.si_status = end.status;
 		p->rusage = end.rusage;
@@ -187,11 +184,8 @@ static void settle_pidns(cfork_proc *p)
 	ssize_t n = read(p->pidns_fd, &end, sizeof(end));
 	close(p->pidns_fd);
 	p->pidns_fd = -1;
-	if (n != (ssize_t)sizeof(end) ||
-	    memcmp(end.magic, PIDNS_END_MAGIC, sizeof(end.magic)) != 0 ||
-	    p->exit_info.si_code != CLD_EXITED || p->exit_info.si_status ||
-	    (end.how != CLD_EXITED && end.how != CLD_KILLED &&
-	     end.how != CLD_DUMPED))
+	if (n <= 0 || !pidns_end_valid(&end, (size_t)n) ||
+	    p->exit_info.si_code != CLD_EXITED || p->exit_info.si_status)
 		return;
 	p->exit_info.si_code = end.how;
 	p->exit_info.si_status = end.status;

@@ -111,6 +111,12 @@ struct spawn_call {
 	bool remote;		/* a fork server's child: not ours to reap */
 };
 
+/* Nothing owned yet: what spawn_release() may always be given. */
+#define SPAWN_CALL_INIT { .report = { -1, -1 }, .ready = { -1, -1 },	\
+			  .out = { -1, -1 }, .err = { -1, -1 },		\
+			  .status = { -1, -1 }, .memfd = -1, .cwd_fd = -1,	\
+			  .sandbox.launch.cgroup_fd = -1 }
+
 /* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
 static int writeout_result(struct spawn_call *s, int r)
 {
@@ -486,11 +492,7 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 {
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
-	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
-				.out = { -1, -1 }, .err = { -1, -1 },
-				.status = { -1, -1 },
-				.memfd = -1, .cwd_fd = -1,
-				.sandbox.launch.cgroup_fd = -1 };
+	struct spawn_call s = SPAWN_CALL_INIT;
 	struct launch_request req;
 	struct launch_result res;
 	unsigned paths = 0;
@@ -585,11 +587,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
    runs its constructor and waits for one hand-off (child/source.c). */
 int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
 {
-	struct spawn_call s = { .report = { -1, -1 }, .ready = { -1, -1 },
-				.out = { -1, -1 }, .err = { -1, -1 },
-				.status = { -1, -1 },
-				.memfd = -1, .cwd_fd = -1,
-				.sandbox.launch.cgroup_fd = -1 };
+	struct spawn_call s = SPAWN_CALL_INIT;
 	struct launch_request req;
 	struct launch_result res;
 	int sv[2] = { -1, -1 };

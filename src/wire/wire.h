@@ -231,6 +231,12 @@ struct pidns_end {
 };
 #define PIDNS_END_MAGIC "cfkend\0\0"
 
+/* end.c: the record of a wait status (as wait4 gives it), and whether len
+   bytes read from a status channel are one. A fork server (child/server.c)
+   writes the same record for each of its children. */
+struct pidns_end pidns_end_encode(int wstatus, const struct rusage *ru);
+bool pidns_end_valid(const struct pidns_end *end, size_t len);
+
 /* ------------------------------------------------------------------------ */
 /* Report frames, child -> parent (report.c)                                */
 /* ------------------------------------------------------------------------ */
