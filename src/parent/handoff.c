@@ -48,15 +48,6 @@ int handoff_send(int sock, const int *fds, size_t n, int keep)
 	return sent == (ssize_t)sizeof(h) ? 0 : sent < 0 ? -errno : -EIO;
 }
 
-/* Adds fd to the hand-off once. */
-void handoff_add(int *fds, size_t *n, int fd)
-{
-	for (size_t i = 1; i < *n; i++)
-		if (fds[i] == fd)
-			return;
-	fds[(*n)++] = fd;
-}
-
 /* A fork server's answer to a hand-off: the child's pid and pidfd, or
    -EAGAIN when it answered that it forked none (it could not, or it
    tracks as many calls as it can): the server is fine, the call is not

@@ -140,8 +140,6 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 /* handoff.c: one call's fds, each under the number the payload names it
    by (fds[0], the payload, anywhere; fds[keep], the receiver's own). */
 int handoff_send(int sock, const int *fds, size_t n, int keep);
-/* Adds fd to fds[1..] once. */
-void handoff_add(int *fds, size_t *n, int fd);
 /* A fork server's answer: its child's pid and pidfd (-1 where it could
    make none); -ETIMEDOUT, -EPIPE, -EAGAIN (it could not fork). */
 int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd);

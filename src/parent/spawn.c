@@ -232,36 +232,50 @@ static int spawn_payload(struct spawn_call *s, const char *name,
 	return 0;
 }
 
-/* Exactly the fds the child inherits: cfork's own, the arguments', the
-   buffers', the caller's keep_fds and the landlock rules' paths. */
+/* Adds fd to keep[1..] once (a hand-off places each fd once). */
+static void keep_add(int *keep, size_t *n, int fd)
+{
+	for (size_t i = 1; i < *n; i++)
+		if (keep[i] == fd)
+			return;
+	keep[(*n)++] = fd;
+}
+
+/* Exactly the fds the child inherits, each once, the payload's first:
+   cfork's own, the arguments', the buffers', the landlock rules' paths
+   and, at a launch (attr not NULL), the release pipe and the caller's
+   keep_fds, which a pool's child got at its own launch. *ret_status (if
+   asked) is the status channel's index, or -1. */
 static int spawn_keep_fds(struct spawn_call *s, const cfork_attr *attr,
-			  size_t argc, size_t *ret_n)
+			  size_t argc, size_t *ret_n, int *ret_status)
 {
 	const struct child_section *sec = &s->sandbox.section;
-	size_t n = 0;
+	size_t nkeep_fds = attr ? attr->nkeep_fds : 0, n = 0;
 
-	s->keep = malloc((argc + attr->nkeep_fds + sec->npath_fds + 5) *
+	s->keep = malloc((argc + nkeep_fds + sec->npath_fds + 5) *
 			 sizeof(*s->keep));
 	if (!s->keep)
 		return -ENOMEM;
 	s->keep[n++] = s->memfd;
-	s->keep[n++] = s->report[1];
-	s->keep[n++] = s->exe_fd;
-	if (s->ready[0] >= 0)
-		s->keep[n++] = s->ready[0];
+	keep_add(s->keep, &n, s->report[1]);
+	keep_add(s->keep, &n, s->exe_fd);
+	if (attr && s->ready[0] >= 0)
+		keep_add(s->keep, &n, s->ready[0]);
+	if (ret_status)
+		*ret_status = s->status[1] >= 0 ? (int)n : -1;
 	if (s->status[1] >= 0)
-		s->keep[n++] = s->status[1];
+		keep_add(s->keep, &n, s->status[1]);
 	for (size_t i = 0; i < argc; i++) {
 		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
-			s->keep[n++] = s->values[i].as.fd;
+			keep_add(s->keep, &n, s->values[i].as.fd);
 		if (s->values[i].type == CFORK_BUFFER)
-			s->keep[n++] = s->buffers[i].fd;
+			keep_add(s->keep, &n, s->buffers[i].fd);
 	}
-	for (size_t i = 0; i < attr->nkeep_fds; i++)
+	for (size_t i = 0; i < nkeep_fds; i++)
 		if (attr->keep_fds[i] > 2)
-			s->keep[n++] = attr->keep_fds[i];
+			keep_add(s->keep, &n, attr->keep_fds[i]);
 	for (size_t i = 0; i < sec->npath_fds; i++)
-		s->keep[n++] = sec->path_fds[i];
+		keep_add(s->keep, &n, sec->path_fds[i]);
 	*ret_n = n;
 	return 0;
 }
@@ -300,7 +314,7 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 	r = spawn_payload(s, name, is_static, argc, paths);
 	if (r < 0)
 		return r;
-	r = spawn_keep_fds(s, attr, argc, &nkeep);
+	r = spawn_keep_fds(s, attr, argc, &nkeep, NULL);
 	if (r < 0)
 		return r;
 	s->envp = child_environ(s->marker, attr->envp);
@@ -398,8 +412,6 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 			 bool is_static, size_t argc, struct warm_child *c,
 			 struct launch_result *res, unsigned *paths)
 {
-	const struct child_section *sec = &s->sandbox.section;
-	int keep = -1;
 	int r = spawn_buffers(s, argc);
 
 	if (r == 0)
@@ -425,29 +437,14 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		if (r == 0 && fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
 			r = -errno;
 	}
-	s->keep = malloc((argc + sec->npath_fds + 5) * sizeof(*s->keep));
-	if (r == 0 && !s->keep)
-		r = -ENOMEM;
+	size_t n = 0;
+	int status_index = -1;
+	if (r == 0)
+		r = spawn_keep_fds(s, NULL, argc, &n, &status_index);
 	if (r < 0)
 		return r;
-
-	size_t n = 0;
-	s->keep[n++] = s->memfd;
-	handoff_add(s->keep, &n, s->report[1]);
-	handoff_add(s->keep, &n, s->exe_fd);
-	if (s->status[1] >= 0) {
-		keep = c->server ? (int)n : -1;
-		handoff_add(s->keep, &n, s->status[1]);
-	}
-	for (size_t i = 0; i < argc; i++) {
-		if (s->values[i].type == CFORK_FD && s->values[i].as.fd > 2)
-			handoff_add(s->keep, &n, s->values[i].as.fd);
-		if (s->values[i].type == CFORK_BUFFER)
-			handoff_add(s->keep, &n, s->buffers[i].fd);
-	}
-	for (size_t i = 0; i < sec->npath_fds; i++)
-		handoff_add(s->keep, &n, sec->path_fds[i]);
-	r = handoff_send(c->sock, s->keep, n, keep);
+	/* A fork server keeps the status channel; a pool child places it. */
+	r = handoff_send(c->sock, s->keep, n, c->server ? status_index : -1);
 	if (r == 0 && c->server) {
 		pid_t pid = -1;
 		int pidfd = -1;
