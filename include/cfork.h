@@ -712,7 +712,8 @@ enum {
  * server is launched here, and again by the first call after it died.
  * A fork server's children are not the caller's: the server reaps them
  * and tells the handle how each ended (status, rusage), and they die with
- * the server.
+ * the server. It keeps one child forked ahead, which takes the next call,
+ * so that a call does not wait for a fork.
  *
  * Returns 0, or:
  *   -EINVAL   ret_pool is NULL, size is 0 or above 1024, flags is not a

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cfork.h"
 #include "wire.h"
@@ -27,14 +28,15 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 /* source.c: the payload's fd, or -1 when this process is no cfork child. */
 int source_open(void);
 
-/* handoff.c: one hand-off from the parent on sock: 1, or 0 at its end of
-   file; anything else ends the child (CFORK_EXIT_PAYLOAD). */
+/* handoff.c: one hand-off from the parent (the pid that made sock's pair)
+   on sock: 1, or 0 at its end of file; anything else ends the child
+   (CFORK_EXIT_PAYLOAD). */
 struct handoff_in {
 	struct handoff_head head;
 	int fds[HANDOFF_FDS_MAX];
 	size_t nfds;
 };
-int handoff_receive(int sock, struct handoff_in *in);
+int handoff_receive(int sock, pid_t parent, struct handoff_in *in);
 /* Each fd at its target (but the one the receiver keeps, closed); the
    payload's fd. */
 int handoff_place(struct handoff_in *in);

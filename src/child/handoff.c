@@ -3,7 +3,7 @@
  * Receiving a hand-off (wire.h) on a socket inherited from the parent,
  * which only the parent can have the other end of: the socket's peer must
  * be the parent (SO_PEERCRED, the creator of the pair). A warm pool child
- * receives one; a fork server one per call.
+ * receives one; a fork server's standby child one, for the server.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include "child.h"
 #include "wire.h"
 
-int handoff_receive(int sock, struct handoff_in *in)
+int handoff_receive(int sock, pid_t parent, struct handoff_in *in)
 {
 	union {
 		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
@@ -30,7 +30,7 @@ int handoff_receive(int sock, struct handoff_in *in)
 
 	in->nfds = 0;
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 ||
-	    peer.pid != getppid())
+	    peer.pid != parent)
 		child_fail(CFORK_EXIT_PAYLOAD,
 			   "CFORK_FD: socket %d is not from the parent", sock);
 	do

@@ -3,15 +3,25 @@
  * A fork server (CFORK_POOL_FORK): a child of the program, exec'd once,
  * that forks one child per call instead of the parent's exec. It runs
  * nothing but this loop and the library's constructor: no function, no
- * main(). For each hand-off it forks; the forked child places the call's
- * fds and takes over as any child does (takeover.c), so it is sandboxed
- * and used once like any other, but shares the server's address layout.
- * The server answers with the child's pid and a pidfd (the parent cannot
- * wait for a grandchild), and when it reaps the child writes how it ended
- * on the call's own status channel, which the child never had (wire.h,
- * struct pidns_end). It makes itself non-dumpable. Its children die with
- * it (PR_SET_PDEATHSIG); at its pool's end of file it lets the calls it
- * runs finish, then ends.
+ * main(). It makes itself non-dumpable.
+ *
+ * The fork is off the call's path: the server keeps one child forked
+ * ahead, the standby, which waits for the next hand-off on the server's
+ * socket. It takes one, gives the call's status channel to the server
+ * (on a socket between the two), answers the parent with its pid and a
+ * pidfd (the parent cannot wait for a grandchild), closes both sockets and
+ * takes over as any child does (takeover.c): sandboxed, used once, but
+ * sharing the server's address layout. The server then forks the next
+ * standby while the call runs. A hand-off sent while there is none waits
+ * in the socket for the next; a standby that dies while it waits leaves it
+ * there. When the server has no standby (it could not fork one, or it
+ * tracks as many calls as it can), it reads the hand-off itself and forks
+ * for it, or answers that it forked none.
+ *
+ * When it reaps a call's child it writes how it ended on that call's
+ * status channel, which the child never kept (wire.h, struct pidns_end).
+ * Its children die with it (PR_SET_PDEATHSIG); at its pool's end of file
+ * it lets the calls it runs finish, then ends.
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,10 +47,27 @@ struct server_call {
 	int status_fd;
 };
 
-static struct server_call calls[SERVER_CALLS_MAX];
-static size_t ncalls;
+struct server {
+	int sock;	/* the hand-offs, from the parent (and answers to it) */
+	int sfd;	/* SIGCHLD */
+	int link[2];	/* standby -> server: a call's status channel */
+	pid_t self;	/* the server, whom its children die with */
+	pid_t parent;	/* the program, the only sender of hand-offs */
+	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
+	struct server_call calls[SERVER_CALLS_MAX];
+	size_t ncalls;
+};
 
-/* Reaps every ended child and tells the parent how each ended. */
+static struct server server;
+
+static void server_track(pid_t pid, int status_fd)
+{
+	server.calls[server.ncalls++] = (struct server_call){ pid, status_fd };
+}
+
+static void server_taken(void);
+
+/* Reaps every ended child and tells the parent how each call ended. */
 static void server_reap(void)
 {
 	struct rusage ru;
@@ -49,21 +76,28 @@ static void server_reap(void)
 
 	while ((pid = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0) {
 		struct pidns_end end = pidns_end_encode(status, &ru);
-		for (size_t i = 0; i < ncalls; i++) {
-			if (calls[i].pid != pid)
+		if (pid == server.standby)
+			server_taken();
+		/* Still the standby: it died waiting, and the next one takes
+		   what it left in the socket. */
+		if (pid == server.standby)
+			server.standby = -1;
+		for (size_t i = 0; i < server.ncalls; i++) {
+			struct server_call *c = &server.calls[i];
+			if (c->pid != pid)
 				continue;
-			(void)!write(calls[i].status_fd, &end, sizeof(end));
-			close(calls[i].status_fd);
-			calls[i] = calls[--ncalls];
+			(void)!write(c->status_fd, &end, sizeof(end));
+			close(c->status_fd);
+			*c = server.calls[--server.ncalls];
 			break;
 		}
 	}
 }
 
-/* The child's pid and pidfd, to the parent, in one message. */
-static void server_answer(int sock, pid_t pid)
+/* pid (-1: no child) and its pidfd, to the parent, in one message. */
+static void server_answer(pid_t pid)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -81,9 +115,127 @@ static void server_answer(int sock, pid_t pid)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
 	}
-	(void)sendmsg(sock, &msg, MSG_NOSIGNAL);
+	(void)sendmsg(server.sock, &msg, MSG_NOSIGNAL);
 	if (pidfd >= 0)
 		close(pidfd);
+}
+
+/* In a forked child: nothing of the server's but sock and the link, and
+   death with the server. */
+static void server_child_start(void)
+{
+	close(server.sfd);
+	close(server.link[0]);
+	for (size_t i = 0; i < server.ncalls; i++)
+		close(server.calls[i].status_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != server.self)
+		_exit(CFORK_EXIT_PAYLOAD);
+}
+
+static int handoff_status_fd(const struct handoff_in *in)
+{
+	int fd = in->head.keep >= 0 ? in->fds[in->head.keep] : -1;
+
+	if (fd < 0)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "fork server: a call without a status channel");
+	return fd;
+}
+
+/* The standby's one call: the server gets its status channel before the
+   parent hears of the child, so that the server can always tell how it
+   ended; both sockets are closed before the call's code runs. */
+static int standby_take(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct handoff_in in;
+	pid_t self = getpid();
+	struct iovec iov = { &self, sizeof(self) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+
+	server_child_start();
+	if (!handoff_receive(server.sock, server.parent, &in))
+		_exit(0);
+	int status_fd = handoff_status_fd(&in);
+	memset(&control, 0, sizeof(control));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &status_fd, sizeof(int));
+	if (sendmsg(server.link[1], &msg, MSG_NOSIGNAL) != sizeof(self))
+		_exit(CFORK_EXIT_PAYLOAD);
+	server_answer(self);
+	close(server.link[1]);
+	close(server.sock);
+	return handoff_place(&in);
+}
+
+/* The standby's word that it took a call: the call is tracked from now.
+   It was sent before the standby could end, so it is read before the
+   standby is reaped. */
+static void server_taken(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	pid_t pid = -1;
+	struct iovec iov = { &pid, sizeof(pid) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	int fd = -1;
+
+	if (recvmsg(server.link[0], &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) !=
+	    sizeof(pid))
+		return;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd < 0 || pid != server.standby || pid <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	server_track(server.standby, fd);
+	server.standby = -1;
+}
+
+/* A hand-off read by the server itself, when it has no standby: it forks
+   for it, or answers that it forked none (the call launches cold). */
+static int server_fork_for(void)
+{
+	struct handoff_in in;
+
+	if (!handoff_receive(server.sock, server.parent, &in))
+		return -1;
+	int status_fd = handoff_status_fd(&in);
+	pid_t pid = server.ncalls < SERVER_CALLS_MAX ? fork() : -1;
+	if (pid == 0) {
+		server_child_start();
+		close(server.link[1]);
+		close(server.sock);
+		return handoff_place(&in);
+	}
+	for (size_t i = 0; i < in.nfds; i++)
+		if (in.fds[i] != status_fd)
+			close(in.fds[i]);
+	if (pid < 0)
+		/* The status channel's end of file, with no word, is the
+		   parent's sign that no child came. */
+		close(status_fd);
+	else
+		server_track(pid, status_fd);
+	server_answer(pid);
+	return -2;
 }
 
 /* The pool went away: the calls running finish, each is told, and the
@@ -93,11 +245,13 @@ static _Noreturn void server_drain(void)
 	sigset_t chld;
 	int sig;
 
+	if (server.standby > 0)
+		kill(server.standby, SIGKILL);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	while (ncalls) {
+	while (server.ncalls) {
 		server_reap();
-		if (ncalls)
+		if (server.ncalls)
 			(void)sigwait(&chld, &sig);
 	}
 	_exit(0);
@@ -105,63 +259,59 @@ static _Noreturn void server_drain(void)
 
 int server_run(int sock)
 {
-	pid_t server = getpid();
 	sigset_t chld;
-	struct handoff_in in;
 
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	server.sock = sock;
+	server.self = getpid();
+	server.parent = getppid();
+	server.standby = -1;
 	/* Signals stay blocked as the launch left them; SIGCHLD is read. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		child_fail(CFORK_EXIT_PAYLOAD, "fork server: signalfd: %s",
+	server.sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (server.sfd < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		       server.link) < 0)
+		child_fail(CFORK_EXIT_PAYLOAD, "fork server: %s",
 			   strerror(errno));
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		/* One standby at a time, and one for each call it can
+		   track; it counts as a call once it takes one. */
+		if (server.standby < 0 && server.ncalls < SERVER_CALLS_MAX) {
+			pid_t pid = fork();
+			if (pid == 0)
+				return standby_take();
+			server.standby = pid > 0 ? pid : -1;
+		}
+		/* While a standby waits, the socket is its to read: the
+		   server only watches for the pool's end of file. */
+		struct pollfd p[3] = {
+			{ .fd = server.link[0], .events = POLLIN },
+			{ .fd = server.sfd, .events = POLLIN },
+			{ .fd = sock, .events = server.standby > 0 ? 0 : POLLIN },
+		};
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			_exit(CFORK_EXIT_PAYLOAD);
+		/* Taken before reaped: a call whose child already ended is
+		   tracked first, then told. */
+		if (p[0].revents & POLLIN)
+			server_taken();
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			while (read(server.sfd, &si, sizeof(si)) == sizeof(si))
 				;
 			server_reap();
 		}
-		if (!p[0].revents)
-			continue;
-		if (!handoff_receive(sock, &in))
-			server_drain();
-		int status_fd = in.head.keep >= 0 ? in.fds[in.head.keep] : -1;
-		if (status_fd < 0)
-			child_fail(CFORK_EXIT_PAYLOAD,
-				   "fork server: a call without a status "
-				   "channel");
-		/* As many calls as it can track: the next is refused (and
-		   launches cold), never the end of the server's others. */
-		pid_t pid = ncalls < SERVER_CALLS_MAX ? fork() : -1;
-		if (pid == 0) {
-			/* Nothing of the server's but what the call brought. */
-			close(sock);
-			close(sfd);
-			for (size_t i = 0; i < ncalls; i++)
-				close(calls[i].status_fd);
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-			    getppid() != server)
-				_exit(CFORK_EXIT_PAYLOAD);
-			return handoff_place(&in);
+		if (server.standby > 0) {
+			if (p[2].revents & (POLLHUP | POLLERR))
+				server_drain();
+		} else if (p[2].revents) {
+			int fd = server_fork_for();
+			if (fd >= 0)
+				return fd;
+			if (fd == -1)
+				server_drain();
 		}
-		for (size_t i = 0; i < in.nfds; i++)
-			if (in.fds[i] != status_fd)
-				close(in.fds[i]);
-		if (pid < 0) {
-			/* The status channel's end of file, with no word,
-			   is the parent's sign that no child came. */
-			close(status_fd);
-			pid = -1;
-		} else {
-			calls[ncalls++] = (struct server_call){ pid, status_fd };
-		}
-		server_answer(sock, pid);
 	}
 }
