@@ -643,28 +643,60 @@ Test(pool, a_fork_servers_standby_killed_while_waiting_loses_no_call)
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
 	server = only_child();
 	cr_assert_gt(server, 0);
-	size_t n = 0;
-	for (int i = 0; i < 200 && n == 0; i++) {
-		n = children_of(server, standby, 4);
-		if (!n)
-			usleep(5000);
-	}
-	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
-	cr_assert_eq(kill(standby[0], SIGKILL), 0);
-	for (int i = 0; i < 3; i++) {
-		cr_assert_eq(cfork_pool_spawn(pool, &p[i], "pool_pid"), 0);
-		cr_assert(cfork_paths(p[i]) & CFORK_PATH_FORK_SERVER,
-			  "call %d", i);
-		cr_assert_neq(cfork_pid(p[i]), standby[0]);
-	}
-	for (int i = 0; i < 3; i++) {
-		cfork_status st = wait_ok(p[i]);
-		pid_t ran;
-		memcpy(&ran, st.result, sizeof(ran));
-		cr_assert_eq(ran, cfork_pid(p[i]));
-		cfork_free(p[i]);
+	/* The kill lands as the next call arrives, or before: each round,
+	   a standby dies waiting, and the calls still come back at once
+	   (not after the parent gives up on an answer). */
+	for (int round = 0; round < 8; round++) {
+		size_t n = 0;
+		for (int i = 0; i < 200 && n == 0; i++) {
+			n = children_of(server, standby, 4);
+			if (!n)
+				usleep(5000);
+		}
+		cr_assert_eq(n, 1, "an idle server has one standby, not %zu",
+			     n);
+		cr_assert_eq(kill(standby[0], SIGKILL), 0);
+		int64_t t0 = now_ms();
+		for (int i = 0; i < 3; i++) {
+			cr_assert_eq(cfork_pool_spawn(pool, &p[i], "pool_pid"),
+				     0);
+			cr_assert(cfork_paths(p[i]) & CFORK_PATH_FORK_SERVER,
+				  "round %d call %d", round, i);
+			cr_assert_neq(cfork_pid(p[i]), standby[0]);
+		}
+		cr_assert_lt(now_ms() - t0, 2000, "round %d", round);
+		for (int i = 0; i < 3; i++) {
+			cfork_status st = wait_ok(p[i]);
+			pid_t ran;
+			memcpy(&ran, st.result, sizeof(ran));
+			cr_assert_eq(ran, cfork_pid(p[i]));
+			cfork_free(p[i]);
+		}
 	}
 	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+/* A fork server's pool is freed at once while its calls run: they run on
+   and are told as before, and the last handle let go of reaps the
+   server. */
+Test(pool, a_fork_servers_pool_is_freed_without_waiting_for_its_calls)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_status st;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 600000), 0);
+	int64_t t0 = now_ms();
+	cfork_pool_free(pool);
+	cr_assert_lt(now_ms() - t0, 2000);
+	cr_assert_eq(cfork_wait(p, 50, &st), -ETIMEDOUT);
+	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(st.reason, CFORK_END_KILLED);
+	cr_assert_eq(st.signal, SIGTERM);
+	cfork_free(p);
 	cr_assert_not(has_children());
 }
 

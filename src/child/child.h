@@ -30,13 +30,15 @@ int source_open(void);
 
 /* handoff.c: one hand-off from the parent (the pid that made sock's pair)
    on sock: 1, or 0 at its end of file; anything else ends the child
-   (CFORK_EXIT_PAYLOAD). */
+   (CFORK_EXIT_PAYLOAD). With MSG_PEEK in flags it stays queued, and the
+   fds received are copies. */
 struct handoff_in {
 	struct handoff_head head;
 	int fds[HANDOFF_FDS_MAX];
 	size_t nfds;
 };
-int handoff_receive(int sock, pid_t parent, struct handoff_in *in);
+int handoff_receive(int sock, pid_t parent, int flags,
+		    struct handoff_in *in);
 /* Each fd at its target (but the one the receiver keeps, closed); the
    payload's fd. */
 int handoff_place(struct handoff_in *in);

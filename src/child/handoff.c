@@ -14,7 +14,7 @@
 #include "child.h"
 #include "wire.h"
 
-int handoff_receive(int sock, pid_t parent, struct handoff_in *in)
+int handoff_receive(int sock, pid_t parent, int flags, struct handoff_in *in)
 {
 	union {
 		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
@@ -34,7 +34,7 @@ int handoff_receive(int sock, pid_t parent, struct handoff_in *in)
 		child_fail(CFORK_EXIT_PAYLOAD,
 			   "CFORK_FD: socket %d is not from the parent", sock);
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
 		return 0;

@@ -143,9 +143,12 @@ static int handoff_status_fd(const struct handoff_in *in)
 	return fd;
 }
 
-/* The standby's one call: the server gets its status channel before the
-   parent hears of the child, so that the server can always tell how it
-   ended; both sockets are closed before the call's code runs. */
+/* The standby's one call, read with MSG_PEEK: it stays in the socket
+   until the server, told that the standby took it, takes it out. A
+   standby killed on its way leaves it there for the next one, and no call
+   is lost. The server gets the call's status channel before the parent
+   hears of the child, so that it can always tell how it ended; both
+   sockets are closed before the call's code runs. */
 static int standby_take(void)
 {
 	union {
@@ -160,7 +163,7 @@ static int standby_take(void)
 			      .msg_controllen = sizeof(control.buf) };
 
 	server_child_start();
-	if (!handoff_receive(server.sock, server.parent, &in))
+	if (!handoff_receive(server.sock, server.parent, MSG_PEEK, &in))
 		_exit(0);
 	int status_fd = handoff_status_fd(&in);
 	memset(&control, 0, sizeof(control));
@@ -175,6 +178,33 @@ static int standby_take(void)
 	close(server.link[1]);
 	close(server.sock);
 	return handoff_place(&in);
+}
+
+/* Out of the socket: the hand-off a standby peeked and took, the first
+   (the parent sends the next only once it has the answer to this one). */
+static void server_drop_taken(void)
+{
+	union {
+		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct handoff_head head;
+	struct iovec iov = { &head, sizeof(head) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+
+	if (recvmsg(server.sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		const int *fds = (const int *)(void *)CMSG_DATA(c);
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++)
+			close(fds[i]);
+	}
 }
 
 /* The standby's word that it took a call: the call is tracked from now.
@@ -207,6 +237,7 @@ static void server_taken(void)
 	}
 	server_track(server.standby, fd);
 	server.standby = -1;
+	server_drop_taken();
 }
 
 /* A hand-off read by the server itself, when it has no standby: it forks
@@ -215,7 +246,7 @@ static int server_fork_for(void)
 {
 	struct handoff_in in;
 
-	if (!handoff_receive(server.sock, server.parent, &in))
+	if (!handoff_receive(server.sock, server.parent, 0, &in))
 		return -1;
 	int status_fd = handoff_status_fd(&in);
 	pid_t pid = server.ncalls < SERVER_CALLS_MAX ? fork() : -1;

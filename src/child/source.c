@@ -78,7 +78,7 @@ static int source_pool(int sock)
 {
 	struct handoff_in in;
 
-	if (handoff_receive(sock, getppid(), &in) == 0)
+	if (handoff_receive(sock, getppid(), 0, &in) == 0)
 		_exit(0);
 	close(sock);
 	return handoff_place(&in);
