@@ -755,9 +755,10 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 
 /*
  * Kill and reap every child still waiting, end the pool's thread and free
- * it. Handles the pool gave out stay valid. A fork server first lets the
- * calls it runs finish (they are its children): cfork_pool_free() waits
- * for them; kill them first to end them. NULL is a no-op.
+ * it, without waiting for the calls it gave out: their handles stay valid
+ * and tell how each ended as before. A fork server lets the calls it runs
+ * finish (they are its children), and the last of their handles freed
+ * reaps it. NULL is a no-op.
  */
 void cfork_pool_free(cfork_pool *pool);
 

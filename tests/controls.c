@@ -24,14 +24,6 @@ TestSuite(controls, .timeout = TEST_TIMEOUT);
 
 #define OK 42
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Child functions                                                           */
 /* ------------------------------------------------------------------------ */

@@ -18,14 +18,6 @@
 
 TestSuite(events, .timeout = TEST_TIMEOUT);
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* n bytes of result, each (i * 7 + seed) & 0xff. */
 static int events_result(const cfork_args *a)
 {

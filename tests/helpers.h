@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Every test runs in its own Criterion worker, under this timeout. ASan
@@ -30,6 +32,16 @@
 #ifndef TEST_TIMEOUT
 #define TEST_TIMEOUT 30
 #endif
+
+/* Milliseconds on the monotonic clock, for bounds on how long a call may
+   block (never for a measurement: those are tests/bench's). */
+static inline int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Open fds of this process. */
 static inline int count_open_fds(void)

@@ -109,14 +109,6 @@ CFORK_REGISTER(proc_big_result, "i");
 /* Parent-side tools                                                         */
 /* ------------------------------------------------------------------------ */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static cfork_proc *spawn_sleeper(int64_t ms)
 {
 	cfork_proc *p = NULL;

@@ -86,7 +86,8 @@ void proc_deadline(cfork_proc *p, struct deadline *d);
 void proc_pidns(cfork_proc *p, int status_fd);
 /* A fork server's child (not ours to reap): how it ended comes on
    status_fd (struct pidns_end) from the server that reaps it. */
-void proc_remote(cfork_proc *p, int status_fd);
+struct server_ref;
+void proc_remote(cfork_proc *p, int status_fd, struct server_ref *server);
 /* One step that never blocks: 0 with *st filled once the child has ended,
    -EAGAIN while it runs, or another -errno. */
 int proc_step(cfork_proc *p, cfork_status *st);
@@ -129,8 +130,16 @@ struct warm_child {
 	unsigned paths;		/* CFORK_PATH_* of its launch */
 	unsigned launch_applied;	/* CFORK_LAYER_* its launch applied */
 	bool server;		/* a fork server: it forks a child per call */
+	struct server_ref *ref;	/* a fork server's, shared with its calls */
 };
 int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server);
+
+/* pool.c: a fork server is reaped by whoever lets go of it last, its pool
+   or one of its calls' handles: a pool is freed without waiting for the
+   calls it gave out, and a server is never reaped while a handle may
+   still read how its call ended. */
+struct server_ref *server_ref_get(struct server_ref *ref);
+void server_ref_put(struct server_ref *ref);
 /* cfork_spawnv() with the launch replaced by a hand-off to warm (when not
    NULL): on success the child is the handle's; on failure warm keeps it. */
 int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,

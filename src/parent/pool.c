@@ -97,6 +97,70 @@ static void warm_discard(struct warm_child *c)
 				  .out_rd = -1, .err_rd = -1 };
 }
 
+struct server_ref {
+	pid_t pid;
+	unsigned refs;
+};
+
+struct server_ref *server_ref_get(struct server_ref *ref)
+{
+	if (ref)
+		__atomic_add_fetch(&ref->refs, 1, __ATOMIC_RELAXED);
+	return ref;
+}
+
+/* The last one reaps the server. It ends at once by then: its pool closed
+   its socket, and every call it ran has ended (a handle is let go of only
+   once its child was reaped, or killed and reaped), or it was killed. */
+void server_ref_put(struct server_ref *ref)
+{
+	siginfo_t si;
+
+	if (!ref || __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	while (waitid(P_PID, (id_t)ref->pid, &si, WEXITED | __WALL) < 0 &&
+	       errno == EINTR)
+		;
+	free(ref);
+}
+
+/* A fork server, launched, with the pool's reference to it. */
+static int server_start(cfork_pool *pool)
+{
+	struct warm_child *c = &pool->server;
+	struct server_ref *ref = malloc(sizeof(*ref));
+
+	if (!ref)
+		return -ENOMEM;
+	int r = warm_launch(&pool->attr, c, true);
+	if (r < 0) {
+		free(ref);
+		c->pid = -1;
+		return r;
+	}
+	*ref = (struct server_ref){ .pid = c->pid, .refs = 1 };
+	c->ref = ref;
+	return 0;
+}
+
+/* The pool lets go of its server: killed (it died, or stopped answering),
+   or told by its socket's end of file to end once its calls have. Its
+   reaping is the last reference's. */
+static void server_stop(struct warm_child *c, bool kill_it)
+{
+	if (c->pid > 0 && kill_it &&
+	    (c->pidfd < 0 ||
+	     syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0) < 0))
+		kill(c->pid, SIGKILL);
+	const int fds[] = { c->pidfd, c->sock, c->out_rd, c->err_rd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	server_ref_put(c->ref);
+	*c = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
+				  .out_rd = -1, .err_rd = -1 };
+}
+
 static void *pool_refill(void *arg)
 {
 	cfork_pool *pool = arg;
@@ -197,9 +261,7 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		   a pid namespace's init and the server would both tell
 		   how a call ended. */
 		bool pid_ns = attr->sandbox && (attr->sandbox->ns & CFORK_NS_PID);
-		r = attr->capture || pid_ns ?
-			    -ENOTSUP :
-			    warm_launch(&pool->attr, &pool->server, true);
+		r = attr->capture || pid_ns ? -ENOTSUP : server_start(pool);
 		if (r < 0) {
 			cfork_pool_free(pool);
 			return r;
@@ -295,14 +357,14 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 
 	pthread_mutex_lock(&pool->server_lock);
 	if (c->pid > 0 && !warm_alive(c))
-		warm_discard(c);
-	if (c->pid < 0 && warm_launch(&pool->attr, c, true) < 0)
-		c->pid = -1;
+		server_stop(c, true);
+	if (c->pid < 0)
+		(void)server_start(pool);
 	if (c->pid > 0) {
 		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, c);
 		/* A hand-off it did not answer: it is launched anew. */
 		if (r < 0 && c->sock < 0) {
-			warm_discard(c);
+			server_stop(c, true);
 			r = -EAGAIN;
 		}
 	}
@@ -355,21 +417,11 @@ void cfork_pool_free(cfork_pool *pool)
 	PROTECT_ERRNO;
 	if (!pool)
 		return;
-	if (pool->fork_server || pool->server.pid > 0) {
-		/* The server's end of file: it finishes the calls it runs
+	if (pool->fork_server) {
+		/* The server's end of file: it lets the calls it runs finish
 		   (its children, which die with it), tells how each ended,
-		   and exits. */
-		struct warm_child *c = &pool->server;
-		siginfo_t si;
-		if (c->sock >= 0)
-			close(c->sock);
-		c->sock = -1;
-		while (c->pid > 0 &&
-		       waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
-		       errno == EINTR)
-			;
-		c->pid = -1;
-		warm_discard(c);
+		   and exits; the last of their handles reaps it. */
+		server_stop(&pool->server, false);
 	} else {
 		pthread_mutex_lock(&pool->lock);
 		pool->stopping = true;

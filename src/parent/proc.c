@@ -51,6 +51,7 @@ struct cfork_proc {
 	int pidns_fd;		/* the init's status channel, or -1 */
 	bool remote;		/* pidns_fd is a fork server's: the child is
 				   not ours to reap */
+	struct server_ref *server;	/* that server, held */
 	int events_fd;		/* cfork_proc_fd()'s epoll, made on demand */
 	char blocked_text[160];	/* st.error for a blocked call */
 };
@@ -130,10 +131,11 @@ void proc_pidns(cfork_proc *p, int status_fd)
 	p->pidns_fd = status_fd;
 }
 
-void proc_remote(cfork_proc *p, int status_fd)
+void proc_remote(cfork_proc *p, int status_fd, struct server_ref *server)
 {
 	p->pidns_fd = status_fd;
 	p->remote = true;
+	p->server = server_ref_get(server);
 }
 
 /* A fork server's child: 0 with exit_info and rusage filled once the
@@ -554,5 +556,6 @@ void cfork_free(cfork_proc *p)
 	output_release(&p->out);
 	output_release(&p->err);
 	free(p->inbox.result);
+	server_ref_put(p->server);
 	free(p);
 }

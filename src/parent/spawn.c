@@ -108,7 +108,8 @@ struct spawn_call {
 	int out[2], err[2];	/* captured stdout and stderr */
 	int status[2];		/* a pid namespace init's end of pid 2, or a
 				   fork server's end of its child */
-	bool remote;		/* a fork server's child: not ours to reap */
+	struct server_ref *remote;	/* a fork server's child: not ours
+					   to reap, but that server's */
 };
 
 /* Nothing owned yet: what spawn_release() may always be given. */
@@ -385,7 +386,7 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
 	s->out[0] = s->err[0] = -1;
 	if (s->remote)
-		proc_remote(s->proc, s->status[0]);
+		proc_remote(s->proc, s->status[0], s->remote);
 	else
 		proc_pidns(s->proc, s->status[0]);
 	s->status[0] = -1;
@@ -452,7 +453,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		if (r == 0) {
 			*res = (struct launch_result){
 				pid, pidfd, c->paths | CFORK_PATH_FORK_SERVER };
-			s->remote = true;
+			s->remote = c->ref;
 			s->sandbox.launch.applied = c->launch_applied;
 			return 0;
 		}
