@@ -4,8 +4,10 @@
  * latency of a call (spawn, result back, reaped) of a function that returns
  * at once, p50 and p99, interleaved, cold, through a pool of 4 exec'd
  * children and through a fork server; then calls per second from 1 and 2
- * threads; with the caller holding nothing and then RESIDENT GiB. First,
- * what a refill costs: a pool child's launch until it waits.
+ * threads; with the caller holding nothing and then RESIDENT GiB; beside
+ * them the floors under a warm call, and the page faults a fork server's
+ * child takes before its function. First, what a refill costs: a pool
+ * child's launch until it waits.
  *
  *   pool [-n RUNS] [--resident GIB]
  */
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,13 +31,16 @@ static int pool_bench_noop(const cfork_args *a)
 }
 CFORK_REGISTER(pool_bench_noop, "");
 
-/* The floor under a fork server's call: a small process (a child of this
-   program, as the server is) forks, its child exits, it reaps it. Runs in
-   the child so that the caller's size is not in it; returns p50 and p99. */
-static int pool_bench_fork_floor(const cfork_args *a)
+/* The floors under a warm call, measured in a small process (a child of
+   this program, as the fork server is) so that the caller's size is not
+   in them: it forks a child, which exits, and reaps it (a fork server's
+   call); and it wakes a child that waits on a pipe, which answers and
+   exits, and reaps it (any warm call: a process is woken, exits and is
+   reaped). Returns p50 and p99 of each. */
+static int pool_bench_floors(const cfork_args *a)
 {
 	int runs = (int)cfork_arg_i64(a, 0);
-	double *us = malloc((size_t)runs * sizeof(double)), q[2];
+	double *us = malloc((size_t)runs * sizeof(double) * 2), q[4];
 
 	if (!us)
 		return 1;
@@ -48,27 +54,86 @@ static int pool_bench_fork_floor(const cfork_args *a)
 			return 1;
 		us[i] = now_us() - t0;
 	}
-	qsort(us, (size_t)runs, sizeof(double), cmp_double);
-	q[0] = us[runs / 2];
-	q[1] = us[runs * 99 / 100];
+	for (int i = 0; i < runs; i++) {
+		int go[2], done[2];
+		char c = 0;
+
+		if (pipe(go) < 0 || pipe(done) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (read(go[0], &c, 1) != 1 || write(done[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		close(go[0]);
+		close(done[1]);
+		usleep(200);	/* asleep in read() */
+		double t0 = now_us();
+		if (pid < 0 || write(go[1], &c, 1) != 1 ||
+		    read(done[0], &c, 1) != 1 || waitpid(pid, NULL, 0) != pid)
+			return 1;
+		us[runs + i] = now_us() - t0;
+		close(go[1]);
+		close(done[0]);
+	}
+	for (int k = 0; k < 2; k++) {
+		qsort(us + k * runs, (size_t)runs, sizeof(double), cmp_double);
+		q[2 * k] = us[k * runs + runs / 2];
+		q[2 * k + 1] = us[k * runs + runs * 99 / 100];
+	}
 	free(us);
 	return cfork_return(q, sizeof(q)) < 0;
 }
-CFORK_REGISTER(pool_bench_fork_floor, "i");
+CFORK_REGISTER(pool_bench_floors, "i");
 
-static void print_fork_floor(int runs)
+static void print_floors(int runs)
 {
 	cfork_status st;
 	cfork_proc *p;
-	double q[2];
+	double q[4];
 
-	if (cfork_spawn(&p, NULL, "pool_bench_fork_floor", (int64_t)runs) < 0)
+	if (cfork_spawn(&p, NULL, "pool_bench_floors", (int64_t)runs) < 0)
 		return;
 	if (cfork_wait(p, -1, &st) == 0 && st.exited && !st.code &&
 	    st.result_len == sizeof(q)) {
 		memcpy(q, st.result, sizeof(q));
 		printf("  %-24s %9.0f %9.0f   (the floor under a fork "
 		       "server's call)\n", "fork+exit+wait, small", q[0], q[1]);
+		printf("  %-24s %9.0f %9.0f   (the floor under any warm "
+		       "call)\n", "wake+exit+wait, small", q[2], q[3]);
+	}
+	cfork_free(p);
+}
+
+/* The pages a fork server's child faults in before its function runs: a
+   fork shares the page cache's pages, not their page-table entries. */
+static int pool_bench_faults(const cfork_args *a)
+{
+	struct rusage ru;
+	long faults;
+
+	(void)a;
+	getrusage(RUSAGE_SELF, &ru);
+	faults = ru.ru_minflt;
+	return cfork_return(&faults, sizeof(faults)) < 0;
+}
+CFORK_REGISTER(pool_bench_faults, "");
+
+static void print_faults(cfork_pool *server)
+{
+	cfork_status st;
+	cfork_proc *p;
+	long faults;
+
+	if (cfork_pool_spawn(server, &p, "pool_bench_faults") < 0)
+		return;
+	if (cfork_wait(p, -1, &st) == 0 && st.exited && !st.code &&
+	    st.result_len == sizeof(faults) &&
+	    (cfork_paths(p) & CFORK_PATH_FORK_SERVER)) {
+		memcpy(&faults, st.result, sizeof(faults));
+		printf("  page faults of a fork server's child before its "
+		       "function: %ld\n", faults);
 	}
 	cfork_free(p);
 }
@@ -157,7 +222,8 @@ static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
 		       us[k][runs / 2], us[k][runs * 99 / 100],
 		       us[k][runs / 2] / us[0][runs / 2],
 		       100.0 * (double)warm[k] / runs);
-	print_fork_floor(runs);
+	print_floors(runs);
+	print_faults(fork_pool);
 	for (int th = 1; th <= 2; th++) {
 		double c = calls_per_second(NULL, th);
 		long before = warm_calls;
