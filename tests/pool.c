@@ -633,7 +633,8 @@ static size_t children_of(pid_t pid, pid_t *out, size_t max)
 
 /* The fork is off the call's path: an idle server has one child forked
    ahead for the next call. One killed while it waits is replaced, and the
-   calls sent meanwhile wait for the next one: none is lost or run twice. */
+   call it may have been reading is the server's: none is lost or run
+   twice. */
 Test(pool, a_fork_servers_standby_killed_while_waiting_loses_no_call)
 {
 	pid_t server, standby[4];

@@ -14,9 +14,10 @@
  * sharing the server's address layout. The server then forks the next
  * standby while the call runs. A hand-off sent while there is none waits
  * in the socket for the next; a standby that dies while it waits leaves it
- * there. When the server has no standby (it could not fork one, or it
- * tracks as many calls as it can), it reads the hand-off itself and forks
- * for it, or answers that it forked none.
+ * there, and the server reads it. When the server has no standby (it could
+ * not fork one, the last died waiting, or it tracks as many calls as it
+ * can), it reads the hand-off itself and forks for it, or answers that it
+ * forked none.
  *
  * When it reaps a call's child it writes how it ended on that call's
  * status channel, which the child never kept (wire.h, struct pidns_end).
@@ -54,6 +55,10 @@ struct server {
 	pid_t self;	/* the server, whom its children die with */
 	pid_t parent;	/* the program, the only sender of hand-offs */
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
+	bool standby_lost;	/* the last died waiting: the next hand-off
+				   is the server's to read, so that one that
+				   kills every standby cannot make it fork
+				   without end */
 	struct server_call calls[SERVER_CALLS_MAX];
 	size_t ncalls;
 };
@@ -78,10 +83,12 @@ static void server_reap(void)
 		struct pidns_end end = pidns_end_encode(status, &ru);
 		if (pid == server.standby)
 			server_taken();
-		/* Still the standby: it died waiting, and the next one takes
-		   what it left in the socket. */
-		if (pid == server.standby)
+		/* Still the standby: it died waiting, and what it left in the
+		   socket is the server's to read. */
+		if (pid == server.standby) {
 			server.standby = -1;
+			server.standby_lost = true;
+		}
 		for (size_t i = 0; i < server.ncalls; i++) {
 			struct server_call *c = &server.calls[i];
 			if (c->pid != pid)
@@ -145,10 +152,10 @@ static int handoff_status_fd(const struct handoff_in *in)
 
 /* The standby's one call, read with MSG_PEEK: it stays in the socket
    until the server, told that the standby took it, takes it out. A
-   standby killed on its way leaves it there for the next one, and no call
-   is lost. The server gets the call's status channel before the parent
-   hears of the child, so that it can always tell how it ended; both
-   sockets are closed before the call's code runs. */
+   standby killed on its way leaves it there for the server to read, and
+   no call is lost. The server gets the call's status channel before the
+   parent hears of the child, so that it can always tell how it ended;
+   both sockets are closed before the call's code runs. */
 static int standby_take(void)
 {
 	union {
@@ -249,6 +256,7 @@ static int server_fork_for(void)
 	if (!handoff_receive(server.sock, server.parent, 0, &in))
 		return -1;
 	int status_fd = handoff_status_fd(&in);
+	server.standby_lost = false;
 	pid_t pid = server.ncalls < SERVER_CALLS_MAX ? fork() : -1;
 	if (pid == 0) {
 		server_child_start();
@@ -309,7 +317,8 @@ int server_run(int sock)
 	for (;;) {
 		/* One standby at a time, and one for each call it can
 		   track; it counts as a call once it takes one. */
-		if (server.standby < 0 && server.ncalls < SERVER_CALLS_MAX) {
+		if (server.standby < 0 && !server.standby_lost &&
+		    server.ncalls < SERVER_CALLS_MAX) {
 			pid_t pid = fork();
 			if (pid == 0)
 				return standby_take();
