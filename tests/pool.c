@@ -720,3 +720,181 @@ Test(pool, quick_calls_through_a_fork_server_each_end_and_are_told)
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
 }
+
+/* Writes (its index, its pid) to an fd, then sleeps MS. */
+static int pool_mark(const cfork_args *a)
+{
+	int32_t rec[2] = { (int32_t)cfork_arg_i64(a, 0), (int32_t)getpid() };
+
+	if (write(cfork_arg_fd(a, 1), rec, sizeof(rec)) != sizeof(rec))
+		return 1;
+	usleep((useconds_t)cfork_arg_i64(a, 2) * 1000);
+	return OK;
+}
+CFORK_REGISTER(pool_mark, "ifi");
+
+/* The lowest fd number pid does not have open. */
+static int lowest_free_fd(pid_t pid)
+{
+	char path[64];
+	bool used[1024] = { false };
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) < 1024)
+			used[atoi(e->d_name)] = true;
+	if (d)
+		closedir(d);
+	int fd = 0;
+	while (fd < 1024 && used[fd])
+		fd++;
+	return fd;
+}
+
+/* The server out of fds as a standby passes it a call's status channel:
+   the call is still the standby's, once, and its handle is told it was
+   killed (it is); no call runs twice, and every later handle is its own
+   call's. */
+Test(pool, a_status_channel_the_server_cannot_take_runs_no_call_twice)
+{
+	struct rlimit had, none;
+	int32_t rec[2];
+	int runs[3] = { 0, 0, 0 }, mark[2];
+	pid_t ran[3] = { 0, 0, 0 };
+	cfork_pool *pool;
+	cfork_proc *b, *c;
+	cfork_status st;
+
+	if (geteuid() != 0)
+		cr_skip_test("prlimit of the server needs root here");
+	cr_assert_eq(pipe2(mark, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_gt(server, 0);
+	pid_t standby;
+	for (int i = 0; i < 200 && children_of(server, &standby, 1) == 0; i++)
+		usleep(5000);
+	cr_assert_eq(prlimit(server, RLIMIT_NOFILE, NULL, &had), 0);
+	none = (struct rlimit){ (rlim_t)lowest_free_fd(server), had.rlim_max };
+	cr_assert_eq(prlimit(server, RLIMIT_NOFILE, &none, NULL), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &b, "pool_mark", 1,
+				      cfork_fd(mark[1]), 300), 0);
+	usleep(100000);
+	cr_assert_eq(prlimit(server, RLIMIT_NOFILE, &had, NULL), 0);
+	cr_assert_eq(cfork_wait(b, 10000, &st), 0);
+	cfork_free(b);
+	usleep(200000);
+	int64_t t0 = now_ms();
+	cr_assert_eq(cfork_pool_spawn(pool, &c, "pool_mark", 2,
+				      cfork_fd(mark[1]), 0), 0);
+	cr_assert_lt(now_ms() - t0, 2000);
+	st = wait_ok(c);
+	while (read(mark[0], rec, sizeof(rec)) == sizeof(rec))
+		if (rec[0] > 0 && rec[0] < 3) {
+			runs[rec[0]]++;
+			ran[rec[0]] = rec[1];
+		}
+	cr_assert_leq(runs[1], 1, "call 1 ran %d times", runs[1]);
+	cr_assert_eq(runs[2], 1, "call 2 ran %d times", runs[2]);
+	cr_assert_eq(ran[2], cfork_pid(c), "call 2's handle is another's");
+	cfork_free(c);
+	cfork_pool_free(pool);
+	close(mark[0]);
+	close(mark[1]);
+	cr_assert_not(has_children());
+}
+
+/* Parks fds in flight on a socket pair it holds until the kernel refuses
+   more for its user, then sleeps MS: every hand-off (SCM_RIGHTS) of that
+   user is refused until it ends. */
+static int pool_fds_in_flight(const cfork_args *a)
+{
+	int sv[2], fds[253];	/* the kernel's SCM_MAX_FD */
+	char c = 'x';
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
+		fds[i] = sv[0];
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(fds))];
+			struct cmsghdr align;
+		} control;
+		struct iovec iov = { &c, 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = control.buf,
+				    .msg_controllen = sizeof(control.buf) };
+		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(h), fds, sizeof(fds));
+		if (sendmsg(sv[1], &m, MSG_DONTWAIT) < 0)
+			break;
+	}
+	usleep((useconds_t)cfork_arg_i64(a, 0) * 1000);
+	return OK;
+}
+CFORK_REGISTER(pool_fds_in_flight, "i");
+
+/*
+ * A hostile call under NO_NETWORK (socketpair stays allowed) fills its
+ * user's count of fds in flight: the next hand-off cannot be sent. It
+ * launches cold; the server and the calls it runs go on. Runs as uid
+ * 65534, whom the kernel's limit binds.
+ */
+static int pool_in_flight_check(const cfork_args *a)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *victim, *hostile, *p;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_pool *pool;
+	int r;
+
+	(void)a;
+	if (setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		return pool_fail(CHECKS_SKIPPED, "cannot become 65534: %s",
+				 strerror(errno));
+	if ((r = cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK)))
+		return pool_fail(1, "sandbox: %s", strerror(-r));
+	attr.sandbox = sb;
+	if ((r = cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK)))
+		return pool_fail(2, "new: %s", strerror(-r));
+	if ((r = cfork_pool_spawn(pool, &victim, "pool_sleep", 1500)) ||
+	    (r = cfork_pool_spawn(pool, &hostile, "pool_fds_in_flight", 3000)))
+		return pool_fail(3, "spawn: %s", strerror(-r));
+	usleep(300000);
+	int64_t t0 = now_ms();
+	if ((r = cfork_pool_spawn(pool, &p, "pool_pid")))
+		return pool_fail(4, "the call after: %s", strerror(-r));
+	if (now_ms() - t0 > 2000)
+		return pool_fail(5, "the call after took %lld ms",
+				 (long long)(now_ms() - t0));
+	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+		return pool_fail(6, "the call after: %d", r);
+	cfork_free(p);
+	if ((r = cfork_wait(victim, 20000, &st)) || !st.exited ||
+	    st.code != OK)
+		return pool_fail(7, "the running call ended: exited %d signal "
+				 "%d", st.exited, st.signal);
+	cfork_free(victim);
+	cfork_kill(hostile, SIGKILL);
+	cfork_wait(hostile, 20000, &st);
+	cfork_free(hostile);
+	cfork_pool_free(pool);
+	cfork_sandbox_free(sb);
+	return 0;
+}
+CFORK_REGISTER(pool_in_flight_check, "");
+
+Test(pool, fds_in_flight_filled_by_a_call_end_no_other)
+{
+	if (geteuid() != 0)
+		cr_skip_test("setting another uid needs root");
+	run_checking_child("pool_in_flight_check", NULL, 0);
+}

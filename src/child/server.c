@@ -40,8 +40,11 @@
 #include "child.h"
 #include "wire.h"
 
-/* The calls a server has running at once, at most. */
+/* The calls a server has running at once, at most; and the fds it keeps
+   for its own use beside their status channels (stdio, the image, its
+   sockets, a hand-off's fds while it forks for one). */
 #define SERVER_CALLS_MAX 4096
+#define SERVER_FDS_OWN (16 + HANDOFF_FDS_MAX)
 
 struct server_call {
 	pid_t pid;
@@ -55,6 +58,8 @@ struct server {
 	pid_t self;	/* the server, whom its children die with */
 	pid_t parent;	/* the program, the only sender of hand-offs */
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
+	struct rlimit nofile;	/* as launched: its children's */
+	size_t calls_max;	/* SERVER_CALLS_MAX, or what its fds allow */
 	bool standby_lost;	/* the last died waiting: the next hand-off
 				   is the server's to read, so that one that
 				   kills every standby cannot make it fork
@@ -93,16 +98,21 @@ static void server_reap(void)
 			struct server_call *c = &server.calls[i];
 			if (c->pid != pid)
 				continue;
-			(void)!write(c->status_fd, &end, sizeof(end));
-			close(c->status_fd);
+			if (c->status_fd >= 0) {
+				(void)!write(c->status_fd, &end, sizeof(end));
+				close(c->status_fd);
+			}
 			*c = server.calls[--server.ncalls];
 			break;
 		}
 	}
 }
 
-/* pid (-1: no child) and its pidfd, to the parent, in one message. */
-static void server_answer(pid_t pid)
+/* pid (-1: no child) and its pidfd, to the parent, in one message; the
+   pid alone where the pidfd cannot go (none could be made, or the user
+   has as many fds in flight as the kernel lets it: a hostile call can
+   bring that about). 0, or -1 when nothing could be sent. */
+static int server_answer(pid_t pid)
 {
 	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	union {
@@ -122,9 +132,15 @@ static void server_answer(pid_t pid)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
 	}
-	(void)sendmsg(server.sock, &msg, MSG_NOSIGNAL);
+	ssize_t sent = sendmsg(server.sock, &msg, MSG_NOSIGNAL);
+	if (sent < 0 && pidfd >= 0) {
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+		sent = sendmsg(server.sock, &msg, MSG_NOSIGNAL);
+	}
 	if (pidfd >= 0)
 		close(pidfd);
+	return sent == sizeof(pid) ? 0 : -1;
 }
 
 /* In a forked child: nothing of the server's but sock and the link, and
@@ -134,7 +150,9 @@ static void server_child_start(void)
 	close(server.sfd);
 	close(server.link[0]);
 	for (size_t i = 0; i < server.ncalls; i++)
-		close(server.calls[i].status_fd);
+		if (server.calls[i].status_fd >= 0)
+			close(server.calls[i].status_fd);
+	(void)setrlimit(RLIMIT_NOFILE, &server.nofile);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != server.self)
 		_exit(CFORK_EXIT_PAYLOAD);
@@ -181,7 +199,10 @@ static int standby_take(void)
 	memcpy(CMSG_DATA(c), &status_fd, sizeof(int));
 	if (sendmsg(server.link[1], &msg, MSG_NOSIGNAL) != sizeof(self))
 		_exit(CFORK_EXIT_PAYLOAD);
-	server_answer(self);
+	/* Unanswered, the call is the parent's to launch again: it must
+	   not run here as well. */
+	if (server_answer(self) < 0)
+		_exit(CFORK_EXIT_PAYLOAD);
 	close(server.link[1]);
 	close(server.sock);
 	return handoff_place(&in);
@@ -237,11 +258,14 @@ static void server_taken(void)
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (fd < 0 || pid != server.standby || pid <= 0) {
+	if (pid != server.standby || pid <= 0) {
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
+	/* Taken even when its status channel did not come through (the
+	   server had no fd for it): the standby runs the call, and the
+	   parent, told nothing on that channel, has it killed. */
 	server_track(server.standby, fd);
 	server.standby = -1;
 	server_drop_taken();
@@ -257,7 +281,7 @@ static int server_fork_for(void)
 		return -1;
 	int status_fd = handoff_status_fd(&in);
 	server.standby_lost = false;
-	pid_t pid = server.ncalls < SERVER_CALLS_MAX ? fork() : -1;
+	pid_t pid = server.ncalls < server.calls_max ? fork() : -1;
 	if (pid == 0) {
 		server_child_start();
 		close(server.link[1]);
@@ -273,7 +297,7 @@ static int server_fork_for(void)
 		close(status_fd);
 	else
 		server_track(pid, status_fd);
-	server_answer(pid);
+	(void)server_answer(pid);
 	return -2;
 }
 
@@ -288,9 +312,9 @@ static _Noreturn void server_drain(void)
 		kill(server.standby, SIGKILL);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	while (server.ncalls) {
+	while (server.ncalls || server.standby > 0) {
 		server_reap();
-		if (server.ncalls)
+		if (server.ncalls || server.standby > 0)
 			(void)sigwait(&chld, &sig);
 	}
 	_exit(0);
@@ -305,6 +329,19 @@ int server_run(int sock)
 	server.self = getpid();
 	server.parent = getppid();
 	server.standby = -1;
+	/* A status channel per call it runs: as many fds as it may have,
+	   its own limit as launched given back to each child. */
+	server.calls_max = SERVER_CALLS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &server.nofile) == 0) {
+		struct rlimit most = { server.nofile.rlim_max,
+				       server.nofile.rlim_max };
+		(void)setrlimit(RLIMIT_NOFILE, &most);
+		struct rlimit now;
+		if (getrlimit(RLIMIT_NOFILE, &now) == 0 &&
+		    now.rlim_cur < SERVER_CALLS_MAX + SERVER_FDS_OWN)
+			server.calls_max = now.rlim_cur > SERVER_FDS_OWN ?
+				now.rlim_cur - SERVER_FDS_OWN : 0;
+	}
 	/* Signals stay blocked as the launch left them; SIGCHLD is read. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -318,7 +355,7 @@ int server_run(int sock)
 		/* One standby at a time, and one for each call it can
 		   track; it counts as a call once it takes one. */
 		if (server.standby < 0 && !server.standby_lost &&
-		    server.ncalls < SERVER_CALLS_MAX) {
+		    server.ncalls < server.calls_max) {
 			pid_t pid = fork();
 			if (pid == 0)
 				return standby_take();
@@ -326,10 +363,11 @@ int server_run(int sock)
 		}
 		/* While a standby waits, the socket is its to read: the
 		   server only watches for the pool's end of file. */
+		short hand_offs = server.standby > 0 ? 0 : POLLIN;
 		struct pollfd p[3] = {
 			{ .fd = server.link[0], .events = POLLIN },
 			{ .fd = server.sfd, .events = POLLIN },
-			{ .fd = sock, .events = server.standby > 0 ? 0 : POLLIN },
+			{ .fd = sock, .events = hand_offs },
 		};
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			_exit(CFORK_EXIT_PAYLOAD);

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -80,6 +81,11 @@ int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd)
 			close(pidfd);
 		return -EAGAIN;
 	}
+	/* An answer without one (the server could not send it): the child
+	   has just answered and cannot have been reaped and its pid reused
+	   since. */
+	if (pidfd < 0)
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	*ret_pid = pid;
 	*ret_pidfd = pidfd >= 0 ? fd_move_above_stdio(pidfd) : -1;
 	return 0;

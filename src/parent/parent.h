@@ -134,10 +134,9 @@ struct warm_child {
 };
 int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server);
 
-/* pool.c: a fork server is reaped by whoever lets go of it last, its pool
-   or one of its calls' handles: a pool is freed without waiting for the
-   calls it gave out, and a server is never reaped while a handle may
-   still read how its call ended. */
+/* server_ref.c: a fork server is reaped by whoever lets go of it last, its
+   pool or one of its calls' handles. NULL where there is no memory. */
+struct server_ref *server_ref_new(pid_t pid, int pidfd);
 struct server_ref *server_ref_get(struct server_ref *ref);
 void server_ref_put(struct server_ref *ref);
 /* cfork_spawnv() with the launch replaced by a hand-off to warm (when not

@@ -97,52 +97,6 @@ static void warm_discard(struct warm_child *c)
 				  .out_rd = -1, .err_rd = -1 };
 }
 
-struct server_ref {
-	pid_t pid;
-	unsigned refs;
-};
-
-struct server_ref *server_ref_get(struct server_ref *ref)
-{
-	if (ref)
-		__atomic_add_fetch(&ref->refs, 1, __ATOMIC_RELAXED);
-	return ref;
-}
-
-/* The last one reaps the server. It ends at once by then: its pool closed
-   its socket, and every call it ran has ended (a handle is let go of only
-   once its child was reaped, or killed and reaped), or it was killed. */
-void server_ref_put(struct server_ref *ref)
-{
-	siginfo_t si;
-
-	if (!ref || __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL))
-		return;
-	while (waitid(P_PID, (id_t)ref->pid, &si, WEXITED | __WALL) < 0 &&
-	       errno == EINTR)
-		;
-	free(ref);
-}
-
-/* A fork server, launched, with the pool's reference to it. */
-static int server_start(cfork_pool *pool)
-{
-	struct warm_child *c = &pool->server;
-	struct server_ref *ref = malloc(sizeof(*ref));
-
-	if (!ref)
-		return -ENOMEM;
-	int r = warm_launch(&pool->attr, c, true);
-	if (r < 0) {
-		free(ref);
-		c->pid = -1;
-		return r;
-	}
-	*ref = (struct server_ref){ .pid = c->pid, .refs = 1 };
-	c->ref = ref;
-	return 0;
-}
-
 /* The pool lets go of its server: killed (it died, or stopped answering),
    or told by its socket's end of file to end once its calls have. Its
    reaping is the last reference's. */
@@ -159,6 +113,24 @@ static void server_stop(struct warm_child *c, bool kill_it)
 	server_ref_put(c->ref);
 	*c = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
 				  .out_rd = -1, .err_rd = -1 };
+}
+
+/* A fork server, launched, with the pool's reference to it. */
+static int server_start(cfork_pool *pool)
+{
+	struct warm_child *c = &pool->server;
+	int r = warm_launch(&pool->attr, c, true);
+
+	if (r < 0) {
+		c->pid = -1;
+		return r;
+	}
+	c->ref = server_ref_new(c->pid, c->pidfd);
+	if (!c->ref) {
+		server_stop(c, true);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void *pool_refill(void *arg)
@@ -388,26 +360,28 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 		return spawn_call_run(ret_proc, &pool->attr, name, argv, argc,
 				      NULL);
 	}
-	while (pool_take(pool, &c)) {
+	if (pool_take(pool, &c)) {
 		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, &c);
 		if (r == 0) {
 			pool_spent(pool, *ret_proc);
 			return 0;
 		}
-		/* Untouched (the call's own error, before any hand-off):
-		   the child waits on, and the error is the caller's. */
+		/* Untouched: the child waits on. The call's own error (before
+		   any hand-off) is the caller's; a hand-off the kernel would
+		   not queue (-EAGAIN) launches cold. */
 		if (c.sock >= 0 && c.pid > 0) {
 			pool_give_back(pool, &c);
-			return r;
+			if (r != -EAGAIN)
+				return r;
+			return spawn_call_run(ret_proc, &pool->attr, name,
+					      argv, argc, NULL);
 		}
 		/* Handed over, then failed (the spawn ended the child): the
 		   call may have begun, so it is not run again anywhere. */
 		pool_spent(pool, NULL);
-		if (c.pid < 0)
-			return r;
-		/* The hand-off itself failed: the child is spent; the next
-		   one, or a cold launch, serves the call. */
-		warm_discard(&c);
+		if (c.pid > 0)
+			warm_discard(&c);
+		return r;
 	}
 	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
 }

@@ -444,9 +444,14 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		r = spawn_keep_fds(s, NULL, argc, &n, &status_index);
 	if (r < 0)
 		return r;
-	/* A fork server keeps the status channel; a pool child places it. */
+	/* A fork server keeps the status channel; a pool child places it.
+	   A send that failed queued nothing (a hostile call can fill the
+	   kernel's count of fds in flight): the child or server is as it
+	   was, and the call launches cold. */
 	r = handoff_send(c->sock, s->keep, n, c->server ? status_index : -1);
-	if (r == 0 && c->server) {
+	if (r < 0)
+		return -EAGAIN;
+	if (c->server) {
 		pid_t pid = -1;
 		int pidfd = -1;
 		r = server_answer(c->sock, &pid, &pidfd);
