@@ -184,43 +184,53 @@ Test(pool, a_pools_sandbox_applies_to_each_call)
 	cr_assert_not(has_children());
 }
 
+/* Sends sig to every child of every thread of ours (the refill thread
+   launches a pool's children: they are its task's); how many got it. */
+static int signal_our_children(int sig)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int sent = 0;
+	long pid;
+
+	while (d && (e = readdir(d))) {
+		char path[300];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+			 e->d_name);
+		FILE *f = fopen(path, "re");
+		while (f && fscanf(f, "%ld", &pid) == 1)
+			sent += kill((pid_t)pid, sig) == 0;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return sent;
+}
+
+/* Waits until the pool has a child waiting, then sends it sig. */
+static int signal_waiting_child(int sig)
+{
+	int sent = 0;
+
+	for (int t = 0; t < 200 && !sent; t++) {
+		sent = signal_our_children(sig);
+		if (!sent)
+			usleep(10000);
+	}
+	return sent;
+}
+
 /* A waiting child that died is replaced, never handed a call. */
 Test(pool, a_child_killed_while_waiting_is_not_handed_out)
 {
 	cfork_pool *pool;
 	cfork_proc *p;
-	char path[64];
 
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
-	/* The waiting child is our child of the pool's program: kill every
-	   child of ours that is not a handle's. */
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", getpid(),
-		 getpid());
 	for (int round = 0; round < 3; round++) {
-		FILE *f;
-		long pid;
-		int killed = 0;
-
-		/* The refill thread launches: its children are its task's. */
-		for (int t = 0; t < 200 && !killed; t++) {
-			DIR *d = opendir("/proc/self/task");
-			struct dirent *e;
-			while (d && (e = readdir(d))) {
-				char cp[300];
-				snprintf(cp, sizeof(cp),
-					 "/proc/self/task/%s/children", e->d_name);
-				f = fopen(cp, "re");
-				while (f && fscanf(f, "%ld", &pid) == 1)
-					killed += kill((pid_t)pid, SIGKILL) == 0;
-				if (f)
-					fclose(f);
-			}
-			if (d)
-				closedir(d);
-			if (!killed)
-				usleep(10000);
-		}
-		cr_assert_gt(killed, 0, "no waiting child found");
+		cr_assert_gt(signal_waiting_child(SIGKILL), 0,
+			     "no waiting child found");
 		usleep(50000);
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
 		wait_ok(p);
@@ -238,7 +248,28 @@ Test(pool, a_child_killed_while_waiting_is_not_handed_out)
 	cr_assert(warm, "the pool was never refilled");
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
-	(void)path;
+}
+
+/* A waiting child that was stopped is not handed a call either: the call
+   would wait for as long as the child stays stopped. */
+Test(pool, a_child_stopped_while_waiting_is_not_handed_out)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_status st;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_gt(signal_waiting_child(SIGSTOP), 0, "no waiting child");
+	usleep(50000);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	int r = cfork_wait(p, 5000, &st);
+	if (r < 0)
+		signal_our_children(SIGKILL);	/* the stopped one too */
+	cr_assert_eq(r, 0, "the call went to the stopped child");
+	cr_assert(st.exited && st.code == OK);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
 }
 
 struct hammer {

@@ -62,16 +62,22 @@ struct cfork_pool {
 };
 
 /* Whether a waiting child is still waiting: one that died (killed, or it
-   failed its take-over) is not handed a call. */
+   failed its take-over) or was stopped is not handed a call, which would
+   wait on it for as long as it stays stopped. */
 static bool warm_alive(const struct warm_child *c)
 {
+	siginfo_t si = { 0 };
+
 	if (c->pidfd >= 0) {
 		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
-		return poll(&pfd, 1, 0) == 0;
+		if (poll(&pfd, 1, 0) != 0)
+			return false;
+		return waitid(P_PIDFD, (id_t)c->pidfd, &si,
+			      WSTOPPED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+		       si.si_pid == 0;
 	}
-	siginfo_t si = { 0 };
 	return waitid(P_PID, (id_t)c->pid, &si,
-		      WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+		      WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) == 0 &&
 	       si.si_pid == 0;
 }
 
