@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "common.h"
 #include "wire.h"
 
 /* The calls a server has running at once, at most; and the fds it keeps
@@ -115,29 +116,10 @@ static void server_reap(void)
 static int server_answer(pid_t pid)
 {
 	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { &pid, sizeof(pid) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t sent = fd_send_with(server.sock, &pid, sizeof(pid), pidfd);
 
-	if (pidfd >= 0) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
-	}
-	ssize_t sent = sendmsg(server.sock, &msg, MSG_NOSIGNAL);
-	if (sent < 0 && pidfd >= 0) {
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
-		sent = sendmsg(server.sock, &msg, MSG_NOSIGNAL);
-	}
+	if (sent < 0 && pidfd >= 0)
+		sent = fd_send_with(server.sock, &pid, sizeof(pid), -1);
 	if (pidfd >= 0)
 		close(pidfd);
 	return sent == sizeof(pid) ? 0 : -1;
@@ -176,28 +158,14 @@ static int handoff_status_fd(const struct handoff_in *in)
    both sockets are closed before the call's code runs. */
 static int standby_take(void)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
 	struct handoff_in in;
 	pid_t self = getpid();
-	struct iovec iov = { &self, sizeof(self) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
 
 	server_child_start();
 	if (!handoff_receive(server.sock, server.parent, MSG_PEEK, &in))
 		_exit(0);
-	int status_fd = handoff_status_fd(&in);
-	memset(&control, 0, sizeof(control));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &status_fd, sizeof(int));
-	if (sendmsg(server.link[1], &msg, MSG_NOSIGNAL) != sizeof(self))
+	if (fd_send_with(server.link[1], &self, sizeof(self),
+			 handoff_status_fd(&in)) != sizeof(self))
 		_exit(CFORK_EXIT_PAYLOAD);
 	/* Unanswered, the call is the parent's to launch again: it must
 	   not run here as well. */
@@ -240,24 +208,15 @@ static void server_drop_taken(void)
    standby is reaped. */
 static void server_taken(void)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
 	pid_t pid = -1;
-	struct iovec iov = { &pid, sizeof(pid) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	int fd = -1;
+	int fd;
 
-	if (recvmsg(server.link[0], &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) !=
-	    sizeof(pid))
+	if (fd_recv_with(server.link[0], &pid, sizeof(pid), &fd) !=
+	    sizeof(pid)) {
+		if (fd >= 0)
+			close(fd);
 		return;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
 	if (pid != server.standby || pid <= 0) {
 		if (fd >= 0)
 			close(fd);

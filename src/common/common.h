@@ -30,6 +30,11 @@ static inline void errno_restore(const int *saved)
    closed): a host with its stdio closed must not have cfork's fds become a
    child's stdio. */
 int fd_move_above_stdio(int fd);
+/* One message of len bytes on a unix socket, with fd by SCM_RIGHTS when
+   it is not -1; and one received without waiting, *ret_fd the fd it
+   brought, close-on-exec, or -1. The bytes moved, or -errno. */
+ssize_t fd_send_with(int sock, const void *data, size_t len, int fd);
+ssize_t fd_recv_with(int sock, void *data, size_t len, int *ret_fd);
 
 /* registry.c: names -> functions and signatures. */
 int registry_find(const char *name, const struct cfork_registration **ret,

@@ -56,26 +56,18 @@ int handoff_send(int sock, const int *fds, size_t n, int keep)
 #define SERVER_ANSWER_MS 5000
 int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	pid_t pid = -1;
-	struct iovec iov = { &pid, sizeof(pid) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	int pidfd = -1;
+	pid_t pid = -1;
+	int pidfd;
 
 	if (poll(&pfd, 1, SERVER_ANSWER_MS) != 1)
 		return -ETIMEDOUT;
-	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n != (ssize_t)sizeof(pid))
-		return n < 0 && errno != EAGAIN ? -errno : -EPIPE;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+	ssize_t n = fd_recv_with(sock, &pid, sizeof(pid), &pidfd);
+	if (n != (ssize_t)sizeof(pid)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return n < 0 && n != -EAGAIN ? (int)n : -EPIPE;
+	}
 	if (pid <= 0) {
 		if (pidfd >= 0)
 			close(pidfd);
