@@ -160,6 +160,67 @@ static double one(cfork_pool *pool)
 	return r < 0 || !st.exited || st.code ? -1 : t;
 }
 
+/* When the function began, on the clock every process shares. */
+static int pool_bench_stamp(const cfork_args *a)
+{
+	double began = now_us();
+
+	(void)a;
+	return cfork_return(&began, sizeof(began)) < 0;
+}
+CFORK_REGISTER(pool_bench_stamp, "");
+
+/* Where a call's time goes, p50 of each step from the spawn: the spawn
+   returned, the function began, the child was reaped. Each call 3 ms
+   after the last has ended, so that no refill of the pool's is still
+   running: this is each mode alone, not side by side. */
+static void print_steps(cfork_pool *exec_pool, cfork_pool *fork_pool,
+			int runs)
+{
+	cfork_pool *pools[3] = { NULL, exec_pool, fork_pool };
+	const char *name[3] = { "cold", "pool (EXEC)", "fork server" };
+	double *step[3][3];
+
+	for (int k = 0; k < 3; k++)
+		for (int j = 0; j < 3; j++)
+			if (!(step[k][j] = calloc((size_t)runs, sizeof(double))))
+				exit(1);
+	for (int i = 0; i < runs; i++)
+		for (int k = 0; k < 3; k++) {
+			cfork_status st;
+			cfork_proc *p;
+			usleep(3000);
+			double t0 = now_us(), began;
+			int r = pools[k] ?
+					cfork_pool_spawn(pools[k], &p,
+							 "pool_bench_stamp") :
+					cfork_spawn(&p, NULL, "pool_bench_stamp");
+			if (r < 0)
+				continue;
+			step[k][0][i] = now_us() - t0;
+			r = cfork_wait(p, -1, &st);
+			step[k][2][i] = now_us() - t0;
+			if (r == 0 && st.result_len == sizeof(began)) {
+				memcpy(&began, st.result, sizeof(began));
+				step[k][1][i] = began - t0;
+			}
+			cfork_free(p);
+		}
+	printf("  where the time goes, alone, p50 us from the spawn: "
+	       "returned, function began, reaped\n");
+	for (int k = 0; k < 3; k++) {
+		double q[3];
+		for (int j = 0; j < 3; j++) {
+			qsort(step[k][j], (size_t)runs, sizeof(double),
+			      cmp_double);
+			q[j] = step[k][j][runs / 2];
+			free(step[k][j]);
+		}
+		printf("    %-22s %6.0f %6.0f %6.0f\n", name[k], q[0], q[1],
+		       q[2]);
+	}
+}
+
 struct rate {
 	cfork_pool *pool;
 	double seconds;
@@ -224,6 +285,7 @@ static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
 		       100.0 * (double)warm[k] / runs);
 	print_floors(runs);
 	print_faults(fork_pool);
+	print_steps(exec_pool, fork_pool, runs < 100 ? runs : 100);
 	for (int th = 1; th <= 2; th++) {
 		double c = calls_per_second(NULL, th);
 		long before = warm_calls;
