@@ -929,3 +929,46 @@ Test(pool, fds_in_flight_filled_by_a_call_end_no_other)
 		cr_skip_test("setting another uid needs root");
 	run_checking_child("pool_in_flight_check", NULL, 0);
 }
+
+static int pool_nofile(const cfork_args *a)
+{
+	struct rlimit rl;
+
+	(void)a;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1;
+	uint64_t cur = rl.rlim_cur;
+	return cfork_return(&cur, sizeof(cur)) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(pool_nofile, "");
+
+/* A fork server raises its own fd limit (a status channel per call it
+   runs); each call's process has the limit the program launched it with,
+   as a cold call's has. */
+Test(pool, a_fork_servers_calls_keep_the_callers_fd_limit)
+{
+	struct rlimit had, low;
+	cfork_pool *pool;
+	cfork_proc *p;
+	uint64_t cur;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &had), 0);
+	if (had.rlim_max <= 256)
+		cr_skip_test("the hard fd limit leaves no room to differ");
+	low = (struct rlimit){ 256, had.rlim_max };
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &had), 0);
+	cr_assert_eq(r, 0);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_nofile"), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+		cfork_status st = wait_ok(p);
+		memcpy(&cur, st.result, sizeof(cur));
+		cr_assert_eq(cur, 256, "call %d: fd limit %llu", i,
+			     (unsigned long long)cur);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}

@@ -134,10 +134,18 @@ static void server_child_start(void)
 	for (size_t i = 0; i < server.ncalls; i++)
 		if (server.calls[i].status_fd >= 0)
 			close(server.calls[i].status_fd);
-	(void)setrlimit(RLIMIT_NOFILE, &server.nofile);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != server.self)
 		_exit(CFORK_EXIT_PAYLOAD);
+}
+
+/* The call's fds, each at its number, under the fd limit the server was
+   launched with (the server's own is raised for its status channels):
+   the call's process is then as a launch would have made it. */
+static int server_child_place(struct handoff_in *in)
+{
+	(void)setrlimit(RLIMIT_NOFILE, &server.nofile);
+	return handoff_place(in);
 }
 
 static int handoff_status_fd(const struct handoff_in *in)
@@ -173,7 +181,7 @@ static int standby_take(void)
 		_exit(CFORK_EXIT_PAYLOAD);
 	close(server.link[1]);
 	close(server.sock);
-	return handoff_place(&in);
+	return server_child_place(&in);
 }
 
 /* Out of the socket: the hand-off a standby peeked and took, the first
@@ -245,7 +253,7 @@ static int server_fork_for(void)
 		server_child_start();
 		close(server.link[1]);
 		close(server.sock);
-		return handoff_place(&in);
+		return server_child_place(&in);
 	}
 	for (size_t i = 0; i < in.nfds; i++)
 		if (in.fds[i] != status_fd)
