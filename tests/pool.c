@@ -874,9 +874,11 @@ CFORK_REGISTER(pool_fds_in_flight, "i");
 /*
  * A hostile call under NO_NETWORK (socketpair stays allowed) fills its
  * user's count of fds in flight: the next hand-off cannot be sent. It
- * launches cold; the server and the calls it runs go on. Runs as uid
- * 65534, whom the kernel's limit binds.
+ * launches cold; the server and the calls it runs go on. Runs as a uid of
+ * its own, whom the kernel's limit binds: the count is the user's, and
+ * other tests run as 65534 at the same time.
  */
+#define IN_FLIGHT_UID 64999
 static int pool_in_flight_check(const cfork_args *a)
 {
 	cfork_attr attr = CFORK_ATTR_INIT;
@@ -887,10 +889,10 @@ static int pool_in_flight_check(const cfork_args *a)
 	int r;
 
 	(void)a;
-	if (setresgid(65534, 65534, 65534) < 0 ||
-	    setresuid(65534, 65534, 65534) < 0)
-		return pool_fail(CHECKS_SKIPPED, "cannot become 65534: %s",
-				 strerror(errno));
+	if (setresgid(IN_FLIGHT_UID, IN_FLIGHT_UID, IN_FLIGHT_UID) < 0 ||
+	    setresuid(IN_FLIGHT_UID, IN_FLIGHT_UID, IN_FLIGHT_UID) < 0)
+		return pool_fail(CHECKS_SKIPPED, "cannot become %d: %s",
+				 IN_FLIGHT_UID, strerror(errno));
 	if ((r = cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK)))
 		return pool_fail(1, "sandbox: %s", strerror(-r));
 	attr.sandbox = sb;
