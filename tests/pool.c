@@ -974,3 +974,43 @@ Test(pool, a_fork_servers_calls_keep_the_callers_fd_limit)
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
 }
+
+/* Whether pid is stopped, as /proc/pid/stat says. */
+static bool is_stopped(pid_t pid)
+{
+	char path[64], state = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f && fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	if (f)
+		fclose(f);
+	return state == 'T' || state == 't';
+}
+
+/* A fork server stopped (job control stops it with its caller) is not
+   taken for dead: the calls it runs go on once it is continued. */
+Test(pool, a_stopped_fork_server_is_not_ended)
+{
+	cfork_pool *pool;
+	cfork_proc *running, *p;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_gt(server, 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 400), 0);
+	cr_assert_eq(kill(server, SIGSTOP), 0);
+	for (int i = 0; i < 200 && !is_stopped(server); i++)
+		usleep(1000);
+	cr_assert(is_stopped(server));
+	int r = cfork_pool_spawn(pool, &p, "pool_pid");
+	kill(server, SIGCONT);
+	cr_assert_eq(r, 0);
+	wait_ok(p);
+	cfork_free(p);
+	wait_ok(running);
+	cfork_free(running);
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}

@@ -62,22 +62,24 @@ struct cfork_pool {
 };
 
 /* Whether a waiting child is still waiting: one that died (killed, or it
-   failed its take-over) or was stopped is not handed a call, which would
-   wait on it for as long as it stays stopped. */
-static bool warm_alive(const struct warm_child *c)
+   failed its take-over) is not handed a call; nor, with stopped_too, is
+   one that was stopped, which the call would wait on for as long as it
+   stays stopped. A fork server that is stopped (job control stops it with
+   its caller) is not ended for it: it runs calls of its own. */
+static bool warm_alive(const struct warm_child *c, bool stopped_too)
 {
+	int how = WNOHANG | WNOWAIT | __WALL | (stopped_too ? WSTOPPED : 0);
 	siginfo_t si = { 0 };
 
 	if (c->pidfd >= 0) {
 		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
 		if (poll(&pfd, 1, 0) != 0)
 			return false;
-		return waitid(P_PIDFD, (id_t)c->pidfd, &si,
-			      WSTOPPED | WNOHANG | WNOWAIT | __WALL) == 0 &&
-		       si.si_pid == 0;
+		return !stopped_too ||
+		       (waitid(P_PIDFD, (id_t)c->pidfd, &si, how) == 0 &&
+			si.si_pid == 0);
 	}
-	return waitid(P_PID, (id_t)c->pid, &si,
-		      WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+	return waitid(P_PID, (id_t)c->pid, &si, how | WEXITED) == 0 &&
 	       si.si_pid == 0;
 }
 
@@ -306,7 +308,7 @@ static bool pool_take(cfork_pool *pool, struct warm_child *c)
 		pthread_mutex_unlock(&pool->lock);
 		if (!have)
 			return false;
-		if (warm_alive(c))
+		if (warm_alive(c, true))
 			return true;
 		warm_discard(c);
 		pool_spent(pool, NULL);
@@ -334,7 +336,7 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 	int r = -EAGAIN;
 
 	pthread_mutex_lock(&pool->server_lock);
-	if (c->pid > 0 && !warm_alive(c))
+	if (c->pid > 0 && !warm_alive(c, false))
 		server_stop(c, true);
 	if (c->pid < 0)
 		(void)server_start(pool);
