@@ -686,7 +686,7 @@ enum {
 	   everything is in every other; and the server's namespaces
 	   (CFORK_NS_*): calls of one server share their network, IPC and
 	   mount namespaces with each other. Calls to one server are taken
-	   one at a time; size is ignored. */
+	   one at a time; size (1 to 1024) is checked, not used. */
 	CFORK_POOL_FORK = 1,
 };
 
@@ -738,7 +738,15 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * The handle is an ordinary cfork_proc: wait, kill, cfork_proc_fd(),
  * cfork_wait_any(), status, free. Safe from many threads.
  *
- * Returns 0, or -EINVAL if pool or ret_proc is NULL, -ENOTSUP for a
+ * The pool's sandbox may change between calls in what each call's payload
+ * brings (filter, landlock, limits, identity, lockdown), not in what its
+ * children were launched with (namespaces, identity maps, cgroup): a call
+ * after those changed is refused with -EINVAL, never run without them.
+ * cfork_pool_free() must not run while another thread is in a call on
+ * the same pool.
+ *
+ * Returns 0, or -EINVAL if pool or ret_proc is NULL or the sandbox's
+ * launch-time layers changed since cfork_pool_new(), -ENOTSUP for a
  * sandbox with CFORK_NS_PID in a fork server's pool (its init and the
  * server would both report the child's end), or what cfork_spawnv()
  * returns for this name and these values.

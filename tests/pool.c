@@ -1014,3 +1014,35 @@ Test(pool, a_stopped_fork_server_is_not_ended)
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
 }
+
+/* A pool's launch-time shape is its sandbox's namespaces as they were at
+   cfork_pool_new(): a call after they changed cannot be served by the
+   children launched before, and says so (-EINVAL) rather than run without
+   them; the pool serves again once they are as they were. */
+static void pool_shape_changed(unsigned flags)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_pool *pool;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, flags), 0);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_IPC), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), -EINVAL);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, 0), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	cr_assert(cfork_paths(p) & (CFORK_PATH_POOL | CFORK_PATH_FORK_SERVER));
+	wait_ok(p);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}
+
+Test(pool, a_call_whose_namespaces_changed_since_the_pool_is_refused)
+{
+	pool_shape_changed(CFORK_POOL_EXEC);
+	pool_shape_changed(CFORK_POOL_FORK);
+}

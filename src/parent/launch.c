@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,4 +209,34 @@ int launch_with_fallbacks(struct launch_layers *layers,
 		}
 	}
 	return r;
+}
+
+void launch_shape_of(const struct launch_layers *layers,
+		     struct launch_shape *shape)
+{
+	struct stat st;
+
+	memset(shape, 0, sizeof(*shape));
+	shape->ns_flags = layers->ns_flags;
+	shape->optional = layers->optional;
+	if (layers->cgroup_fd >= 0 && fstat(layers->cgroup_fd, &st) == 0) {
+		shape->cgroup_dev = st.st_dev;
+		shape->cgroup_ino = st.st_ino;
+	}
+	memcpy(shape->uid_map, layers->uid_map, sizeof(shape->uid_map));
+	memcpy(shape->gid_map, layers->gid_map, sizeof(shape->gid_map));
+	shape->uid_map_len = layers->uid_map_len;
+	shape->gid_map_len = layers->gid_map_len;
+}
+
+bool launch_shape_same(const struct launch_shape *a,
+		       const struct launch_shape *b)
+{
+	return a->ns_flags == b->ns_flags && a->optional == b->optional &&
+	       a->cgroup_dev == b->cgroup_dev &&
+	       a->cgroup_ino == b->cgroup_ino &&
+	       a->uid_map_len == b->uid_map_len &&
+	       a->gid_map_len == b->gid_map_len &&
+	       memcmp(a->uid_map, b->uid_map, a->uid_map_len) == 0 &&
+	       memcmp(a->gid_map, b->gid_map, a->gid_map_len) == 0;
 }

@@ -122,6 +122,22 @@ bool dl_symbol(void *lib, const char *name, void *slot);
 
 /* spawn.c and pool.c: a pool's child, launched ahead of demand, waiting
    for one hand-off on its socket. */
+/* What a launch set, by which a warm child serves a call only if the
+   call's sandbox would have the same launched: its namespaces, identity
+   maps, cgroup (by inode) and which of them may be dropped. */
+struct launch_shape {
+	uint64_t ns_flags;
+	unsigned optional;
+	dev_t cgroup_dev;	/* 0 and 0: none */
+	ino_t cgroup_ino;
+	char uid_map[32], gid_map[32];
+	size_t uid_map_len, gid_map_len;
+};
+void launch_shape_of(const struct launch_layers *layers,
+		     struct launch_shape *shape);
+bool launch_shape_same(const struct launch_shape *a,
+		       const struct launch_shape *b);
+
 struct warm_child {
 	pid_t pid;
 	int pidfd;		/* -1: a pid-only handle */
@@ -129,6 +145,7 @@ struct warm_child {
 	int out_rd, err_rd;	/* captured streams' read ends, or -1 */
 	unsigned paths;		/* CFORK_PATH_* of its launch */
 	unsigned launch_applied;	/* CFORK_LAYER_* its launch applied */
+	struct launch_shape shape;	/* what its launch was asked for */
 	bool server;		/* a fork server: it forks a child per call */
 	struct server_ref *ref;	/* a fork server's, shared with its calls */
 };

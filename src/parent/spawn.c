@@ -413,6 +413,13 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 			 bool is_static, size_t argc, struct warm_child *c,
 			 struct launch_result *res, unsigned *paths)
 {
+	struct launch_shape shape;
+
+	/* What the child was launched with is not what this call's sandbox
+	   asks for now: the call's error, the child untouched. */
+	launch_shape_of(&s->sandbox.launch, &shape);
+	if (!launch_shape_same(&shape, &c->shape))
+		return -EINVAL;
 	int r = spawn_buffers(s, argc);
 
 	if (r == 0)
@@ -663,6 +670,7 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
 		.out_rd = s.out[0], .err_rd = s.err[0], .paths = res.paths,
 		.launch_applied = s.sandbox.launch.applied, .server = server,
 	};
+	launch_shape_of(&s.sandbox.launch, &c->shape);
 	sv[0] = -1;
 	s.out[0] = s.err[0] = -1;
 out:
