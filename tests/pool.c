@@ -999,7 +999,14 @@ Test(pool, a_stopped_fork_server_is_not_ended)
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
 	pid_t server = only_child();
 	cr_assert_gt(server, 0);
-	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 400), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 2000), 0);
+	/* Stopped once its next standby is there (the call's child and the
+	   standby), which takes the next call: a server stopped without
+	   one leaves the call to the parent's 5 s bound on its answer. */
+	pid_t kids[4];
+	for (int i = 0; i < 2000 && children_of(server, kids, 4) < 2; i++)
+		usleep(1000);
+	cr_assert_eq(children_of(server, kids, 4), 2);
 	cr_assert_eq(kill(server, SIGSTOP), 0);
 	for (int i = 0; i < 200 && !is_stopped(server); i++)
 		usleep(1000);
