@@ -678,15 +678,17 @@ enum {
 	   costs a hand-off instead of an exec and the dynamic loader, and
 	   each child is as fresh a process as a cold one. */
 	CFORK_POOL_EXEC = 0,
-	/* A fork server: one child of the program, exec'd once, that forks
-	   a child per call. Each call's child is fresh (its own sandbox,
-	   used once) but a fork of the server: every call's child has the
-	   server's address layout (the same ASLR base, libraries and heap
-	   as its siblings), so one child's leak of an address tells where
-	   everything is in every other; and the server's namespaces
-	   (CFORK_NS_*): calls of one server share their network, IPC and
-	   mount namespaces with each other. Calls to one server are taken
-	   one at a time; size (1 to 1024) is checked, not used. */
+	/* Fork servers: size children of the program, each exec'd once,
+	   that fork a child per call. Each call's child is fresh (its own
+	   sandbox, used once) but a fork of its server: every call's child
+	   has the server's address layout (the same ASLR base, libraries
+	   and heap as its siblings), so one child's leak of an address
+	   tells where everything is in every other; and the server's
+	   namespaces (CFORK_NS_*): calls of one server share their network,
+	   IPC and mount namespaces with each other. A server takes one call
+	   at a time; a call goes to one that is free, so size is how many
+	   threads' calls are handed over at once (1 serves one thread as
+	   well as more do). */
 	CFORK_POOL_FORK = 1,
 };
 

@@ -1053,3 +1053,89 @@ Test(pool, a_call_whose_namespaces_changed_since_the_pool_is_refused)
 	pool_shape_changed(CFORK_POOL_EXEC);
 	pool_shape_changed(CFORK_POOL_FORK);
 }
+
+/* Its pid and its parent's: a fork server's call's parent is its server. */
+static int pool_pids(const cfork_args *a)
+{
+	pid_t pids[2] = { getpid(), getppid() };
+
+	(void)a;
+	return cfork_return(pids, sizeof(pids)) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(pool_pids, "");
+
+struct server_caller {
+	cfork_pool *pool;
+	int failures;
+	pid_t servers[2];	/* the servers its calls went to */
+	int nservers;
+};
+
+static void *server_caller(void *arg)
+{
+	struct server_caller *sc = arg;
+
+	for (int i = 0; i < 40; i++) {
+		cfork_proc *p;
+		cfork_status st;
+		pid_t pids[2];
+
+		if (cfork_pool_spawn(sc->pool, &p, "pool_pids") < 0) {
+			sc->failures++;
+			continue;
+		}
+		if (cfork_wait(p, 20000, &st) < 0 || !st.exited ||
+		    st.code != OK || st.result_len != sizeof(pids)) {
+			sc->failures++;
+			cfork_free(p);
+			continue;
+		}
+		memcpy(pids, st.result, sizeof(pids));
+		/* Each handle is its own call's. */
+		if (pids[0] != cfork_pid(p))
+			sc->failures++;
+		bool seen = false;
+		for (int k = 0; k < sc->nservers; k++)
+			seen |= sc->servers[k] == pids[1];
+		if (!seen && sc->nservers < 2 &&
+		    (cfork_paths(p) & CFORK_PATH_FORK_SERVER))
+			sc->servers[sc->nservers++] = pids[1];
+		cfork_free(p);
+	}
+	return NULL;
+}
+
+/* A fork-server pool of size 2 is two servers: calls from several threads
+   go to whichever is free, each handle its own call's, and nothing is
+   left behind. */
+Test(pool, a_fork_server_pool_of_two_serves_calls_on_both)
+{
+	struct server_caller sc[4];
+	pid_t servers[8];
+	int nservers = 0;
+	cfork_pool *pool;
+	pthread_t t[4];
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_FORK), 0);
+	for (int i = 0; i < 4; i++) {
+		sc[i] = (struct server_caller){ .pool = pool };
+		cr_assert_eq(pthread_create(&t[i], NULL, server_caller,
+					    &sc[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(sc[i].failures, 0, "thread %d", i);
+		for (int k = 0; k < sc[i].nservers; k++) {
+			bool seen = false;
+			for (int j = 0; j < nservers; j++)
+				seen |= servers[j] == sc[i].servers[k];
+			if (!seen)
+				servers[nservers++] = sc[i].servers[k];
+		}
+	}
+	cr_assert_eq(nservers, 2, "calls went to %d servers", nservers);
+	cfork_pool_free(pool);
+	cr_assert_eq(count_open_fds(), fds);
+	cr_assert_not(has_children());
+}

@@ -6,9 +6,10 @@
  * call hands its payload to a waiting child instead of paying the exec and
  * the dynamic loader; the handle it gets is an ordinary cfork_proc.
  *
- * Or a fork server (CFORK_POOL_FORK): one such child that forks a child per
- * hand-off (child/server.c); calls to it are serialized, and a server found
- * dead is launched again on the next call.
+ * Or fork servers (CFORK_POOL_FORK): size such children, each of which
+ * forks a child per hand-off (child/server.c) and takes one hand-off at a
+ * time; a call goes to one that is free, and a server found dead is
+ * launched again on the next call to it.
  *
  * One refill thread per pool keeps it full, so that the caller does not
  * pay the launch of a replacement; it is started by cfork_pool_new(), which
@@ -56,9 +57,14 @@ struct cfork_pool {
 	bool stopping;
 	int error;		/* the last launch's, while not full */
 	pthread_t refill;
-	bool fork_server;
-	pthread_mutex_t server_lock;	/* one hand-off at a time */
-	struct warm_child server;	/* pid -1: none */
+	bool refill_started;
+	struct fork_server *servers;	/* size of them: CFORK_POOL_FORK */
+	unsigned next_server;	/* where a call starts to look for one */
+};
+
+struct fork_server {
+	pthread_mutex_t lock;	/* one hand-off at a time */
+	struct warm_child c;	/* pid -1: none */
 };
 
 /* Whether a waiting child is still waiting: one that died (killed, or it
@@ -124,9 +130,8 @@ static void server_stop(struct warm_child *c, bool kill_it)
 }
 
 /* A fork server, launched, with the pool's reference to it. */
-static int server_start(cfork_pool *pool)
+static int server_start(cfork_pool *pool, struct warm_child *c)
 {
-	struct warm_child *c = &pool->server;
 	int r = warm_launch(&pool->attr, c, true);
 
 	if (r < 0) {
@@ -203,6 +208,26 @@ static int pool_copy_attr(cfork_pool *pool, const cfork_attr *attr)
 	return 0;
 }
 
+/* size fork servers, each launched. */
+static int pool_servers(cfork_pool *pool)
+{
+	pool->servers = calloc(pool->size, sizeof(*pool->servers));
+	if (!pool->servers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < pool->size; i++) {
+		pthread_mutex_init(&pool->servers[i].lock, NULL);
+		pool->servers[i].c = (struct warm_child){
+			.pid = -1, .pidfd = -1, .sock = -1, .out_rd = -1,
+			.err_rd = -1 };
+	}
+	for (unsigned i = 0; i < pool->size; i++) {
+		int r = server_start(pool, &pool->servers[i].c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		   unsigned size, unsigned flags)
 {
@@ -233,20 +258,16 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	}
 	pool->size = size;
 	pthread_mutex_init(&pool->lock, NULL);
-	pthread_mutex_init(&pool->server_lock, NULL);
-	pool->server = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
-					    .out_rd = -1, .err_rd = -1 };
 	if (flags == CFORK_POOL_FORK) {
-		/* One process serves every call: its stdout is theirs, and
-		   a pid namespace's init and the server would both tell
-		   how a call ended. */
+		/* A server serves many calls: its stdout is theirs, and a
+		   pid namespace's init and the server would both tell how a
+		   call ended. */
 		bool pid_ns = attr->sandbox && (attr->sandbox->ns & CFORK_NS_PID);
-		r = attr->capture || pid_ns ? -ENOTSUP : server_start(pool);
+		r = attr->capture || pid_ns ? -ENOTSUP : pool_servers(pool);
 		if (r < 0) {
 			cfork_pool_free(pool);
 			return r;
 		}
-		pool->fork_server = true;
 		*ret_pool = pool;
 		return 0;
 	}
@@ -258,6 +279,7 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = -pthread_create(&pool->refill, NULL, pool_refill, pool);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pool->refill_started = r == 0;
 	if (r < 0) {
 		free(pool->keep_fds);
 		free(pool->ready);
@@ -327,19 +349,36 @@ static void pool_give_back(cfork_pool *pool, struct warm_child *c)
 		warm_discard(c);
 }
 
-/* A call to the fork server, launched again if it died; -EAGAIN where it
+/* A server that takes no hand-off now, from where the last call began
+   to look; where every one is taking one, the first, waited for. */
+static struct fork_server *server_pick(cfork_pool *pool)
+{
+	unsigned first = __atomic_fetch_add(&pool->next_server, 1,
+					    __ATOMIC_RELAXED) % pool->size;
+
+	for (unsigned i = 0; i < pool->size; i++) {
+		struct fork_server *fs =
+			&pool->servers[(first + i) % pool->size];
+		if (pthread_mutex_trylock(&fs->lock) == 0)
+			return fs;
+	}
+	pthread_mutex_lock(&pool->servers[first].lock);
+	return &pool->servers[first];
+}
+
+/* A call to a fork server, launched again if it died; -EAGAIN where it
    cannot serve (the call then launches cold). */
 static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 			const char *name, const cfork_value *argv, size_t argc)
 {
-	struct warm_child *c = &pool->server;
+	struct fork_server *fs = server_pick(pool);
+	struct warm_child *c = &fs->c;
 	int r = -EAGAIN;
 
-	pthread_mutex_lock(&pool->server_lock);
 	if (c->pid > 0 && !warm_alive(c, false))
 		server_stop(c, true);
 	if (c->pid < 0)
-		(void)server_start(pool);
+		(void)server_start(pool, c);
 	if (c->pid > 0) {
 		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, c);
 		/* A hand-off it did not answer: it is launched anew. */
@@ -348,7 +387,7 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 			r = -EAGAIN;
 		}
 	}
-	pthread_mutex_unlock(&pool->server_lock);
+	pthread_mutex_unlock(&fs->lock);
 	return r;
 }
 
@@ -361,7 +400,7 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 
 	if (!pool || !ret_proc)
 		return -EINVAL;
-	if (pool->fork_server) {
+	if (pool->servers) {
 		r = server_spawn(pool, ret_proc, name, argv, argc);
 		if (r != -EAGAIN)
 			return r;
@@ -399,12 +438,16 @@ void cfork_pool_free(cfork_pool *pool)
 	PROTECT_ERRNO;
 	if (!pool)
 		return;
-	if (pool->fork_server) {
-		/* The server's end of file: it lets the calls it runs finish
+	if (pool->servers) {
+		/* Each server's end of file: it lets the calls it runs finish
 		   (its children, which die with it), tells how each ended,
 		   and exits; the last of their handles reaps it. */
-		server_stop(&pool->server, false);
-	} else {
+		for (unsigned i = 0; i < pool->size; i++) {
+			server_stop(&pool->servers[i].c, false);
+			pthread_mutex_destroy(&pool->servers[i].lock);
+		}
+		free(pool->servers);
+	} else if (pool->refill_started) {
 		pthread_mutex_lock(&pool->lock);
 		pool->stopping = true;
 		pthread_cond_broadcast(&pool->wake);
@@ -415,7 +458,6 @@ void cfork_pool_free(cfork_pool *pool)
 		warm_discard(&pool->ready[i]);
 	for (unsigned i = 0; i < pool->ntaken; i++)
 		close(pool->taken[i]);
-	pthread_mutex_destroy(&pool->server_lock);
 	pthread_cond_destroy(&pool->wake);
 	pthread_cond_destroy(&pool->filled);
 	pthread_mutex_destroy(&pool->lock);

@@ -3,11 +3,11 @@
  * Warm start against a cold launch, side by side in one process: the
  * latency of a call (spawn, result back, reaped) of a function that returns
  * at once, p50 and p99, interleaved, cold, through a pool of 4 exec'd
- * children and through a fork server; then calls per second from 1 and 2
+ * children and through 2 fork servers; then calls per second from 1 and 2
  * threads; with the caller holding nothing and then RESIDENT GiB; beside
- * them the floors under a warm call, and the page faults a fork server's
- * child takes before its function. First, what a refill costs: a pool
- * child's launch until it waits.
+ * them the floors under a warm call, the page faults a fork server's child
+ * takes before its function, and where each mode's time goes. First, what
+ * a refill costs: a pool child's launch until it waits.
  *
  *   pool [-n RUNS] [--resident GIB]
  */
@@ -323,12 +323,13 @@ int main(int argc, char **argv)
 		return 1;
 	double fill = (now_us() - t0) / 16;
 	cfork_pool_free(pool);
+	/* Two servers, one for each of up to two calling threads. */
 	t0 = now_us();
-	if (cfork_pool_new(&server, NULL, 1, CFORK_POOL_FORK) < 0)
+	if (cfork_pool_new(&server, NULL, 2, CFORK_POOL_FORK) < 0)
 		return 1;
 	printf("refill: %.0f us of the refill thread per pool child (16 in a "
-	       "row); cfork_pool_new(FORK) returns in %.0f us\n", fill,
-	       now_us() - t0);
+	       "row); cfork_pool_new(FORK, 2 servers) returns in %.0f us\n",
+	       fill, now_us() - t0);
 	if (cfork_pool_new(&pool, NULL, 4, CFORK_POOL_EXEC) < 0)
 		return 1;
 	round_table(pool, server, runs, "caller holding nothing");
