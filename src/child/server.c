@@ -140,10 +140,13 @@ static void server_child_start(void)
 }
 
 /* The call's fds, each at its number, under the fd limit the server was
-   launched with (the server's own is raised for its status channels):
-   the call's process is then as a launch would have made it. */
+   launched with (the server's own is raised for its status channels),
+   and none of the server's sockets: the call's process is then as a
+   launch would have made it. */
 static int server_child_place(struct handoff_in *in)
 {
+	close(server.link[1]);
+	close(server.sock);
 	(void)setrlimit(RLIMIT_NOFILE, &server.nofile);
 	return handoff_place(in);
 }
@@ -179,36 +182,19 @@ static int standby_take(void)
 	   not run here as well. */
 	if (server_answer(self) < 0)
 		_exit(CFORK_EXIT_PAYLOAD);
-	close(server.link[1]);
-	close(server.sock);
 	return server_child_place(&in);
 }
 
 /* Out of the socket: the hand-off a standby peeked and took, the first
-   (the parent sends the next only once it has the answer to this one). */
+   (the parent sends the next only once it has the answer to this one),
+   with the server's copies of its fds. */
 static void server_drop_taken(void)
 {
-	union {
-		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct handoff_head head;
-	struct iovec iov = { &head, sizeof(head) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
+	struct handoff_in in;
 
-	if (recvmsg(server.sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
-		return;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		const int *fds = (const int *)(void *)CMSG_DATA(c);
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++)
-			close(fds[i]);
-	}
+	if (handoff_receive(server.sock, server.parent, 0, &in))
+		for (size_t i = 0; i < in.nfds; i++)
+			close(in.fds[i]);
 }
 
 /* The standby's word that it took a call: the call is tracked from now.
@@ -220,12 +206,7 @@ static void server_taken(void)
 	int fd;
 
 	if (fd_recv_with(server.link[0], &pid, sizeof(pid), &fd) !=
-	    sizeof(pid)) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	if (pid != server.standby || pid <= 0) {
+	    sizeof(pid) || pid != server.standby || pid <= 0) {
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -251,8 +232,6 @@ static int server_fork_for(void)
 	pid_t pid = server.ncalls < server.calls_max ? fork() : -1;
 	if (pid == 0) {
 		server_child_start();
-		close(server.link[1]);
-		close(server.sock);
 		return server_child_place(&in);
 	}
 	for (size_t i = 0; i < in.nfds; i++)

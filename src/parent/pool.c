@@ -89,26 +89,39 @@ static bool warm_alive(const struct warm_child *c, bool stopped_too)
 	       si.si_pid == 0;
 }
 
+#define WARM_CHILD_NONE ((struct warm_child){ .pid = -1, .pidfd = -1, \
+	.sock = -1, .out_rd = -1, .err_rd = -1 })
+
+static void warm_kill(const struct warm_child *c)
+{
+	if (c->pid > 0 &&
+	    (c->pidfd < 0 ||
+	     syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0) < 0))
+		kill(c->pid, SIGKILL);
+}
+
+/* Its fds closed, and none left. */
+static void warm_close(struct warm_child *c)
+{
+	const int fds[] = { c->pidfd, c->sock, c->out_rd, c->err_rd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	*c = WARM_CHILD_NONE;
+}
+
 /* Kills (it is unused: nothing is lost), reaps and closes. */
 static void warm_discard(struct warm_child *c)
 {
 	siginfo_t si;
 
-	if (c->pid > 0) {
-		if (c->pidfd < 0 ||
-		    syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL,
-			    0) < 0)
-			kill(c->pid, SIGKILL);
-		while (waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
-		       errno == EINTR)
-			;
-	}
-	const int fds[] = { c->pidfd, c->sock, c->out_rd, c->err_rd };
-	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	*c = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
-				  .out_rd = -1, .err_rd = -1 };
+	warm_kill(c);
+	while (c->pid > 0 &&
+	       waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
+	       errno == EINTR)
+		;
+	warm_close(c);
 }
 
 /* The pool lets go of its server: killed (it died, or stopped answering),
@@ -116,17 +129,13 @@ static void warm_discard(struct warm_child *c)
    reaping is the last reference's. */
 static void server_stop(struct warm_child *c, bool kill_it)
 {
-	if (c->pid > 0 && kill_it &&
-	    (c->pidfd < 0 ||
-	     syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0) < 0))
-		kill(c->pid, SIGKILL);
-	const int fds[] = { c->pidfd, c->sock, c->out_rd, c->err_rd };
-	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	server_ref_put(c->ref);
-	*c = (struct warm_child){ .pid = -1, .pidfd = -1, .sock = -1,
-				  .out_rd = -1, .err_rd = -1 };
+	struct server_ref *ref = c->ref;
+
+	if (kill_it)
+		warm_kill(c);
+	/* Its socket closed first: that end of file is what ends it. */
+	warm_close(c);
+	server_ref_put(ref);
 }
 
 /* A fork server, launched, with the pool's reference to it. */
@@ -216,9 +225,7 @@ static int pool_servers(cfork_pool *pool)
 		return -ENOMEM;
 	for (unsigned i = 0; i < pool->size; i++) {
 		pthread_mutex_init(&pool->servers[i].lock, NULL);
-		pool->servers[i].c = (struct warm_child){
-			.pid = -1, .pidfd = -1, .sock = -1, .out_rd = -1,
-			.err_rd = -1 };
+		pool->servers[i].c = WARM_CHILD_NONE;
 	}
 	for (unsigned i = 0; i < pool->size; i++) {
 		int r = server_start(pool, &pool->servers[i].c);
