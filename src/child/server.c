@@ -187,14 +187,31 @@ static int standby_take(void)
 
 /* Out of the socket: the hand-off a standby peeked and took, the first
    (the parent sends the next only once it has the answer to this one),
-   with the server's copies of its fds. */
+   with the server's copies of its fds. Not handoff_receive(): a server
+   short of fds gets the message truncated, and must go on. */
 static void server_drop_taken(void)
 {
-	struct handoff_in in;
+	union {
+		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct handoff_head head;
+	struct iovec iov = { &head, sizeof(head) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
 
-	if (handoff_receive(server.sock, server.parent, 0, &in))
-		for (size_t i = 0; i < in.nfds; i++)
-			close(in.fds[i]);
+	if (recvmsg(server.sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		const int *fds = (const int *)(void *)CMSG_DATA(c);
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++)
+			close(fds[i]);
+	}
 }
 
 /* The standby's word that it took a call: the call is tracked from now.
