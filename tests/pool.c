@@ -16,6 +16,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -706,6 +707,105 @@ Test(pool, a_fork_servers_standby_killed_while_waiting_loses_no_call)
 		}
 	}
 	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+struct spawn_thread {
+	cfork_pool *pool;
+	cfork_proc *p;
+	int r;
+	int64_t ms;
+};
+
+static void *spawn_pool_pid(void *arg)
+{
+	struct spawn_thread *t = arg;
+	int64_t t0 = now_ms();
+
+	t->r = cfork_pool_spawn(t->pool, &t->p, "pool_pid");
+	t->ms = now_ms() - t0;
+	return NULL;
+}
+
+/* Runs the traced (seized, stopped) pid to its count-th entry into
+   syscall nr, and kills it there: a process killed at exactly that step. */
+static void kill_at_syscall(pid_t pid, long nr, int count)
+{
+	struct __ptrace_syscall_info info;
+	int status;
+
+	for (;;) {
+		cr_assert_eq(ptrace(PTRACE_SYSCALL, pid, 0, 0), 0);
+		cr_assert_eq(waitpid(pid, &status, __WALL), pid);
+		cr_assert(WIFSTOPPED(status));
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
+			continue;
+		cr_assert_gt(ptrace(PTRACE_GET_SYSCALL_INFO, pid,
+				    sizeof(info), &info), 0);
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+		    (long)info.entry.nr == nr && --count == 0)
+			break;
+	}
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	while (waitpid(pid, &status, __WALL) == pid && !WIFSIGNALED(status))
+		;
+}
+
+/* A standby killed after it told the server it took a call and before it
+   answered the parent (which a sibling call of the same uid could do):
+   the call never ran there, and it comes back at once, launched again,
+   with the server and the calls it runs untouched. */
+Test(pool, a_standby_killed_before_it_answers_loses_no_call)
+{
+	struct spawn_thread t = { 0 };
+	pid_t server, kids[4], standby = -1;
+	cfork_proc *running;
+	cfork_status st;
+	pthread_t thread;
+
+	cr_assert_eq(cfork_pool_new(&t.pool, NULL, 1, CFORK_POOL_FORK), 0);
+	server = only_child();
+	cr_assert_eq(cfork_pool_spawn(t.pool, &running, "pool_sleep", 60000),
+		     0);
+	for (int i = 0; i < 400 && standby < 0; i++) {
+		size_t n = children_of(server, kids, 4);
+		for (size_t k = 0; k < n; k++)
+			if (kids[k] != cfork_pid(running))
+				standby = kids[k];
+		if (standby < 0)
+			usleep(5000);
+	}
+	cr_assert_gt(standby, 0, "the server forked no standby");
+	if (ptrace(PTRACE_SEIZE, standby, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		cr_skip_test("ptrace of the standby: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, standby, 0, 0), 0);
+	int status;
+	cr_assert_eq(waitpid(standby, &status, __WALL), standby);
+
+	cr_assert_eq(pthread_create(&thread, NULL, spawn_pool_pid, &t), 0);
+	/* Its first sendmsg is its word to the server, the second its
+	   answer to the parent. */
+	kill_at_syscall(standby, SYS_sendmsg, 2);
+	pthread_join(thread, NULL);
+
+	cr_assert_eq(t.r, 0);
+	cr_assert_lt(t.ms, 2000, "the call came back after %lld ms",
+		     (long long)t.ms);
+	cr_assert_neq(cfork_pid(t.p), standby);
+	st = wait_ok(t.p);
+	pid_t ran;
+	memcpy(&ran, st.result, sizeof(ran));
+	cr_assert_eq(ran, cfork_pid(t.p), "the call ran in %d, not %d",
+		     (int)ran, (int)cfork_pid(t.p));
+	cfork_free(t.p);
+	cr_assert_eq(only_child(), server, "the server was ended");
+	cr_assert_eq(cfork_wait(running, 0, &st), -ETIMEDOUT,
+		     "a call the server ran was ended");
+	cr_assert_eq(cfork_kill(running, SIGKILL), 0);
+	cr_assert_eq(cfork_wait(running, -1, &st), 0);
+	cr_assert_eq(st.signal, SIGKILL);
+	cfork_free(running);
+	cfork_pool_free(t.pool);
 	cr_assert_not(has_children());
 }
 

@@ -254,13 +254,14 @@ static int server_fork_for(void)
 	for (size_t i = 0; i < in.nfds; i++)
 		if (in.fds[i] != status_fd)
 			close(in.fds[i]);
-	if (pid < 0)
-		/* The status channel's end of file, with no word, is the
-		   parent's sign that no child came. */
-		close(status_fd);
-	else
+	if (pid > 0)
 		server_track(pid, status_fd);
+	/* The answer goes before anything is told on the status channel,
+	   where the parent takes an end with no answer for a call that
+	   never ran. */
 	(void)server_answer(pid);
+	if (pid < 0)
+		close(status_fd);
 	return -2;
 }
 

@@ -50,19 +50,28 @@ int handoff_send(int sock, const int *fds, size_t n, int keep)
 }
 
 /* A fork server's answer to a hand-off: the child's pid and pidfd, or
-   -EAGAIN when it answered that it forked none (it could not, or it
-   tracks as many calls as it can): the server is fine, the call is not
-   run. Bounded: a server that does not answer is not waited for. */
+   -EAGAIN when the call did not run: the server answered that it forked
+   none (it could not, or it tracks as many calls as it can), or the child
+   that took the call ended before it answered, which the server tells on
+   the call's status channel (status_rd). The server is fine then, and the
+   call is the caller's to launch again. A child answers before its call
+   can run or end, and the server tells of its end only once it has
+   reaped it: an end told with no answer in the socket is a call that
+   never ran, and no answer to it can come later. Bounded: a server that
+   does not answer is not waited for. */
 #define SERVER_ANSWER_MS 5000
-int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd)
+int server_answer(int sock, int status_rd, pid_t *ret_pid, int *ret_pidfd)
 {
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = sock, .events = POLLIN },
+				 { .fd = status_rd, .events = POLLIN } };
 	pid_t pid = -1;
 	int pidfd;
 
-	if (poll(&pfd, 1, SERVER_ANSWER_MS) != 1)
+	if (poll(pfd, 2, SERVER_ANSWER_MS) < 1)
 		return -ETIMEDOUT;
 	ssize_t n = fd_recv_with(sock, &pid, sizeof(pid), &pidfd);
+	if (n == -EAGAIN && pfd[1].revents)
+		return -EAGAIN;
 	if (n != (ssize_t)sizeof(pid)) {
 		if (pidfd >= 0)
 			close(pidfd);

@@ -166,8 +166,10 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
    by (fds[0], the payload, anywhere; fds[keep], the receiver's own). */
 int handoff_send(int sock, const int *fds, size_t n, int keep);
 /* A fork server's answer: its child's pid and pidfd (-1 where it could
-   make none); -ETIMEDOUT, -EPIPE, -EAGAIN (it could not fork). */
-int server_answer(int sock, pid_t *ret_pid, int *ret_pidfd);
+   make none); -ETIMEDOUT, -EPIPE, -EAGAIN (the call did not run: the
+   server could not fork, or the child ended unanswered, as status_rd,
+   the call's status channel, tells). */
+int server_answer(int sock, int status_rd, pid_t *ret_pid, int *ret_pidfd);
 
 /* buffer.c */
 int buffer_freeze(cfork_buffer *b);

@@ -461,7 +461,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	if (c->server) {
 		pid_t pid = -1;
 		int pidfd = -1;
-		r = server_answer(c->sock, &pid, &pidfd);
+		r = server_answer(c->sock, s->status[0], &pid, &pidfd);
 		if (r == 0) {
 			*res = (struct launch_result){
 				pid, pidfd, c->paths | CFORK_PATH_FORK_SERVER };
