@@ -16,7 +16,11 @@
 #include <string.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <elf.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -728,8 +732,8 @@ static void *spawn_pool_pid(void *arg)
 }
 
 /* Runs the traced (seized, stopped) pid to its count-th entry into
-   syscall nr, and kills it there: a process killed at exactly that step. */
-static void kill_at_syscall(pid_t pid, long nr, int count)
+   syscall nr, where it stays stopped. */
+static void run_to_syscall(pid_t pid, long nr, int count)
 {
 	struct __ptrace_syscall_info info;
 	int status;
@@ -744,11 +748,93 @@ static void kill_at_syscall(pid_t pid, long nr, int count)
 				    sizeof(info), &info), 0);
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
 		    (long)info.entry.nr == nr && --count == 0)
-			break;
+			return;
 	}
-	cr_assert_eq(kill(pid, SIGKILL), 0);
-	while (waitpid(pid, &status, __WALL) == pid && !WIFSIGNALED(status))
-		;
+}
+
+/* The syscall pid is stopped at the entry of fails with ENOSYS. */
+static void syscall_fails(pid_t pid)
+{
+#if defined(__x86_64__)
+	cr_assert_eq(ptrace(PTRACE_POKEUSER, pid,
+			    offsetof(struct user_regs_struct, orig_rax), -1L),
+		     0);
+#elif defined(__aarch64__)
+	int nr = -1;
+	struct iovec iov = { &nr, sizeof(nr) };
+	cr_assert_eq(ptrace(PTRACE_SETREGSET, pid, NT_ARM_SYSTEM_CALL, &iov),
+		     0);
+#else
+	cr_skip_test("no way to fail a syscall here");
+#endif
+}
+
+/* A fork server with a call running and its standby for the next seized
+   (traced by this thread) and stopped, and a thread whose call the
+   standby is about to take. */
+struct seized_server {
+	struct spawn_thread t;
+	pthread_t thread;
+	pid_t server, standby;
+	cfork_proc *running;
+};
+
+static void seize_standby(struct seized_server *ss)
+{
+	pid_t kids[4];
+	int status;
+
+	ss->standby = -1;
+	cr_assert_eq(cfork_pool_new(&ss->t.pool, NULL, 1, CFORK_POOL_FORK), 0);
+	ss->server = only_child();
+	cr_assert_eq(cfork_pool_spawn(ss->t.pool, &ss->running, "pool_sleep",
+				      60000), 0);
+	for (int i = 0; i < 400 && ss->standby < 0; i++) {
+		size_t n = children_of(ss->server, kids, 4);
+		for (size_t k = 0; k < n; k++)
+			if (kids[k] != cfork_pid(ss->running))
+				ss->standby = kids[k];
+		if (ss->standby < 0)
+			usleep(5000);
+	}
+	cr_assert_gt(ss->standby, 0, "the server forked no standby");
+	if (ptrace(PTRACE_SEIZE, ss->standby, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		cr_skip_test("ptrace of the standby: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, ss->standby, 0, 0), 0);
+	cr_assert_eq(waitpid(ss->standby, &status, __WALL), ss->standby);
+	cr_assert_eq(pthread_create(&ss->thread, NULL, spawn_pool_pid, &ss->t),
+		     0);
+}
+
+/* The thread's call came back at once, ran where its handle says, the
+   server and its running call untouched; then all is let go of. */
+static void seized_call_ok(struct seized_server *ss, bool via_server)
+{
+	cfork_status st;
+	pid_t ran;
+
+	pthread_join(ss->thread, NULL);
+	cr_assert_eq(ss->t.r, 0);
+	cr_assert_lt(ss->t.ms, 2000, "the call came back after %lld ms",
+		     (long long)ss->t.ms);
+	cr_assert_eq(!!(cfork_paths(ss->t.p) & CFORK_PATH_FORK_SERVER),
+		     via_server, "paths %#llx",
+		     (unsigned long long)cfork_paths(ss->t.p));
+	cr_assert_geq(cfork_pidfd(ss->t.p), 0, "a handle without a pidfd");
+	st = wait_ok(ss->t.p);
+	memcpy(&ran, st.result, sizeof(ran));
+	cr_assert_eq(ran, cfork_pid(ss->t.p), "the call ran in %d, not %d",
+		     (int)ran, (int)cfork_pid(ss->t.p));
+	cfork_free(ss->t.p);
+	cr_assert_eq(only_child(), ss->server, "the server was ended");
+	cr_assert_eq(cfork_wait(ss->running, 0, &st), -ETIMEDOUT,
+		     "a call the server ran was ended");
+	cr_assert_eq(cfork_kill(ss->running, SIGKILL), 0);
+	cr_assert_eq(cfork_wait(ss->running, -1, &st), 0);
+	cr_assert_eq(st.signal, SIGKILL);
+	cfork_free(ss->running);
+	cfork_pool_free(ss->t.pool);
+	cr_assert_not(has_children());
 }
 
 /* A standby killed after it told the server it took a call and before it
@@ -757,56 +843,33 @@ static void kill_at_syscall(pid_t pid, long nr, int count)
    with the server and the calls it runs untouched. */
 Test(pool, a_standby_killed_before_it_answers_loses_no_call)
 {
-	struct spawn_thread t = { 0 };
-	pid_t server, kids[4], standby = -1;
-	cfork_proc *running;
-	cfork_status st;
-	pthread_t thread;
-
-	cr_assert_eq(cfork_pool_new(&t.pool, NULL, 1, CFORK_POOL_FORK), 0);
-	server = only_child();
-	cr_assert_eq(cfork_pool_spawn(t.pool, &running, "pool_sleep", 60000),
-		     0);
-	for (int i = 0; i < 400 && standby < 0; i++) {
-		size_t n = children_of(server, kids, 4);
-		for (size_t k = 0; k < n; k++)
-			if (kids[k] != cfork_pid(running))
-				standby = kids[k];
-		if (standby < 0)
-			usleep(5000);
-	}
-	cr_assert_gt(standby, 0, "the server forked no standby");
-	if (ptrace(PTRACE_SEIZE, standby, 0, PTRACE_O_TRACESYSGOOD) < 0)
-		cr_skip_test("ptrace of the standby: %s", strerror(errno));
-	cr_assert_eq(ptrace(PTRACE_INTERRUPT, standby, 0, 0), 0);
+	struct seized_server ss;
 	int status;
-	cr_assert_eq(waitpid(standby, &status, __WALL), standby);
 
-	cr_assert_eq(pthread_create(&thread, NULL, spawn_pool_pid, &t), 0);
+	seize_standby(&ss);
 	/* Its first sendmsg is its word to the server, the second its
 	   answer to the parent. */
-	kill_at_syscall(standby, SYS_sendmsg, 2);
-	pthread_join(thread, NULL);
+	run_to_syscall(ss.standby, SYS_sendmsg, 2);
+	cr_assert_eq(kill(ss.standby, SIGKILL), 0);
+	while (waitpid(ss.standby, &status, __WALL) == ss.standby &&
+	       !WIFSIGNALED(status))
+		;
+	seized_call_ok(&ss, false);
+}
 
-	cr_assert_eq(t.r, 0);
-	cr_assert_lt(t.ms, 2000, "the call came back after %lld ms",
-		     (long long)t.ms);
-	cr_assert_neq(cfork_pid(t.p), standby);
-	st = wait_ok(t.p);
-	pid_t ran;
-	memcpy(&ran, st.result, sizeof(ran));
-	cr_assert_eq(ran, cfork_pid(t.p), "the call ran in %d, not %d",
-		     (int)ran, (int)cfork_pid(t.p));
-	cfork_free(t.p);
-	cr_assert_eq(only_child(), server, "the server was ended");
-	cr_assert_eq(cfork_wait(running, 0, &st), -ETIMEDOUT,
-		     "a call the server ran was ended");
-	cr_assert_eq(cfork_kill(running, SIGKILL), 0);
-	cr_assert_eq(cfork_wait(running, -1, &st), 0);
-	cr_assert_eq(st.signal, SIGKILL);
-	cfork_free(running);
-	cfork_pool_free(t.pool);
-	cr_assert_not(has_children());
+/* A standby whose answer cannot carry its pidfd (a hostile sibling can
+   fill the user's count of fds in flight) answers with its pid alone,
+   and the parent opens the pidfd: the call is the standby's, once. */
+Test(pool, a_standby_answers_without_its_pidfd)
+{
+	struct seized_server ss;
+
+	seize_standby(&ss);
+	run_to_syscall(ss.standby, SYS_sendmsg, 2);
+	syscall_fails(ss.standby);
+	pid_t standby = ss.standby;
+	cr_assert_eq(ptrace(PTRACE_DETACH, standby, 0, 0), 0);
+	seized_call_ok(&ss, true);
 }
 
 /* A fork server's pool is freed at once while its calls run: they run on
