@@ -1302,3 +1302,137 @@ Test(pool, a_fork_server_pool_of_two_serves_calls_on_both)
 	cr_assert_eq(count_open_fds(), fds);
 	cr_assert_not(has_children());
 }
+
+struct mark_thread {
+	cfork_pool *pool;
+	cfork_proc *p;
+	int fd;
+	int r;
+};
+
+static void *spawn_pool_mark(void *arg)
+{
+	struct mark_thread *t = arg;
+
+	t->r = cfork_pool_spawn(t->pool, &t->p, "pool_mark", 7, cfork_fd(t->fd),
+				0);
+	return NULL;
+}
+
+static bool is_one_of(pid_t pid, const pid_t *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == pid)
+			return true;
+	return false;
+}
+
+/* The server (seized and stopped) and every child it forks from now on,
+   traced until the first `fails` sendmsg calls any of them makes have
+   failed; then all are let go. */
+static void server_sendmsgs_fail(pid_t server, int fails)
+{
+	pid_t traced[16] = { server };
+	size_t ntraced = 1;
+	pid_t last = -1;
+	int status;
+
+	cr_assert_eq(ptrace(PTRACE_SETOPTIONS, server, 0,
+			    PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK), 0);
+	cr_assert_eq(ptrace(PTRACE_SYSCALL, server, 0, 0), 0);
+	while (fails > 0) {
+		pid_t w = waitpid(-1, &status, __WALL);
+		cr_assert_gt(w, 0);
+		if (!WIFSTOPPED(status))
+			continue;
+		int sig = 0;
+		if (!is_one_of(w, traced, ntraced) && ntraced < 16)
+			traced[ntraced++] = w;
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			struct __ptrace_syscall_info info;
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, w, sizeof(info),
+				   &info) > 0 &&
+			    info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+			    (long)info.entry.nr == SYS_sendmsg) {
+				syscall_fails(w);
+				if (--fails == 0) {
+					last = w;
+					break;
+				}
+			}
+		} else if (status >> 16 == PTRACE_EVENT_FORK) {
+			unsigned long kid;
+			cr_assert_eq(ptrace(PTRACE_GETEVENTMSG, w, 0, &kid), 0);
+			if (!is_one_of((pid_t)kid, traced, ntraced) &&
+			    ntraced < 16)
+				traced[ntraced++] = (pid_t)kid;
+		} else if (status >> 16 == 0) {
+			sig = WSTOPSIG(status);	/* a signal, delivered */
+		}
+		cr_assert_eq(ptrace(PTRACE_SYSCALL, w, 0, sig), 0);
+	}
+	/* A child forked as its parent is stopped here is traced too. */
+	for (size_t i = 0; i < ntraced; i++) {
+		pid_t t = traced[i];
+		if (t != last) {
+			if (ptrace(PTRACE_INTERRUPT, t, 0, 0) < 0)
+				continue;	/* gone */
+			if (waitpid(t, &status, __WALL) != t ||
+			    !WIFSTOPPED(status))
+				continue;
+			unsigned long kid;
+			if (status >> 16 == PTRACE_EVENT_FORK &&
+			    ptrace(PTRACE_GETEVENTMSG, t, 0, &kid) == 0 &&
+			    !is_one_of((pid_t)kid, traced, ntraced) &&
+			    ntraced < 16)
+				traced[ntraced++] = (pid_t)kid;
+		}
+		(void)ptrace(PTRACE_DETACH, t, 0, 0);
+	}
+}
+
+/* A call the server forks for itself (it has no standby) whose answer
+   cannot be sent (as a hostile sibling can bring about) runs once: not
+   in the server's child and again, launched cold. */
+Test(pool, a_call_the_server_forks_runs_once_unanswered)
+{
+	struct mark_thread t = { .fd = -1 };
+	pid_t server, kids[4];
+	pthread_t thread;
+	int mark[2], status, runs = 0;
+	int32_t rec[2];
+
+	cr_assert_eq(pipe2(mark, O_CLOEXEC | O_NONBLOCK), 0);
+	t.fd = mark[1];
+	cr_assert_eq(cfork_pool_new(&t.pool, NULL, 1, CFORK_POOL_FORK), 0);
+	server = only_child();
+	size_t n = 0;
+	for (int i = 0; i < 400 && !n; i++)
+		if (!(n = children_of(server, kids, 4)))
+			usleep(5000);
+	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
+	/* The standby dies waiting: the next hand-off is the server's. */
+	cr_assert_eq(kill(kids[0], SIGKILL), 0);
+	for (int i = 0; i < 400 && children_of(server, kids, 4); i++)
+		usleep(5000);
+	cr_assert_eq(children_of(server, kids, 4), 0);
+	if (ptrace(PTRACE_SEIZE, server, 0, 0) < 0)
+		cr_skip_test("ptrace of the server: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, server, 0, 0), 0);
+	cr_assert_eq(waitpid(server, &status, __WALL), server);
+	cr_assert_eq(pthread_create(&thread, NULL, spawn_pool_mark, &t), 0);
+	/* The answer with a pidfd, and then the one without. */
+	server_sendmsgs_fail(server, 2);
+	pthread_join(thread, NULL);
+
+	cr_assert_eq(t.r, 0);
+	wait_ok(t.p);
+	cfork_free(t.p);
+	while (read(mark[0], rec, sizeof(rec)) == sizeof(rec))
+		runs++;
+	cr_assert_eq(runs, 1, "the call ran %d times", runs);
+	cfork_pool_free(t.pool);
+	close(mark[0]);
+	close(mark[1]);
+	cr_assert_not(has_children());
+}

@@ -16,8 +16,10 @@
  * in the socket for the next; a standby that dies while it waits leaves it
  * there, and the server reads it. When the server has no standby (it could
  * not fork one, the last died waiting, or it tracks as many calls as it
- * can), it reads the hand-off itself and forks for it, or answers that it
- * forked none.
+ * can), it reads the hand-off itself and forks a child for it, which
+ * answers as a standby does, or answers that it forked none. Either child
+ * answers before the call can run: an end told with no answer is, to the
+ * parent, a call that never ran (parent/handoff.c).
  *
  * When it reaps a call's child it writes how it ended on that call's
  * status channel, which the child never kept (wire.h, struct pidns_end).
@@ -237,7 +239,8 @@ static void server_taken(void)
 }
 
 /* A hand-off read by the server itself, when it has no standby: it forks
-   for it, or answers that it forked none (the call launches cold). */
+   a child for it, which answers, or answers that it forked none (the
+   call launches cold). */
 static int server_fork_for(void)
 {
 	struct handoff_in in;
@@ -248,20 +251,23 @@ static int server_fork_for(void)
 	server.standby_lost = false;
 	pid_t pid = server.ncalls < server.calls_max ? fork() : -1;
 	if (pid == 0) {
+		/* As a standby: the parent takes an end told on the status
+		   channel with no answer for a call that never ran, so the
+		   child answers before the call can run, or never runs it. */
 		server_child_start();
+		if (server_answer(getpid()) < 0)
+			_exit(CFORK_EXIT_PAYLOAD);
 		return server_child_place(&in);
 	}
 	for (size_t i = 0; i < in.nfds; i++)
 		if (in.fds[i] != status_fd)
 			close(in.fds[i]);
-	if (pid > 0)
+	if (pid > 0) {
 		server_track(pid, status_fd);
-	/* The answer goes before anything is told on the status channel,
-	   where the parent takes an end with no answer for a call that
-	   never ran. */
-	(void)server_answer(pid);
-	if (pid < 0)
-		close(status_fd);
+		return -2;
+	}
+	(void)server_answer(-1);
+	close(status_fd);
 	return -2;
 }
 
