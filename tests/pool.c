@@ -29,6 +29,8 @@
 
 #include "checking_child.h"
 #include "helpers.h"
+#include "parent.h"
+#include "wire.h"
 
 TestSuite(pool, .timeout = TEST_TIMEOUT);
 
@@ -685,9 +687,11 @@ Test(pool, a_fork_servers_standby_killed_while_waiting_loses_no_call)
 	   (not after the parent gives up on an answer). */
 	for (int round = 0; round < 8; round++) {
 		size_t n = 0;
-		for (int i = 0; i < 200 && n == 0; i++) {
+		/* The last round's children are reaped just after their ends
+		   are told. */
+		for (int i = 0; i < 200 && n != 1; i++) {
 			n = children_of(server, standby, 4);
-			if (!n)
+			if (n != 1)
 				usleep(5000);
 		}
 		cr_assert_eq(n, 1, "an idle server has one standby, not %zu",
@@ -1435,4 +1439,70 @@ Test(pool, a_call_the_server_forks_runs_once_unanswered)
 	close(mark[0]);
 	close(mark[1]);
 	cr_assert_not(has_children());
+}
+
+/* A fork server tells how a call's child ended before it reaps it: a pid
+   the parent has is the child's for as long as its end is not told. */
+Test(pool, a_fork_server_tells_a_calls_end_before_it_reaps_its_child)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_status st;
+	int status;
+	bool told = false;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 300), 0);
+	pid_t pid = cfork_pid(p);
+	if (ptrace(PTRACE_SEIZE, server, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		cr_skip_test("ptrace of the server: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, server, 0, 0), 0);
+	cr_assert_eq(waitpid(server, &status, __WALL), server);
+	/* The server one syscall at a time, until the end is told. */
+	for (int i = 0; i < 100000 && !told; i++) {
+		cr_assert_eq(ptrace(PTRACE_SYSCALL, server, 0, 0), 0);
+		cr_assert_eq(waitpid(server, &status, __WALL), server);
+		cr_assert(WIFSTOPPED(status));
+		told = cfork_wait(p, 0, &st) == 0;
+		if (told)
+			cr_assert_eq(kill(pid, 0), 0,
+				     "the end of %d was told after it was "
+				     "reaped", (int)pid);
+	}
+	cr_assert(told);
+	cr_assert_eq(ptrace(PTRACE_DETACH, server, 0, 0), 0);
+	cr_assert(st.exited && st.code == OK);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+/* An answer with a pid alone, after the end of that child was told: the
+   pid may be another process's by then, and no pidfd is opened from it. */
+Test(pool, no_pidfd_is_opened_from_a_pid_whose_end_was_told)
+{
+	int sock[2], status[2], pidfd = -1;
+	pid_t pid = -1, other = getpid();
+	struct pidns_end end = { .magic = PIDNS_END_MAGIC };
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				sock), 0);
+	cr_assert_eq(pipe2(status, O_CLOEXEC | O_NONBLOCK), 0);
+	/* Not told yet: the pid is the child's, and its pidfd is opened. */
+	cr_assert_eq(write(sock[1], &other, sizeof(other)), sizeof(other));
+	cr_assert_eq(server_answer(sock[0], status[0], &pid, &pidfd), 0);
+	cr_assert_eq(pid, other);
+	cr_assert_geq(pidfd, 0);
+	close(pidfd);
+	pidfd = -1;
+	cr_assert_eq(write(sock[1], &other, sizeof(other)), sizeof(other));
+	cr_assert_eq(write(status[1], &end, sizeof(end)), sizeof(end));
+	cr_assert_eq(server_answer(sock[0], status[0], &pid, &pidfd), 0);
+	cr_assert_eq(pid, other);
+	cr_assert_eq(pidfd, -1, "a pidfd opened from a pid whose end was told");
+	for (int i = 0; i < 2; i++) {
+		close(sock[i]);
+		close(status[i]);
+	}
 }

@@ -80,15 +80,32 @@ static void server_track(pid_t pid, int status_fd)
 
 static void server_taken(void);
 
-/* Reaps every ended child and tells the parent how each call ended. */
+/* The wait status (as wait4 gives it) of a child waitid found ended. */
+static int wait_status_of(const siginfo_t *si)
+{
+	if (si->si_code == CLD_EXITED)
+		return W_EXITCODE(si->si_status, 0);
+	return W_EXITCODE(0, si->si_status) |
+	       (si->si_code == CLD_DUMPED ? WCOREFLAG : 0);
+}
+
+/* Tells the parent how each call whose child ended did, then reaps that
+   child: until its end is told, a call's pid is still its child's (a
+   zombie at worst), which the parent relies on when it opens a pidfd from
+   a pid alone (parent/handoff.c). */
 static void server_reap(void)
 {
-	struct rusage ru;
-	int status;
-	pid_t pid;
+	for (;;) {
+		siginfo_t si = { 0 };
+		struct rusage ru;
 
-	while ((pid = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0) {
-		struct pidns_end end = pidns_end_encode(status, &ru);
+		if (syscall(SYS_waitid, P_ALL, 0, &si,
+			    WEXITED | WNOHANG | WNOWAIT | __WALL, &ru) < 0 ||
+		    si.si_pid <= 0)
+			return;
+		pid_t pid = si.si_pid;
+		struct pidns_end end = pidns_end_encode(wait_status_of(&si),
+							&ru);
 		if (pid == server.standby)
 			server_taken();
 		/* Still the standby: it died waiting, and what it left in the
@@ -108,6 +125,7 @@ static void server_reap(void)
 			*c = server.calls[--server.ncalls];
 			break;
 		}
+		(void)waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL);
 	}
 }
 

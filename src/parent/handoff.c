@@ -82,11 +82,19 @@ int server_answer(int sock, int status_rd, pid_t *ret_pid, int *ret_pidfd)
 			close(pidfd);
 		return -EAGAIN;
 	}
-	/* An answer without one (the server could not send it): the child
-	   has just answered and cannot have been reaped and its pid reused
-	   since. */
-	if (pidfd < 0)
+	/* An answer without one (the server could not send it): the pid
+	   is the child's until the server has told its end, which it does
+	   before it reaps it (child/server.c). A pidfd opened before that
+	   end is seen is the child's; one opened after may be another
+	   process's, and the handle goes without (the end is told). */
+	if (pidfd < 0) {
+		struct pollfd told = { .fd = status_rd, .events = POLLIN };
 		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd >= 0 && poll(&told, 1, 0) != 0) {
+			close(pidfd);
+			pidfd = -1;
+		}
+	}
 	*ret_pid = pid;
 	*ret_pidfd = pidfd >= 0 ? fd_move_above_stdio(pidfd) : -1;
 	return 0;

@@ -493,6 +493,16 @@ int cfork_proc_fd(const cfork_proc *cp)
 	return ep;
 }
 
+/* Whether a fork server's child may be reaped already: the server reaps
+   it, after it has told how it ended; a pid told of is no longer sure to
+   be the child's. */
+static bool remote_end_told(const cfork_proc *p)
+{
+	struct pollfd told = { .fd = p->pidns_fd, .events = POLLIN };
+
+	return p->remote && (p->pidns_fd < 0 || poll(&told, 1, 0) != 0);
+}
+
 int cfork_kill(cfork_proc *p, int sig)
 {
 	PROTECT_ERRNO;
@@ -509,6 +519,8 @@ int cfork_kill(cfork_proc *p, int sig)
 	   of an unreaped child cannot have been reused. */
 	if (p->pidfd >= 0 && errno != ENOSYS)
 		return -errno;
+	if (remote_end_told(p))
+		return -ESRCH;
 	if (kill(p->pid, sig) < 0)
 		return -errno;
 	p->killed_by = sig ? sig : p->killed_by;
@@ -522,7 +534,7 @@ int cfork_kill_group(cfork_proc *p, int sig)
 		return -EINVAL;
 	/* The group's id is the child's pid, which cannot be recycled
 	   before the child is reaped. */
-	if (p->reaped)
+	if (p->reaped || remote_end_told(p))
 		return -ESRCH;
 	if (kill(-p->pid, sig) < 0)
 		return -errno;
