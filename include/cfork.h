@@ -595,7 +595,10 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);
  * gave no pidfd, safe because an unreaped child's pid cannot be reused).
  *
  * Returns 0, or:
- *   -ESRCH   the child has been reaped (cfork_wait returned its status)
+ *   -ESRCH   the child has been reaped (cfork_wait returned its status),
+ *            or it is a fork server's child without a pidfd whose end the
+ *            server has told (the server reaps it: its pid is no longer
+ *            sure to be the child's)
  *   -EINVAL  p is NULL or sig is not a signal
  *   -EPERM   not permitted
  */
