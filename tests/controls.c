@@ -551,3 +551,31 @@ Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
 	cfork_sandbox_free(sb);
 	cr_assert_not(has_children());
 }
+
+/* A program that ignores SIGCHLD (which exec keeps) is still told how a
+   function under CFORK_NS_PID ended: the namespace's init does not leave
+   the reaping to the kernel. */
+Test(controls, a_program_ignoring_sigchld_is_told_a_pid_namespace_end)
+{
+	cfork_sandbox *sb = pid_namespace();
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	cr_assert_neq(signal(SIGCHLD, SIG_IGN), SIG_ERR);
+	int r = cfork_spawn(&p, &attr, "controls_abort");
+	if (r == -EPERM || r == -ENOSPC || r == -EINVAL || r == -EUSERS) {
+		cfork_sandbox_free(sb);
+		cr_skip_test("pid namespaces refused here: %s", strerror(-r));
+	}
+	cr_assert_eq(r, 0);
+	r = cfork_wait(p, 20000, &st);
+	cr_assert_eq(r, 0, "cfork_wait: %s", strerror(-r));
+	cr_assert(!st.exited && st.signal == SIGABRT,
+		  "exited %d code %d signal %d", st.exited, st.code,
+		  st.signal);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_neq(signal(SIGCHLD, SIG_DFL), SIG_ERR);
+}

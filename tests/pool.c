@@ -1538,3 +1538,80 @@ Test(pool, no_pidfd_is_opened_from_a_pid_whose_end_was_told)
 		close(status[i]);
 	}
 }
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* Makes the fork server its tracer, as any call may, and stops in a
+   ptrace stop on the way to OK. */
+static int pool_traceme(const cfork_args *a)
+{
+	(void)a;
+	signal(SIGUSR1, on_usr1);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+		return 1;
+	raise(SIGUSR1);
+	return OK;
+}
+CFORK_REGISTER(pool_traceme, "");
+
+/* A ptrace stop is not an end: the call runs on to its own, which is the
+   one told. */
+Test(pool, a_calls_ptrace_stop_is_not_told_as_its_end)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_status st;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_traceme"), 0);
+	cr_assert_eq(cfork_wait(p, 10000, &st), 0);
+	cr_assert(st.exited && st.code == OK,
+		  "told: exited %d code %d signal %d", st.exited, st.code,
+		  st.signal);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+/* Whether SIGCHLD is ignored here, as the call's result. */
+static int pool_sigchld_ignored(const cfork_args *a)
+{
+	struct sigaction sa;
+	char ignored;
+
+	(void)a;
+	if (sigaction(SIGCHLD, NULL, &sa) < 0)
+		return 1;
+	ignored = sa.sa_handler == SIG_IGN;
+	return cfork_return(&ignored, 1) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(pool_sigchld_ignored, "");
+
+/* A program that ignores SIGCHLD (which exec keeps) still has each call
+   through a fork server told, and each call finds SIGCHLD as a cold
+   call would: ignored. */
+Test(pool, a_program_ignoring_sigchld_has_its_server_calls_told)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_status st;
+
+	cr_assert_neq(signal(SIGCHLD, SIG_IGN), SIG_ERR);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sigchld_ignored"),
+			     0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+		int r = cfork_wait(p, 5000, &st);
+		cr_assert_eq(r, 0, "cfork_wait: %s", strerror(-r));
+		cr_assert(st.exited && st.code == OK && st.result_len == 1);
+		cr_assert_eq(((const char *)st.result)[0], 1,
+			     "SIGCHLD not ignored in the call");
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_neq(signal(SIGCHLD, SIG_DFL), SIG_ERR);
+}

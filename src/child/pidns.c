@@ -40,6 +40,10 @@ static _Noreturn void pidns_init(int status_fd)
 	sigset_t none;
 
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* An ignored SIGCHLD (exec keeps it from the caller) would have the
+	   kernel reap pid 2 before its end is read; the function keeps
+	   what the caller had. */
+	(void)signal(SIGCHLD, SIG_DFL);
 	sigfillset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP)

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -62,6 +63,7 @@ struct server {
 	pid_t parent;	/* the program, the only sender of hand-offs */
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
 	struct rlimit nofile;	/* as launched: its children's */
+	bool sigchld_ignored;	/* as launched: its children's */
 	size_t calls_max;	/* SERVER_CALLS_MAX, or what its fds allow */
 	bool standby_lost;	/* the last died waiting: the next hand-off
 				   is the server's to read, so that one that
@@ -104,6 +106,20 @@ static void server_reap(void)
 		    si.si_pid <= 0)
 			return;
 		pid_t pid = si.si_pid;
+		/* A ptrace stop, not an end: a call that made the server its
+		   tracer (PTRACE_TRACEME asks no consent) is let go with its
+		   signal. One that cannot be (killed meanwhile) is no longer
+		   stopped, and its end comes next; the stop is used up either
+		   way, so that it is not found again. */
+		if (si.si_code != CLD_EXITED && si.si_code != CLD_KILLED &&
+		    si.si_code != CLD_DUMPED) {
+			long sig = si.si_status > 0 && si.si_status < NSIG ?
+					   si.si_status : 0;
+			if (ptrace(PTRACE_DETACH, pid, 0, (void *)sig) < 0)
+				(void)waitid(P_PID, (id_t)pid, &si,
+					     WSTOPPED | WNOHANG | __WALL);
+			continue;
+		}
 		struct pidns_end end = pidns_end_encode(wait_status_of(&si),
 							&ru);
 		if (pid == server.standby)
@@ -149,6 +165,8 @@ static int server_answer(pid_t pid)
    death with the server. */
 static void server_child_start(void)
 {
+	if (server.sigchld_ignored)
+		(void)signal(SIGCHLD, SIG_IGN);
 	close(server.sfd);
 	close(server.link[0]);
 	for (size_t i = 0; i < server.ncalls; i++)
@@ -330,7 +348,11 @@ int server_run(int sock)
 			server.calls_max = now.rlim_cur > SERVER_FDS_OWN ?
 				now.rlim_cur - SERVER_FDS_OWN : 0;
 	}
-	/* Signals stay blocked as the launch left them; SIGCHLD is read. */
+	/* Signals stay blocked as the launch left them; SIGCHLD is read.
+	   An ignored SIGCHLD, which exec keeps, would have the kernel reap
+	   every child untold: the server takes it back, and gives each
+	   child what the launch left. */
+	server.sigchld_ignored = signal(SIGCHLD, SIG_DFL) == SIG_IGN;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	server.sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
