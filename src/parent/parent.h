@@ -88,6 +88,9 @@ void proc_pidns(cfork_proc *p, int status_fd);
    status_fd (struct pidns_end) from the server that reaps it. */
 struct server_ref;
 void proc_remote(cfork_proc *p, int status_fd, struct server_ref *server);
+/* Whether a fork server's child has had its end told (the server may
+   have reaped it since): false for any other child. */
+bool proc_remote_told(const cfork_proc *p);
 /* One step that never blocks: 0 with *st filled once the child has ended,
    -EAGAIN while it runs, or another -errno. */
 int proc_step(cfork_proc *p, cfork_status *st);

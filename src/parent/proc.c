@@ -496,11 +496,32 @@ int cfork_proc_fd(const cfork_proc *cp)
 /* Whether a fork server's child may be reaped already: the server reaps
    it, after it has told how it ended; a pid told of is no longer sure to
    be the child's. */
-static bool remote_end_told(const cfork_proc *p)
+bool proc_remote_told(const cfork_proc *p)
 {
 	struct pollfd told = { .fd = p->pidns_fd, .events = POLLIN };
 
 	return p->remote && (p->pidns_fd < 0 || poll(&told, 1, 0) != 0);
+}
+
+/* A fork server's child that came without a pidfd is signalled through
+   one opened now, which is the child's if its end is still untold after
+   it was opened (the server tells before it reaps: child/server.c). */
+static int remote_kill(const cfork_proc *p, int sig)
+{
+	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	int r = 0;
+
+	if (fd < 0 && errno != ENOSYS)
+		return -errno;
+	if (proc_remote_told(p))
+		r = -ESRCH;
+	else if (fd >= 0 ?
+		 syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 :
+		 kill(p->pid, sig) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int cfork_kill(cfork_proc *p, int sig)
@@ -519,10 +540,10 @@ int cfork_kill(cfork_proc *p, int sig)
 	   of an unreaped child cannot have been reused. */
 	if (p->pidfd >= 0 && errno != ENOSYS)
 		return -errno;
-	if (remote_end_told(p))
-		return -ESRCH;
-	if (kill(p->pid, sig) < 0)
-		return -errno;
+	int r = p->remote ? remote_kill(p, sig) :
+			    kill(p->pid, sig) < 0 ? -errno : 0;
+	if (r < 0)
+		return r;
 	p->killed_by = sig ? sig : p->killed_by;
 	return 0;
 }
@@ -534,7 +555,7 @@ int cfork_kill_group(cfork_proc *p, int sig)
 		return -EINVAL;
 	/* The group's id is the child's pid, which cannot be recycled
 	   before the child is reaped. */
-	if (p->reaped || remote_end_told(p))
+	if (p->reaped || proc_remote_told(p))
 		return -ESRCH;
 	if (kill(-p->pid, sig) < 0)
 		return -errno;
@@ -550,9 +571,10 @@ void cfork_free(cfork_proc *p)
 	if (!p->reaped && p->pid > 0) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end. */
+		/* A fork server's child is the server's to reap. */
 		if (try_reap(p) == 1 &&
 		    ((p->group_leader && cfork_kill_group(p, SIGKILL) == 0) ||
-		     cfork_kill(p, SIGKILL) == 0))
+		     cfork_kill(p, SIGKILL) == 0) && !p->remote)
 			reap_blocking(p);
 	}
 	/* Before the pidfd goes: the watchdog holds its own, but a deadline

@@ -395,8 +395,9 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 			     !attr->pgroup));
 	if (!attr->deadline_ms)
 		return 0;
+	/* A fork server's child told of before any pidfd: its call is over. */
 	if (res->pidfd < 0)
-		return -ENOTSUP;
+		return proc_remote_told(s->proc) ? 0 : -ENOTSUP;
 	struct deadline *d;
 	int r = deadline_arm(&d, res->pidfd, attr->deadline_ms);
 	if (r < 0)
@@ -469,8 +470,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 			s->sandbox.launch.applied = c->launch_applied;
 			return 0;
 		}
-		/* No child, and the server keeps serving: one call that
-		   could not fork must not end the others it runs. */
+		/* The call did not run, and the server serves on. */
 		if (r == -EAGAIN)
 			return r;
 	}
