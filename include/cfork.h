@@ -585,7 +585,8 @@ int cfork_pidfd(const cfork_proc *p);
  *   -ECHILD     the child was reaped by someone else (waitpid(-1) in the
  *               host, or the kernel itself when the process ignores SIGCHLD)
  *               and the kernel cannot tell how it ended: PIDFD_GET_INFO
- *               (Linux 6.15) recovers the status where it exists
+ *               (Linux 6.15) recovers the status where it exists, and a
+ *               call under CFORK_NS_PID is told by its namespace's init
  *   -ENOMEM     out of memory for the child's result
  */
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);

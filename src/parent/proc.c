@@ -285,6 +285,29 @@ static int exit_from_pidfd(cfork_proc *p)
 	return 0;
 }
 
+/* A pid namespace's init the kernel reaped itself, on a kernel that
+   cannot tell how it ended: an init tells how its pid 2 ended just before
+   it exits, and that is what the caller asks (settle_pidns()). true with
+   exit_info filled from it; false when it told nothing. */
+static bool pidns_told(cfork_proc *p)
+{
+	struct pidns_end end;
+	ssize_t n;
+
+	if (p->pidns_fd < 0 || p->remote)
+		return false;
+	n = read(p->pidns_fd, &end, sizeof(end));
+	if (n <= 0 || !pidns_end_valid(&end, (size_t)n))
+		return false;
+	close(p->pidns_fd);
+	p->pidns_fd = -1;
+	p->exit_info.si_pid = p->pid;
+	p->exit_info.si_code = end.how;
+	p->exit_info.si_status = end.status;
+	p->rusage = end.rusage;
+	return true;
+}
+
 /* waitid(2) with its fifth argument, the rusage glibc's wrapper leaves
    out. */
 static int waitid_rusage(idtype_t type, id_t id, siginfo_t *si, int flags,
@@ -312,8 +335,10 @@ static int try_reap(cfork_proc *p)
 			r = waitid_rusage(P_PID, (id_t)p->pid, &p->exit_info,
 					  flags, &p->rusage);
 	} while (r < 0 && errno == EINTR);
-	if (r < 0 && errno == ECHILD && p->pidfd >= 0)
-		return exit_from_pidfd(p);
+	if (r < 0 && errno == ECHILD && p->pidfd >= 0) {
+		r = exit_from_pidfd(p);
+		return r == -ECHILD && pidns_told(p) ? 0 : r;
+	}
 	if (r < 0)
 		return -errno;
 	return p->exit_info.si_pid ? 0 : 1;
