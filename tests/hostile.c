@@ -1030,10 +1030,55 @@ static int hostile_no_pidfd_send_signal(const cfork_args *a)
 }
 CFORK_REGISTER(hostile_no_pidfd_send_signal, "");
 
-/* Disabled until cfork_kill falls back to kill(2) on ENOSYS. */
 Test(hostile, kill_works_without_pidfd_send_signal)
 {
 	run_checking_child("hostile_no_pidfd_send_signal", NULL, 0);
+}
+
+/* The same for a fork server's child, which is not this process's to
+   reap: cfork_kill signals it, and cfork_free of a running one kills it
+   too. */
+static int hostile_server_child_no_pidfd_send_signal(const cfork_args *a)
+{
+	cfork_status st;
+	cfork_pool *pool;
+	cfork_proc *p;
+	int r;
+
+	(void)a;
+	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
+		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+	if ((r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK)))
+		return fail(9, "pool: %s", strerror(-r));
+	if ((r = cfork_pool_spawn(pool, &p, "hostile_sleep_ms", 20000)))
+		return fail(10, "spawn: %s", strerror(-r));
+	if (!(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
+		return fail(14, "not a fork server's child");
+	if ((r = cfork_kill(p, SIGKILL)))
+		return fail(11, "cfork_kill: %d (%s)", r, strerror(-r));
+	if ((r = cfork_wait(p, 5000, &st)))
+		return fail(12, "wait after the kill: %s", strerror(-r));
+	if (st.exited || st.signal != SIGKILL)
+		return fail(13, "exited %d code %d signal %d", st.exited,
+			    st.code, st.signal);
+	cfork_free(p);
+	if ((r = cfork_pool_spawn(pool, &p, "hostile_sleep_ms", 20000)))
+		return fail(15, "spawn: %s", strerror(-r));
+	pid_t pid = cfork_pid(p);
+	cfork_free(p);
+	for (int i = 0; i < 500 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	if (kill(pid, 0) == 0)
+		return fail(16, "a freed call runs on");
+	cfork_pool_free(pool);
+	return 0;
+}
+CFORK_REGISTER(hostile_server_child_no_pidfd_send_signal, "");
+
+Test(hostile, a_fork_servers_child_is_killed_without_pidfd_send_signal)
+{
+	run_checking_child("hostile_server_child_no_pidfd_send_signal", NULL,
+			   0);
 }
 
 /* ------------------------------------------------------------------------ */

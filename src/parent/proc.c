@@ -335,8 +335,8 @@ static int try_reap(cfork_proc *p)
 			r = waitid_rusage(P_PID, (id_t)p->pid, &p->exit_info,
 					  flags, &p->rusage);
 	} while (r < 0 && errno == EINTR);
-	if (r < 0 && errno == ECHILD && p->pidfd >= 0) {
-		r = exit_from_pidfd(p);
+	if (r < 0 && errno == ECHILD) {
+		r = p->pidfd >= 0 ? exit_from_pidfd(p) : -ECHILD;
 		return r == -ECHILD && pidns_told(p) ? 0 : r;
 	}
 	if (r < 0)
@@ -528,22 +528,27 @@ bool proc_remote_told(const cfork_proc *p)
 	return p->remote && (p->pidns_fd < 0 || poll(&told, 1, 0) != 0);
 }
 
-/* A fork server's child that came without a pidfd is signalled through
-   one opened now, which is the child's if its end is still untold after
-   it was opened (the server tells before it reaps: child/server.c). */
+/* A fork server's child that came without a pidfd (or whose pidfd cannot
+   signal: pidfd_send_signal refused) is signalled through one opened now,
+   which is the child's if its end is still untold after it was opened
+   (the server tells before it reaps: child/server.c); where no pidfd can
+   signal, through its pid, its end checked untold just before. */
 static int remote_kill(const cfork_proc *p, int sig)
 {
 	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	int r = 0;
+	int r;
 
-	if (fd < 0 && errno != ENOSYS)
-		return -errno;
+	if (fd < 0 && errno == ESRCH)
+		return -ESRCH;
 	if (proc_remote_told(p))
 		r = -ESRCH;
-	else if (fd >= 0 ?
-		 syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 :
-		 kill(p->pid, sig) < 0)
+	else if (fd >= 0 &&
+		 syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0)
+		r = 0;
+	else if (fd >= 0 && errno != ENOSYS)
 		r = -errno;
+	else
+		r = kill(p->pid, sig) < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
 	return r;
