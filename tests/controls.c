@@ -510,6 +510,20 @@ static cfork_sandbox *pid_namespace(void)
 	return sb;
 }
 
+/* cfork_spawn of a function that takes no argument under sb, attr's pid
+   namespace, or the test skipped where the host refuses one. */
+static void spawn_or_skip(cfork_proc **p, const cfork_attr *attr,
+			  cfork_sandbox *sb, const char *name)
+{
+	int r = cfork_spawn(p, attr, name);
+
+	if (r == -EPERM || r == -ENOSPC || r == -EINVAL || r == -EUSERS) {
+		cfork_sandbox_free(sb);
+		cr_skip_test("pid namespaces refused here: %s", strerror(-r));
+	}
+	cr_assert_eq(r, 0);
+}
+
 /* Under CFORK_NS_PID the function is not the namespace's init: it ends as
    it would anywhere, and the parent is told so faithfully. */
 Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
@@ -520,12 +534,7 @@ Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
 	cfork_proc *p;
 
 	attr.sandbox = sb;
-	int r = cfork_spawn(&p, &attr, "controls_abort");
-	if (r == -EPERM || r == -ENOSPC || r == -EINVAL || r == -EUSERS) {
-		cfork_sandbox_free(sb);
-		cr_skip_test("pid namespaces refused here: %s", strerror(-r));
-	}
-	cr_assert_eq(r, 0);
+	spawn_or_skip(&p, &attr, sb, "controls_abort");
 	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGABRT,
 		  "exited %d code %d signal %d", st.exited, st.code,
@@ -564,13 +573,8 @@ Test(controls, a_program_ignoring_sigchld_is_told_a_pid_namespace_end)
 
 	attr.sandbox = sb;
 	cr_assert_neq(signal(SIGCHLD, SIG_IGN), SIG_ERR);
-	int r = cfork_spawn(&p, &attr, "controls_abort");
-	if (r == -EPERM || r == -ENOSPC || r == -EINVAL || r == -EUSERS) {
-		cfork_sandbox_free(sb);
-		cr_skip_test("pid namespaces refused here: %s", strerror(-r));
-	}
-	cr_assert_eq(r, 0);
-	r = cfork_wait(p, 20000, &st);
+	spawn_or_skip(&p, &attr, sb, "controls_abort");
+	int r = cfork_wait(p, 20000, &st);
 	cr_assert_eq(r, 0, "cfork_wait: %s", strerror(-r));
 	cr_assert(!st.exited && st.signal == SIGABRT,
 		  "exited %d code %d signal %d", st.exited, st.code,

@@ -999,6 +999,24 @@ static int hostile_sleep_ms(const cfork_args *a)
 }
 CFORK_REGISTER(hostile_sleep_ms, "i");
 
+/* cfork_kill(SIGKILL) of a running child, which then ends by it: 0, or
+   the check that failed. */
+static int killed_as_told(cfork_proc *p)
+{
+	cfork_status st;
+	int r;
+
+	if ((r = cfork_kill(p, SIGKILL)))
+		return fail(11, "cfork_kill: %d (%s)", r, strerror(-r));
+	if ((r = cfork_wait(p, 5000, &st)))
+		return fail(12, "wait after the kill: %s", strerror(-r));
+	if (st.exited || st.signal != SIGKILL)
+		return fail(13, "exited %d code %d signal %d", st.exited,
+			    st.code, st.signal);
+	cfork_free(p);
+	return 0;
+}
+
 /*
  * pidfds work but pidfd_send_signal answers ENOSYS (valgrind 3.19 does, as
  * do seccomp profiles written before it): cfork_kill must still signal the
@@ -1007,7 +1025,6 @@ CFORK_REGISTER(hostile_sleep_ms, "i");
  */
 static int hostile_no_pidfd_send_signal(const cfork_args *a)
 {
-	cfork_status st;
 	cfork_proc *p;
 	int r;
 
@@ -1018,15 +1035,7 @@ static int hostile_no_pidfd_send_signal(const cfork_args *a)
 		return fail(10, "spawn: %s", strerror(-r));
 	if (cfork_pidfd(p) < 0)
 		return fail(HOSTILE_SKIP, "no pidfd to begin with");
-	if ((r = cfork_kill(p, SIGKILL)))
-		return fail(11, "cfork_kill: %d (%s)", r, strerror(-r));
-	if ((r = cfork_wait(p, 5000, &st)))
-		return fail(12, "wait after the kill: %s", strerror(-r));
-	if (st.exited || st.signal != SIGKILL)
-		return fail(13, "exited %d code %d signal %d", st.exited,
-			    st.code, st.signal);
-	cfork_free(p);
-	return 0;
+	return killed_as_told(p);
 }
 CFORK_REGISTER(hostile_no_pidfd_send_signal, "");
 
@@ -1040,7 +1049,6 @@ Test(hostile, kill_works_without_pidfd_send_signal)
    too. */
 static int hostile_server_child_no_pidfd_send_signal(const cfork_args *a)
 {
-	cfork_status st;
 	cfork_pool *pool;
 	cfork_proc *p;
 	int r;
@@ -1054,14 +1062,8 @@ static int hostile_server_child_no_pidfd_send_signal(const cfork_args *a)
 		return fail(10, "spawn: %s", strerror(-r));
 	if (!(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
 		return fail(14, "not a fork server's child");
-	if ((r = cfork_kill(p, SIGKILL)))
-		return fail(11, "cfork_kill: %d (%s)", r, strerror(-r));
-	if ((r = cfork_wait(p, 5000, &st)))
-		return fail(12, "wait after the kill: %s", strerror(-r));
-	if (st.exited || st.signal != SIGKILL)
-		return fail(13, "exited %d code %d signal %d", st.exited,
-			    st.code, st.signal);
-	cfork_free(p);
+	if ((r = killed_as_told(p)))
+		return r;
 	if ((r = cfork_pool_spawn(pool, &p, "hostile_sleep_ms", 20000)))
 		return fail(15, "spawn: %s", strerror(-r));
 	pid_t pid = cfork_pid(p);
