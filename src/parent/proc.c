@@ -138,6 +138,20 @@ void proc_remote(cfork_proc *p, int status_fd, struct server_ref *server)
 	p->server = server_ref_get(server);
 }
 
+/* How the child ended, from n bytes read of an end record (a fork
+   server's or a pid namespace init's, wire.h): false if they are not one. */
+static bool take_end_record(cfork_proc *p, const struct pidns_end *end,
+			    ssize_t n)
+{
+	if (n <= 0 || !pidns_end_valid(end, (size_t)n))
+		return false;
+	p->exit_info.si_pid = p->pid;
+	p->exit_info.si_code = end->how;
+	p->exit_info.si_status = end->status;
+	p->rusage = end->rusage;
+	return true;
+}
+
 /* A fork server's child: 0 with exit_info and rusage filled once the
    server has said how it ended, 1 while it has not. A server that ended
    without a word (it died, or could not fork) took its child with it:
@@ -152,12 +166,8 @@ static int remote_end(cfork_proc *p)
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
 		return 1;
-	p->exit_info.si_pid = p->pid;
-	if (n > 0 && pidns_end_valid(&end, (size_t)n)) {
-		p->exit_info.si_code = end.how;
-		p->exit_info.si_status = end.status;
-		p->rusage = end.rusage;
-	} else {
+	if (!take_end_record(p, &end, n)) {
+		p->exit_info.si_pid = p->pid;
 		/* Made true: a child that lost its parent-death signal must
 		   not run on behind a handle that says it was killed. */
 		if (p->pidfd >= 0)
@@ -186,12 +196,8 @@ static void settle_pidns(cfork_proc *p)
 	ssize_t n = read(p->pidns_fd, &end, sizeof(end));
 	close(p->pidns_fd);
 	p->pidns_fd = -1;
-	if (n <= 0 || !pidns_end_valid(&end, (size_t)n) ||
-	    p->exit_info.si_code != CLD_EXITED || p->exit_info.si_status)
-		return;
-	p->exit_info.si_code = end.how;
-	p->exit_info.si_status = end.status;
-	p->rusage = end.rusage;
+	if (p->exit_info.si_code == CLD_EXITED && !p->exit_info.si_status)
+		(void)take_end_record(p, &end, n);
 }
 
 void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers)
@@ -297,14 +303,10 @@ static bool pidns_told(cfork_proc *p)
 	if (p->pidns_fd < 0 || p->remote)
 		return false;
 	n = read(p->pidns_fd, &end, sizeof(end));
-	if (n <= 0 || !pidns_end_valid(&end, (size_t)n))
+	if (!take_end_record(p, &end, n))
 		return false;
 	close(p->pidns_fd);
 	p->pidns_fd = -1;
-	p->exit_info.si_pid = p->pid;
-	p->exit_info.si_code = end.how;
-	p->exit_info.si_status = end.status;
-	p->rusage = end.rusage;
 	return true;
 }
 
@@ -600,8 +602,8 @@ void cfork_free(cfork_proc *p)
 		return;
 	if (!p->reaped && p->pid > 0) {
 		/* A kill that fails (a sandboxed parent may signal no one
-		   but itself) must not turn into a wait without end. */
-		/* A fork server's child is the server's to reap. */
+		   but itself) must not turn into a wait without end; a fork
+		   server's child is the server's to reap. */
 		if (try_reap(p) == 1 &&
 		    ((p->group_leader && cfork_kill_group(p, SIGKILL) == 0) ||
 		     cfork_kill(p, SIGKILL) == 0) && !p->remote)
