@@ -886,6 +886,25 @@ Test(pool, a_standby_killed_before_it_answers_loses_no_call)
 	seized_call_ok(&ss, false);
 }
 
+/* The server forks the next standby, the costliest thing it does, only
+   once the standby has answered the parent, and not while it is about to
+   (on one CPU it would run first, and the caller would wait for it). */
+Test(pool, a_fork_server_forks_its_next_standby_after_the_answer)
+{
+	struct seized_server ss;
+	pid_t kids[4];
+
+	seize_standby(&ss);
+	/* Its word to the server sent, its answer not yet. */
+	run_to_syscall(ss.standby, SYS_sendmsg, 2);
+	usleep(100000);
+	size_t n = children_of(ss.server, kids, 4);
+	cr_assert_eq(n, 2, "the server forked %zu children before the answer",
+		     n - 2);
+	cr_assert_eq(ptrace(PTRACE_DETACH, ss.standby, 0, 0), 0);
+	seized_call_ok(&ss, true);
+}
+
 /* A standby whose answer cannot carry its pidfd (a hostile sibling can
    fill the user's count of fds in flight) answers with its pid alone,
    and the parent opens the pidfd: the call is the standby's, once. */
