@@ -19,6 +19,14 @@
 
 #include "parent.h"
 
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct deadline {
 	struct deadline *next;
 	int pidfd;		/* the watchdog's own duplicate */

@@ -16,14 +16,6 @@
 /* Without pidfds a child's exit cannot be polled for: look this often. */
 #define PID_ONLY_POLL_MS 5
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 		   size_t *ret_index, cfork_status *st)
 {

@@ -114,7 +114,9 @@ void output_release_fd(struct output *o);
 void output_release(struct output *o);
 
 /* deadline.c: SIGKILL through pidfd ms from now, by cfork's watchdog
-   thread; deadline_release() before the pidfd is closed. */
+   thread; deadline_release() before the pidfd is closed. now_ms(): the
+   monotonic clock, what every timeout of the parent counts by. */
+int64_t now_ms(void);
 struct deadline;
 int deadline_arm(struct deadline **ret, int pidfd, int ms);
 bool deadline_fired(struct deadline *d);

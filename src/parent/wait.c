@@ -16,14 +16,6 @@
 /* Without a pidfd there is nothing to poll for the exit: look this often. */
 #define PID_ONLY_POLL_MS 5
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st)
 {
 	PROTECT_ERRNO;
