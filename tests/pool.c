@@ -1542,14 +1542,16 @@ Test(pool, no_pidfd_is_opened_from_a_pid_whose_end_was_told)
 	cr_assert_eq(pipe2(status, O_CLOEXEC | O_NONBLOCK), 0);
 	/* Not told yet: the pid is the child's, and its pidfd is opened. */
 	cr_assert_eq(write(sock[1], &other, sizeof(other)), sizeof(other));
-	cr_assert_eq(server_answer(sock[0], status[0], &pid, &pidfd), 0);
+	cr_assert_eq(server_answer(&sock[0], status[0], 1000, &pid, &pidfd),
+		     0);
 	cr_assert_eq(pid, other);
 	cr_assert_geq(pidfd, 0);
 	close(pidfd);
 	pidfd = -1;
 	cr_assert_eq(write(sock[1], &other, sizeof(other)), sizeof(other));
 	cr_assert_eq(write(status[1], &end, sizeof(end)), sizeof(end));
-	cr_assert_eq(server_answer(sock[0], status[0], &pid, &pidfd), 0);
+	cr_assert_eq(server_answer(&sock[0], status[0], 1000, &pid, &pidfd),
+		     0);
 	cr_assert_eq(pid, other);
 	cr_assert_eq(pidfd, -1, "a pidfd opened from a pid whose end was told");
 	for (int i = 0; i < 2; i++) {
@@ -1558,9 +1560,130 @@ Test(pool, no_pidfd_is_opened_from_a_pid_whose_end_was_told)
 	}
 }
 
+/* A server that has not answered when the wait ends can answer no more:
+   the call is launched again, and a child that answers after that must
+   not begin it (its answer fails, and it ends). */
+Test(pool, no_answer_gets_through_after_the_wait_for_it_ends)
+{
+	int sock[2], status[2], pidfd = -1;
+	pid_t pid = -1, self = getpid();
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				sock), 0);
+	cr_assert_eq(pipe2(status, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(server_answer(&sock[0], status[0], 20, &pid, &pidfd),
+		     -ETIMEDOUT);
+	cr_assert_eq(send(sock[1], &self, sizeof(self), MSG_NOSIGNAL), -1,
+		     "an answer got through after the wait");
+	cr_assert_eq(errno, EPIPE);
+	for (int i = 0; i < 2; i++) {
+		close(sock[i]);
+		close(status[i]);
+	}
+}
+
+/* An answer that comes as the wait ends (after the poll timed out, before
+   the socket stops taking answers) is the call's: its child runs it, and
+   the socket, which takes no more, is closed. The waiter, a child of
+   this test, is held at the end of its poll while the answer is sent. */
+Test(pool, an_answer_that_comes_as_the_wait_ends_is_taken)
+{
+#ifdef SYS_poll
+	const long poll_nr = SYS_poll;
+#else
+	const long poll_nr = SYS_ppoll;
+#endif
+	int sock[2], status[2], go[2], st;
+	char c = 0;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				sock), 0);
+	cr_assert_eq(pipe2(status, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	pid_t waiter = fork();
+	cr_assert_geq(waiter, 0);
+	if (waiter == 0) {
+		pid_t pid = -1;
+		int pidfd = -1;
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		int r = server_answer(&sock[0], status[0], 50, &pid, &pidfd);
+		_exit(r == 0 && pid == getpid() && pidfd >= 0 &&
+		      sock[0] == -1 ? 0 : 1);
+	}
+	if (ptrace(PTRACE_SEIZE, waiter, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		cr_skip_test("ptrace: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, waiter, 0, 0), 0);
+	cr_assert_eq(waitpid(waiter, &st, __WALL), waiter);
+	cr_assert_eq(write(go[1], &c, 1), 1);
+	run_to_syscall(waiter, poll_nr, 1);
+	/* To the poll's exit: it timed out, with nothing to read. */
+	cr_assert_eq(ptrace(PTRACE_SYSCALL, waiter, 0, 0), 0);
+	for (;;) {
+		cr_assert_eq(waitpid(waiter, &st, __WALL), waiter);
+		if (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80))
+			break;
+		cr_assert_eq(ptrace(PTRACE_SYSCALL, waiter, 0, 0), 0);
+	}
+	cr_assert_eq(send(sock[1], &waiter, sizeof(waiter), MSG_NOSIGNAL),
+		     sizeof(waiter));
+	cr_assert_eq(ptrace(PTRACE_DETACH, waiter, 0, 0), 0);
+	cr_assert_eq(waitpid(waiter, &st, 0), waiter);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the answer was not taken: status %#x", st);
+	for (int i = 0; i < 2; i++) {
+		close(sock[i]);
+		close(status[i]);
+		close(go[i]);
+	}
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
+}
+
+static void *interrupt_then_answer(void *arg)
+{
+	struct { pthread_t waiter; int sock; } *a = arg;
+	pid_t self = getpid();
+
+	usleep(30000);
+	pthread_kill(a->waiter, SIGUSR1);
+	usleep(30000);
+	(void)!send(a->sock, &self, sizeof(self), MSG_NOSIGNAL);
+	return NULL;
+}
+
+/* A signal handled in the waiting thread does not end the wait for a
+   server's answer (poll does not restart by itself): that would kill the
+   server and every call it runs. */
+Test(pool, a_signal_does_not_end_the_wait_for_a_servers_answer)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	struct { pthread_t waiter; int sock; } a;
+	int sock[2], status[2], pidfd = -1;
+	pid_t pid = -1;
+	pthread_t t;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				sock), 0);
+	cr_assert_eq(pipe2(status, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(sigaction(SIGUSR1, &sa, &old), 0);
+	a.waiter = pthread_self();
+	a.sock = sock[1];
+	cr_assert_eq(pthread_create(&t, NULL, interrupt_then_answer, &a), 0);
+	int r = server_answer(&sock[0], status[0], 5000, &pid, &pidfd);
+	pthread_join(t, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	cr_assert_eq(r, 0);
+	cr_assert_eq(pid, getpid());
+	if (pidfd >= 0)
+		close(pidfd);
+	for (int i = 0; i < 2; i++) {
+		close(sock[i]);
+		close(status[i]);
+	}
 }
 
 /* Makes the fork server its tracer, as any call may, and stops in a

@@ -58,18 +58,34 @@ int handoff_send(int sock, const int *fds, size_t n, int keep)
    can run or end, and the server tells of its end only once it has
    reaped it: an end told with no answer in the socket is a call that
    never ran, and no answer to it can come later. Bounded: a server that
-   does not answer is not waited for. */
-#define SERVER_ANSWER_MS 5000
-int server_answer(int sock, int status_rd, pid_t *ret_pid, int *ret_pidfd)
+   does not answer within timeout_ms is not waited for, and can answer no
+   more: a child that answers after that does not run the call (its
+   answer fails), which the caller launches again. An answer that came
+   just before is taken, and *sock closed: it takes no more answers, and
+   the server is the caller's to let go of once its calls end. */
+int server_answer(int *sock, int status_rd, int timeout_ms, pid_t *ret_pid,
+		  int *ret_pidfd)
 {
-	struct pollfd pfd[2] = { { .fd = sock, .events = POLLIN },
+	struct pollfd pfd[2] = { { .fd = *sock, .events = POLLIN },
 				 { .fd = status_rd, .events = POLLIN } };
+	int64_t deadline = now_ms() + timeout_ms;
 	pid_t pid = -1;
-	int pidfd;
+	int ready, pidfd;
 
-	if (poll(pfd, 2, SERVER_ANSWER_MS) < 1)
+	/* A signal handler run in this thread is no reason to give up. */
+	do {
+		int64_t left = deadline - now_ms();
+		ready = poll(pfd, 2, left > 0 ? (int)left : 0);
+	} while (ready < 0 && errno == EINTR);
+	bool late = ready < 1;
+	if (late && shutdown(*sock, SHUT_RD) < 0)
 		return -ETIMEDOUT;
-	ssize_t n = fd_recv_with(sock, &pid, sizeof(pid), &pidfd);
+	ssize_t n = fd_recv_with(*sock, &pid, sizeof(pid), &pidfd);
+	if (late && (n != (ssize_t)sizeof(pid) || pid <= 0)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return -ETIMEDOUT;
+	}
 	if (n == -EAGAIN && pfd[1].revents)
 		return -EAGAIN;
 	if (n != (ssize_t)sizeof(pid)) {
@@ -94,6 +110,10 @@ int server_answer(int sock, int status_rd, pid_t *ret_pid, int *ret_pidfd)
 			close(pidfd);
 			pidfd = -1;
 		}
+	}
+	if (late) {
+		close(*sock);
+		*sock = -1;
 	}
 	*ret_pid = pid;
 	*ret_pidfd = pidfd >= 0 ? fd_move_above_stdio(pidfd) : -1;

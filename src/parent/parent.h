@@ -170,11 +170,15 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 /* handoff.c: one call's fds, each under the number the payload names it
    by (fds[0], the payload, anywhere; fds[keep], the receiver's own). */
 int handoff_send(int sock, const int *fds, size_t n, int keep);
-/* A fork server's answer: its child's pid and pidfd (-1 where it could
-   make none); -ETIMEDOUT, -EPIPE, -EAGAIN (the call did not run: the
-   server could not fork, or the child ended unanswered, as status_rd,
-   the call's status channel, tells). */
-int server_answer(int sock, int status_rd, pid_t *ret_pid, int *ret_pidfd);
+/* A fork server's answer, waited for timeout_ms at most: its child's pid
+   and pidfd (-1 where it could make none), *sock closed (-1) when it came
+   as the wait ended; -ETIMEDOUT (no child can answer from then on),
+   -EPIPE, -EAGAIN (the call did not run: the server could not fork, or
+   the child ended unanswered, as status_rd, the call's status channel,
+   tells). */
+#define SERVER_ANSWER_MS 5000
+int server_answer(int *sock, int status_rd, int timeout_ms, pid_t *ret_pid,
+		  int *ret_pidfd);
 
 /* buffer.c */
 int buffer_freeze(cfork_buffer *b);

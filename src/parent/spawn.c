@@ -460,12 +460,10 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	if (r < 0)
 		return -EAGAIN;
 	if (c->server) {
-		pid_t pid = -1;
-		int pidfd = -1;
-		r = server_answer(c->sock, s->status[0], &pid, &pidfd);
+		r = server_answer(&c->sock, s->status[0], SERVER_ANSWER_MS,
+				  &res->pid, &res->pidfd);
 		if (r == 0) {
-			*res = (struct launch_result){
-				pid, pidfd, c->paths | CFORK_PATH_FORK_SERVER };
+			res->paths = c->paths | CFORK_PATH_FORK_SERVER;
 			s->remote = c->ref;
 			s->sandbox.launch.applied = c->launch_applied;
 			return 0;
