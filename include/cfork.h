@@ -703,8 +703,9 @@ enum {
  * but what it points to (envp, cwd, the sandbox) must outlive the pool.
  *
  * Everything a launch sets is the pool's: stdio, keep_fds, pdeathsig,
- * cwd, envp, capture, the process group, and the sandbox's namespaces and
- * cgroup. Each call's payload brings the rest: the function and its
+ * cwd, envp, capture, the process group (each call leads its own session
+ * or group where attr asks for a new one, as a cold call's child does),
+ * and the sandbox's namespaces and cgroup. Each call's payload brings the rest: the function and its
  * arguments, the sandbox's filter, landlock rules, limits, identity and
  * deferred lockdown (as the pool's sandbox says them at the call), and
  * result_max, output_max and deadline_ms (from the call's spawn).

@@ -638,6 +638,44 @@ Test(pool, a_dead_fork_server_is_started_again)
 	cr_assert_not(has_children());
 }
 
+/* A pool's call is placed as a cold one is: under CFORK_ATTR_SETSID it
+   leads a session of its own, under CFORK_ATTR_SETPGROUP a group, and
+   cfork_kill_group() ends it (a fork server's child would otherwise be
+   in the server's). */
+Test(pool, a_pool_call_leads_its_own_session_or_group_as_a_cold_one_does)
+{
+	static const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
+	static const unsigned flags[] = { CFORK_ATTR_SETSID,
+					  CFORK_ATTR_SETPGROUP };
+
+	for (size_t m = 0; m < 2; m++)
+		for (size_t f = 0; f < 2; f++) {
+			cfork_attr attr = CFORK_ATTR_INIT;
+			cfork_pool *pool;
+			cfork_status st;
+			cfork_proc *p;
+
+			attr.flags = flags[f];
+			cr_assert_eq(cfork_pool_new(&pool, &attr, 1, modes[m]),
+				     0);
+			cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep",
+						      60000), 0);
+			pid_t pid = cfork_pid(p);
+			cr_assert_eq(getpgid(pid), pid, "mode %u flags %#x",
+				     modes[m], flags[f]);
+			if (flags[f] == CFORK_ATTR_SETSID)
+				cr_assert_eq(getsid(pid), pid);
+			else
+				cr_assert_eq(getsid(pid), getsid(0));
+			cr_assert_eq(cfork_kill_group(p, SIGKILL), 0);
+			cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+			cr_assert_eq(st.reason, CFORK_END_KILLED);
+			cfork_free(p);
+			cfork_pool_free(pool);
+		}
+	cr_assert_not(has_children());
+}
+
 /* Freed while a call runs: the server lets it finish, and tells it. */
 Test(pool, a_fork_server_freed_while_a_call_runs)
 {

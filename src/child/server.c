@@ -67,6 +67,8 @@ struct server {
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
 	struct rlimit nofile;	/* as launched: its children's */
 	bool sigchld_ignored;	/* as launched: its children's */
+	bool own_session;	/* launched to lead a session, or a group: */
+	bool own_group;		/* each child leads its own, as a call would */
 	size_t calls_max;	/* SERVER_CALLS_MAX, or what its fds allow */
 	bool standby_lost;	/* the last died waiting: the next hand-off
 				   is the server's to read, so that one that
@@ -177,7 +179,9 @@ static void server_child_start(void)
 		if (server.calls[i].status_fd >= 0)
 			close(server.calls[i].status_fd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != server.self)
+	    getppid() != server.self ||
+	    (server.own_session && setsid() < 0) ||
+	    (server.own_group && setpgid(0, 0) < 0))
 		_exit(CFORK_EXIT_PAYLOAD);
 }
 
@@ -368,6 +372,11 @@ int server_run(int sock)
 	server.self = getpid();
 	server.parent = getppid();
 	server.standby = -1;
+	/* CFORK_ATTR_SETSID, or CFORK_ATTR_SETPGROUP with a new group, made
+	   the server lead one (nothing else does): a cold call's child would
+	   lead its own, which cfork_kill_group() signals. */
+	server.own_session = getsid(0) == server.self;
+	server.own_group = !server.own_session && getpgid(0) == server.self;
 	/* A status channel per call it runs: as many fds as it may have,
 	   its own limit as launched given back to each child. */
 	server.calls_max = SERVER_CALLS_MAX;
