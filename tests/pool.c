@@ -924,21 +924,28 @@ Test(pool, a_standby_killed_before_it_answers_loses_no_call)
 	seized_call_ok(&ss, false);
 }
 
-/* The server forks the next standby, the costliest thing it does, only
-   once the standby has answered the parent, and not while it is about to
-   (on one CPU it would run first, and the caller would wait for it). */
-Test(pool, a_fork_server_forks_its_next_standby_after_the_answer)
+/* A call stopped after its answer but before it lets go of its sockets
+   (a cfork_kill(p, SIGSTOP) right after the spawn can land there) holds
+   up no other call: the next comes back at once, through the server,
+   and the server's other calls run on. */
+Test(pool, a_call_stopped_right_after_its_answer_holds_up_no_other)
 {
 	struct seized_server ss;
-	pid_t kids[4];
+	cfork_proc *q;
 
 	seize_standby(&ss);
-	/* Its word to the server sent, its answer not yet. */
+	/* Its answer sent, its sockets not yet closed (the pidfd's close
+	   comes first). */
 	run_to_syscall(ss.standby, SYS_sendmsg, 2);
-	usleep(100000);
-	size_t n = children_of(ss.server, kids, 4);
-	cr_assert_eq(n, 2, "the server forked %zu children before the answer",
-		     n - 2);
+	run_to_syscall(ss.standby, SYS_close, 1);
+	int64_t t0 = now_ms();
+	cr_assert_eq(cfork_pool_spawn(ss.t.pool, &q, "pool_pid"), 0);
+	int64_t ms = now_ms() - t0;
+	cr_assert_lt(ms, 2000, "the next call came back after %lld ms",
+		     (long long)ms);
+	cr_assert(cfork_paths(q) & CFORK_PATH_FORK_SERVER, "launched cold");
+	wait_ok(q);
+	cfork_free(q);
 	cr_assert_eq(ptrace(PTRACE_DETACH, ss.standby, 0, 0), 0);
 	seized_call_ok(&ss, true);
 }

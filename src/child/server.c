@@ -11,8 +11,7 @@
  * (on a socket between the two), answers the parent with its pid and a
  * pidfd (the parent cannot wait for a grandchild), closes both sockets and
  * takes over as any child does (takeover.c): sandboxed, used once, but
- * sharing the server's address layout. The server, woken by the end of
- * file on that link (the parent has its answer by then), forks the next
+ * sharing the server's address layout. The server then forks the next
  * standby while the call runs. A hand-off sent while there is none waits
  * in the socket for the next; a standby that dies while it waits leaves it
  * there, and the server reads it. When the server has no standby (it could
@@ -59,9 +58,7 @@ struct server_call {
 struct server {
 	int sock;	/* the hand-offs, from the parent (and answers to it) */
 	int sfd;	/* SIGCHLD */
-	int link[2];	/* standby -> server: a call's status channel, a
-			   pair for each standby; its end of file says
-			   the parent has the standby's answer */
+	int link[2];	/* standby -> server: a call's status channel */
 	pid_t self;	/* the server, whom its children die with */
 	pid_t parent;	/* the program, the only sender of hand-offs */
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
@@ -173,8 +170,7 @@ static void server_child_start(void)
 	if (server.sigchld_ignored)
 		(void)signal(SIGCHLD, SIG_IGN);
 	close(server.sfd);
-	if (server.link[0] >= 0)
-		close(server.link[0]);
+	close(server.link[0]);
 	for (size_t i = 0; i < server.ncalls; i++)
 		if (server.calls[i].status_fd >= 0)
 			close(server.calls[i].status_fd);
@@ -191,8 +187,7 @@ static void server_child_start(void)
    launch would have made it. */
 static int server_child_place(struct handoff_in *in)
 {
-	if (server.link[1] >= 0)
-		close(server.link[1]);
+	close(server.link[1]);
 	close(server.sock);
 	(void)setrlimit(RLIMIT_NOFILE, &server.nofile);
 	return handoff_place(in);
@@ -261,21 +256,16 @@ static void server_drop_taken(void)
 	}
 }
 
-/* The standby's word that it took a call, read once the standby has
-   hung up its link, after it answered the parent, or ended: the call is
-   tracked from now. It was sent before the standby could end, so it is
-   read before the standby is reaped. */
+/* The standby's word that it took a call: the call is tracked from now.
+   It was sent before the standby could end, so it is read before the
+   standby is reaped. */
 static void server_taken(void)
 {
 	pid_t pid = -1;
-	int fd = -1;
-	ssize_t n = server.link[0] >= 0 ?
-		fd_recv_with(server.link[0], &pid, sizeof(pid), &fd) : -1;
+	int fd;
 
-	if (server.link[0] >= 0)
-		close(server.link[0]);
-	server.link[0] = -1;
-	if (n != sizeof(pid) || pid != server.standby || pid <= 0) {
+	if (fd_recv_with(server.link[0], &pid, sizeof(pid), &fd) !=
+	    sizeof(pid) || pid != server.standby || pid <= 0) {
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -286,29 +276,6 @@ static void server_taken(void)
 	server_track(server.standby, fd);
 	server.standby = -1;
 	server_drop_taken();
-}
-
-/* The next standby, with a link of its own. The server hears of it only
-   when the standby hangs the link up, not when the word that it took a
-   call arrives: woken at that word, the server would fork the next
-   standby (the costliest thing it does) while this one, on the same CPU,
-   has yet to answer the parent. */
-static pid_t server_fork_standby(void)
-{
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-		       server.link) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0)
-		return 0;
-	close(server.link[1]);
-	server.link[1] = -1;
-	server.standby = pid > 0 ? pid : -1;
-	if (pid < 0) {
-		close(server.link[0]);
-		server.link[0] = -1;
-	}
-	return pid;
 }
 
 /* A hand-off read by the server itself, when it has no standby: it forks
@@ -398,8 +365,9 @@ int server_run(int sock)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	server.sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-	server.link[0] = server.link[1] = -1;
-	if (server.sfd < 0)
+	if (server.sfd < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		       server.link) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "fork server: %s",
 			   strerror(errno));
 	for (;;) {
@@ -407,15 +375,16 @@ int server_run(int sock)
 		   track; it counts as a call once it takes one. */
 		if (server.standby < 0 && !server.standby_lost &&
 		    server.ncalls < server.calls_max) {
-			pid_t pid = server_fork_standby();
+			pid_t pid = fork();
 			if (pid == 0)
 				return standby_take();
+			server.standby = pid > 0 ? pid : -1;
 		}
 		/* While a standby waits, the socket is its to read: the
 		   server only watches for the pool's end of file. */
 		short hand_offs = server.standby > 0 ? 0 : POLLIN;
 		struct pollfd p[3] = {
-			{ .fd = server.link[0], .events = 0 },
+			{ .fd = server.link[0], .events = POLLIN },
 			{ .fd = server.sfd, .events = POLLIN },
 			{ .fd = sock, .events = hand_offs },
 		};
@@ -423,7 +392,7 @@ int server_run(int sock)
 			_exit(CFORK_EXIT_PAYLOAD);
 		/* Taken before reaped: a call whose child already ended is
 		   tracked first, then told. */
-		if (p[0].revents)
+		if (p[0].revents & POLLIN)
 			server_taken();
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
@@ -432,14 +401,8 @@ int server_run(int sock)
 			server_reap();
 		}
 		if (server.standby > 0) {
-			/* The parent hangs up once it has its answers: a
-			   standby that took a call may not have hung up its
-			   link yet, and its word there says whether it is a
-			   call to let finish or a standby to end. */
-			if (p[2].revents & (POLLHUP | POLLERR)) {
-				server_taken();
+			if (p[2].revents & (POLLHUP | POLLERR))
 				server_drain();
-			}
 		} else if (p[2].revents) {
 			int fd = server_fork_for();
 			if (fd >= 0)
