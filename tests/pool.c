@@ -1802,3 +1802,187 @@ Test(pool, a_program_ignoring_sigchld_has_its_server_calls_told)
 	cfork_pool_free(pool);
 	cr_assert_neq(signal(SIGCHLD, SIG_DFL), SIG_ERR);
 }
+
+static int pool_stop_server(const cfork_args *a)
+{
+	(void)a;
+	return kill(getppid(), SIGSTOP) == 0 ? OK : 1;
+}
+CFORK_REGISTER(pool_stop_server, "");
+
+static void *free_proc(void *arg)
+{
+	cfork_free(arg);
+	return NULL;
+}
+
+/* A call that stops its fork server (its parent, of the same uid) holds
+   up no cfork_free(): the last handle let go of kills the server, which
+   has nothing left to do, and reaps it. */
+Test(pool, a_fork_server_stopped_by_its_call_holds_up_no_free)
+{
+	struct timespec until;
+	cfork_pool *pool;
+	cfork_status st;
+	cfork_proc *p;
+	pthread_t t;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_stop_server"), 0);
+	for (int i = 0; i < 400 && !is_stopped(server); i++)
+		usleep(5000);
+	cr_assert(is_stopped(server));
+	/* Its end is not told while the server is stopped. */
+	cr_assert_eq(cfork_wait(p, 100, &st), -ETIMEDOUT);
+	cfork_pool_free(pool);
+	cr_assert_eq(pthread_create(&t, NULL, free_proc, p), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	int r = pthread_timedjoin_np(t, NULL, &until);
+	if (r != 0) {
+		kill(server, SIGKILL);
+		pthread_join(t, NULL);
+	}
+	cr_assert_eq(r, 0, "cfork_free() waited on a stopped server");
+	cr_assert_not(has_children());
+}
+
+/* Whether pid is stopped at the entry of the poll that waits for a fork
+   server's answer (SERVER_ANSWER_MS), not another poll. */
+static bool at_answer_poll(pid_t pid, const struct __ptrace_syscall_info *i)
+{
+	if (i->op != PTRACE_SYSCALL_INFO_ENTRY)
+		return false;
+#ifdef SYS_poll
+	(void)pid;
+	return i->entry.nr == SYS_poll && (long)i->entry.args[2] >= 1000;
+#else
+	if (i->entry.nr != SYS_ppoll || !i->entry.args[2])
+		return false;
+	errno = 0;
+	long sec = ptrace(PTRACE_PEEKDATA, pid, (void *)i->entry.args[2], 0);
+	return errno == 0 && sec >= 1;
+#endif
+}
+
+/* The next syscall stop of the traced, stopped pid. */
+static void next_syscall_stop(pid_t pid, struct __ptrace_syscall_info *i)
+{
+	int status;
+
+	for (;;) {
+		cr_assert_eq(ptrace(PTRACE_SYSCALL, pid, 0, 0), 0);
+		cr_assert_eq(waitpid(pid, &status, __WALL), pid);
+		cr_assert(WIFSTOPPED(status), "status %#x", status);
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
+			continue;
+		cr_assert_gt(ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(*i),
+				    i), 0);
+		return;
+	}
+}
+
+/* How many pool_mark records with id the pipe holds now. */
+static int marks_of(int fd, int32_t id)
+{
+	int32_t rec[2];
+	int n = 0;
+
+	while (read(fd, rec, sizeof(rec)) == sizeof(rec))
+		n += rec[0] == id;
+	return n;
+}
+
+/* A fork server's answer taken late (as the wait for it ended) makes the
+   call its child's, even where the spawn then fails after it (here the
+   deadline's copy of the pidfd): the call is not launched again, and has
+   run once. The program is a child of this test, traced: its standby is
+   held stopped until the program's wait for the answer has timed out. */
+Test(pool, a_late_answer_then_a_failed_spawn_runs_the_call_once)
+{
+	struct __ptrace_syscall_info info;
+	int up[2], go[2], marks[2], status;
+	pid_t server = -1, standby = -1;
+	char c = 0;
+
+	cr_assert_eq(pipe2(up, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(marks, O_CLOEXEC | O_NONBLOCK), 0);
+	pid_t program = fork();
+	cr_assert_geq(program, 0);
+	if (program == 0) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_pool *pool;
+		cfork_status st;
+		cfork_proc *p;
+
+		attr.deadline_ms = 60000;
+		/* A first call: the deadline's thread runs, a standby waits. */
+		if (cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK) < 0 ||
+		    cfork_pool_spawn(pool, &p, "pool_mark", 0,
+				     cfork_fd(marks[1]), 0) < 0)
+			_exit(2);
+		cfork_wait(p, -1, &st);
+		cfork_free(p);
+		usleep(50000);
+		if (children_of(getpid(), &server, 1) != 1 ||
+		    write(up[1], &server, sizeof(server)) != sizeof(server) ||
+		    read(go[0], &c, 1) != 1)
+			_exit(3);
+		int r = cfork_pool_spawn(pool, &p, "pool_mark", 1,
+					 cfork_fd(marks[1]), 300);
+		if (r == 0) {
+			cfork_wait(p, -1, &st);
+			cfork_free(p);
+		}
+		cfork_pool_free(pool);
+		_exit(r < 0 ? 0 : 4);
+	}
+	cr_assert_eq(read(up[0], &server, sizeof(server)), sizeof(server));
+	for (int i = 0; i < 400 && standby < 0; i++)
+		if (children_of(server, &standby, 1) != 1)
+			usleep(5000);
+	cr_assert_gt(standby, 0, "the server forked no standby");
+	cr_assert_eq(kill(standby, SIGSTOP), 0);
+	if (ptrace(PTRACE_SEIZE, program, 0, PTRACE_O_TRACESYSGOOD) < 0) {
+		kill(program, SIGKILL);
+		kill(standby, SIGKILL);
+		cr_skip_test("ptrace: %s", strerror(errno));
+	}
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, program, 0, 0), 0);
+	cr_assert_eq(waitpid(program, &status, __WALL), program);
+	cr_assert_eq(write(go[1], &c, 1), 1);
+	do
+		next_syscall_stop(program, &info);
+	while (!at_answer_poll(program, &info));
+	/* The wait ends (SERVER_ANSWER_MS) with no answer; then the standby
+	   answers, before the program stops taking answers. */
+	next_syscall_stop(program, &info);
+	cr_assert_eq(kill(standby, SIGCONT), 0);
+	int ran = 0;
+	for (int i = 0; i < 600 && !ran; i++) {
+		ran = marks_of(marks[0], 1);
+		if (!ran)
+			usleep(5000);
+	}
+	cr_assert_eq(ran, 1, "the standby did not begin the call");
+	/* Then the spawn fails: the deadline's fcntl(F_DUPFD_CLOEXEC). */
+	do
+		next_syscall_stop(program, &info);
+	while (info.op != PTRACE_SYSCALL_INFO_ENTRY ||
+	       info.entry.nr != SYS_fcntl ||
+	       info.entry.args[1] != F_DUPFD_CLOEXEC);
+	syscall_fails(program);
+	cr_assert_eq(ptrace(PTRACE_DETACH, program, 0, 0), 0);
+	cr_assert_eq(waitpid(program, &status, 0), program);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the program: status %#x", status);
+	ran += marks_of(marks[0], 1);
+	cr_assert_eq(ran, 1, "the call ran %d times", ran);
+	for (int i = 0; i < 2; i++) {
+		close(up[i]);
+		close(go[i]);
+		close(marks[i]);
+	}
+}

@@ -76,7 +76,7 @@ int server_answer(int *sock, int status_rd, int timeout_ms, pid_t *ret_pid,
 	do {
 		int64_t left = deadline - now_ms();
 		ready = poll(pfd, 2, left > 0 ? (int)left : 0);
-	} while (ready < 0 && errno == EINTR);
+	} while (ready < 0 && errno == EINTR && now_ms() < deadline);
 	bool late = ready < 1;
 	if (late && shutdown(*sock, SHUT_RD) < 0)
 		return -ETIMEDOUT;

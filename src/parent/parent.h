@@ -152,6 +152,7 @@ struct warm_child {
 	unsigned launch_applied;	/* CFORK_LAYER_* its launch applied */
 	struct launch_shape shape;	/* what its launch was asked for */
 	bool server;		/* a fork server: it forks a child per call */
+	bool retiring;		/* it answered too late to take more calls */
 	struct server_ref *ref;	/* a fork server's, shared with its calls */
 };
 int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server);

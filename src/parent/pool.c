@@ -388,13 +388,15 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 		(void)server_start(pool, c);
 	if (c->pid > 0) {
 		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, c);
-		/* A hand-off it did not answer: it is launched anew. One it
-		   answered too late to take more: it ends after its calls. */
-		if (r < 0 && c->sock < 0) {
+		/* One that answered too late to take more calls ends after
+		   them; the call is its child's even where the spawn failed
+		   after the answer. A hand-off it did not answer: it is
+		   launched anew, and the call launches cold. */
+		if (c->retiring) {
+			server_stop(c, false);
+		} else if (r < 0 && c->sock < 0) {
 			server_stop(c, true);
 			r = -EAGAIN;
-		} else if (c->sock < 0) {
-			server_stop(c, false);
 		}
 	}
 	pthread_mutex_unlock(&fs->lock);

@@ -463,6 +463,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		r = server_answer(&c->sock, s->status[0], SERVER_ANSWER_MS,
 				  &res->pid, &res->pidfd);
 		if (r == 0) {
+			c->retiring = c->sock < 0;
 			res->paths = c->paths | CFORK_PATH_FORK_SERVER;
 			s->remote = c->ref;
 			s->sandbox.launch.applied = c->launch_applied;
