@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -1985,4 +1986,70 @@ Test(pool, a_late_answer_then_a_failed_spawn_runs_the_call_once)
 		close(go[i]);
 		close(marks[i]);
 	}
+}
+
+static int pool_quick(const cfork_args *a)
+{
+	(void)a;
+	return OK;
+}
+CFORK_REGISTER(pool_quick, "");
+
+/* The processes this one must reap now (a subreaper's orphans among
+   them), reaped; after a moment for the last to end. */
+static int leftover_children(void)
+{
+	siginfo_t si;
+	int n = 0;
+
+	usleep(300000);
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) < 0 ||
+		    si.si_pid == 0)
+			return n;
+		n++;
+	}
+}
+
+/* A fork server ends by itself when it is let go of, and reaps its own
+   children: in a program that is a child subreaper (or a container's
+   pid 1), none of them is left to the program, whichever of the pool and
+   a call's handle goes last. */
+Test(pool, a_fork_server_leaves_no_process_to_a_subreaper)
+{
+	int status;
+	pid_t program = fork();
+
+	cr_assert_geq(program, 0);
+	if (program == 0) {
+		cfork_pool *pool;
+		cfork_status st;
+		cfork_proc *p;
+		int left = 0;
+
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+			_exit(100);
+		/* The handle first, then the pool. */
+		if (cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK) < 0 ||
+		    cfork_pool_spawn(pool, &p, "pool_quick") < 0 ||
+		    cfork_wait(p, 20000, &st) < 0)
+			_exit(101);
+		cfork_free(p);
+		cfork_pool_free(pool);
+		left += leftover_children();
+		/* The pool first, then a running call's handle. */
+		if (cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK) < 0 ||
+		    cfork_pool_spawn(pool, &p, "pool_sleep", 30000) < 0)
+			_exit(102);
+		usleep(100000);
+		cfork_pool_free(pool);
+		cfork_free(p);
+		left += leftover_children();
+		_exit(left > 99 ? 99 : left);
+	}
+	cr_assert_eq(waitpid(program, &status, 0), program);
+	cr_assert(WIFEXITED(status), "status %#x", status);
+	cr_assert_eq(WEXITSTATUS(status), 0, "%d processes left to the program",
+		     WEXITSTATUS(status));
 }
