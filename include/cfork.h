@@ -773,9 +773,9 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
  * it, without waiting for the calls it gave out: their handles stay valid
  * and tell how each ended as before. A fork server lets the calls it runs
  * finish (they are its children), and the last of their handles freed
- * reaps it: that waits for the server to end, 1 s at most (a stopped one
- * is continued, and one that has not ended by then is killed). NULL is a
- * no-op.
+ * reaps it: that waits for the server to end, as it does once its calls
+ * have (a stopped server is continued, and killed if it is stopped again
+ * and again). NULL is a no-op.
  */
 void cfork_pool_free(cfork_pool *pool);
 

@@ -20,6 +20,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <link.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -1081,6 +1082,69 @@ Test(hostile, a_fork_servers_child_is_killed_without_pidfd_send_signal)
 {
 	run_checking_child("hostile_server_child_no_pidfd_send_signal", NULL,
 			   0);
+}
+
+/* Stops its parent (a fork server), as any call of the same uid may. */
+static int hostile_stop_parent(const cfork_args *a)
+{
+	(void)a;
+	return kill(getppid(), SIGSTOP) == 0 ? 0 : 1;
+}
+CFORK_REGISTER(hostile_stop_parent, "");
+
+static void *hostile_free(void *p)
+{
+	cfork_free(p);
+	return NULL;
+}
+
+/* And a fork server stopped by its call is continued, through its pid,
+   by the last handle let go of: cfork_free() does not wait on it without
+   end. */
+static int hostile_stopped_server_no_pidfd_send_signal(const cfork_args *a)
+{
+	char path[64];
+	struct timespec until;
+	cfork_pool *pool;
+	cfork_status st;
+	cfork_proc *p;
+	pthread_t t;
+	long server = -1;
+	int r;
+
+	(void)a;
+	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
+		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+	if ((r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK)))
+		return fail(9, "pool: %s", strerror(-r));
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(),
+		 (int)getpid());
+	FILE *f = fopen(path, "re");
+	if (!f || fscanf(f, "%ld", &server) != 1)
+		return fail(12, "no server among the children");
+	fclose(f);
+	if ((r = cfork_pool_spawn(pool, &p, "hostile_stop_parent")))
+		return fail(10, "spawn: %s", strerror(-r));
+	if (cfork_wait(p, 200, &st) != -ETIMEDOUT)
+		return fail(11, "the call's end was told by a stopped server");
+	cfork_pool_free(pool);
+	if (pthread_create(&t, NULL, hostile_free, p))
+		return fail(13, "pthread_create");
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	if (pthread_timedjoin_np(t, NULL, &until)) {
+		kill((pid_t)server, SIGKILL);
+		pthread_join(t, NULL);
+		return fail(14, "cfork_free() waited on the stopped server");
+	}
+	return 0;
+}
+CFORK_REGISTER(hostile_stopped_server_no_pidfd_send_signal, "");
+
+Test(hostile, a_stopped_fork_server_is_let_go_of_without_pidfd_send_signal)
+{
+	run_checking_child("hostile_stopped_server_no_pidfd_send_signal",
+			   NULL, 0);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -2053,3 +2053,58 @@ Test(pool, a_fork_server_leaves_no_process_to_a_subreaper)
 	cr_assert_eq(WEXITSTATUS(status), 0, "%d processes left to the program",
 		     WEXITSTATUS(status));
 }
+
+/* Leaves behind a process that stops this call's server over and over
+   (every 2 ms, through a pidfd, until the server is gone or 20 s have
+   passed), and writes its pid to fd 0. */
+static int pool_stop_server_again(const cfork_args *a)
+{
+	int server = (int)syscall(SYS_pidfd_open, getppid(), 0);
+	pid_t stopper = server < 0 ? -1 : fork();
+
+	if (stopper == 0) {
+		for (int i = 0; i < 10000; i++) {
+			if (syscall(SYS_pidfd_send_signal, server, SIGSTOP,
+				    NULL, 0) < 0)
+				break;
+			usleep(2000);
+		}
+		_exit(0);
+	}
+	if (stopper < 0 ||
+	    write(cfork_arg_fd(a, 0), &stopper, sizeof(stopper)) !=
+		    sizeof(stopper))
+		return 1;
+	return OK;
+}
+CFORK_REGISTER(pool_stop_server_again, "f");
+
+/* Nor does a process that keeps stopping the server: the last handle let
+   go of continues it, and kills it once it is stopped again and again. */
+Test(pool, a_fork_server_stopped_again_and_again_holds_up_no_free)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	pid_t stopper = -1;
+	int fds[2];
+
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_stop_server_again",
+				      cfork_fd(fds[1])), 0);
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &stopper, sizeof(stopper)),
+		     sizeof(stopper));
+	close(fds[0]);
+	for (int i = 0; i < 400 && !is_stopped(server); i++)
+		usleep(5000);
+	cr_assert(is_stopped(server));
+	cfork_pool_free(pool);
+	int64_t t0 = now_ms();
+	cfork_free(p);
+	int64_t ms = now_ms() - t0;
+	kill(stopper, SIGKILL);
+	cr_assert_lt(ms, 5000, "cfork_free() took %lld ms", (long long)ms);
+	cr_assert_not(has_children());
+}

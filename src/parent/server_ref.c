@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -42,40 +43,69 @@ struct server_ref *server_ref_get(struct server_ref *ref)
 	return ref;
 }
 
-/* How long the last reference lets a server end by itself. */
-#define SERVER_END_MS 1000
+/* How often the last reference looks at a server it waits for, and how
+   many stops it continues before it kills one that is stopped again. */
+#define SERVER_LOOK_MS 10
+#define SERVER_STOPS_MAX 3
+
+enum server_state { SERVER_GONE, SERVER_ENDED, SERVER_STOPPED, SERVER_RUNS };
+
+static enum server_state server_state(const struct server_ref *ref)
+{
+	idtype_t type = ref->pidfd >= 0 ? P_PIDFD : P_PID;
+	id_t id = ref->pidfd >= 0 ? (id_t)ref->pidfd : (id_t)ref->pid;
+	siginfo_t si = { 0 };
+
+	if (waitid(type, id, &si,
+		   WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0)
+		return errno == EINTR ? SERVER_RUNS : SERVER_GONE;
+	if (si.si_pid == 0)
+		return SERVER_RUNS;
+	return si.si_code == CLD_STOPPED ? SERVER_STOPPED : SERVER_ENDED;
+}
+
+/* Through the pidfd, or where none can signal (none was made, or the
+   kernel or a filter refuses pidfd_send_signal) by pid: the server was
+   just seen unreaped, and an unreaped child's pid is no other's. */
+static void server_signal(const struct server_ref *ref, int sig)
+{
+	if (ref->pidfd < 0 ||
+	    syscall(SYS_pidfd_send_signal, ref->pidfd, sig, NULL, 0) < 0)
+		(void)kill(ref->pid, sig);
+}
 
 /* The last one reaps the server. It ends by itself by then, reaping its
-   own children (killed, it would leave them to a subreaper): its pool
-   closed its socket, and every call it ran has ended (a handle is let go
-   of only once its child was reaped, or killed). A call of the same uid
-   may have stopped it: it is continued, and killed if it still has not
-   ended after SERVER_END_MS. Only through its pidfd: a pid alone may be
-   another process's by now, where the program reaps children of its own
-   (then the wait is for that pid, as before pidfds). */
+   own children (killed, it would leave them to a subreaper or a
+   container's pid 1): its pool closed its socket, and every call it ran
+   has ended or was killed (a handle is let go of only once its child was
+   reaped, or killed). It is waited for as long as it runs; a process of
+   the same uid that stops it must not make that a wait without end: a
+   stopped server is continued, and killed once it has been stopped
+   SERVER_STOPS_MAX times. */
 void server_ref_put(struct server_ref *ref)
 {
+	struct pollfd ended = { .fd = ref ? ref->pidfd : -1, .events = POLLIN };
+	enum server_state state;
 	siginfo_t si;
+	int stops = 0;
 
 	if (!ref || __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	if (ref->pidfd >= 0) {
-		struct pollfd ended = { .fd = ref->pidfd, .events = POLLIN };
-		int64_t until = now_ms() + SERVER_END_MS;
-		int r;
-		(void)syscall(SYS_pidfd_send_signal, ref->pidfd, SIGCONT,
-			      NULL, 0);
-		do {
-			int64_t left = until - now_ms();
-			r = poll(&ended, 1, left > 0 ? (int)left : 0);
-		} while (r < 0 && errno == EINTR && now_ms() < until);
-		if (r != 1)
-			(void)syscall(SYS_pidfd_send_signal, ref->pidfd,
-				      SIGKILL, NULL, 0);
+	while ((state = server_state(ref)) >= SERVER_STOPPED) {
+		if (state == SERVER_STOPPED)
+			server_signal(ref, ++stops < SERVER_STOPS_MAX ?
+					   SIGCONT : SIGKILL);
+		if (ref->pidfd >= 0) {
+			(void)poll(&ended, 1, SERVER_LOOK_MS);
+		} else {
+			struct timespec look = { 0, SERVER_LOOK_MS * 1000000L };
+			(void)nanosleep(&look, NULL);
+		}
 	}
 	idtype_t type = ref->pidfd >= 0 ? P_PIDFD : P_PID;
 	id_t id = ref->pidfd >= 0 ? (id_t)ref->pidfd : (id_t)ref->pid;
-	while (waitid(type, id, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+	while (state == SERVER_ENDED &&
+	       waitid(type, id, &si, WEXITED | __WALL) < 0 && errno == EINTR)
 		;
 	if (ref->pidfd >= 0)
 		close(ref->pidfd);
