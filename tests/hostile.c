@@ -1045,6 +1045,19 @@ Test(hostile, kill_works_without_pidfd_send_signal)
 	run_checking_child("hostile_no_pidfd_send_signal", NULL, 0);
 }
 
+/* A fork server of one, in this process once it can no longer use
+   pidfd_send_signal: 0, or the check that failed. */
+static int fork_server_without_pidfd_send_signal(cfork_pool **pool)
+{
+	int r;
+
+	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
+		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+	if ((r = cfork_pool_new(pool, NULL, 1, CFORK_POOL_FORK)))
+		return fail(9, "pool: %s", strerror(-r));
+	return 0;
+}
+
 /* The same for a fork server's child, which is not this process's to
    reap: cfork_kill signals it, and cfork_free of a running one kills it
    too. */
@@ -1055,10 +1068,8 @@ static int hostile_server_child_no_pidfd_send_signal(const cfork_args *a)
 	int r;
 
 	(void)a;
-	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
-		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
-	if ((r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK)))
-		return fail(9, "pool: %s", strerror(-r));
+	if ((r = fork_server_without_pidfd_send_signal(&pool)))
+		return r;
 	if ((r = cfork_pool_spawn(pool, &p, "hostile_sleep_ms", 20000)))
 		return fail(10, "spawn: %s", strerror(-r));
 	if (!(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
@@ -1113,10 +1124,8 @@ static int hostile_stopped_server_no_pidfd_send_signal(const cfork_args *a)
 	int r;
 
 	(void)a;
-	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
-		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
-	if ((r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK)))
-		return fail(9, "pool: %s", strerror(-r));
+	if ((r = fork_server_without_pidfd_send_signal(&pool)))
+		return r;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(),
 		 (int)getpid());
 	FILE *f = fopen(path, "re");

@@ -784,25 +784,33 @@ static void *spawn_pool_pid(void *arg)
 	return NULL;
 }
 
-/* Runs the traced (seized, stopped) pid to its count-th entry into
-   syscall nr, where it stays stopped. */
-static void run_to_syscall(pid_t pid, long nr, int count)
+/* The next syscall stop of the traced, stopped pid. */
+static void next_syscall_stop(pid_t pid, struct __ptrace_syscall_info *i)
 {
-	struct __ptrace_syscall_info info;
 	int status;
 
 	for (;;) {
 		cr_assert_eq(ptrace(PTRACE_SYSCALL, pid, 0, 0), 0);
 		cr_assert_eq(waitpid(pid, &status, __WALL), pid);
-		cr_assert(WIFSTOPPED(status));
+		cr_assert(WIFSTOPPED(status), "status %#x", status);
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
 			continue;
-		cr_assert_gt(ptrace(PTRACE_GET_SYSCALL_INFO, pid,
-				    sizeof(info), &info), 0);
-		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
-		    (long)info.entry.nr == nr && --count == 0)
-			return;
+		cr_assert_gt(ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(*i),
+				    i), 0);
+		return;
 	}
+}
+
+/* Runs the traced (seized, stopped) pid to its count-th entry into
+   syscall nr, where it stays stopped. */
+static void run_to_syscall(pid_t pid, long nr, int count)
+{
+	struct __ptrace_syscall_info info;
+
+	do
+		next_syscall_stop(pid, &info);
+	while (info.op != PTRACE_SYSCALL_INFO_ENTRY ||
+	       (long)info.entry.nr != nr || --count > 0);
 }
 
 /* The syscall pid is stopped at the entry of is skipped and returns
@@ -1639,6 +1647,7 @@ Test(pool, an_answer_that_comes_as_the_wait_ends_is_taken)
 #else
 	const long poll_nr = SYS_ppoll;
 #endif
+	struct __ptrace_syscall_info info;
 	int sock[2], status[2], go[2], st;
 	char c = 0;
 
@@ -1664,13 +1673,7 @@ Test(pool, an_answer_that_comes_as_the_wait_ends_is_taken)
 	cr_assert_eq(write(go[1], &c, 1), 1);
 	run_to_syscall(waiter, poll_nr, 1);
 	/* To the poll's exit: it timed out, with nothing to read. */
-	cr_assert_eq(ptrace(PTRACE_SYSCALL, waiter, 0, 0), 0);
-	for (;;) {
-		cr_assert_eq(waitpid(waiter, &st, __WALL), waiter);
-		if (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80))
-			break;
-		cr_assert_eq(ptrace(PTRACE_SYSCALL, waiter, 0, 0), 0);
-	}
+	next_syscall_stop(waiter, &info);
 	cr_assert_eq(send(sock[1], &waiter, sizeof(waiter), MSG_NOSIGNAL),
 		     sizeof(waiter));
 	cr_assert_eq(ptrace(PTRACE_DETACH, waiter, 0, 0), 0);
@@ -1865,23 +1868,6 @@ static bool at_answer_poll(pid_t pid, const struct __ptrace_syscall_info *i)
 	long sec = ptrace(PTRACE_PEEKDATA, pid, (void *)i->entry.args[2], 0);
 	return errno == 0 && sec >= 1;
 #endif
-}
-
-/* The next syscall stop of the traced, stopped pid. */
-static void next_syscall_stop(pid_t pid, struct __ptrace_syscall_info *i)
-{
-	int status;
-
-	for (;;) {
-		cr_assert_eq(ptrace(PTRACE_SYSCALL, pid, 0, 0), 0);
-		cr_assert_eq(waitpid(pid, &status, __WALL), pid);
-		cr_assert(WIFSTOPPED(status), "status %#x", status);
-		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
-			continue;
-		cr_assert_gt(ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(*i),
-				    i), 0);
-		return;
-	}
 }
 
 /* How many pool_mark records with id the pipe holds now. */
