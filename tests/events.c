@@ -189,7 +189,10 @@ Test(events, a_child_that_ended_leaves_nothing_behind)
 Test(events, wait_any_returns_the_first_to_end)
 {
 	cfork_proc *p[3];
-	const int64_t ms[3] = { 600, 100, 350 };
+	/* Far apart: under emulation (arm64 in qemu) a spawn alone can take
+	   hundreds of ms, and the order must be the sleeps', not the
+	   launches'. */
+	const int64_t ms[3] = { 3000, 100, 1500 };
 	cfork_status st;
 	size_t index = 99;
 
@@ -201,7 +204,7 @@ Test(events, wait_any_returns_the_first_to_end)
 	cr_assert_eq(cfork_wait_any(p, 3, 20000, &index, &st), 0);
 	cr_assert_eq(index, 1);
 	cr_assert_eq(st.code, 11);
-	/* Take it out; the next is the 350 ms one. */
+	/* Take it out; the next is the 1500 ms one. */
 	cfork_proc *rest[2] = { p[0], p[2] };
 	cr_assert_eq(cfork_wait_any(rest, 2, 20000, &index, &st), 0);
 	cr_assert_eq(index, 1);
