@@ -11,13 +11,15 @@
  * (on a socket between the two), answers the parent with its pid and a
  * pidfd (the parent cannot wait for a grandchild), closes both sockets and
  * takes over as any child does (takeover.c): sandboxed, used once, but
- * sharing the server's address layout. The server then forks the next
- * standby while the call runs. A hand-off sent while there is none waits
- * in the socket for the next; a standby that dies while it waits leaves it
- * there, and the server reads it. When the server has no standby (it could
- * not fork one, the last died waiting, or it tracks as many calls as it
- * can), it reads the hand-off itself and forks a child for it, which
- * answers as a standby does, or answers that it forked none. Either child
+ * sharing the server's address layout. The server forks the next standby
+ * a moment later, when a short call is over: a fork is the costliest thing
+ * it does, and done at once it holds up the call. A hand-off sent while
+ * there is none waits in the socket for the next; a standby that dies
+ * while it waits leaves it there, and the server reads it. When the
+ * server has no standby (it could not fork one, the last died waiting, or
+ * it tracks as many calls as it can), it reads the hand-off itself and
+ * forks a child for it, which answers as a standby does, or answers that
+ * it forked none. Either child
  * answers before the call can run: an end told with no answer is, to the
  * parent, a call that never ran (parent/handoff.c).
  *
@@ -38,6 +40,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -49,6 +52,13 @@
    sockets, a hand-off's fds while it forks for one). */
 #define SERVER_CALLS_MAX 4096
 #define SERVER_FDS_OWN (16 + HANDOFF_FDS_MAX)
+
+/* How long after a call begins the server forks the next standby. A fork
+   at once would run beside that call's process and its caller, on the
+   same CPU as often as not, and hold up both; a short call is over by
+   then. */
+#define SERVER_STANDBY_DELAY_NS ((int64_t)300 * 1000)
+#define SERVER_NEVER INT64_MAX
 
 struct server_call {
 	pid_t pid;
@@ -67,6 +77,8 @@ struct server {
 	bool own_session;	/* launched to lead a session, or a group: */
 	bool own_group;		/* each child leads its own, as a call would */
 	size_t calls_max;	/* SERVER_CALLS_MAX, or what its fds allow */
+	int64_t standby_at;	/* when to fork the next standby, in ns
+				   (CLOCK_MONOTONIC) */
 	bool standby_lost;	/* the last died waiting: the next hand-off
 				   is the server's to read, so that one that
 				   kills every standby cannot make it fork
@@ -77,9 +89,19 @@ struct server {
 
 static struct server server;
 
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* A call begins: the next standby waits till it is likely over. */
 static void server_track(pid_t pid, int status_fd)
 {
 	server.calls[server.ncalls++] = (struct server_call){ pid, status_fd };
+	server.standby_at = now_ns() + SERVER_STANDBY_DELAY_NS;
 }
 
 static void server_taken(void);
@@ -373,13 +395,23 @@ int server_run(int sock)
 	for (;;) {
 		/* One standby at a time, and one for each call it can
 		   track; it counts as a call once it takes one. */
-		if (server.standby < 0 && !server.standby_lost &&
-		    server.ncalls < server.calls_max) {
+		bool wanted = server.standby < 0 && !server.standby_lost &&
+			      server.ncalls < server.calls_max;
+		int64_t wait_ns = wanted ? server.standby_at - now_ns() : 0;
+		if (wanted && wait_ns <= 0) {
 			pid_t pid = fork();
 			if (pid == 0)
 				return standby_take();
 			server.standby = pid > 0 ? pid : -1;
+			/* One that cannot be forked now is not tried again
+			   before the next call, which forks its own. */
+			if (pid < 0)
+				server.standby_at = SERVER_NEVER;
+			wanted = false;
 		}
+		struct timespec wait_for = { wait_ns / 1000000000,
+					     wait_ns % 1000000000 };
+		bool timed = wanted && server.standby_at != SERVER_NEVER;
 		/* While a standby waits, the socket is its to read: the
 		   server only watches for the pool's end of file. */
 		short hand_offs = server.standby > 0 ? 0 : POLLIN;
@@ -388,7 +420,8 @@ int server_run(int sock)
 			{ .fd = server.sfd, .events = POLLIN },
 			{ .fd = sock, .events = hand_offs },
 		};
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		if (ppoll(p, 3, timed ? &wait_for : NULL, NULL) < 0 &&
+		    errno != EINTR)
 			_exit(CFORK_EXIT_PAYLOAD);
 		/* Taken before reaped: a call whose child already ended is
 		   tracked first, then told. */
