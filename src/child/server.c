@@ -12,8 +12,9 @@
  * pidfd (the parent cannot wait for a grandchild), closes both sockets and
  * takes over as any child does (takeover.c): sandboxed, used once, but
  * sharing the server's address layout. The server forks the next standby
- * a moment later, when a short call is over: a fork is the costliest thing
- * it does, and done at once it holds up the call. A hand-off sent while
+ * at once while calls come one after the other; when they come now and
+ * then, a moment later, when a short call is over: a fork is the costliest
+ * thing it does, and done at once it holds up the call. A hand-off sent while
  * there is none waits in the socket for the next; a standby that dies
  * while it waits leaves it there, and the server reads it. When the
  * server has no standby (it could not fork one, the last died waiting, or
@@ -53,11 +54,15 @@
 #define SERVER_CALLS_MAX 4096
 #define SERVER_FDS_OWN (16 + HANDOFF_FDS_MAX)
 
-/* How long after a call begins the server forks the next standby. A fork
-   at once would run beside that call's process and its caller, on the
-   same CPU as often as not, and hold up both; a short call is over by
-   then. */
+/* How long after a call begins the server forks the next standby, when
+   calls come one now and then. A fork at once would run beside that
+   call's process and its caller, on the same CPU as often as not, and
+   hold up both; a short call is over by then. When calls come one after
+   the other (the last standby was taken soon after its fork, or a call
+   found none), the next is forked at once: it would not be ready for the
+   next call otherwise, which would wait for its own fork. */
 #define SERVER_STANDBY_DELAY_NS ((int64_t)300 * 1000)
+#define SERVER_BUSY_NS ((int64_t)1000 * 1000)
 #define SERVER_NEVER INT64_MAX
 
 struct server_call {
@@ -77,8 +82,8 @@ struct server {
 	bool own_session;	/* launched to lead a session, or a group: */
 	bool own_group;		/* each child leads its own, as a call would */
 	size_t calls_max;	/* SERVER_CALLS_MAX, or what its fds allow */
-	int64_t standby_at;	/* when to fork the next standby, in ns
-				   (CLOCK_MONOTONIC) */
+	int64_t standby_at;	/* when to fork the next standby, and when */
+	int64_t standby_born;	/* the last was forked (CLOCK_MONOTONIC ns) */
 	bool standby_lost;	/* the last died waiting: the next hand-off
 				   is the server's to read, so that one that
 				   kills every standby cannot make it fork
@@ -97,11 +102,9 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* A call begins: the next standby waits till it is likely over. */
 static void server_track(pid_t pid, int status_fd)
 {
 	server.calls[server.ncalls++] = (struct server_call){ pid, status_fd };
-	server.standby_at = now_ns() + SERVER_STANDBY_DELAY_NS;
 }
 
 static void server_taken(void);
@@ -297,6 +300,9 @@ static void server_taken(void)
 	   parent, told nothing on that channel, has it killed. */
 	server_track(server.standby, fd);
 	server.standby = -1;
+	int64_t now = now_ns();
+	server.standby_at = now - server.standby_born < SERVER_BUSY_NS ?
+				    now : now + SERVER_STANDBY_DELAY_NS;
 	server_drop_taken();
 }
 
@@ -311,6 +317,7 @@ static int server_fork_for(void)
 		return -1;
 	int status_fd = handoff_status_fd(&in);
 	server.standby_lost = false;
+	server.standby_at = 0;
 	pid_t pid = server.ncalls < server.calls_max ? fork() : -1;
 	if (pid == 0) {
 		/* As a standby: the parent takes an end told on the status
@@ -403,6 +410,7 @@ int server_run(int sock)
 			if (pid == 0)
 				return standby_take();
 			server.standby = pid > 0 ? pid : -1;
+			server.standby_born = now_ns();
 			/* One that cannot be forked now is not tried again
 			   before the next call, which forks its own. */
 			if (pid < 0)

@@ -297,6 +297,16 @@ static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
 		       th == 1 ? "" : "s", c, w, w / c,
 		       w > 0 ? 100.0 * hits / w : 0.0, f, f / c);
 	}
+	/* One server, its calls one right after the other: each finds a
+	   standby only if the server forks the next one at once. */
+	cfork_pool *one_server;
+	if (cfork_pool_new(&one_server, NULL, 1, CFORK_POOL_FORK) == 0) {
+		double c = calls_per_second(NULL, 1);
+		double f = calls_per_second(one_server, 1);
+		printf("  calls/s, 1 thread, 1 fork server: cold %.0f, fork "
+		       "server %.0f (%.2fx)\n", c, f, f / c);
+		cfork_pool_free(one_server);
+	}
 	for (int k = 0; k < 3; k++)
 		free(us[k]);
 }
