@@ -36,11 +36,15 @@ CFORK_REGISTER(pool_bench_noop, "");
    in them: it forks a child, which exits, and reaps it (a fork server's
    call); and it wakes a child that waits on a pipe, which answers and
    exits, and reaps it (any warm call: a process is woken, exits and is
-   reaped). Returns p50 and p99 of each. */
+   reaped); and the same with a child exec'd from this program, which
+   waits in main() with the program's libraries loaded and relocated, as a
+   pool child waits in its constructor (a pool's call: its exit unmaps
+   all that, where a fork's unmaps little more than what it touched).
+   Returns p50 and p99 of each. */
 static int pool_bench_floors(const cfork_args *a)
 {
 	int runs = (int)cfork_arg_i64(a, 0);
-	double *us = malloc((size_t)runs * sizeof(double) * 2), q[4];
+	double *us = malloc((size_t)runs * sizeof(double) * 3), q[6];
 
 	if (!us)
 		return 1;
@@ -77,7 +81,35 @@ static int pool_bench_floors(const cfork_args *a)
 		close(go[1]);
 		close(done[0]);
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int i = 0; i < runs; i++) {
+		int go[2], done[2];
+		char c = 0, arg[2][16];
+
+		if (pipe(go) < 0 || pipe(done) < 0)
+			return 1;
+		snprintf(arg[0], sizeof(arg[0]), "%d", go[0]);
+		snprintf(arg[1], sizeof(arg[1]), "%d", done[1]);
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/proc/self/exe", "pool", "--floor-child", arg[0],
+			      arg[1], (char *)NULL);
+			_exit(127);
+		}
+		close(go[0]);
+		close(done[1]);
+		/* Its word that main() runs, then time to fall asleep. */
+		if (pid < 0 || read(done[0], &c, 1) != 1)
+			return 1;
+		usleep(200);
+		double t0 = now_us();
+		if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1 ||
+		    waitpid(pid, NULL, 0) != pid)
+			return 1;
+		us[2 * runs + i] = now_us() - t0;
+		close(go[1]);
+		close(done[0]);
+	}
+	for (int k = 0; k < 3; k++) {
 		qsort(us + k * runs, (size_t)runs, sizeof(double), cmp_double);
 		q[2 * k] = us[k * runs + runs / 2];
 		q[2 * k + 1] = us[k * runs + runs * 99 / 100];
@@ -91,7 +123,7 @@ static void print_floors(int runs)
 {
 	cfork_status st;
 	cfork_proc *p;
-	double q[4];
+	double q[6];
 
 	if (cfork_spawn(&p, NULL, "pool_bench_floors", (int64_t)runs) < 0)
 		return;
@@ -102,6 +134,8 @@ static void print_floors(int runs)
 		       "server's call)\n", "fork+exit+wait, small", q[0], q[1]);
 		printf("  %-24s %9.0f %9.0f   (the floor under any warm "
 		       "call)\n", "wake+exit+wait, small", q[2], q[3]);
+		printf("  %-24s %9.0f %9.0f   (the floor under a pool's "
+		       "call)\n", "wake+exit+wait, exec'd", q[4], q[5]);
 	}
 	cfork_free(p);
 }
@@ -321,6 +355,17 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--resident") && i + 1 < argc)
 			resident = atoi(argv[++i]);
+	}
+	/* The exec'd floor's child: it says it runs, waits for one byte,
+	   answers and exits. */
+	if (argc == 4 && !strcmp(argv[1], "--floor-child")) {
+		int go = atoi(argv[2]), done = atoi(argv[3]);
+		char c = 0;
+
+		if (write(done, &c, 1) != 1 || read(go, &c, 1) != 1 ||
+		    write(done, &c, 1) != 1)
+			_exit(1);
+		_exit(0);
 	}
 	if (runs < 1 || cfork_init() < 0)
 		return 1;
