@@ -88,6 +88,7 @@ struct server {
 				   is the server's to read, so that one that
 				   kills every standby cannot make it fork
 				   without end */
+	size_t undropped;	/* hand-offs taken, still in the socket */
 	struct server_call calls[SERVER_CALLS_MAX];
 	size_t ncalls;
 };
@@ -303,7 +304,7 @@ static void server_taken(void)
 	int64_t now = now_ns();
 	server.standby_at = now - server.standby_born < SERVER_BUSY_NS ?
 				    now : now + SERVER_STANDBY_DELAY_NS;
-	server_drop_taken();
+	server.undropped++;
 }
 
 /* A hand-off read by the server itself, when it has no standby: it forks
@@ -441,6 +442,11 @@ int server_run(int sock)
 				;
 			server_reap();
 		}
+		/* After the ends are told, not before: the last close of a
+		   call's payload frees its memory, which no caller should
+		   wait for. Before the socket is read for a hand-off. */
+		for (; server.undropped; server.undropped--)
+			server_drop_taken();
 		if (server.standby > 0) {
 			if (p[2].revents & (POLLHUP | POLLERR))
 				server_drain();
