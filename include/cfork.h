@@ -705,22 +705,24 @@ enum {
  * Everything a launch sets is the pool's: stdio, keep_fds, pdeathsig,
  * cwd, envp, capture, the process group (each call leads its own session
  * or group where attr asks for a new one, as a cold call's child does),
- * and the sandbox's namespaces and cgroup. Each call's payload brings the rest: the function and its
- * arguments, the sandbox's filter, landlock rules, limits, identity and
- * deferred lockdown (as the pool's sandbox says them at the call), and
- * result_max, output_max and deadline_ms (from the call's spawn).
+ * and the sandbox's namespaces and cgroup. Each call's payload brings the
+ * rest: the function and its arguments, the sandbox's filter, landlock
+ * rules, limits, identity and deferred lockdown (as the pool's sandbox
+ * says them at the call), and result_max, output_max and deadline_ms
+ * (from the call's spawn).
  *
  * With CFORK_POOL_EXEC cfork starts one thread per pool, which launches a
  * replacement for each child taken, so that a call does not pay for it
  * (once that call has ended, or 2 ms after it began, so that the exec
- * does not compete with it), and ends with cfork_pool_free(). With attr.pdeathsig, a pool's children
- * get that signal when that thread ends, at cfork_pool_free(), whether
- * they were handed out or not. CFORK_POOL_FORK starts no thread: its
- * server is launched here, and again by the first call after it died.
- * A fork server's children are not the caller's: the server reaps them
- * and tells the handle how each ended (status, rusage), and they die with
- * the server. It keeps one child forked ahead, which takes the next call,
- * so that a call does not wait for a fork.
+ * does not compete with it), and ends with cfork_pool_free(). With
+ * attr.pdeathsig, a pool's children get that signal when that thread
+ * ends, at cfork_pool_free(), whether they were handed out or not.
+ * CFORK_POOL_FORK starts no thread: its server is launched here, and
+ * again by the first call after it died. A fork server's children are not
+ * the caller's: the server reaps them and tells the handle how each ended
+ * (status, rusage), and they die with the server. It keeps one child
+ * forked ahead, which takes the next call, so that a call does not wait
+ * for a fork.
  *
  * Returns 0, or:
  *   -EINVAL   ret_pool is NULL, size is 0 or above 1024, flags is not a
