@@ -30,6 +30,7 @@
 
 #include "checking_child.h"
 #include "helpers.h"
+#include "lib/payload.h"
 #include "parent.h"
 #include "wire.h"
 
@@ -411,6 +412,138 @@ Test(pool, a_spoofed_hand_off_is_refused)
 	close(sv[0]);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == CFORK_EXIT_PAYLOAD,
 		  "status %#x", status);
+}
+
+/* The hand-off comes from the parent itself, not from another process that
+   holds the parent's end of the child's socket: a plain fork of the
+   program has every fd of it. In each test below that fork sends a
+   well-formed hand-off of a call that leaves a marker file. */
+static int pool_marker(const cfork_args *a)
+{
+	int fd = open(cfork_arg_str(a, 0), O_CREAT | O_WRONLY | O_CLOEXEC,
+		      0600);
+
+	return fd >= 0 && close(fd) == 0 ? OK : 1;
+}
+CFORK_REGISTER(pool_marker, "s");
+
+static bool is_seqpacket(int fd)
+{
+	int type;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_SEQPACKET;
+}
+
+/* A pool child's: built by hand (its liveness is for its parent alone to
+   check, so a copy of the pool would not hand it anything), sent on the
+   pool's end of its socket, and waited for until the child lets go of
+   the report channel. Runs in the fork; its exit code says how far it
+   got. */
+static _Noreturn void send_marker_hand_off(int sock, const char *marker)
+{
+	const cfork_value v[] = { cfork_str(marker) };
+	struct payload_out w;
+	unsigned paths = 0;
+	int rp[2];
+	char buf[256];
+
+	if (pipe(rp) < 0 ||
+	    wire_encode(&w, "pool_marker", true, rp[1], 0, v, 1) < 0)
+		_exit(2);
+	int memfd = payload_create(&paths);
+	if (memfd < 0 || payload_write(memfd, w.iov, w.niov, w.size) < 0 ||
+	    payload_seal(memfd) < 0)
+		_exit(3);
+	int fds[] = { memfd, rp[1] };
+	if (handoff_send(sock, fds, 2, -1) < 0)
+		_exit(4);
+	close(rp[1]);
+	struct pollfd p = { .fd = rp[0], .events = POLLIN };
+	while (poll(&p, 1, 5000) > 0 && read(rp[0], buf, sizeof(buf)) > 0)
+		;
+	_exit(0);
+}
+
+Test(pool, a_pool_childs_hand_off_sent_by_another_process_is_refused)
+{
+	char dir[] = "/tmp/cfork-pool-XXXXXX", marker[64];
+	bool before[1024];
+	cfork_pool *pool;
+	cfork_proc *p;
+	int sock = -1, status;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
+	for (int fd = 0; fd < 1024; fd++)
+		before[fd] = is_seqpacket(fd);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	for (int fd = 0; fd < 1024 && sock < 0; fd++)
+		if (!before[fd] && is_seqpacket(fd))
+			sock = fd;
+	cr_assert_geq(sock, 0, "the pool's end of its child's socket");
+
+	pid_t other = fork();
+	cr_assert_geq(other, 0);
+	if (other == 0)
+		send_marker_hand_off(sock, marker);
+	cr_assert_eq(waitpid(other, &status, 0), other);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the sender got no further than %#x", status);
+	cr_assert_neq(access(marker, F_OK), 0,
+		      "a call sent by another process ran in the pool's child");
+
+	/* The pool serves on: its child refused and died, and a call finds
+	   it replaced or launches cold. */
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	wait_ok(p);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+	rmdir(dir);
+}
+
+Test(pool, a_fork_servers_hand_off_sent_by_another_process_is_refused)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	int status;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	/* The server is up, and its standby waits. */
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	wait_ok(p);
+	cfork_free(p);
+
+	/* Its copy of the pool hands the call to the server as the program
+	   would: refused, the call launches cold, as the fork's own child. */
+	pid_t other = fork();
+	cr_assert_geq(other, 0);
+	if (other == 0) {
+		if (cfork_pool_spawn(pool, &p, "pool_pid") < 0)
+			_exit(2);
+		_exit(cfork_paths(p) & CFORK_PATH_FORK_SERVER ? 1 : 0);
+	}
+	cr_assert_eq(waitpid(other, &status, 0), other);
+	cr_assert(WIFEXITED(status), "status %#x", status);
+	cr_assert_neq(WEXITSTATUS(status), 1,
+		      "a call sent by another process ran in the server's child");
+	cr_assert_eq(WEXITSTATUS(status), 0, "status %#x", status);
+
+	/* The program's own calls go on: the refusal ended the server (or
+	   the fork's copy of the pool killed it), so the next call launches
+	   cold if it finds it still ending, and starts it again; the calls
+	   after go through it. */
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cr_assert(i == 0 || (cfork_paths(p) & CFORK_PATH_FORK_SERVER),
+			  "call %d", i);
+		wait_ok(p);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Receiving a hand-off (wire.h) on a socket inherited from the parent,
- * which only the parent can have the other end of: the socket's peer must
- * be the parent (SO_PEERCRED, the creator of the pair). A warm pool child
- * receives one; a fork server's standby child one, for the server.
+ * Receiving a hand-off (wire.h) on a socket inherited from the parent: the
+ * socket's peer must be the parent (SO_PEERCRED, the creator of the pair),
+ * and so must the sender of the message (its SCM_CREDENTIALS, which the
+ * kernel records for every message to this socket: the parent set
+ * SO_PASSCRED on it before the child existed). Another process can hold
+ * the parent's end (a plain fork of the program does), but cannot send as
+ * the parent. A warm pool child receives one; a fork server's standby
+ * child one, for the server.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +21,8 @@
 int handoff_receive(int sock, pid_t parent, int flags, struct handoff_in *in)
 {
 	union {
-		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+			 CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = { &in->head, sizeof(in->head) };
@@ -38,8 +43,20 @@ int handoff_receive(int sock, pid_t parent, int flags, struct handoff_in *in)
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
 		return 0;
+	/* A message whose sender the kernel did not record is refused. In a
+	   pid namespace the parent started, the parent reads as pid 0, as
+	   every process outside does: there this proves no more than
+	   SO_PEERCRED above. */
+	bool from_parent = false;
 	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
 	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred sender;
+			memcpy(&sender, CMSG_DATA(c), sizeof(sender));
+			from_parent = sender.pid == parent;
+		}
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -51,6 +68,7 @@ int handoff_receive(int sock, pid_t parent, int flags, struct handoff_in *in)
 	const char *why = n < 0 ? "recvmsg failed" :
 			  (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0 ?
 			  "hand-off truncated" :
+			  !from_parent ? "hand-off not sent by the parent" :
 			  handoff_check(&in->head, (size_t)n, in->nfds);
 	if (why)
 		child_fail(CFORK_EXIT_PAYLOAD, "CFORK_FD: socket %d: %s", sock,

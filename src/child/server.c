@@ -260,7 +260,8 @@ static int standby_take(void)
 static void server_drop_taken(void)
 {
 	union {
-		char buf[CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+			 CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} control;
 	struct handoff_head head;

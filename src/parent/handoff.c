@@ -16,6 +16,38 @@
 #include "parent.h"
 #include "wire.h"
 
+/* The socket pair a warm child or a fork server waits on, both ends
+   above stdio; sv[1] is the child's. The kernel records who sent each
+   message to it (SO_PASSCRED, set here, before the child exists, so that
+   no message reaches it unrecorded): the child takes a hand-off only
+   from its parent, not from whatever process got hold of the parent's
+   end (a plain fork of the program has it). */
+int handoff_pair(int sv[2])
+{
+	static const int on = 1;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		int fd = fd_move_above_stdio(sv[i]);
+		if (fd < 0) {
+			close(sv[0]);
+			close(sv[1]);
+			sv[0] = sv[1] = -1;
+			return fd;
+		}
+		sv[i] = fd;
+	}
+	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+		int r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		sv[0] = sv[1] = -1;
+		return r;
+	}
+	return 0;
+}
+
 /* The hand-off of one call to a warm child (wire.h): every fd the payload
    names, each under the number it names it by. */
 int handoff_send(int sock, const int *fds, size_t n, int keep)

@@ -168,8 +168,11 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 		   const char *name, const cfork_value *argv, size_t argc,
 		   struct warm_child *warm);
 
-/* handoff.c: one call's fds, each under the number the payload names it
-   by (fds[0], the payload, anywhere; fds[keep], the receiver's own). */
+/* handoff.c: the socket pair a warm child waits on (sv[1] its end),
+   which tells it who sent each message. */
+int handoff_pair(int sv[2]);
+/* One call's fds, each under the number the payload names it by (fds[0],
+   the payload, anywhere; fds[keep], the receiver's own). */
 int handoff_send(int sock, const int *fds, size_t n, int keep);
 /* A fork server's answer, waited for timeout_ms at most: its child's pid
    and pidfd (-1 where it could make none), *sock closed (-1) when it came

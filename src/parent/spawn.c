@@ -614,13 +614,8 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
 	r = spawn_attr_fds(&s, attr);
 	if (r == 0)
 		r = pipe_above_stdio(s.report);
-	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-				 sv) < 0)
-		r = -errno;
-	for (int i = 0; r == 0 && i < 2; i++) {
-		sv[i] = fd_move_above_stdio(sv[i]);
-		r = sv[i] < 0 ? sv[i] : 0;
-	}
+	if (r == 0)
+		r = handoff_pair(sv);
 	if (r == 0 && fcntl(s.report[0], F_SETFL, O_NONBLOCK) < 0)
 		r = -errno;
 	if (r < 0)
