@@ -6,8 +6,9 @@
  * children and through 2 fork servers; then calls per second from 1 and 2
  * threads; with the caller holding nothing and then RESIDENT GiB; beside
  * them the floors under a warm call, the page faults a fork server's child
- * takes before its function, and where each mode's time goes. First, what
- * a refill costs: a pool child's launch until it waits.
+ * takes before its function, where each mode's time goes, and how soon
+ * the spawn of a call that computes for 20 ms returns. First, what a
+ * refill costs: a pool child's launch until it waits.
  *
  *   pool [-n RUNS] [--resident GIB]
  */
@@ -255,6 +256,58 @@ static void print_steps(cfork_pool *exec_pool, cfork_pool *fork_pool,
 	}
 }
 
+/* A call that computes for a while: how soon its spawn returns, p50 and
+   p99, each mode alone. The caller must not wait for the call to give up
+   a CPU: an event loop goes on once it has the handle. */
+static int pool_bench_spin(const cfork_args *a)
+{
+	double end = now_us() + (double)cfork_arg_i64(a, 0) * 1000;
+
+	while (now_us() < end)
+		;
+	return cfork_return("", 0) < 0;
+}
+CFORK_REGISTER(pool_bench_spin, "i");
+
+#define LONG_CALL_MS 20
+#define LONG_CALLS 100
+
+static void print_long_call_spawns(cfork_pool *exec_pool,
+				   cfork_pool *fork_pool)
+{
+	cfork_pool *pools[3] = { NULL, exec_pool, fork_pool };
+	const char *name[3] = { "cold", "pool (EXEC)", "fork server" };
+	static double us[3][LONG_CALLS];
+	int n[3] = { 0, 0, 0 };
+
+	for (int i = 0; i < LONG_CALLS; i++)
+		for (int k = 0; k < 3; k++) {
+			cfork_status st;
+			cfork_proc *p;
+			usleep(3000);
+			double t0 = now_us();
+			int r = pools[k] ?
+				cfork_pool_spawn(pools[k], &p, "pool_bench_spin",
+						 (int64_t)LONG_CALL_MS) :
+				cfork_spawn(&p, NULL, "pool_bench_spin",
+					    (int64_t)LONG_CALL_MS);
+			if (r < 0)
+				continue;
+			us[k][n[k]++] = now_us() - t0;
+			(void)cfork_wait(p, -1, &st);
+			cfork_free(p);
+		}
+	printf("  spawn of a %d ms call returns, alone, us: p50 p99\n",
+	       LONG_CALL_MS);
+	for (int k = 0; k < 3; k++) {
+		if (!n[k])
+			continue;
+		qsort(us[k], (size_t)n[k], sizeof(double), cmp_double);
+		printf("    %-22s %6.0f %6.0f\n", name[k], us[k][n[k] / 2],
+		       us[k][n[k] * 99 / 100]);
+	}
+}
+
 struct rate {
 	cfork_pool *pool;
 	double seconds;
@@ -320,6 +373,7 @@ static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
 	print_floors(runs);
 	print_faults(fork_pool);
 	print_steps(exec_pool, fork_pool, runs < 100 ? runs : 100);
+	print_long_call_spawns(exec_pool, fork_pool);
 	for (int th = 1; th <= 2; th++) {
 		double c = calls_per_second(NULL, th);
 		long before = warm_calls;
