@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,10 @@ static int standby_take(void)
 	   not run here as well. */
 	if (server_answer(self) < 0)
 		_exit(CFORK_EXIT_PAYLOAD);
+	/* The caller, woken by the answer, is often placed on this CPU,
+	   and would wait there until the call used up its time slice
+	   (p99 4.5 ms of a 20 ms call) before its spawn returns. */
+	sched_yield();
 	return server_child_place(&in);
 }
 
