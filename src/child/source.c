@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -81,6 +82,9 @@ static int source_pool(int sock)
 	if (handoff_receive(sock, getppid(), 0, &in) == 0)
 		_exit(0);
 	close(sock);
+	/* Woken on its caller's CPU, it may have taken it from the caller
+	   before the spawn returned: the caller's, until it waits. */
+	sched_yield();
 	return handoff_place(&in);
 }
 
@@ -125,5 +129,9 @@ int source_open(void)
 		check_privileged_origin(fd);
 	if (ready >= 0)
 		source_wait_ready(fd, ready);
+	/* The parent, woken as this exec succeeded, is often queued on this
+	   CPU, and would wait until the call used up its time slice before
+	   its spawn returned (p99 4.5 ms of a 20 ms call). */
+	sched_yield();
 	return fd;
 }
