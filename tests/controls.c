@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "parent.h"
 
 TestSuite(controls, .timeout = TEST_TIMEOUT);
 
@@ -249,6 +251,42 @@ Test(controls, a_deadline_kills_the_child_though_nobody_waits)
 
 	attr.deadline_ms = -1;
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10), -EINVAL);
+}
+
+/* Deadlines let go of as soon as they are armed, from four threads, while
+   the watchdog thread sweeps and goes back to sleep until the earliest:
+   its sleep must not read a deadline's time that another thread freed
+   meanwhile (an invalid read under valgrind; make check-valgrind runs
+   this test). None is due within the test, so the fd they would signal
+   through need not be a pidfd (valgrind has no pidfd_open). */
+static void *arm_and_let_go(void *arg)
+{
+	int fd = *(const int *)arg;
+
+	for (int i = 0; i < 5000; i++) {
+		struct deadline *d;
+		if (deadline_arm(&d, fd, 60000) < 0)
+			return (void *)1;
+		deadline_release(d);
+	}
+	return NULL;
+}
+
+Test(controls, a_deadline_let_go_of_at_once_is_not_read_by_the_watchdog)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pthread_t t[4];
+
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, arm_and_let_go, &fd),
+			     0);
+	for (int i = 0; i < 4; i++) {
+		void *failed;
+		cr_assert_eq(pthread_join(t[i], &failed), 0);
+		cr_assert_null(failed);
+	}
+	close(fd);
 }
 
 Test(controls, many_deadlines_fire_in_order)

@@ -89,10 +89,13 @@ static void *watchdog_main(void *unused)
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		struct deadline *next = watchdog_sweep(&now);
-		if (next)
+		if (next) {
+			/* A copy: the wait lets go of the lock, and with it
+			   next, which a release may free meanwhile. */
+			struct timespec due = next->due;
 			pthread_cond_timedwait(&watchdog_wake, &watchdog_lock,
-					       &next->due);
-		else
+					       &due);
+		} else
 			pthread_cond_wait(&watchdog_wake, &watchdog_lock);
 	}
 	return NULL;
