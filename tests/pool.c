@@ -441,25 +441,28 @@ static bool is_seqpacket(int fd)
    pool's end of its socket, and waited for until the child lets go of
    the report channel. Runs in the fork; its exit code says how far it
    got. */
-static _Noreturn void send_marker_hand_off(int sock, const char *marker)
+static _Noreturn void send_marker_hand_off(int sock, const char *marker,
+					   bool to_server)
 {
 	const cfork_value v[] = { cfork_str(marker) };
 	struct payload_out w;
 	unsigned paths = 0;
-	int rp[2];
+	int rp[2], sp[2];
 	char buf[256];
 
-	if (pipe(rp) < 0 ||
+	if (pipe(rp) < 0 || pipe(sp) < 0 ||
 	    wire_encode(&w, "pool_marker", true, rp[1], 0, v, 1) < 0)
 		_exit(2);
 	int memfd = payload_create(&paths);
 	if (memfd < 0 || payload_write(memfd, w.iov, w.niov, w.size) < 0 ||
 	    payload_seal(memfd) < 0)
 		_exit(3);
-	int fds[] = { memfd, rp[1] };
-	if (handoff_send(sock, fds, 2, -1) < 0)
+	/* A fork server keeps the call's status channel (the third). */
+	int fds[] = { memfd, rp[1], sp[1] };
+	if (handoff_send(sock, fds, to_server ? 3 : 2, to_server ? 2 : -1) < 0)
 		_exit(4);
 	close(rp[1]);
+	close(sp[1]);
 	struct pollfd p = { .fd = rp[0], .events = POLLIN };
 	while (poll(&p, 1, 5000) > 0 && read(rp[0], buf, sizeof(buf)) > 0)
 		;
@@ -487,7 +490,7 @@ Test(pool, a_pool_childs_hand_off_sent_by_another_process_is_refused)
 	pid_t other = fork();
 	cr_assert_geq(other, 0);
 	if (other == 0)
-		send_marker_hand_off(sock, marker);
+		send_marker_hand_off(sock, marker, false);
 	cr_assert_eq(waitpid(other, &status, 0), other);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the sender got no further than %#x", status);
@@ -506,35 +509,39 @@ Test(pool, a_pool_childs_hand_off_sent_by_another_process_is_refused)
 
 Test(pool, a_fork_servers_hand_off_sent_by_another_process_is_refused)
 {
+	char dir[] = "/tmp/cfork-pool-XXXXXX", marker[64];
+	bool before[1024];
 	cfork_pool *pool;
 	cfork_proc *p;
-	int status;
+	int sock = -1, status;
 
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
+	for (int fd = 0; fd < 1024; fd++)
+		before[fd] = is_seqpacket(fd);
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	for (int fd = 0; fd < 1024 && sock < 0; fd++)
+		if (!before[fd] && is_seqpacket(fd))
+			sock = fd;
+	cr_assert_geq(sock, 0, "the pool's end of its server's socket");
 	/* The server is up, and its standby waits. */
 	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
 	wait_ok(p);
 	cfork_free(p);
 
-	/* Its copy of the pool hands the call to the server as the program
-	   would: refused, the call launches cold, as the fork's own child. */
 	pid_t other = fork();
 	cr_assert_geq(other, 0);
-	if (other == 0) {
-		if (cfork_pool_spawn(pool, &p, "pool_pid") < 0)
-			_exit(2);
-		_exit(cfork_paths(p) & CFORK_PATH_FORK_SERVER ? 1 : 0);
-	}
+	if (other == 0)
+		send_marker_hand_off(sock, marker, true);
 	cr_assert_eq(waitpid(other, &status, 0), other);
-	cr_assert(WIFEXITED(status), "status %#x", status);
-	cr_assert_neq(WEXITSTATUS(status), 1,
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the sender got no further than %#x", status);
+	cr_assert_neq(access(marker, F_OK), 0,
 		      "a call sent by another process ran in the server's child");
-	cr_assert_eq(WEXITSTATUS(status), 0, "status %#x", status);
 
-	/* The program's own calls go on: the refusal ended the server (or
-	   the fork's copy of the pool killed it), so the next call launches
-	   cold if it finds it still ending, and starts it again; the calls
-	   after go through it. */
+	/* The program's own calls go on: the refusal ended the server, so
+	   the next call launches cold if it finds it still ending, and
+	   starts it again; the calls after go through it. */
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
 		cr_assert(i == 0 || (cfork_paths(p) & CFORK_PATH_FORK_SERVER),
@@ -544,6 +551,55 @@ Test(pool, a_fork_servers_hand_off_sent_by_another_process_is_refused)
 	}
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
+	rmdir(dir);
+}
+
+/* A child of fork() has a copy of the pool, not its children: a call
+   through the copy launches cold, freeing the copy returns (the refill
+   thread it would wait for was not copied), and the parent's pool serves
+   on warm, its children untouched. */
+Test(pool, a_copy_of_a_pool_in_a_forked_child_leaves_the_pool_alone)
+{
+	static const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
+
+	for (size_t m = 0; m < 2; m++) {
+		cfork_pool *pool;
+		cfork_proc *p;
+		int status;
+
+		cr_assert_eq(cfork_pool_new(&pool, NULL, 2, modes[m]), 0);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		wait_ok(p);
+		cfork_free(p);
+		pid_t other = fork();
+		cr_assert_geq(other, 0);
+		if (other == 0) {
+			cfork_status st;
+			alarm(10);
+			if (cfork_pool_spawn(pool, &p, "pool_pid") < 0)
+				_exit(2);
+			if (cfork_paths(p) &
+			    (CFORK_PATH_POOL | CFORK_PATH_FORK_SERVER))
+				_exit(3);
+			if (cfork_wait(p, -1, &st) < 0 || !st.exited ||
+			    st.code != OK)
+				_exit(4);
+			cfork_free(p);
+			cfork_pool_free(pool);
+			_exit(0);
+		}
+		cr_assert_eq(waitpid(other, &status, 0), other);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "mode %zu: the fork got %#x", m, status);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cr_assert(cfork_paths(p) &
+			  (CFORK_PATH_POOL | CFORK_PATH_FORK_SERVER),
+			  "mode %zu: the pool's next call went cold", m);
+		wait_ok(p);
+		cfork_free(p);
+		cfork_pool_free(pool);
+		cr_assert_not(has_children());
+	}
 }
 
 /* ------------------------------------------------------------------------ */

@@ -60,6 +60,7 @@ struct cfork_pool {
 	bool refill_started;
 	struct fork_server *servers;	/* size of them: CFORK_POOL_FORK */
 	unsigned next_server;	/* where a call starts to look for one */
+	pid_t owner;		/* the process whose children these are */
 };
 
 struct fork_server {
@@ -264,6 +265,7 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		return r;
 	}
 	pool->size = size;
+	pool->owner = getpid();
 	pthread_mutex_init(&pool->lock, NULL);
 	if (flags == CFORK_POOL_FORK) {
 		/* A server serves many calls: its stdout is theirs, and a
@@ -412,6 +414,12 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 
 	if (!pool || !ret_proc)
 		return -EINVAL;
+	/* A copy of the pool in a child of fork(): the children and servers
+	   are the parent's, which only the parent can check or hand a call
+	   to; the call launches cold. */
+	if (getpid() != pool->owner)
+		return spawn_call_run(ret_proc, &pool->attr, name, argv, argc,
+				      NULL);
 	if (pool->servers) {
 		r = server_spawn(pool, ret_proc, name, argv, argc);
 		if (r != -EAGAIN)
@@ -445,11 +453,35 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
 }
 
+/* A copy of the pool in a child of fork(): its fds and memory go, the
+   parent's children and servers are left to the parent, and the refill
+   thread, which a fork does not copy, is neither told nor waited for (its
+   lock and condition variables may be as that thread left them). The
+   servers' shared references are the parent's to let go of. */
+static void pool_free_copy(cfork_pool *pool)
+{
+	for (unsigned i = 0; pool->servers && i < pool->size; i++)
+		warm_close(&pool->servers[i].c);
+	for (unsigned i = 0; i < pool->nready; i++)
+		warm_close(&pool->ready[i]);
+	for (unsigned i = 0; i < pool->ntaken; i++)
+		close(pool->taken[i]);
+	free(pool->servers);
+	free(pool->keep_fds);
+	free(pool->ready);
+	free(pool->taken);
+	free(pool);
+}
+
 void cfork_pool_free(cfork_pool *pool)
 {
 	PROTECT_ERRNO;
 	if (!pool)
 		return;
+	if (getpid() != pool->owner) {
+		pool_free_copy(pool);
+		return;
+	}
 	if (pool->servers) {
 		/* Each server's end of file: it lets the calls it runs finish
 		   (its children, which die with it), tells how each ended,
