@@ -751,6 +751,9 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * brings (filter, landlock, limits, identity, lockdown), not in what its
  * children were launched with (namespaces, identity maps, cgroup): a call
  * after those changed is refused with -EINVAL, never run without them.
+ * A pool belongs to the process that made it: in a child of fork(), a
+ * call through the copy launches cold, and cfork_pool_free() of the copy
+ * releases its memory and fds only, leaving the parent's pool alone.
  * cfork_pool_free() must not run while another thread is in a call on
  * the same pool.
  *
