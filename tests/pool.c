@@ -469,34 +469,52 @@ static _Noreturn void send_marker_hand_off(int sock, const char *marker,
 	_exit(0);
 }
 
-Test(pool, a_pool_childs_hand_off_sent_by_another_process_is_refused)
+/* A pool of one and the pool's end of its child's (or server's) socket:
+   the SOCK_SEQPACKET socket cfork_pool_new() opened. */
+static int pool_of_one_and_its_socket(cfork_pool **pool, unsigned mode)
 {
-	char dir[] = "/tmp/cfork-pool-XXXXXX", marker[64];
 	bool before[1024];
-	cfork_pool *pool;
-	cfork_proc *p;
-	int sock = -1, status;
+	int sock = -1;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(marker, sizeof(marker), "%s/ran", dir);
 	for (int fd = 0; fd < 1024; fd++)
 		before[fd] = is_seqpacket(fd);
-	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_pool_new(pool, NULL, 1, mode), 0);
 	for (int fd = 0; fd < 1024 && sock < 0; fd++)
 		if (!before[fd] && is_seqpacket(fd))
 			sock = fd;
-	cr_assert_geq(sock, 0, "the pool's end of its child's socket");
+	cr_assert_geq(sock, 0, "the pool's end of its socket");
+	return sock;
+}
 
+/* The attack: a fork of this program sends the hand-off on sock; the
+   call it names must not have run. */
+static void spoof_hand_off_from_a_fork(int sock, bool to_server)
+{
+	char dir[] = "/tmp/cfork-pool-XXXXXX", marker[64];
+	int status;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(marker, sizeof(marker), "%s/ran", dir);
 	pid_t other = fork();
 	cr_assert_geq(other, 0);
 	if (other == 0)
-		send_marker_hand_off(sock, marker, false);
+		send_marker_hand_off(sock, marker, to_server);
 	cr_assert_eq(waitpid(other, &status, 0), other);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the sender got no further than %#x", status);
 	cr_assert_neq(access(marker, F_OK), 0,
-		      "a call sent by another process ran in the pool's child");
+		      "a call sent by another process ran in the %s",
+		      to_server ? "server's child" : "pool's child");
+	rmdir(dir);
+}
 
+Test(pool, a_pool_childs_hand_off_sent_by_another_process_is_refused)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	int sock = pool_of_one_and_its_socket(&pool, CFORK_POOL_EXEC);
+
+	spoof_hand_off_from_a_fork(sock, false);
 	/* The pool serves on: its child refused and died, and a call finds
 	   it replaced or launches cold. */
 	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
@@ -504,40 +522,19 @@ Test(pool, a_pool_childs_hand_off_sent_by_another_process_is_refused)
 	cfork_free(p);
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
-	rmdir(dir);
 }
 
 Test(pool, a_fork_servers_hand_off_sent_by_another_process_is_refused)
 {
-	char dir[] = "/tmp/cfork-pool-XXXXXX", marker[64];
-	bool before[1024];
 	cfork_pool *pool;
 	cfork_proc *p;
-	int sock = -1, status;
+	int sock = pool_of_one_and_its_socket(&pool, CFORK_POOL_FORK);
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(marker, sizeof(marker), "%s/ran", dir);
-	for (int fd = 0; fd < 1024; fd++)
-		before[fd] = is_seqpacket(fd);
-	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
-	for (int fd = 0; fd < 1024 && sock < 0; fd++)
-		if (!before[fd] && is_seqpacket(fd))
-			sock = fd;
-	cr_assert_geq(sock, 0, "the pool's end of its server's socket");
 	/* The server is up, and its standby waits. */
 	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
 	wait_ok(p);
 	cfork_free(p);
-
-	pid_t other = fork();
-	cr_assert_geq(other, 0);
-	if (other == 0)
-		send_marker_hand_off(sock, marker, true);
-	cr_assert_eq(waitpid(other, &status, 0), other);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "the sender got no further than %#x", status);
-	cr_assert_neq(access(marker, F_OK), 0,
-		      "a call sent by another process ran in the server's child");
+	spoof_hand_off_from_a_fork(sock, true);
 
 	/* The program's own calls go on: the refusal ended the server, so
 	   the next call launches cold if it finds it still ending, and
@@ -551,7 +548,6 @@ Test(pool, a_fork_servers_hand_off_sent_by_another_process_is_refused)
 	}
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
-	rmdir(dir);
 }
 
 /* A child of fork() has a copy of the pool, not its children: a call
