@@ -25,27 +25,28 @@
 int handoff_pair(int sv[2])
 {
 	static const int on = 1;
+	int r = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	for (int i = 0; i < 2; i++) {
-		int fd = fd_move_above_stdio(sv[i]);
-		if (fd < 0) {
-			close(sv[0]);
-			close(sv[1]);
-			sv[0] = sv[1] = -1;
-			return fd;
-		}
-		sv[i] = fd;
-	}
-	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
-		int r = -errno;
-		close(sv[0]);
-		close(sv[1]);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
 		sv[0] = sv[1] = -1;
 		return r;
 	}
-	return 0;
+	/* A move that fails has closed the fd it moved. */
+	for (int i = 0; i < 2; i++) {
+		sv[i] = fd_move_above_stdio(sv[i]);
+		if (sv[i] < 0 && r == 0)
+			r = sv[i];
+	}
+	if (r == 0 &&
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0)
+		r = -errno;
+	for (int i = 0; r < 0 && i < 2; i++) {
+		if (sv[i] >= 0)
+			close(sv[i]);
+		sv[i] = -1;
+	}
+	return r;
 }
 
 /* The hand-off of one call to a warm child (wire.h): every fd the payload
