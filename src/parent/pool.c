@@ -453,45 +453,32 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
 }
 
-/* A copy of the pool in a child of fork(): its fds and memory go, the
-   parent's children and servers are left to the parent, and the refill
-   thread, which a fork does not copy, is neither told nor waited for (its
-   lock and condition variables may be as that thread left them). The
-   servers' shared references are the parent's to let go of. */
-static void pool_free_copy(cfork_pool *pool)
-{
-	for (unsigned i = 0; pool->servers && i < pool->size; i++)
-		warm_close(&pool->servers[i].c);
-	for (unsigned i = 0; i < pool->nready; i++)
-		warm_close(&pool->ready[i]);
-	for (unsigned i = 0; i < pool->ntaken; i++)
-		close(pool->taken[i]);
-	free(pool->servers);
-	free(pool->keep_fds);
-	free(pool->ready);
-	free(pool->taken);
-	free(pool);
-}
-
 void cfork_pool_free(cfork_pool *pool)
 {
 	PROTECT_ERRNO;
 	if (!pool)
 		return;
-	if (getpid() != pool->owner) {
-		pool_free_copy(pool);
-		return;
-	}
+	/* A copy of the pool in a child of fork(): its fds and memory go;
+	   the children and servers are the parent's, and so are the
+	   servers' shared references. The refill thread, which a fork does
+	   not copy, is neither told nor waited for, and its lock and
+	   condition variables, as that thread may have left them, are not
+	   destroyed. */
+	bool copy = getpid() != pool->owner;
 	if (pool->servers) {
 		/* Each server's end of file: it lets the calls it runs finish
 		   (its children, which die with it), tells how each ended,
 		   and exits; the last of their handles reaps it. */
 		for (unsigned i = 0; i < pool->size; i++) {
+			if (copy) {
+				warm_close(&pool->servers[i].c);
+				continue;
+			}
 			server_stop(&pool->servers[i].c, false);
 			pthread_mutex_destroy(&pool->servers[i].lock);
 		}
 		free(pool->servers);
-	} else if (pool->refill_started) {
+	} else if (pool->refill_started && !copy) {
 		pthread_mutex_lock(&pool->lock);
 		pool->stopping = true;
 		pthread_cond_broadcast(&pool->wake);
@@ -499,12 +486,14 @@ void cfork_pool_free(cfork_pool *pool)
 		pthread_join(pool->refill, NULL);
 	}
 	for (unsigned i = 0; i < pool->nready; i++)
-		warm_discard(&pool->ready[i]);
+		(copy ? warm_close : warm_discard)(&pool->ready[i]);
 	for (unsigned i = 0; i < pool->ntaken; i++)
 		close(pool->taken[i]);
-	pthread_cond_destroy(&pool->wake);
-	pthread_cond_destroy(&pool->filled);
-	pthread_mutex_destroy(&pool->lock);
+	if (!copy) {
+		pthread_cond_destroy(&pool->wake);
+		pthread_cond_destroy(&pool->filled);
+		pthread_mutex_destroy(&pool->lock);
+	}
 	free(pool->keep_fds);
 	free(pool->ready);
 	free(pool->taken);
