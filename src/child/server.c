@@ -253,7 +253,7 @@ static int standby_take(void)
 		_exit(CFORK_EXIT_PAYLOAD);
 	/* The caller, woken by the answer, is often placed on this CPU,
 	   and would wait there until the call used up its time slice
-	   (p99 4.5 ms of a 20 ms call) before its spawn returns. */
+	   before its spawn returned (README, Warm start, measured). */
 	sched_yield();
 	return server_child_place(&in);
 }

@@ -131,7 +131,7 @@ int source_open(void)
 		source_wait_ready(fd, ready);
 	/* The parent, woken as this exec succeeded, is often queued on this
 	   CPU, and would wait until the call used up its time slice before
-	   its spawn returned (p99 4.5 ms of a 20 ms call). */
+	   its spawn returned (README, Warm start, measured). */
 	sched_yield();
 	return fd;
 }
