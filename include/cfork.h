@@ -943,7 +943,11 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   sched_setattr, migrate_pages, move_pages, get_robust_list for any pid
  *   but 0 (the caller); setpriority and ioprio_set for anything but the
  *   caller's own process;
+ *   clone with CLONE_PARENT (a process the parent never made, which it
+ *   would never reap);
  *   rt_sigaction replacing the SIGSYS handler (see above).
+ * clone3, whose flags are behind a pointer a filter cannot read, fails
+ * with ENOSYS: the C library falls back to clone.
  * cfork_sandbox_allow() of a call the base denies whole is -EPERM; of one
  * it denies in part, it allows what the base leaves.
  * Where the kernel has landlock, the child also enters a landlock domain of
@@ -1014,8 +1018,9 @@ enum {
 	 *   F_DUPFD_CLOEXEC; brk, mmap, munmap, mremap, mprotect, madvise;
 	 *   clock_gettime, clock_getres, gettimeofday, time, nanosleep,
 	 *   clock_nanosleep; futex, set_robust_list, rseq, sched_yield,
-	 *   sched_getaffinity, clone of a thread (CLONE_THREAD),
-	 *   set_tid_address, gettid, getpid, getrandom, membarrier;
+	 *   sched_getaffinity, clone of a thread (CLONE_THREAD without
+	 *   CLONE_PARENT), set_tid_address, gettid, getpid, getrandom,
+	 *   membarrier;
 	 *   sysinfo, uname, getuid, geteuid, getgid, getegid, getresuid,
 	 *   getresgid, getgroups, getppid, getpgrp, getpgid, getsid,
 	 *   getcwd, getcpu, getrlimit, getrusage, times, sched_getparam,
@@ -1030,7 +1035,7 @@ enum {
 	 *   socket (glibc's getpwuid asks nscd first)              EAFNOSUPPORT
 	 *   fcntl F_SETFL (an inherited fd shares its flags with
 	 *   the parent), setrlimit, prlimit64 that sets a limit    EPERM
-	 *   clone3, openat2, statx (libc falls back)               ENOSYS
+	 *   clone3 (the base's), openat2, statx (libc falls back)  ENOSYS
 	 * What stays possible: newfstatat with AT_EMPTY_PATH and a non-empty
 	 * path (the path is behind a pointer a filter cannot read) tells the
 	 * metadata of any file the child can name: size, owner, times, never

@@ -77,6 +77,8 @@ enum reach_mode {
 	R_USERFAULTFD,	/* userfaultfd */
 	R_KEYS,		/* add_key and keyctl on the session keyring */
 	R_SELF_SIGNAL,	/* kill and raise to itself: must work */
+	R_CLONE_PARENT,	/* clone and clone3 with CLONE_PARENT: a process
+			   the parent would have to reap */
 	R_NMODES
 };
 
@@ -91,6 +93,7 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_PERF] = "perf_event_open", [R_BPF] = "bpf",
 	[R_USERFAULTFD] = "userfaultfd", [R_KEYS] = "add_key/keyctl",
 	[R_SELF_SIGNAL] = "signal to itself",
+	[R_CLONE_PARENT] = "clone(CLONE_PARENT)",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -182,6 +185,27 @@ static int reach_keys(void)
 
 /* Arguments: the attack, the number of the parent's file fd (not the fd:
    the child does not inherit it), the address of reach_victim there. */
+/* A new process whose parent is this child's parent: it ends at once, and
+   stays the parent's zombie until the parent reaps it. */
+static int reach_clone_parent(void)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
+			stack, stack_size, tls;
+	} args = { .flags = CLONE_PARENT };	/* its exit signal is this
+						   child's: clone3 wants 0 */
+	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		return 1;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		_exit(0);
+	return pid > 0 ? 2 : REACH_OK;
+}
+
 static int escape_reach_child(const cfork_args *a)
 {
 	int mode = (int)cfork_arg_i64(a, 0);
@@ -311,6 +335,8 @@ static int escape_reach_child(const cfork_args *a)
 		return reach_keys();
 	case R_SELF_SIGNAL:
 		return reach_signal_self();
+	case R_CLONE_PARENT:
+		return reach_clone_parent();
 	}
 	return 99;
 }
@@ -433,6 +459,14 @@ static int reach_try(unsigned presets, const char *preset_name, int mode,
 		reach_note(why, cap, "%s, %s: the parent got SIGUSR1",
 			   preset_name, what);
 		while (sigtimedwait(&usr1, NULL, &now) == SIGUSR1)
+			;
+		bad = 1;
+	}
+	siginfo_t si = { 0 };
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0) {
+		reach_note(why, cap, "%s, %s: the parent has a child it never "
+			   "made", preset_name, what);
+		while (waitid(P_ALL, 0, &si, WEXITED | __WALL) == 0)
 			;
 		bad = 1;
 	}

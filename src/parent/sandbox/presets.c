@@ -23,6 +23,10 @@
 		    .datum_b = (m) }
 #define LACKS(n, m) { .arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (m), \
 		      .datum_b = 0 }
+/* The bits of has, none of lacks: one comparison, where two of the same
+   argument would need a libseccomp that joins them. */
+#define HAS_LACKS(n, has, lacks) { .arg = (n), .op = SCMP_CMP_MASKED_EQ, \
+				   .datum_a = (has) | (lacks), .datum_b = (has) }
 /* An argument that the kernel reads as a 32-bit int or unsigned: a filter
    sees the whole 64-bit register, so a denial that matches a value must
    ignore the upper half, which the caller is free to fill. */
@@ -100,6 +104,14 @@ const struct preset_rule preset_rules[] = {
 	R1(OWN, "move_pages", ALLOW, CMP(0, EQ, 0)),
 	R1(BASE, "get_robust_list", FAIL(EPERM), CMP(0, NE, 0)),
 	R1(OWN, "get_robust_list", ALLOW, CMP(0, EQ, 0)),
+	/* A new process whose parent is the parent (CLONE_PARENT): the
+	   parent never made it and never reaps it, so it is a zombie the
+	   parent keeps, one more of its user's processes, for good.
+	   clone3's flags are behind a pointer a filter cannot read: it
+	   answers ENOSYS, and the C library falls back to clone. */
+	R1(BASE, "clone", FAIL(EPERM), HAS(0, CLONE_PARENT)),
+	R1(OWN, "clone", ALLOW, LACKS(0, CLONE_PARENT)),
+	R0(BASE, "clone3", FAIL(ENOSYS)),
 	/* Shared with the parent or the whole machine: the session
 	   keyring; performance counters of other processes; BPF; and
 	   userfaultfd, whose only use to an attacker is stalling the
@@ -286,15 +298,13 @@ const struct preset_rule preset_rules[] = {
 	R0(CPU, "nanosleep", ALLOW),
 	R0(CPU, "clock_nanosleep", ALLOW),
 	/* threads and their synchronization; a clone that is not a thread
-	   would be a new process. glibc falls back from clone3, whose flags
-	   a filter cannot read, to clone. */
+	   would be a new process (clone3 is the base's). */
 	R0(CPU, "futex", ALLOW),
 	R0(CPU, "set_robust_list", ALLOW),
 	R0(CPU, "rseq", ALLOW),
 	R0(CPU, "sched_yield", ALLOW),
 	R0(CPU, "sched_getaffinity", ALLOW),
-	R1(CPU, "clone", ALLOW, HAS(0, CLONE_THREAD)),
-	R0(CPU, "clone3", FAIL(ENOSYS)),
+	R1(CPU, "clone", ALLOW, HAS_LACKS(0, CLONE_THREAD, CLONE_PARENT)),
 	R0(CPU, "set_tid_address", ALLOW),
 	R0(CPU, "gettid", ALLOW),
 	R0(CPU, "getpid", ALLOW),
