@@ -730,6 +730,9 @@ enum {
  *   -ENOTSUP  CFORK_POOL_FORK with attr.capture (one server's stdout is
  *             every call's), or with a sandbox with CFORK_NS_PID
  *   -EBADF    an fd of attr is not open
+ *   -EMFILE   out of fds; or CFORK_POOL_FORK under a hard RLIMIT_NOFILE of
+ *             269 or less, which leaves a server no fd for a call beside
+ *             the 269 it keeps for itself
  *   other     the error of launching a child (as cfork_spawnv's), or of
  *             starting the thread (-EAGAIN; -EPERM under a seccomp profile
  *             that refuses clone3 with EPERM, where the C library creates

@@ -381,6 +381,30 @@ Test(pool, bad_arguments_are_refused)
 	cr_assert_not(has_children());
 }
 
+/* Under a hard fd limit that leaves a fork server no room for a call's
+   status channel beside its own fds, every call would launch cold: the
+   pool is refused instead. In a fork, whose limit can be lowered for good. */
+Test(pool, a_fork_server_with_no_fds_for_a_call_is_refused)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct rlimit low = { SERVER_FDS_OWN, SERVER_FDS_OWN };
+		cfork_pool *pool;
+		if (setrlimit(RLIMIT_NOFILE, &low) < 0)
+			_exit(2);
+		int r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK);
+		if (r == 0)
+			cfork_pool_free(pool);
+		_exit(r == -EMFILE ? 0 : 1);
+	}
+	cr_assert_gt(pid, 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x (1: the pool was made)", status);
+}
+
 /* The hand-off comes from the parent or not at all: a pool child whose
    socket's other end is held by someone else (here: its grandparent)
    refuses it. */

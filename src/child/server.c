@@ -49,11 +49,9 @@
 #include "common.h"
 #include "wire.h"
 
-/* The calls a server has running at once, at most; and the fds it keeps
-   for its own use beside their status channels (stdio, the image, its
-   sockets, a hand-off's fds while it forks for one). */
+/* The calls a server has running at once, at most (SERVER_FDS_OWN beside
+   them: wire.h). */
 #define SERVER_CALLS_MAX 4096
-#define SERVER_FDS_OWN (16 + HANDOFF_FDS_MAX)
 
 /* How long after a call begins the server forks the next standby, when
    calls come one now and then. A fork at once would run beside that

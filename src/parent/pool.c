@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -236,6 +237,20 @@ static int pool_servers(cfork_pool *pool)
 	return 0;
 }
 
+/* Whether a fork server, which raises its fd limit to the hard limit it
+   inherits from here, would have no fd left for a call's status channel
+   beside its own (child/server.c): every call would launch cold. */
+_Static_assert(SERVER_FDS_OWN == 269, "cfork.h and cfork_pool_new(3) say 269");
+
+static bool server_fds_short(void)
+{
+	struct rlimit nofile;
+
+	return getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	       nofile.rlim_max != RLIM_INFINITY &&
+	       nofile.rlim_max <= SERVER_FDS_OWN;
+}
+
 int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		   unsigned size, unsigned flags)
 {
@@ -272,7 +287,8 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		   pid namespace's init and the server would both tell how a
 		   call ended. */
 		bool pid_ns = attr->sandbox && (attr->sandbox->ns & CFORK_NS_PID);
-		r = attr->capture || pid_ns ? -ENOTSUP : pool_servers(pool);
+		r = attr->capture || pid_ns ? -ENOTSUP :
+		    server_fds_short() ? -EMFILE : pool_servers(pool);
 		if (r < 0) {
 			cfork_pool_free(pool);
 			return r;

@@ -196,6 +196,10 @@ const char *section_check(const void *section, size_t len);
 #define HANDOFF_MAGIC "cfkpool\0"
 #define HANDOFF_VERSION 1
 #define HANDOFF_FDS_MAX 253	/* the kernel's SCM_MAX_FD */
+/* The fds a fork server keeps for its own use beside its calls' status
+   channels: stdio, the image, its sockets, a hand-off's fds while it forks
+   for one. */
+#define SERVER_FDS_OWN (16 + HANDOFF_FDS_MAX)
 
 struct handoff_head {
 	char magic[8];
