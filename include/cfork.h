@@ -395,8 +395,14 @@ typedef struct cfork_attr {
 	   or not anyone is waiting, or 0 for none. The timer is the
 	   parent's (one thread cfork starts the first time a deadline is
 	   used): the child cannot cancel it. cfork_status.reason says
-	   CFORK_END_DEADLINE. Needs a pidfd (cfork_pidfd() >= 0): where the
-	   kernel gives none the spawn fails with -ENOTSUP. */
+	   CFORK_END_DEADLINE. The kill goes through the child's pidfd, or
+	   by pid where no pidfd can signal (an old kernel, a seccomp
+	   profile, an emulator): never to a recycled pid, since the
+	   watchdog signals only a child not yet reaped. The first spawn
+	   with a deadline that cannot start the thread fails with its
+	   error (-EAGAIN; -EPERM under a seccomp profile that refuses
+	   clone3 with EPERM, where the C library creates threads with
+	   clone3). */
 	int deadline_ms;
 	/* CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR: the child's stdout or
 	   stderr goes to a pipe the parent drains while it waits, into

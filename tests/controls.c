@@ -261,11 +261,13 @@ Test(controls, a_deadline_kills_the_child_though_nobody_waits)
    through need not be a pidfd (valgrind has no pidfd_open). */
 static void *arm_and_let_go(void *arg)
 {
-	int fd = *(const int *)arg;
+	const struct deadline_child child = { .pid = getpid(),
+					      .pidfd = *(const int *)arg,
+					      .told_fd = -1 };
 
 	for (int i = 0; i < 5000; i++) {
 		struct deadline *d;
-		if (deadline_arm(&d, fd, 60000) < 0)
+		if (deadline_arm(&d, &child, 60000) < 0)
 			return (void *)1;
 		deadline_release(d);
 	}

@@ -130,6 +130,7 @@ enum profile {
 	OLD_PROFILE,	/* clone3 -> EPERM */
 	OLD_MEMFD,	/* memfd_create(MFD_NOEXEC_SEAL) -> EINVAL */
 	NO_PIDFD,	/* no clone3, no CLONE_PIDFD, no pidfd_open */
+	NO_PIDFD_SIGNAL, /* pidfd_send_signal -> ENOSYS (valgrind too) */
 };
 
 /* Fails the check: exit code and text for the parent. */
@@ -200,6 +201,10 @@ static int install_profile(enum profile which)
 			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 					     SCMP_SYS(pidfd_open), 0);
 		break;
+	case NO_PIDFD_SIGNAL:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(pidfd_send_signal), 0);
+		break;
 	}
 	if (!r)
 		r = seccomp_load(ctx);
@@ -252,6 +257,12 @@ static int check_profile(enum profile which)
 			return fail(91, "clone3 answered %ld, errno %d", r,
 				    errno);
 		break;
+	case NO_PIDFD_SIGNAL:
+		r = syscall(SYS_pidfd_send_signal, -1, 0, NULL, 0);
+		if (r != -1 || errno != ENOSYS)
+			return fail(90, "pidfd_send_signal answered %ld, "
+				    "errno %d", r, errno);
+		break;
 	}
 	return 0;
 }
@@ -271,6 +282,8 @@ static const struct expect expected[] = {
 			CFORK_PATH_NOEXEC_SEAL },
 	[NO_PIDFD] = { CFORK_PATH_NOEXEC_SEAL,
 		       CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD },
+	[NO_PIDFD_SIGNAL] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD |
+			      CFORK_PATH_NOEXEC_SEAL, 0 },
 };
 
 /* MFD_NOEXEC_SEAL came with Linux 6.3: on an older kernel (Debian 12's
@@ -316,6 +329,33 @@ static int check_exit(const cfork_status *st, int want, int code,
 		return fail(code, "%s: exited %d code %d signal %d error %s",
 			    what, st->exited, st->code, st->signal,
 			    st->error ? st->error : "none");
+	return 0;
+}
+
+/* Where pthread_create uses clone3 and falls back to clone only on ENOSYS
+   (glibc 2.34 and later, on x86_64), no cfork thread can start under a
+   profile that refuses clone3 with EPERM: the watchdog neither. */
+static bool deadlines_here(enum profile which)
+{
+	return which != OLD_PROFILE;
+}
+
+/* A call that outlives its deadline is killed by it, whatever can signal
+   on this host. */
+static int check_deadline(cfork_proc *p, int code, const char *what)
+{
+	cfork_status st;
+	int r = cfork_wait(p, 10000, &st);
+
+	if (r)
+		return fail(code, "%s: deadline: wait: %s", what,
+			    strerror(-r));
+	if (st.exited || st.signal != SIGKILL ||
+	    st.reason != CFORK_END_DEADLINE)
+		return fail(code, "%s: deadline: exited %d code %d signal %d "
+			    "reason %d", what, st.exited, st.code, st.signal,
+			    (int)st.reason);
+	cfork_free(p);
 	return 0;
 }
 
@@ -405,6 +445,14 @@ static int run_spawns(enum profile which)
 	if (has_children())
 		return fail(61, "free: the running child was not reaped");
 
+	cfork_attr attr = CFORK_ATTR_INIT;
+	attr.deadline_ms = 100;
+	r = cfork_spawn(&p, &attr, "fallback_sleep", 20000);
+	if (r && !(r == -EPERM && !deadlines_here(which)))
+		return fail(62, "deadline: spawn: %s", strerror(-r));
+	if (!r && (r = check_deadline(p, 63, "spawn")))
+		return r;
+
 	/* An exec failure is an error from the spawn on this path too. */
 	len = 3u << 20;
 	huge = malloc(len + 1);
@@ -442,12 +490,15 @@ static int run_pools(enum profile which)
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		int base = 90 + 3 * (int)m;
 		const char *what = m ? "fork server" : "pool";
+		cfork_attr attr = CFORK_ATTR_INIT;
 		cfork_status st;
 		cfork_pool *pool;
 		cfork_proc *p;
 		size_t len;
 
-		r = cfork_pool_new(&pool, NULL, 2, modes[m]);
+		/* Counted from each call: ample for the quick ones. */
+		attr.deadline_ms = deadlines_here(which) ? 1000 : 0;
+		r = cfork_pool_new(&pool, &attr, 2, modes[m]);
 		/* Where pthread_create uses clone3 and falls back to clone
 		   only on ENOSYS (glibc 2.34 and later, on x86_64), the
 		   refill thread cannot start here: a clear -EPERM. */
@@ -480,6 +531,13 @@ static int run_pools(enum profile which)
 		if ((r = check_exit(&st, 9, base + 2, what)))
 			return r;
 		cfork_free(p);
+		if (deadlines_here(which) &&
+		    (r = cfork_pool_spawn(pool, &p, "fallback_sleep", 20000)))
+			return fail(base + 2, "%s: deadline: spawn: %s", what,
+				    strerror(-r));
+		if (deadlines_here(which) &&
+		    (r = check_deadline(p, base + 2, what)))
+			return r;
 		cfork_pool_free(pool);
 	}
 	if (count_open_fds() != fds)
@@ -538,6 +596,13 @@ static int fallback_no_pidfd(const cfork_args *a)
 	return hardened(NO_PIDFD);
 }
 CFORK_REGISTER(fallback_no_pidfd, "");
+
+static int fallback_no_pidfd_signal(const cfork_args *a)
+{
+	(void)a;
+	return hardened(NO_PIDFD_SIGNAL);
+}
+CFORK_REGISTER(fallback_no_pidfd_signal, "");
 
 /* Starts a child in the cgroup dir (arg 1) under the profile (arg 0) and
    checks that /proc/self/cgroup has the line (arg 2). */
@@ -604,6 +669,12 @@ Test(fallback, memfd_without_noexec_seal_still_spawns)
 Test(fallback, no_pidfd_gives_a_working_pid_only_handle)
 {
 	run_checking_child("fallback_no_pidfd", NULL, 0);
+}
+
+/* Deadlines, kills and frees go by pid, to a child not yet reaped. */
+Test(fallback, no_pidfd_signal_still_kills_and_meets_deadlines)
+{
+	run_checking_child("fallback_no_pidfd_signal", NULL, 0);
 }
 
 /* Without clone3 there is no CLONE_INTO_CGROUP: the pre-exec child writes

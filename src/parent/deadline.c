@@ -7,9 +7,18 @@
  * the earliest is due and kills through the child's pidfd, which cannot
  * name a recycled pid. A child reaped before its deadline is taken off
  * the list.
+ *
+ * Where pidfd_send_signal is refused (a seccomp profile, an emulator, a
+ * kernel without pidfds) the kill goes by pid. A pid names the child until
+ * it is reaped, and the reaping (proc.c) holds the watchdog's lock from the
+ * reap to the release of the deadline, so the watchdog signals by pid only
+ * a child not yet reaped: one whose pidfd does not poll readable, or, for
+ * a fork server's child (which the server reaps after it told its end),
+ * one whose end is untold.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,7 +38,9 @@ int64_t now_ms(void)
 
 struct deadline {
 	struct deadline *next;
-	int pidfd;		/* the watchdog's own duplicate */
+	int pidfd;		/* the watchdog's own duplicate, or -1 */
+	pid_t pid;
+	int told_fd;		/* a fork server's status channel (dup), or -1 */
 	struct timespec due;	/* CLOCK_MONOTONIC */
 	bool fired;
 	bool cancelled;
@@ -53,8 +64,34 @@ static void deadline_put_locked(struct deadline *d)
 {
 	if (--d->refs)
 		return;
-	close(d->pidfd);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	if (d->told_fd >= 0)
+		close(d->told_fd);
 	free(d);
+}
+
+/* Whether the child may have ended: its pidfd polls readable, or its
+   server told (or dropped) its status channel. */
+static bool maybe_ended(const struct deadline *d)
+{
+	struct pollfd ends[2] = { { .fd = d->pidfd, .events = POLLIN },
+				  { .fd = d->told_fd, .events = POLLIN } };
+
+	return poll(ends, 2, 0) != 0;
+}
+
+/* With the lock held, so that the child is not reaped meanwhile. */
+static bool deadline_kill(const struct deadline *d)
+{
+	if (d->pidfd >= 0 &&
+	    syscall(SYS_pidfd_send_signal, d->pidfd, SIGKILL, NULL, 0) == 0)
+		return true;
+	if (d->pidfd >= 0 && errno != ENOSYS)
+		return false;
+	/* Not yet ended, so not yet reaped (SIGCHLD ignored reaps at the
+	   exit): its pid is still its own. */
+	return !maybe_ended(d) && kill(d->pid, SIGKILL) == 0;
 }
 
 /* Kills what is due and unlinks what is done; the earliest left, or NULL. */
@@ -65,8 +102,7 @@ static struct deadline *watchdog_sweep(const struct timespec *now)
 	while (*at) {
 		struct deadline *d = *at;
 		if (!d->cancelled && !before(now, &d->due)) {
-			d->fired = syscall(SYS_pidfd_send_signal, d->pidfd,
-					   SIGKILL, NULL, 0) == 0;
+			d->fired = deadline_kill(d);
 			d->cancelled = true;
 		}
 		if (d->cancelled) {
@@ -123,24 +159,37 @@ static void watchdog_start(void)
 	pthread_attr_destroy(&ta);
 }
 
-int deadline_arm(struct deadline **ret, int pidfd, int ms)
+/* A duplicate above stdio, or -1 for -1. */
+static int dup_or_none(int fd, int *err)
+{
+	int dup = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+
+	if (fd >= 0 && dup < 0)
+		*err = -errno;
+	return dup;
+}
+
+int deadline_arm(struct deadline **ret, const struct deadline_child *child,
+		 int ms)
 {
 	struct deadline *d;
-	int fd;
+	int err = 0;
 
 	pthread_once(&watchdog_once, watchdog_start);
 	if (watchdog_error)
 		return -watchdog_error;
-	fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
 	d = calloc(1, sizeof(*d));
-	if (!d) {
-		close(fd);
+	if (!d)
 		return -ENOMEM;
-	}
-	d->pidfd = fd;
+	d->pid = child->pid;
+	d->pidfd = dup_or_none(child->pidfd, &err);
+	d->told_fd = dup_or_none(child->told_fd, &err);
 	d->refs = 2;
+	if (err) {
+		d->refs = 1;
+		deadline_put_locked(d);	/* no one else has it yet */
+		return err;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &d->due);
 	d->due.tv_sec += ms / 1000;
 	d->due.tv_nsec += (long)(ms % 1000) * 1000000;
@@ -157,23 +206,21 @@ int deadline_arm(struct deadline **ret, int pidfd, int ms)
 	return 0;
 }
 
-bool deadline_fired(struct deadline *d)
+void deadline_reap_begin(struct deadline *d)
 {
-	bool fired;
-
-	pthread_mutex_lock(&watchdog_lock);
-	fired = d->fired;
-	pthread_mutex_unlock(&watchdog_lock);
-	return fired;
+	if (d)
+		pthread_mutex_lock(&watchdog_lock);
 }
 
-/* Taken off the list at once, so that its fd is closed by the time the
-   handle is freed. */
-void deadline_release(struct deadline *d)
+void deadline_reap_end(struct deadline *d)
 {
-	if (!d)
-		return;
-	pthread_mutex_lock(&watchdog_lock);
+	if (d)
+		pthread_mutex_unlock(&watchdog_lock);
+}
+
+/* With the lock held. */
+static void release_locked(struct deadline *d)
+{
 	for (struct deadline **at = &watchdog_list; *at; at = &(*at)->next) {
 		if (*at == d) {
 			*at = d->next;
@@ -183,5 +230,23 @@ void deadline_release(struct deadline *d)
 	}
 	d->cancelled = true;
 	deadline_put_locked(d);
+}
+
+bool deadline_settle(struct deadline *d)
+{
+	bool fired = d->fired;
+
+	release_locked(d);
+	return fired;
+}
+
+/* Taken off the list at once, so that its fds are closed by the time the
+   handle is freed. */
+void deadline_release(struct deadline *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&watchdog_lock);
+	release_locked(d);
 	pthread_mutex_unlock(&watchdog_lock);
 }

@@ -113,13 +113,26 @@ int output_drain(struct output *o, size_t max_bytes);
 void output_release_fd(struct output *o);
 void output_release(struct output *o);
 
-/* deadline.c: SIGKILL through pidfd ms from now, by cfork's watchdog
-   thread; deadline_release() before the pidfd is closed. now_ms(): the
-   monotonic clock, what every timeout of the parent counts by. */
+/* deadline.c: SIGKILL a child ms from now, by cfork's watchdog thread,
+   through its pidfd or, where that cannot signal, its pid. The pid stays
+   the child's only if its reaping (or, for a fork server's child, the
+   read of its told end) happens between deadline_reap_begin() and
+   deadline_reap_end(), and deadline_settle() releases the deadline there
+   once it is reaped (true: it fired). deadline_release() elsewhere, before
+   the handle's fds are closed. now_ms(): the monotonic clock, what every
+   timeout of the parent counts by. */
 int64_t now_ms(void);
 struct deadline;
-int deadline_arm(struct deadline **ret, int pidfd, int ms);
-bool deadline_fired(struct deadline *d);
+struct deadline_child {
+	pid_t pid;
+	int pidfd;	/* or -1 */
+	int told_fd;	/* a fork server's status channel, or -1 */
+};
+int deadline_arm(struct deadline **ret, const struct deadline_child *child,
+		 int ms);
+void deadline_reap_begin(struct deadline *d);
+void deadline_reap_end(struct deadline *d);
+bool deadline_settle(struct deadline *d);
 void deadline_release(struct deadline *d);
 
 /* dl.c: dlsym(name) into the function pointer at slot; false if absent. */

@@ -442,15 +442,21 @@ static void fill_status(cfork_proc *p, cfork_status *st)
 	st->rusage = p->rusage;
 }
 
-/* The child is gone: its deadline, if any, with it (whether it fired is
-   kept for the status). */
-static void settle_deadline(cfork_proc *p)
+/* try_reap(), and once the child is gone its deadline with it (whether
+   it fired is kept for the status). The watchdog, which may kill by pid,
+   is kept out from the reaping to the release. */
+static int reap_and_settle_deadline(cfork_proc *p)
 {
-	if (!p->deadline)
-		return;
-	p->deadline_fired = deadline_fired(p->deadline);
-	deadline_release(p->deadline);
-	p->deadline = NULL;
+	struct deadline *d = p->deadline;
+
+	deadline_reap_begin(d);
+	int r = try_reap(p);
+	if (r == 0 && d) {
+		p->deadline_fired = deadline_settle(d);
+		p->deadline = NULL;
+	}
+	deadline_reap_end(d);
+	return r;
 }
 
 int proc_step(cfork_proc *p, cfork_status *st)
@@ -459,12 +465,11 @@ int proc_step(cfork_proc *p, cfork_status *st)
 		int r = drain_all(p, STEP_BYTES);
 		if (r < 0)
 			return r;
-		r = try_reap(p);
+		r = reap_and_settle_deadline(p);
 		if (r < 0)
 			return r;
 		if (r == 1)
 			return -EAGAIN;
-		settle_deadline(p);
 		settle_pidns(p);
 		r = drain_final(p);
 		if (r < 0)
@@ -600,6 +605,9 @@ void cfork_free(cfork_proc *p)
 	PROTECT_ERRNO;
 	if (!p)
 		return;
+	/* First: a deadline that may kill by pid must not outlive the
+	   child's reaping, and a child freed unended is killed anyway. */
+	deadline_release(p->deadline);
 	if (!p->reaped && p->pid > 0) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end; a fork
@@ -609,9 +617,6 @@ void cfork_free(cfork_proc *p)
 		     cfork_kill(p, SIGKILL) == 0) && !p->remote)
 			reap_blocking(p);
 	}
-	/* Before the pidfd goes: the watchdog holds its own, but a deadline
-	   must not outlive its handle. */
-	deadline_release(p->deadline);
 	if (p->pidns_fd >= 0)
 		close(p->pidns_fd);
 	if (p->events_fd >= 0)

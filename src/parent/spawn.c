@@ -385,6 +385,10 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 		     s->sandbox.section.layers);
 	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
 	s->out[0] = s->err[0] = -1;
+	const struct deadline_child child = {
+		.pid = res->pid, .pidfd = res->pidfd,
+		.told_fd = s->remote ? s->status[0] : -1,
+	};
 	if (s->remote)
 		proc_remote(s->proc, s->status[0], s->remote);
 	else
@@ -395,11 +399,8 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 			     !attr->pgroup));
 	if (!attr->deadline_ms)
 		return 0;
-	/* A fork server's child told of before any pidfd: its call is over. */
-	if (res->pidfd < 0)
-		return proc_remote_told(s->proc) ? 0 : -ENOTSUP;
 	struct deadline *d;
-	int r = deadline_arm(&d, res->pidfd, attr->deadline_ms);
+	int r = deadline_arm(&d, &child, attr->deadline_ms);
 	if (r < 0)
 		return r;
 	proc_deadline(s->proc, d);
