@@ -577,7 +577,13 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 /* The child's pid. */
 pid_t cfork_pid(const cfork_proc *p);
 
-/* The child's pidfd (owned by the handle), or -1 where the kernel gave none. */
+/*
+ * The child's pidfd (owned by the handle), or -1 where the kernel gave
+ * none. To know when cfork_wait(p, 0, &st) has news, poll cfork_proc_fd():
+ * the pidfd fires only at the exit, which a child writing more than a
+ * pipe holds does not reach before it is read, and before a fork server
+ * has told its child's status.
+ */
 int cfork_pidfd(const cfork_proc *p);
 
 /*
@@ -648,7 +654,11 @@ void cfork_free(cfork_proc *p);
  * without blocking: -ETIMEDOUT while the child runs, 0 with the status once
  * it has ended. Each such step reads a bounded amount, so that a child that
  * writes without pause cannot hold the loop. The fd stays valid until
- * cfork_free(); once the child has ended it never polls readable again.
+ * cfork_free(); once cfork_wait() has returned the status it never polls
+ * readable again. Poll this fd, not cfork_pidfd(), to know when to step:
+ * a child whose result or output fills a pipe ends only once it is read,
+ * and a fork server's child's status comes from its server after its
+ * pidfd polls readable.
  *
  *	int fd = cfork_proc_fd(p);      // add to epoll, uv_poll, ...
  *	...on readable:

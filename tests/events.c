@@ -186,6 +186,58 @@ Test(events, a_child_that_ended_leaves_nothing_behind)
 	cfork_free(p);
 }
 
+static bool polls_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/* Once cfork_wait() has the status, an event loop hears nothing more of
+   the handle: its fd made before the end, and one made after. */
+static void proc_fd_goes_quiet(cfork_pool *pool)
+{
+	cfork_status st;
+	cfork_proc *p, *q;
+
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(pool ? cfork_pool_spawn(pool, &p, "events_sleep",
+						     0, 7) :
+				    cfork_spawn(&p, NULL, "events_sleep", 0, 7),
+			     0);
+		cr_assert_eq(pool ? cfork_pool_spawn(pool, &q, "events_sleep",
+						     0, 7) :
+				    cfork_spawn(&q, NULL, "events_sleep", 0, 7),
+			     0);
+		int early = cfork_proc_fd(p);
+		cr_assert_geq(early, 0);
+		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert(st.exited && st.code == 7);
+		cr_assert_not(polls_readable(early),
+			      "the fd made before the end polls readable");
+		cr_assert_eq(cfork_wait(q, 20000, &st), 0);
+		int late = cfork_proc_fd(q);
+		cr_assert_geq(late, 0);
+		cr_assert_not(polls_readable(late),
+			      "the fd made after the end polls readable");
+		cfork_free(p);
+		cfork_free(q);
+	}
+}
+
+Test(events, a_proc_fd_is_quiet_once_the_status_is_taken)
+{
+	static const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
+
+	proc_fd_goes_quiet(NULL);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		cfork_pool *pool;
+		cr_assert_eq(cfork_pool_new(&pool, NULL, 2, modes[m]), 0);
+		proc_fd_goes_quiet(pool);
+		cfork_pool_free(pool);
+	}
+}
+
 Test(events, wait_any_returns_the_first_to_end)
 {
 	cfork_proc *p[3];

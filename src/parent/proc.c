@@ -478,6 +478,10 @@ int proc_step(cfork_proc *p, cfork_status *st)
 		close_report(p);
 		output_release_fd(&p->out);
 		output_release_fd(&p->err);
+		/* The pidfd stays (cfork_pidfd()) and polls readable for
+		   good: cfork_proc_fd() must not. */
+		if (p->events_fd >= 0 && p->pidfd >= 0 && !p->remote)
+			epoll_ctl(p->events_fd, EPOLL_CTL_DEL, p->pidfd, NULL);
 	}
 	fill_status(p, st);
 	return 0;
@@ -486,9 +490,11 @@ int proc_step(cfork_proc *p, cfork_status *st)
 void proc_poll_fds(const cfork_proc *p, struct pollfd *fds)
 {
 	/* A fork server's child ends for its parent when the server says
-	   so; its pidfd fires before that. */
-	const int fd[PROC_POLL_FDS] = { p->remote ? p->pidns_fd : p->pidfd,
-					p->report_fd, p->out.fd, p->err.fd };
+	   so; its pidfd fires before that. A reaped child's pidfd polls
+	   readable for good, and has nothing more to say. */
+	const int end_fd = p->remote ? p->pidns_fd : p->reaped ? -1 : p->pidfd;
+	const int fd[PROC_POLL_FDS] = { end_fd, p->report_fd, p->out.fd,
+					p->err.fd };
 
 	for (int i = 0; i < PROC_POLL_FDS; i++)
 		fds[i] = (struct pollfd){ .fd = fd[i], .events = POLLIN };
