@@ -558,7 +558,7 @@ fuzz-deps: deps
 # line ("==PID==") in any log fails the target; valgrind's warnings
 # ("--PID--": clone3 and pidfd_send_signal are unknown to 3.19) do not.
 VALGRIND ?= valgrind
-VALGRIND_TESTS ?= @(wire/decode_*|proc/wait_collects_a_result_larger_than_a_pipe|init/results_of_several_returns_concatenate|init/wrong_getter_type_ends_child_with_usage|launch/keep_fds_reach_child_under_the_same_number|hostile/spoofed_marker_in_a_caller_never_reaches_the_grandchild|pool/a_pool_child_serves_one_call|pool/a_fork_server_forks_a_fresh_child_per_call|controls/a_deadline_let_go_of_at_once_is_not_read_by_the_watchdog)
+VALGRIND_TESTS ?= @(wire/decode_*|proc/wait_collects_a_result_larger_than_a_pipe|init/results_of_several_returns_concatenate|init/wrong_getter_type_ends_child_with_usage|launch/keep_fds_reach_child_under_the_same_number|hostile/spoofed_marker_in_a_caller_never_reaches_the_grandchild|pool/a_pool_child_serves_one_call|pool/a_fork_server_forks_a_fresh_child_per_call|controls/a_deadline_let_go_of_at_once_is_not_read_by_the_watchdog|controls/a_deadline_kills_the_child_though_nobody_waits)
 VALGRIND_LOGS := $(O)/valgrind
 VALGRIND_RUN = $(VALGRIND) -q --error-exitcode=1 --leak-check=full --fair-sched=yes \
 	--trace-children=yes --suppressions=tests/valgrind.supp \
