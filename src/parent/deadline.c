@@ -206,13 +206,13 @@ int deadline_arm(struct deadline **ret, const struct deadline_child *child,
 	return 0;
 }
 
-void deadline_reap_begin(struct deadline *d)
+void deadline_reap_begin(const struct deadline *d)
 {
 	if (d)
 		pthread_mutex_lock(&watchdog_lock);
 }
 
-void deadline_reap_end(struct deadline *d)
+void deadline_reap_end(const struct deadline *d)
 {
 	if (d)
 		pthread_mutex_unlock(&watchdog_lock);

@@ -130,8 +130,8 @@ struct deadline_child {
 };
 int deadline_arm(struct deadline **ret, const struct deadline_child *child,
 		 int ms);
-void deadline_reap_begin(struct deadline *d);
-void deadline_reap_end(struct deadline *d);
+void deadline_reap_begin(const struct deadline *d);
+void deadline_reap_end(const struct deadline *d);
 bool deadline_settle(struct deadline *d);
 void deadline_release(struct deadline *d);
 
