@@ -397,12 +397,18 @@ typedef struct cfork_attr {
 	   used): the child cannot cancel it. cfork_status.reason says
 	   CFORK_END_DEADLINE. The kill goes through the child's pidfd, or
 	   by pid where no pidfd can signal (an old kernel, a seccomp
-	   profile, an emulator): never to a recycled pid, since the
-	   watchdog signals only a child not yet reaped. The first spawn
-	   with a deadline that cannot start the thread fails with its
-	   error (-EAGAIN; -EPERM under a seccomp profile that refuses
-	   clone3 with EPERM, where the C library creates threads with
-	   clone3). */
+	   profile, an emulator): only while the kernel shows the pid as
+	   this process's child, unended (cfork's own reaping keeps the
+	   watchdog out). A program that reaps cfork's children itself
+	   (SIGCHLD ignored, a wait for any child) has their deadlines
+	   dropped, not sent to the pid's next owner; only a wrap of the
+	   pid space within microseconds could fool a check by pid, which
+	   a pidfd rules out. The first spawn with a deadline that cannot
+	   start the thread fails with its error (-EAGAIN; -EPERM under a
+	   seccomp profile that refuses clone3 with EPERM, where the C
+	   library creates threads with clone3). A child of fork() starts
+	   a thread of its own for its own deadlines; those pending at the
+	   fork stay the parent's. */
 	int deadline_ms;
 	/* CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR: the child's stdout or
 	   stderr goes to a pipe the parent drains while it waits, into
@@ -604,8 +610,11 @@ int cfork_pidfd(const cfork_proc *p);
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);
 
 /*
- * Send signal sig to the child (pidfd_send_signal; kill(2) where the kernel
- * gave no pidfd, safe because an unreaped child's pid cannot be reused).
+ * Send signal sig to the child (pidfd_send_signal; kill(2) where there is
+ * no pidfd or pidfd_send_signal is refused, and only while the kernel shows
+ * the pid as this process's child: not after the program reaped it behind
+ * cfork's back, -ESRCH then). 0, sending nothing, for a child that has
+ * ended but is not yet waited for, as kill(2) of a zombie.
  *
  * Returns 0, or:
  *   -ESRCH   the child has been reaped (cfork_wait returned its status),

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,9 +262,9 @@ Test(controls, a_deadline_kills_the_child_though_nobody_waits)
    through need not be a pidfd (valgrind has no pidfd_open). */
 static void *arm_and_let_go(void *arg)
 {
-	const struct deadline_child child = { .pid = getpid(),
-					      .pidfd = *(const int *)arg,
-					      .told_fd = -1 };
+	const struct child_ref child = { .pid = getpid(),
+					 .pidfd = *(const int *)arg,
+					 .told_fd = -1 };
 
 	for (int i = 0; i < 5000; i++) {
 		struct deadline *d;
@@ -288,6 +289,91 @@ Test(controls, a_deadline_let_go_of_at_once_is_not_read_by_the_watchdog)
 		cr_assert_eq(pthread_join(t[i], &failed), 0);
 		cr_assert_null(failed);
 	}
+	close(fd);
+}
+
+/* A fork() of the program has no watchdog thread and none of its
+   parent's children: its own deadline gets a watchdog of its own, and the
+   parent's, pending at the fork, is met by the parent. */
+Test(controls, a_deadline_in_a_forked_copy_of_the_program_fires)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int status;
+
+	attr.deadline_ms = 400;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_stubborn"), 0);
+	pid_t copy = fork();
+	cr_assert_geq(copy, 0);
+	if (copy == 0) {
+		cfork_proc *q;
+		alarm(10);
+		attr.deadline_ms = 100;
+		if (cfork_spawn(&q, &attr, "controls_stubborn") < 0)
+			_exit(2);
+		if (cfork_wait(q, -1, &st) < 0)
+			_exit(3);
+		_exit(st.reason == CFORK_END_DEADLINE ? 0 : 4);
+	}
+	cr_assert_eq(waitpid(copy, &status, 0), copy);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the copy's deadline: %#x", status);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(st.reason, CFORK_END_DEADLINE);
+	cfork_free(p);
+	cr_assert_not(has_children());
+}
+
+/* The watchdog's lock is held across a fork(): a copy made while another
+   thread holds it can still arm a deadline. */
+static atomic_bool arming;
+
+static void *arm_until_told(void *arg)
+{
+	const struct child_ref child = { .pid = getpid(),
+					 .pidfd = *(const int *)arg,
+					 .told_fd = -1 };
+
+	while (atomic_load(&arming)) {
+		struct deadline *d;
+		if (deadline_arm(&d, &child, 60000) < 0)
+			return (void *)1;
+		deadline_release(d);
+	}
+	return NULL;
+}
+
+Test(controls, a_fork_while_deadlines_are_armed_leaves_the_copy_able_to_arm)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	const struct child_ref child = { .pid = getpid(), .pidfd = fd,
+					 .told_fd = -1 };
+	void *failed;
+	pthread_t t;
+
+	cr_assert_geq(fd, 0);
+	atomic_store(&arming, true);
+	cr_assert_eq(pthread_create(&t, NULL, arm_until_told, &fd), 0);
+	for (int i = 0; i < 100; i++) {
+		int status;
+		pid_t copy = fork();
+		cr_assert_geq(copy, 0);
+		if (copy == 0) {
+			struct deadline *d;
+			alarm(5);
+			if (deadline_arm(&d, &child, 60000) < 0)
+				_exit(2);
+			deadline_release(d);
+			_exit(0);
+		}
+		cr_assert_eq(waitpid(copy, &status, 0), copy);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "copy %d: %#x", i, status);
+	}
+	atomic_store(&arming, false);
+	cr_assert_eq(pthread_join(t, &failed), 0);
+	cr_assert_null(failed);
 	close(fd);
 }
 

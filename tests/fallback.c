@@ -9,12 +9,15 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -131,6 +134,7 @@ enum profile {
 	OLD_MEMFD,	/* memfd_create(MFD_NOEXEC_SEAL) -> EINVAL */
 	NO_PIDFD,	/* no clone3, no CLONE_PIDFD, no pidfd_open */
 	NO_PIDFD_SIGNAL, /* pidfd_send_signal -> ENOSYS (valgrind too) */
+	PIDFD_SIGNAL_EPERM, /* pidfd_send_signal -> EPERM (a seccomp profile) */
 };
 
 /* Fails the check: exit code and text for the parent. */
@@ -202,7 +206,9 @@ static int install_profile(enum profile which)
 					     SCMP_SYS(pidfd_open), 0);
 		break;
 	case NO_PIDFD_SIGNAL:
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+	case PIDFD_SIGNAL_EPERM:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(which == NO_PIDFD_SIGNAL ?
+							 ENOSYS : EPERM),
 				     SCMP_SYS(pidfd_send_signal), 0);
 		break;
 	}
@@ -258,8 +264,10 @@ static int check_profile(enum profile which)
 				    errno);
 		break;
 	case NO_PIDFD_SIGNAL:
+	case PIDFD_SIGNAL_EPERM:
 		r = syscall(SYS_pidfd_send_signal, -1, 0, NULL, 0);
-		if (r != -1 || errno != ENOSYS)
+		if (r != -1 ||
+		    errno != (which == NO_PIDFD_SIGNAL ? ENOSYS : EPERM))
 			return fail(90, "pidfd_send_signal answered %ld, "
 				    "errno %d", r, errno);
 		break;
@@ -284,6 +292,8 @@ static const struct expect expected[] = {
 		       CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD },
 	[NO_PIDFD_SIGNAL] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD |
 			      CFORK_PATH_NOEXEC_SEAL, 0 },
+	[PIDFD_SIGNAL_EPERM] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD |
+				 CFORK_PATH_NOEXEC_SEAL, 0 },
 };
 
 /* MFD_NOEXEC_SEAL came with Linux 6.3: on an older kernel (Debian 12's
@@ -604,6 +614,139 @@ static int fallback_no_pidfd_signal(const cfork_args *a)
 }
 CFORK_REGISTER(fallback_no_pidfd_signal, "");
 
+static int fallback_pidfd_signal_eperm(const cfork_args *a)
+{
+	(void)a;
+	return hardened(PIDFD_SIGNAL_EPERM);
+}
+CFORK_REGISTER(fallback_pidfd_signal_eperm, "");
+
+/* A process that is not this one's child, at pid want (made by a helper
+   that exits at once, through ns_last_pid, open as last_pid), alive while
+   *life (its pipe) does not hang up; 0 when the pid could not be had
+   (taken by another process meanwhile). */
+static pid_t stranger_at(int last_pid, pid_t want, int *life)
+{
+	int found[2], alive[2];
+	pid_t helper, got = 0;
+
+	if (pipe2(found, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0)
+		return 0;
+	helper = fork();
+	if (helper == 0) {
+		close(alive[0]);
+		for (int tries = 0; tries < 20; tries++) {
+			if (dprintf(last_pid, "%d", (int)want - 1) < 0)
+				_exit(1);
+			pid_t v = fork();
+			if (v == 0) {
+				for (;;)
+					pause();
+			}
+			if (v == want) {
+				ssize_t n = write(found[1], &v, sizeof(v));
+				_exit(n == sizeof(v) ? 0 : 1);
+			}
+			if (v > 0)
+				kill(v, SIGKILL);
+		}
+		_exit(1);
+	}
+	close(found[1]);
+	close(alive[1]);
+	if (helper > 0 && read(found[0], &got, sizeof(got)) != sizeof(got))
+		got = 0;
+	close(found[0]);
+	if (helper > 0)
+		waitpid(helper, NULL, 0);	/* ECHILD with SIGCHLD ignored */
+	if (got)
+		*life = alive[0];
+	else
+		close(alive[0]);
+	return got;
+}
+
+static bool hung_up(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/* The program reaps cfork's child behind its back (ignore: SIGCHLD
+   ignored, else a waitid of its own), and the child's pid goes to another
+   process before the deadline: the deadline must not kill that one. */
+static int deadline_after_reuse(bool ignore, int code)
+{
+	const char *how = ignore ? "SIGCHLD ignored" : "reaped by waitid";
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+	siginfo_t si;
+	pid_t pid, stranger;
+	int life = -1, r;
+	/* Locked: the tests that run alongside this one hand out pids the
+	   same way. */
+	int last_pid = open("/proc/sys/kernel/ns_last_pid",
+			    O_WRONLY | O_CLOEXEC);
+
+	if (last_pid < 0 || flock(last_pid, LOCK_EX) < 0)
+		return fail(FALLBACK_SKIP, "ns_last_pid: %s", strerror(errno));
+	attr.deadline_ms = 300;
+	if (ignore)
+		signal(SIGCHLD, SIG_IGN);
+	if ((r = cfork_spawn(&p, &attr, "fallback_exit", 0))) {
+		close(last_pid);
+		return fail(code, "%s: spawn: %s", how, strerror(-r));
+	}
+	pid = cfork_pid(p);
+	if (ignore) {
+		while (kill(pid, 0) == 0)
+			usleep(1000);
+	} else if (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0) {
+		close(last_pid);
+		return fail(code, "%s: waitid: %s", how, strerror(errno));
+	}
+	stranger = stranger_at(last_pid, pid, &life);
+	if (!stranger) {
+		close(last_pid);
+		cfork_free(p);
+		signal(SIGCHLD, SIG_DFL);
+		return fail(FALLBACK_SKIP, "cannot have pid %d again through "
+			    "ns_last_pid", (int)pid);
+	}
+	usleep(600 * 1000);
+	bool killed = hung_up(life);
+	kill(stranger, SIGKILL);
+	close(life);
+	close(last_pid);
+	cfork_free(p);
+	signal(SIGCHLD, SIG_DFL);
+	if (killed)
+		return fail(code + 1, "%s: the deadline killed pid %d, which "
+			    "another process had by then", how, (int)pid);
+	return 0;
+}
+
+/* Where the kill goes by pid, it goes only to a pid that is still the
+   child's: not to the process that has it after a reaping cfork did not
+   do. */
+static int fallback_pid_reuse(const cfork_args *a)
+{
+	enum profile which = (enum profile)cfork_arg_i64(a, 0);
+	int r = install_profile(which);
+
+	if (!r)
+		r = check_profile(which);
+	if (!r)
+		r = deadline_after_reuse(false, 10);
+	if (!r)
+		r = deadline_after_reuse(true, 20);
+	if (!r && has_children())
+		r = fail(30, "a child is left");
+	return r;
+}
+CFORK_REGISTER(fallback_pid_reuse, "i");
+
 /* Starts a child in the cgroup dir (arg 1) under the profile (arg 0) and
    checks that /proc/self/cgroup has the line (arg 2). */
 static int fallback_cgroup(const cfork_args *a)
@@ -675,6 +818,33 @@ Test(fallback, no_pidfd_gives_a_working_pid_only_handle)
 Test(fallback, no_pidfd_signal_still_kills_and_meets_deadlines)
 {
 	run_checking_child("fallback_no_pidfd_signal", NULL, 0);
+}
+
+Test(fallback, pidfd_signal_eperm_still_kills_and_meets_deadlines)
+{
+	run_checking_child("fallback_pidfd_signal_eperm", NULL, 0);
+}
+
+static void deadline_after_pid_reuse(enum profile which)
+{
+	cfork_value arg = cfork_i64(which);
+
+	run_checking_child("fallback_pid_reuse", &arg, 1);
+}
+
+Test(fallback, no_pidfd_deadline_spares_a_reused_pid)
+{
+	deadline_after_pid_reuse(NO_PIDFD);
+}
+
+Test(fallback, no_pidfd_signal_deadline_spares_a_reused_pid)
+{
+	deadline_after_pid_reuse(NO_PIDFD_SIGNAL);
+}
+
+Test(fallback, pidfd_signal_eperm_deadline_spares_a_reused_pid)
+{
+	deadline_after_pid_reuse(PIDFD_SIGNAL_EPERM);
 }
 
 /* Without clone3 there is no CLONE_INTO_CGROUP: the pre-exec child writes

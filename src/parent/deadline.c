@@ -9,20 +9,21 @@
  * the list.
  *
  * Where pidfd_send_signal is refused (a seccomp profile, an emulator, a
- * kernel without pidfds) the kill goes by pid. A pid names the child until
- * it is reaped, and the reaping (proc.c) holds the watchdog's lock from the
- * reap to the release of the deadline, so the watchdog signals by pid only
- * a child not yet reaped: one whose pidfd does not poll readable, or, for
- * a fork server's child (which the server reaps after it told its end),
- * one whose end is untold.
+ * kernel without pidfds) the kill goes by pid (signal_child.c). A pid names
+ * the child until it is reaped, and cfork's reaping (proc.c) holds the
+ * watchdog's lock from the reap to the release of the deadline, so the
+ * watchdog never signals a pid that cfork has let go of.
+ *
+ * A fork() of the program copies neither the thread nor the children it
+ * watches: the copy's list is emptied (those deadlines are the parent's
+ * to meet) and its first deadline starts a watchdog of its own. The lock
+ * is held across the fork, so that the copy has a consistent list.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,20 +39,17 @@ int64_t now_ms(void)
 
 struct deadline {
 	struct deadline *next;
-	int pidfd;		/* the watchdog's own duplicate, or -1 */
-	pid_t pid;
-	int told_fd;		/* a fork server's status channel (dup), or -1 */
+	struct child_ref child;	/* with the watchdog's own duplicates */
 	struct timespec due;	/* CLOCK_MONOTONIC */
 	bool fired;
 	bool cancelled;
 	unsigned refs;		/* the handle's and the list's */
 };
 
-static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watchdog_wake;
 static struct deadline *watchdog_list;
-static int watchdog_error;
+static bool watchdog_running, watchdog_ever;	/* in this process */
 
 static bool before(const struct timespec *a, const struct timespec *b)
 {
@@ -64,34 +62,11 @@ static void deadline_put_locked(struct deadline *d)
 {
 	if (--d->refs)
 		return;
-	if (d->pidfd >= 0)
-		close(d->pidfd);
-	if (d->told_fd >= 0)
-		close(d->told_fd);
+	if (d->child.pidfd >= 0)
+		close(d->child.pidfd);
+	if (d->child.told_fd >= 0)
+		close(d->child.told_fd);
 	free(d);
-}
-
-/* Whether the child may have ended: its pidfd polls readable, or its
-   server told (or dropped) its status channel. */
-static bool maybe_ended(const struct deadline *d)
-{
-	struct pollfd ends[2] = { { .fd = d->pidfd, .events = POLLIN },
-				  { .fd = d->told_fd, .events = POLLIN } };
-
-	return poll(ends, 2, 0) != 0;
-}
-
-/* With the lock held, so that the child is not reaped meanwhile. */
-static bool deadline_kill(const struct deadline *d)
-{
-	if (d->pidfd >= 0 &&
-	    syscall(SYS_pidfd_send_signal, d->pidfd, SIGKILL, NULL, 0) == 0)
-		return true;
-	if (d->pidfd >= 0 && errno != ENOSYS)
-		return false;
-	/* Not yet ended, so not yet reaped (SIGCHLD ignored reaps at the
-	   exit): its pid is still its own. */
-	return !maybe_ended(d) && kill(d->pid, SIGKILL) == 0;
 }
 
 /* Kills what is due and unlinks what is done; the earliest left, or NULL. */
@@ -102,7 +77,9 @@ static struct deadline *watchdog_sweep(const struct timespec *now)
 	while (*at) {
 		struct deadline *d = *at;
 		if (!d->cancelled && !before(now, &d->due)) {
-			d->fired = deadline_kill(d);
+			/* Under the lock: cfork does not reap the child
+			   meanwhile. */
+			d->fired = signal_child(&d->child, SIGKILL) == 0;
 			d->cancelled = true;
 		}
 		if (d->cancelled) {
@@ -137,26 +114,68 @@ static void *watchdog_main(void *unused)
 	return NULL;
 }
 
-static void watchdog_start(void)
+static void watchdog_fork_prepare(void)
+{
+	pthread_mutex_lock(&watchdog_lock);
+}
+
+static void watchdog_fork_parent(void)
+{
+	pthread_mutex_unlock(&watchdog_lock);
+}
+
+/* In the copy, where the thread that forked holds the lock and no
+   watchdog runs. The condition is made anew: the watchdog waited on it. */
+static void watchdog_fork_child(void)
+{
+	pthread_condattr_t ca;
+
+	while (watchdog_list) {
+		struct deadline *d = watchdog_list;
+		watchdog_list = d->next;
+		d->cancelled = true;
+		deadline_put_locked(d);
+	}
+	watchdog_running = false;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&watchdog_wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_unlock(&watchdog_lock);
+}
+
+/* With the lock held: 0 or a positive error. */
+static int watchdog_start(void)
 {
 	pthread_condattr_t ca;
 	pthread_attr_t ta;
 	pthread_t t;
 	sigset_t all, old;
+	int err;
 
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&watchdog_wake, &ca);
-	pthread_condattr_destroy(&ca);
+	if (!watchdog_ever) {
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&watchdog_wake, &ca);
+		pthread_condattr_destroy(&ca);
+		err = pthread_atfork(watchdog_fork_prepare,
+				     watchdog_fork_parent,
+				     watchdog_fork_child);
+		if (err)
+			return err;
+		watchdog_ever = true;
+	}
 	pthread_attr_init(&ta);
 	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&ta, 64 << 10);
 	/* The caller's signals are the caller's threads' business. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	watchdog_error = pthread_create(&t, &ta, watchdog_main, NULL);
+	err = pthread_create(&t, &ta, watchdog_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&ta);
+	watchdog_running = !err;
+	return err;
 }
 
 /* A duplicate above stdio, or -1 for -1. */
@@ -169,21 +188,17 @@ static int dup_or_none(int fd, int *err)
 	return dup;
 }
 
-int deadline_arm(struct deadline **ret, const struct deadline_child *child,
+int deadline_arm(struct deadline **ret, const struct child_ref *child,
 		 int ms)
 {
-	struct deadline *d;
+	struct deadline *d = calloc(1, sizeof(*d));
 	int err = 0;
 
-	pthread_once(&watchdog_once, watchdog_start);
-	if (watchdog_error)
-		return -watchdog_error;
-	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->pid = child->pid;
-	d->pidfd = dup_or_none(child->pidfd, &err);
-	d->told_fd = dup_or_none(child->told_fd, &err);
+	d->child.pid = child->pid;
+	d->child.pidfd = dup_or_none(child->pidfd, &err);
+	d->child.told_fd = dup_or_none(child->told_fd, &err);
 	d->refs = 2;
 	if (err) {
 		d->refs = 1;
@@ -198,6 +213,15 @@ int deadline_arm(struct deadline **ret, const struct deadline_child *child,
 		d->due.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&watchdog_lock);
+	/* Started by the first deadline, and again after a failure (a
+	   transient EAGAIN) or in a copy made by fork(). */
+	err = watchdog_running ? 0 : watchdog_start();
+	if (err) {
+		pthread_mutex_unlock(&watchdog_lock);
+		d->refs = 1;
+		deadline_put_locked(d);	/* no one else has it yet */
+		return -err;
+	}
 	d->next = watchdog_list;
 	watchdog_list = d;
 	pthread_cond_signal(&watchdog_wake);

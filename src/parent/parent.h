@@ -113,22 +113,28 @@ int output_drain(struct output *o, size_t max_bytes);
 void output_release_fd(struct output *o);
 void output_release(struct output *o);
 
-/* deadline.c: SIGKILL a child ms from now, by cfork's watchdog thread,
-   through its pidfd or, where that cannot signal, its pid. The pid stays
-   the child's only if its reaping (or, for a fork server's child, the
-   read of its told end) happens between deadline_reap_begin() and
-   deadline_reap_end(), and deadline_settle() releases the deadline there
-   once it is reaped (true: it fired). deadline_release() elsewhere, before
-   the handle's fds are closed. now_ms(): the monotonic clock, what every
-   timeout of the parent counts by. */
-int64_t now_ms(void);
-struct deadline;
-struct deadline_child {
+/* signal_child.c: a signal for a child of this process, or of one of its
+   fork servers: through the pidfd, else the pid while it still names the
+   child. 0: sent; 1: the child has ended, nothing sent; -ESRCH: it is
+   gone; or another -errno. */
+struct child_ref {
 	pid_t pid;
 	int pidfd;	/* or -1 */
 	int told_fd;	/* a fork server's status channel, or -1 */
 };
-int deadline_arm(struct deadline **ret, const struct deadline_child *child,
+int signal_child(const struct child_ref *c, int sig);
+
+/* deadline.c: SIGKILL a child ms from now, by cfork's watchdog thread
+   (signal_child()). The pid stays the child's only if its reaping (or, for
+   a fork server's child, the read of its told end) happens between
+   deadline_reap_begin() and deadline_reap_end(), and deadline_settle()
+   releases the deadline there once it is reaped, or gone (true: it
+   fired). deadline_release() elsewhere, before the handle's fds are
+   closed. now_ms(): the monotonic clock, what every timeout of the parent
+   counts by. */
+int64_t now_ms(void);
+struct deadline;
+int deadline_arm(struct deadline **ret, const struct child_ref *child,
 		 int ms);
 void deadline_reap_begin(const struct deadline *d);
 void deadline_reap_end(const struct deadline *d);

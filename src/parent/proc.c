@@ -443,15 +443,16 @@ static void fill_status(cfork_proc *p, cfork_status *st)
 }
 
 /* try_reap(), and once the child is gone its deadline with it (whether
-   it fired is kept for the status). The watchdog, which may kill by pid,
-   is kept out from the reaping to the release. */
+   it fired is kept for the status): reaped here, or by the program behind
+   cfork's back (-ECHILD). The watchdog, which may kill by pid, is kept out
+   from the reaping to the release. */
 static int reap_and_settle_deadline(cfork_proc *p)
 {
 	struct deadline *d = p->deadline;
 
 	deadline_reap_begin(d);
 	int r = try_reap(p);
-	if (r == 0 && d) {
+	if ((r == 0 || r == -ECHILD) && d) {
 		p->deadline_fired = deadline_settle(d);
 		p->deadline = NULL;
 	}
@@ -541,27 +542,31 @@ bool proc_remote_told(const cfork_proc *p)
 	return p->remote && (p->pidns_fd < 0 || poll(&told, 1, 0) != 0);
 }
 
-/* A fork server's child that came without a pidfd (or whose pidfd cannot
-   signal: pidfd_send_signal refused) is signalled through one opened now,
-   which is the child's if its end is still untold after it was opened
-   (the server tells before it reaps: child/server.c); where no pidfd can
-   signal, through its pid, its end checked untold just before. */
+static struct child_ref child_of(const cfork_proc *p, int pidfd)
+{
+	return (struct child_ref){
+		.pid = p->pid, .pidfd = pidfd,
+		.told_fd = p->remote ? p->pidns_fd : -1,
+	};
+}
+
+/* A fork server's child that came without a pidfd is signalled through
+   one opened now, which is the child's if its end is still untold after
+   it was opened (the server tells before it reaps: child/server.c), as
+   signal_child() checks first. */
 static int remote_kill(const cfork_proc *p, int sig)
 {
 	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	int r;
 
 	if (fd < 0 && errno == ESRCH)
 		return -ESRCH;
-	if (proc_remote_told(p))
-		r = -ESRCH;
-	else if (fd >= 0 &&
-		 syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0)
-		r = 0;
-	else if (fd >= 0 && errno != ENOSYS)
-		r = -errno;
-	else
-		r = kill(p->pid, sig) < 0 ? -errno : 0;
+	if (proc_remote_told(p)) {
+		if (fd >= 0)
+			close(fd);
+		return -ESRCH;
+	}
+	const struct child_ref c = child_of(p, fd);
+	int r = signal_child(&c, sig);
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -574,20 +579,14 @@ int cfork_kill(cfork_proc *p, int sig)
 		return -EINVAL;
 	if (p->reaped)
 		return -ESRCH;
-	if (p->pidfd >= 0 &&
-	    syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) == 0) {
-		p->killed_by = sig ? sig : p->killed_by;
-		return 0;
-	}
-	/* Without pidfd_send_signal (a seccomp profile, an emulator): the pid
-	   of an unreaped child cannot have been reused. */
-	if (p->pidfd >= 0 && errno != ENOSYS)
-		return -errno;
-	int r = p->remote ? remote_kill(p, sig) :
-			    kill(p->pid, sig) < 0 ? -errno : 0;
+	const struct child_ref c = child_of(p, p->pidfd);
+	int r = p->remote && p->pidfd < 0 ? remote_kill(p, sig) :
+					    signal_child(&c, sig);
 	if (r < 0)
 		return r;
-	p->killed_by = sig ? sig : p->killed_by;
+	/* 1: it had ended; like kill(2) of a zombie, not an error. */
+	if (r == 0 && sig)
+		p->killed_by = sig;
 	return 0;
 }
 

@@ -385,7 +385,7 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 		     s->sandbox.section.layers);
 	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
 	s->out[0] = s->err[0] = -1;
-	const struct deadline_child child = {
+	const struct child_ref child = {
 		.pid = res->pid, .pidfd = res->pidfd,
 		.told_fd = s->remote ? s->status[0] : -1,
 	};
