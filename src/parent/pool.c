@@ -475,23 +475,20 @@ void cfork_pool_free(cfork_pool *pool)
 	if (!pool)
 		return;
 	/* A copy of the pool in a child of fork(): its fds and memory go;
-	   the children and servers are the parent's, and so are the
-	   servers' shared references. The refill thread, which a fork does
-	   not copy, is neither told nor waited for, and its lock and
-	   condition variables, as that thread may have left them, are not
-	   destroyed. */
+	   the children and servers are the parent's (a copy's
+	   server_ref_put() neither waits for nor signals a server). The
+	   refill thread, which a fork does not copy, is neither told nor
+	   waited for, and the locks and condition variables, as other
+	   threads may have left them, are not destroyed. */
 	bool copy = getpid() != pool->owner;
 	if (pool->servers) {
 		/* Each server's end of file: it lets the calls it runs finish
 		   (its children, which die with it), tells how each ended,
 		   and exits; the last of their handles reaps it. */
 		for (unsigned i = 0; i < pool->size; i++) {
-			if (copy) {
-				warm_close(&pool->servers[i].c);
-				continue;
-			}
 			server_stop(&pool->servers[i].c, false);
-			pthread_mutex_destroy(&pool->servers[i].lock);
+			if (!copy)
+				pthread_mutex_destroy(&pool->servers[i].lock);
 		}
 		free(pool->servers);
 	} else if (pool->refill_started && !copy) {

@@ -22,6 +22,7 @@ struct server_ref {
 	pid_t pid;
 	int pidfd;	/* its own: the pool's goes with the pool */
 	unsigned refs;
+	pid_t owner;	/* whose child the server is */
 };
 
 struct server_ref *server_ref_new(pid_t pid, int pidfd)
@@ -32,6 +33,7 @@ struct server_ref *server_ref_new(pid_t pid, int pidfd)
 		return NULL;
 	ref->pid = pid;
 	ref->refs = 1;
+	ref->owner = getpid();
 	ref->pidfd = pidfd >= 0 ? fcntl(pidfd, F_DUPFD_CLOEXEC, 3) : -1;
 	return ref;
 }
@@ -81,7 +83,8 @@ static void server_signal(const struct server_ref *ref, int sig)
    reaped, or killed). It is waited for as long as it runs; a process of
    the same uid that stops it must not make that a wait without end: a
    stopped server is continued, and killed once it has been stopped
-   SERVER_STOPS_MAX times. */
+   SERVER_STOPS_MAX times. In a child of fork() the server is not ours
+   to wait for or signal: the copy's reference only closes its fd. */
 void server_ref_put(struct server_ref *ref)
 {
 	struct pollfd ended = { .fd = ref ? ref->pidfd : -1, .events = POLLIN };
@@ -91,7 +94,8 @@ void server_ref_put(struct server_ref *ref)
 
 	if (!ref || __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	while ((state = server_state(ref)) >= SERVER_STOPPED) {
+	state = getpid() == ref->owner ? server_state(ref) : SERVER_GONE;
+	for (; state >= SERVER_STOPPED; state = server_state(ref)) {
 		if (state == SERVER_STOPPED)
 			server_signal(ref, ++stops < SERVER_STOPS_MAX ?
 					   SIGCONT : SIGKILL);
