@@ -604,7 +604,9 @@ int cfork_pidfd(const cfork_proc *p);
  *               host, or the kernel itself when the process ignores SIGCHLD)
  *               and the kernel cannot tell how it ended: PIDFD_GET_INFO
  *               (Linux 6.15) recovers the status where it exists, and a
- *               call under CFORK_NS_PID is told by its namespace's init
+ *               call under CFORK_NS_PID is told by its namespace's init;
+ *               or the handle is a copy in a child of fork() (the child
+ *               is the parent's: nothing it sends is read by the copy)
  *   -ENOMEM     out of memory for the child's result
  */
 int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);
@@ -648,7 +650,9 @@ int cfork_kill_group(cfork_proc *p, int sig);
  * zombie or an orphan behind: wait first to let it finish. NULL is a no-op.
  * Where the kill itself is refused (the caller is a sandboxed child, which
  * may signal no process but its own), the handle is released without
- * waiting and the child runs on.
+ * waiting and the child runs on. A handle belongs to the process that
+ * made it: in a child of fork(), cfork_free() of the copy releases its
+ * memory and fds only, and the parent's child runs on.
  */
 void cfork_free(cfork_proc *p);
 

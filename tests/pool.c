@@ -628,6 +628,73 @@ Test(pool, a_copy_of_a_pool_in_a_forked_child_leaves_the_pool_alone)
 	}
 }
 
+/* More than a pipe holds, so that the child waits for its parent to read
+   it, then a pause before the exit. */
+#define LATE_RESULT_BYTES ((size_t)200000)
+
+static int pool_late_result(const cfork_args *a)
+{
+	static unsigned char bytes[LATE_RESULT_BYTES];
+
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)(i * 7);
+	if (cfork_return(bytes, sizeof(bytes)))
+		return 1;
+	usleep((useconds_t)cfork_arg_i64(a, 0) * 1000);
+	return OK;
+}
+CFORK_REGISTER(pool_late_result, "i");
+
+/* A handle copied by fork() is the parent's: the copy's wait reads
+   nothing of what the child sends (-ECHILD: not its child) and its free
+   kills nothing, for a cold call, a pool's and a fork server's alike. */
+Test(pool, a_copy_of_a_handle_in_a_forked_child_leaves_the_call_alone)
+{
+	cfork_pool *pools[2];
+	cfork_proc *p[3];
+	int status;
+
+	cr_assert_eq(cfork_pool_new(&pools[0], NULL, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_pool_new(&pools[1], NULL, 1, CFORK_POOL_FORK), 0);
+	cr_assert_eq(cfork_spawn(&p[0], NULL, "pool_late_result",
+				 (int64_t)300), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(cfork_pool_spawn(pools[i], &p[i + 1],
+					      "pool_late_result", (int64_t)300),
+			     0);
+	cr_assert(cfork_paths(p[1]) & CFORK_PATH_POOL);
+	cr_assert(cfork_paths(p[2]) & CFORK_PATH_FORK_SERVER);
+	usleep(100 * 1000);	/* the results wait in their pipes */
+	pid_t other = fork();
+	cr_assert_geq(other, 0);
+	if (other == 0) {
+		int bad = 0;
+		alarm(10);
+		for (int i = 0; i < 3; i++) {
+			cfork_status st;
+			if (cfork_wait(p[i], 0, &st) != -ECHILD)
+				bad |= 1 << i;
+			cfork_free(p[i]);
+		}
+		_exit(bad);
+	}
+	cr_assert_eq(waitpid(other, &status, 0), other);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the copy's wait did not say -ECHILD: %#x", status);
+	for (int i = 0; i < 3; i++) {
+		cfork_status st = wait_ok(p[i]);
+		cr_assert_eq(st.result_len, LATE_RESULT_BYTES, "call %d", i);
+		for (size_t k = 0; k < LATE_RESULT_BYTES; k++)
+			cr_assert_eq(((const unsigned char *)st.result)[k],
+				     (unsigned char)(k * 7), "call %d, byte %zu",
+				     i, k);
+		cfork_free(p[i]);
+	}
+	cfork_pool_free(pools[0]);
+	cfork_pool_free(pools[1]);
+	cr_assert_not(has_children());
+}
+
 /* ------------------------------------------------------------------------ */
 /* The fork server                                                           */
 /* ------------------------------------------------------------------------ */

@@ -54,6 +54,8 @@ struct cfork_proc {
 	struct server_ref *server;	/* that server, held */
 	int events_fd;		/* cfork_proc_fd()'s epoll, made on demand */
 	char blocked_text[160];	/* st.error for a blocked call */
+	pid_t owner;		/* the process whose child it is: a copy made
+				   by fork() reads, reaps and kills nothing */
 };
 
 int proc_new(cfork_proc **ret)
@@ -70,6 +72,7 @@ int proc_new(cfork_proc **ret)
 	p->out.fd = p->err.fd = -1;
 	p->pidns_fd = -1;
 	p->events_fd = -1;
+	p->owner = getpid();
 	*ret = p;
 	return 0;
 }
@@ -462,6 +465,10 @@ static int reap_and_settle_deadline(cfork_proc *p)
 
 int proc_step(cfork_proc *p, cfork_status *st)
 {
+	/* In a child of fork(), what the child sends and how it ends are the
+	   parent's: a read here would take them from it. */
+	if (!p->reaped && getpid() != p->owner)
+		return -ECHILD;
 	if (!p->reaped) {
 		int r = drain_all(p, STEP_BYTES);
 		if (r < 0)
@@ -611,9 +618,11 @@ void cfork_free(cfork_proc *p)
 	if (!p)
 		return;
 	/* First: a deadline that may kill by pid must not outlive the
-	   child's reaping, and a child freed unended is killed anyway. */
+	   child's reaping, and a child freed unended is killed anyway.
+	   A copy of the handle in a child of fork() lets go of its memory
+	   and fds only: the child is the parent's to kill and reap. */
 	deadline_release(p->deadline);
-	if (!p->reaped && p->pid > 0) {
+	if (!p->reaped && p->pid > 0 && getpid() == p->owner) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end; a fork
 		   server's child is the server's to reap. */
