@@ -785,7 +785,9 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * after those changed is refused with -EINVAL, never run without them.
  * A pool belongs to the process that made it: in a child of fork(), a
  * call through the copy launches cold, and cfork_pool_free() of the copy
- * releases its memory and fds only, leaving the parent's pool alone.
+ * releases its memory and fds only, leaving the parent's pool alone (the
+ * fds of a launch the refill thread had under way at the fork stay in the
+ * copy, close-on-exec).
  * cfork_pool_free() must not run while another thread is in a call on
  * the same pool.
  *
