@@ -624,6 +624,7 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);
  *            server has told (the server reaps it: its pid is no longer
  *            sure to be the child's)
  *   -EINVAL  p is NULL or sig is not a signal
+ *   -ECHILD  p is a copy in a child of fork(): the child is the parent's
  *   -EPERM   not permitted
  */
 int cfork_kill(cfork_proc *p, int sig);
@@ -640,6 +641,7 @@ int cfork_kill(cfork_proc *p, int sig);
  *            may have been reused since
  *   -EINVAL  p is NULL, sig is not a signal, or the child does not lead a
  *            process group
+ *   -ECHILD  p is a copy in a child of fork(): the child is the parent's
  *   -EPERM   not permitted
  */
 int cfork_kill_group(cfork_proc *p, int sig);

@@ -646,8 +646,9 @@ static int pool_late_result(const cfork_args *a)
 CFORK_REGISTER(pool_late_result, "i");
 
 /* A handle copied by fork() is the parent's: the copy's wait reads
-   nothing of what the child sends (-ECHILD: not its child) and its free
-   kills nothing, for a cold call, a pool's and a fork server's alike. */
+   nothing of what the child sends, its kill sends nothing (-ECHILD: not
+   its child) and its free kills nothing, for a cold call, a pool's and a
+   fork server's alike. */
 Test(pool, a_copy_of_a_handle_in_a_forked_child_leaves_the_call_alone)
 {
 	cfork_pool *pools[2];
@@ -672,7 +673,8 @@ Test(pool, a_copy_of_a_handle_in_a_forked_child_leaves_the_call_alone)
 		alarm(10);
 		for (int i = 0; i < 3; i++) {
 			cfork_status st;
-			if (cfork_wait(p[i], 0, &st) != -ECHILD)
+			if (cfork_wait(p[i], 0, &st) != -ECHILD ||
+			    cfork_kill(p[i], SIGKILL) != -ECHILD)
 				bad |= 1 << i;
 			cfork_free(p[i]);
 		}
@@ -680,7 +682,8 @@ Test(pool, a_copy_of_a_handle_in_a_forked_child_leaves_the_call_alone)
 	}
 	cr_assert_eq(waitpid(other, &status, 0), other);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "the copy's wait did not say -ECHILD: %#x", status);
+		  "the copy's wait or kill did not say -ECHILD: %#x",
+		  status);
 	for (int i = 0; i < 3; i++) {
 		cfork_status st = wait_ok(p[i]);
 		cr_assert_eq(st.result_len, LATE_RESULT_BYTES, "call %d", i);

@@ -584,6 +584,8 @@ int cfork_kill(cfork_proc *p, int sig)
 	PROTECT_ERRNO;
 	if (!p || sig < 0 || sig >= NSIG)
 		return -EINVAL;
+	if (getpid() != p->owner)
+		return -ECHILD;
 	if (p->reaped)
 		return -ESRCH;
 	const struct child_ref c = child_of(p, p->pidfd);
@@ -602,6 +604,8 @@ int cfork_kill_group(cfork_proc *p, int sig)
 	PROTECT_ERRNO;
 	if (!p || sig < 0 || sig >= NSIG || !p->group_leader)
 		return -EINVAL;
+	if (getpid() != p->owner)
+		return -ECHILD;
 	/* The group's id is the child's pid, which cannot be recycled
 	   before the child is reaped. */
 	if (p->reaped || proc_remote_told(p))
