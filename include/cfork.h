@@ -784,7 +784,9 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * The pool's sandbox may change between calls in what each call's payload
  * brings (filter, landlock, limits, identity, lockdown), not in what its
  * children were launched with (namespaces, identity maps, cgroup): a call
- * after those changed is refused with -EINVAL, never run without them.
+ * after those changed is refused with -EINVAL, never run without them,
+ * whether a child waits for it or it would launch cold (an empty pool, a
+ * server to start again, a copy of the pool after fork()).
  * A pool belongs to the process that made it: in a child of fork(), a
  * call through the copy launches cold, and cfork_pool_free() of the copy
  * releases its memory and fds only, leaving the parent's pool alone (the

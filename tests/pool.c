@@ -1614,6 +1614,64 @@ static int pool_pids(const cfork_args *a)
 }
 CFORK_REGISTER(pool_pids, "");
 
+/* The same where the call would launch cold: no child waits (a copy of
+   the pool in a child of fork()), or the fork server died and the call
+   would start another. A call is refused by what the pool was made with,
+   not by what happens to wait in it; and a server started while the
+   sandbox was another is replaced once it is as it was, not kept. */
+Test(pool, a_call_whose_namespaces_changed_is_refused_cold_too)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_pool *pools[2];
+	cfork_proc *p;
+	int status;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_pool_new(&pools[0], &attr, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_pool_new(&pools[1], &attr, 1, CFORK_POOL_FORK), 0);
+	pid_t other = fork();
+	cr_assert_geq(other, 0);
+	if (other == 0) {
+		int bad = 0;
+		alarm(10);
+		cfork_sandbox_namespaces(sb, CFORK_NS_IPC);
+		for (int i = 0; i < 2; i++)
+			if (cfork_pool_spawn(pools[i], &p, "pool_pid") != -EINVAL)
+				bad |= 1 << i;
+		_exit(bad);
+	}
+	cr_assert_eq(waitpid(other, &status, 0), other);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "a copy's cold call ran with other namespaces: %#x", status);
+
+	/* The server, found as its call's parent, dies. */
+	cr_assert_eq(cfork_pool_spawn(pools[1], &p, "pool_pids"), 0);
+	cfork_status st = wait_ok(p);
+	pid_t server;
+	memcpy(&server, (const pid_t *)st.result + 1, sizeof(server));
+	cfork_free(p);
+	cr_assert_eq(kill(server, SIGKILL), 0);
+	usleep(50 * 1000);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_IPC), 0);
+	cr_assert_eq(cfork_pool_spawn(pools[1], &p, "pool_pid"), -EINVAL);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, 0), 0);
+	bool warm = false;
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(cfork_pool_spawn(pools[1], &p, "pool_pid"), 0,
+			     "call %d after the namespaces were as before", i);
+		warm = cfork_paths(p) & CFORK_PATH_FORK_SERVER;
+		wait_ok(p);
+		cfork_free(p);
+	}
+	cr_assert(warm, "the server never came back with the pool's shape");
+	cfork_pool_free(pools[0]);
+	cfork_pool_free(pools[1]);
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}
+
 struct server_caller {
 	cfork_pool *pool;
 	int failures;

@@ -229,9 +229,12 @@ void launch_shape_of(const struct launch_layers *layers,
 	shape->gid_map_len = layers->gid_map_len;
 }
 
-bool launch_shape_same(const struct launch_shape *a,
+bool launch_shape_fits(const struct launch_layers *layers,
 		       const struct launch_shape *b)
 {
+	struct launch_shape now, *a = &now;
+
+	launch_shape_of(layers, &now);
 	return a->ns_flags == b->ns_flags && a->optional == b->optional &&
 	       a->cgroup_dev == b->cgroup_dev &&
 	       a->cgroup_ino == b->cgroup_ino &&

@@ -159,8 +159,9 @@ struct launch_shape {
 };
 void launch_shape_of(const struct launch_layers *layers,
 		     struct launch_shape *shape);
-bool launch_shape_same(const struct launch_shape *a,
-		       const struct launch_shape *b);
+/* Whether layers would launch what shape was launched with. */
+bool launch_shape_fits(const struct launch_layers *layers,
+		       const struct launch_shape *shape);
 
 struct warm_child {
 	pid_t pid;
@@ -182,10 +183,15 @@ struct server_ref *server_ref_new(pid_t pid, int pidfd);
 struct server_ref *server_ref_get(struct server_ref *ref);
 void server_ref_put(struct server_ref *ref);
 /* cfork_spawnv() with the launch replaced by a hand-off to warm (when not
-   NULL): on success the child is the handle's; on failure warm keeps it. */
+   NULL): on success the child is the handle's; on failure warm keeps it.
+   With shape (a pool's), a call whose sandbox would launch anything else
+   is refused (-EINVAL), warm or cold; WARM_SHAPE_DIFFERS: warm, untouched,
+   was launched with another shape than the call's (a refill or a restart
+   while the sandbox was another), and the call is not the caller's error. */
+#define WARM_SHAPE_DIFFERS (-4096)
 int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 		   const char *name, const cfork_value *argv, size_t argc,
-		   struct warm_child *warm);
+		   struct warm_child *warm, const struct launch_shape *shape);
 
 /* handoff.c: the socket pair a warm child waits on (sv[1] its end),
    which tells it who sent each message. */

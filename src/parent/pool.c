@@ -62,6 +62,9 @@ struct cfork_pool {
 	struct fork_server *servers;	/* size of them: CFORK_POOL_FORK */
 	unsigned next_server;	/* where a call starts to look for one */
 	pid_t owner;		/* the process whose children these are */
+	/* What its first children were launched with: every call's sandbox
+	   must ask for the same, or it is refused, warm or cold. */
+	struct launch_shape shape;
 };
 
 struct fork_server {
@@ -138,6 +141,16 @@ static void server_stop(struct warm_child *c, bool kill_it)
 	/* Its socket closed first: that end of file is what ends it. */
 	warm_close(c);
 	server_ref_put(ref);
+}
+
+/* A call as the pool makes it, warm (through warm) or cold: refused where
+   its sandbox would launch another shape than the pool's. */
+static int pool_call(cfork_pool *pool, cfork_proc **ret_proc,
+		     const char *name, const cfork_value *argv, size_t argc,
+		     struct warm_child *warm)
+{
+	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, warm,
+			      &pool->shape);
 }
 
 /* A fork server, launched, with the pool's reference to it. */
@@ -293,6 +306,7 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 			cfork_pool_free(pool);
 			return r;
 		}
+		pool->shape = pool->servers[0].c.shape;
 		*ret_pool = pool;
 		return 0;
 	}
@@ -317,6 +331,8 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 	while (pool->nready < pool->size && !pool->error)
 		pthread_cond_wait(&pool->filled, &pool->lock);
 	r = pool->nready < pool->size ? pool->error : 0;
+	if (r == 0)
+		pool->shape = pool->ready[0].shape;
 	pthread_mutex_unlock(&pool->lock);
 	if (r < 0) {
 		cfork_pool_free(pool);
@@ -405,14 +421,15 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 	if (c->pid < 0)
 		(void)server_start(pool, c);
 	if (c->pid > 0) {
-		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, c);
+		r = pool_call(pool, ret_proc, name, argv, argc, c);
 		/* One that answered too late to take more calls ends after
 		   them; the call is its child's even where the spawn failed
-		   after the answer. A hand-off it did not answer: it is
-		   launched anew, and the call launches cold. */
+		   after the answer. A hand-off it did not answer, or a server
+		   started while the sandbox was another: it is launched anew,
+		   and the call launches cold. */
 		if (c->retiring) {
 			server_stop(c, false);
-		} else if (r < 0 && c->sock < 0) {
+		} else if (r == WARM_SHAPE_DIFFERS || (r < 0 && c->sock < 0)) {
 			server_stop(c, true);
 			r = -EAGAIN;
 		}
@@ -434,20 +451,23 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 	   are the parent's, which only the parent can check or hand a call
 	   to; the call launches cold. */
 	if (getpid() != pool->owner)
-		return spawn_call_run(ret_proc, &pool->attr, name, argv, argc,
-				      NULL);
+		return pool_call(pool, ret_proc, name, argv, argc, NULL);
 	if (pool->servers) {
 		r = server_spawn(pool, ret_proc, name, argv, argc);
 		if (r != -EAGAIN)
 			return r;
-		return spawn_call_run(ret_proc, &pool->attr, name, argv, argc,
-				      NULL);
+		return pool_call(pool, ret_proc, name, argv, argc, NULL);
 	}
 	if (pool_take(pool, &c)) {
-		r = spawn_call_run(ret_proc, &pool->attr, name, argv, argc, &c);
+		r = pool_call(pool, ret_proc, name, argv, argc, &c);
 		if (r == 0) {
 			pool_spent(pool, *ret_proc);
 			return 0;
+		}
+		if (r == WARM_SHAPE_DIFFERS) {
+			warm_discard(&c);
+			pool_spent(pool, NULL);
+			return pool_call(pool, ret_proc, name, argv, argc, NULL);
 		}
 		/* Untouched: the child waits on. The call's own error (before
 		   any hand-off) is the caller's; a hand-off the kernel would
@@ -456,8 +476,7 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 			pool_give_back(pool, &c);
 			if (r != -EAGAIN)
 				return r;
-			return spawn_call_run(ret_proc, &pool->attr, name,
-					      argv, argc, NULL);
+			return pool_call(pool, ret_proc, name, argv, argc, NULL);
 		}
 		/* Handed over, then failed (the spawn ended the child): the
 		   call may have begun, so it is not run again anywhere. */
@@ -466,7 +485,7 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 			warm_discard(&c);
 		return r;
 	}
-	return spawn_call_run(ret_proc, &pool->attr, name, argv, argc, NULL);
+	return pool_call(pool, ret_proc, name, argv, argc, NULL);
 }
 
 void cfork_pool_free(cfork_pool *pool)

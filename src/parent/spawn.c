@@ -415,13 +415,10 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 			 bool is_static, size_t argc, struct warm_child *c,
 			 struct launch_result *res, unsigned *paths)
 {
-	struct launch_shape shape;
-
 	/* What the child was launched with is not what this call's sandbox
-	   asks for now: the call's error, the child untouched. */
-	launch_shape_of(&s->sandbox.launch, &shape);
-	if (!launch_shape_same(&shape, &c->shape))
-		return -EINVAL;
+	   asks for now: the child untouched, for the pool to replace. */
+	if (!launch_shape_fits(&s->sandbox.launch, &c->shape))
+		return WARM_SHAPE_DIFFERS;
 	int r = spawn_buffers(s, argc);
 
 	if (r == 0)
@@ -498,7 +495,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
    waiting for a hand-off) replaces when it is not NULL. */
 int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 		   const char *name, const cfork_value *argv, size_t argc,
-		   struct warm_child *warm)
+		   struct warm_child *warm, const struct launch_shape *shape)
 {
 	static const cfork_attr defaults = CFORK_ATTR_INIT;
 	const struct cfork_registration *reg;
@@ -541,6 +538,10 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 		r = sandbox_prepare(attr->sandbox, attr, &s.sandbox);
 		if (r < 0)
 			goto out;
+	}
+	if (shape && !launch_shape_fits(&s.sandbox.launch, shape)) {
+		r = -EINVAL;
+		goto out;
 	}
 
 	if (warm) {
@@ -590,7 +591,7 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 		 const char *name, const cfork_value *argv, size_t argc)
 {
 	PROTECT_ERRNO;
-	return spawn_call_run(ret_proc, attr, name, argv, argc, NULL);
+	return spawn_call_run(ret_proc, attr, name, argv, argc, NULL, NULL);
 }
 
 /* A pool's child, launched as any child is, with CFORK_FD=p<socket>: it
