@@ -708,6 +708,7 @@ int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 /* A pool of children launched ahead of demand: opaque. */
 typedef struct cfork_pool cfork_pool;
 
+/* cfork_pool_new()'s flags: one of the two (values, not bits; 0 is EXEC). */
 enum {
 	/* Children exec'd ahead of demand, each used for one call: a call
 	   costs a hand-off instead of an exec and the dynamic loader, and
@@ -747,7 +748,9 @@ enum {
  * (once that call has ended, or 2 ms after it began, so that the exec
  * does not compete with it), and ends with cfork_pool_free(). With
  * attr.pdeathsig, a pool's children get that signal when that thread
- * ends, at cfork_pool_free(), whether they were handed out or not.
+ * ends, at cfork_pool_free(), whether they were handed out or not; a call
+ * that launches cold (an empty pool) is its calling thread's child, as
+ * with cfork_spawnv(), and gets it when that thread ends.
  * CFORK_POOL_FORK starts no thread: its server is launched here, and
  * again by the first call after it died. A fork server's children are not
  * the caller's: the server reaps them and tells the handle how each ended
@@ -1333,9 +1336,11 @@ int cfork_lockdown(void);
 enum {
 	CFORK_NS_USER = 1 << 0,		/* CLONE_NEWUSER */
 	CFORK_NS_NET = 1 << 1,		/* CLONE_NEWNET: loopback only, down */
-	/* CLONE_NEWPID: the child is pid 1 of its namespace, with what that
-	   means: a signal it sends itself with no handler set is ignored,
-	   and its end kills every process left in the namespace. */
+	/* CLONE_NEWPID: pid 1 of the namespace is a small init of cfork's
+	   that runs the function as pid 2 (so signals end it as anywhere
+	   else: the init passes on what it is sent) and, once it has ended,
+	   kills what is left in the namespace and tells how it ended.
+	   cfork_pid() is the init's pid; the function's getppid() is 1. */
 	CFORK_NS_PID = 1 << 2,
 	CFORK_NS_IPC = 1 << 3,		/* CLONE_NEWIPC */
 	CFORK_NS_UTS = 1 << 4,		/* CLONE_NEWUTS */
