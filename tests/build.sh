@@ -7,7 +7,9 @@
 #   2. CPPFLAGS reach every compile line and LDFLAGS every link line (the
 #      library, the shared library, examples, test programs, benchmarks);
 #   3. `make clean` refuses an O that is, holds or contains the sources,
-#      and cleans O=build and O=build/asan.
+#      and cleans O=build and O=build/asan;
+#   4. the shared library links with -z defs, and a sanitized build of it
+#      with clang (whose runtime the program brings) links too.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -150,3 +152,16 @@ for ok in build/asan build; do
 	[ ! -e "$t/$ok" ] || fail "make clean O=$ok left $ok"
 done
 echo "build.sh: make clean refuses the sources, cleans O=build, O=build/asan"
+
+# 4. Every symbol the shared library needs comes from a library it names;
+# clang's sanitizers leave theirs to the program, and still link.
+readelf -d "$o"/libcfork.so.1.* | grep -q NEEDED || fail "libcfork.so needs nothing?"
+grep -q -- "-Wl,-z,defs" "$tmp/cmds" || fail "libcfork.so is not linked with -z defs"
+if command -v clang >/dev/null 2>&1; then
+	"$MAKE" -s O="$tmp/sanitized" CC=clang \
+		CFLAGS="-O1 -fsanitize=address,undefined" \
+		LDFLAGS="-fsanitize=address,undefined" -j"$jobs" \
+		>"$tmp/sanitized.log" 2>&1 ||
+		fail "a clang-sanitized libcfork.so does not link: $(tail -3 "$tmp/sanitized.log")"
+	echo "build.sh: libcfork.so links with -z defs; clang-sanitized, without"
+fi
