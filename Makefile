@@ -82,6 +82,7 @@ PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
 	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \
 	       src/parent/output.c \
 	       src/parent/payload.c src/parent/pool.c src/parent/proc.c \
+	       src/parent/process_token.c \
 	       src/parent/server_ref.c src/parent/signal_child.c \
 	       src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -696,6 +697,63 @@ Test(pool, a_copy_of_a_handle_in_a_forked_child_leaves_the_call_alone)
 	cfork_pool_free(pools[0]);
 	cfork_pool_free(pools[1]);
 	cr_assert_not(has_children());
+}
+
+/* Run as pid 1 of a pid namespace, as a container's entrypoint is: a call,
+   then a copy forked into a new pid namespace, where it is pid 1 as well.
+   0, or the check that failed. */
+static int copy_with_the_owners_pid_number(void)
+{
+	cfork_proc *p;
+	cfork_status st;
+	int status;
+
+	if (cfork_spawn(&p, NULL, "pool_late_result", (int64_t)300) < 0)
+		return 10;
+	usleep(100 * 1000);	/* the result waits in its pipe */
+	if (unshare(CLONE_NEWPID) < 0)
+		return 11;
+	pid_t copy = fork();
+	if (copy < 0)
+		return 12;
+	if (copy == 0) {
+		alarm(10);
+		_exit(getpid() != 1 ? 13 :
+		      cfork_wait(p, 0, &st) != -ECHILD ? 14 :
+		      cfork_kill(p, SIGKILL) != -ECHILD ? 15 : 0);
+	}
+	if (waitpid(copy, &status, 0) != copy || !WIFEXITED(status))
+		return 16;
+	if (WEXITSTATUS(status))
+		return WEXITSTATUS(status);
+	if (cfork_wait(p, 20000, &st) < 0 || !st.exited || st.code != OK)
+		return 17;
+	if (st.result_len != LATE_RESULT_BYTES)
+		return 18;
+	cfork_free(p);
+	return 0;
+}
+
+/* A copy is told from its owner by more than a pid: forked into a new pid
+   namespace, a copy of pid 1 is pid 1 too. */
+Test(pool, a_copy_with_the_owners_pid_number_leaves_the_call_alone)
+{
+	int status;
+
+	if (unshare(CLONE_NEWPID) < 0)
+		cr_skip_test("pid namespaces refused here: %s",
+			     strerror(errno));
+	pid_t owner = fork();	/* pid 1 of the new namespace */
+	cr_assert_geq(owner, 0);
+	if (owner == 0) {
+		alarm(20);
+		_exit(getpid() != 1 ? 9 : copy_with_the_owners_pid_number());
+	}
+	cr_assert_eq(waitpid(owner, &status, 0), owner);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "check %d failed (14: the copy read the result, 15: it "
+		  "signalled, 18: the owner got it short)",
+		  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -133,6 +133,10 @@ int signal_child(const struct child_ref *c, int sig);
    closed. now_ms(): the monotonic clock, what every timeout of the parent
    counts by. */
 int64_t now_ms(void);
+
+/* process_token.c: this process, as no copy of it made by fork() is (a pid
+   is not: a copy in a new pid namespace can have the same number). */
+uint64_t process_token(void);
 struct deadline;
 int deadline_arm(struct deadline **ret, const struct child_ref *child,
 		 int ms);

@@ -61,7 +61,7 @@ struct cfork_pool {
 	bool refill_started;
 	struct fork_server *servers;	/* size of them: CFORK_POOL_FORK */
 	unsigned next_server;	/* where a call starts to look for one */
-	pid_t owner;		/* the process whose children these are */
+	uint64_t owner;		/* process_token() of the children's parent */
 	/* What its first children were launched with: every call's sandbox
 	   must ask for the same, or it is refused, warm or cold. */
 	struct launch_shape shape;
@@ -293,7 +293,7 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		return r;
 	}
 	pool->size = size;
-	pool->owner = getpid();
+	pool->owner = process_token();
 	pthread_mutex_init(&pool->lock, NULL);
 	if (flags == CFORK_POOL_FORK) {
 		/* A server serves many calls: its stdout is theirs, and a
@@ -450,7 +450,7 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 	/* A copy of the pool in a child of fork(): the children and servers
 	   are the parent's, which only the parent can check or hand a call
 	   to; the call launches cold. */
-	if (getpid() != pool->owner)
+	if (process_token() != pool->owner)
 		return pool_call(pool, ret_proc, name, argv, argc, NULL);
 	if (pool->servers) {
 		r = server_spawn(pool, ret_proc, name, argv, argc);
@@ -499,7 +499,7 @@ void cfork_pool_free(cfork_pool *pool)
 	   refill thread, which a fork does not copy, is neither told nor
 	   waited for, and the locks and condition variables, as other
 	   threads may have left them, are not destroyed. */
-	bool copy = getpid() != pool->owner;
+	bool copy = process_token() != pool->owner;
 	if (pool->servers) {
 		/* Each server's end of file: it lets the calls it runs finish
 		   (its children, which die with it), tells how each ended,

@@ -54,8 +54,9 @@ struct cfork_proc {
 	struct server_ref *server;	/* that server, held */
 	int events_fd;		/* cfork_proc_fd()'s epoll, made on demand */
 	char blocked_text[160];	/* st.error for a blocked call */
-	pid_t owner;		/* the process whose child it is: a copy made
-				   by fork() reads, reaps and kills nothing */
+	/* process_token() of the process whose child it is: a copy made by
+	   fork() reads, reaps and kills nothing. */
+	uint64_t owner;
 };
 
 int proc_new(cfork_proc **ret)
@@ -72,7 +73,7 @@ int proc_new(cfork_proc **ret)
 	p->out.fd = p->err.fd = -1;
 	p->pidns_fd = -1;
 	p->events_fd = -1;
-	p->owner = getpid();
+	p->owner = process_token();
 	*ret = p;
 	return 0;
 }
@@ -467,7 +468,7 @@ int proc_step(cfork_proc *p, cfork_status *st)
 {
 	/* In a child of fork(), what the child sends and how it ends are the
 	   parent's: a read here would take them from it. */
-	if (!p->reaped && getpid() != p->owner)
+	if (!p->reaped && process_token() != p->owner)
 		return -ECHILD;
 	if (!p->reaped) {
 		int r = drain_all(p, STEP_BYTES);
@@ -584,7 +585,7 @@ int cfork_kill(cfork_proc *p, int sig)
 	PROTECT_ERRNO;
 	if (!p || sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	if (getpid() != p->owner)
+	if (process_token() != p->owner)
 		return -ECHILD;
 	if (p->reaped)
 		return -ESRCH;
@@ -604,7 +605,7 @@ int cfork_kill_group(cfork_proc *p, int sig)
 	PROTECT_ERRNO;
 	if (!p || sig < 0 || sig >= NSIG || !p->group_leader)
 		return -EINVAL;
-	if (getpid() != p->owner)
+	if (process_token() != p->owner)
 		return -ECHILD;
 	/* The group's id is the child's pid, which cannot be recycled
 	   before the child is reaped. */
@@ -626,7 +627,7 @@ void cfork_free(cfork_proc *p)
 	   A copy of the handle in a child of fork() lets go of its memory
 	   and fds only: the child is the parent's to kill and reap. */
 	deadline_release(p->deadline);
-	if (!p->reaped && p->pid > 0 && getpid() == p->owner) {
+	if (!p->reaped && p->pid > 0 && process_token() == p->owner) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end; a fork
 		   server's child is the server's to reap. */

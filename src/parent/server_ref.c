@@ -22,7 +22,7 @@ struct server_ref {
 	pid_t pid;
 	int pidfd;	/* its own: the pool's goes with the pool */
 	unsigned refs;
-	pid_t owner;	/* whose child the server is */
+	uint64_t owner;	/* process_token() of its parent */
 };
 
 struct server_ref *server_ref_new(pid_t pid, int pidfd)
@@ -33,7 +33,7 @@ struct server_ref *server_ref_new(pid_t pid, int pidfd)
 		return NULL;
 	ref->pid = pid;
 	ref->refs = 1;
-	ref->owner = getpid();
+	ref->owner = process_token();
 	ref->pidfd = pidfd >= 0 ? fcntl(pidfd, F_DUPFD_CLOEXEC, 3) : -1;
 	return ref;
 }
@@ -94,7 +94,8 @@ void server_ref_put(struct server_ref *ref)
 
 	if (!ref || __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	state = getpid() == ref->owner ? server_state(ref) : SERVER_GONE;
+	state = process_token() == ref->owner ? server_state(ref) :
+						SERVER_GONE;
 	for (; state >= SERVER_STOPPED; state = server_state(ref)) {
 		if (state == SERVER_STOPPED)
 			server_signal(ref, ++stops < SERVER_STOPS_MAX ?

@@ -65,8 +65,10 @@ int signal_child(const struct child_ref *c, int sig)
 	if (c->pidfd >= 0 &&
 	    syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) == 0)
 		return 0;
-	if (c->pidfd >= 0 && errno == ESRCH)
-		return -ESRCH;
+	/* EINVAL, sig being a signal: the child is outside this process's
+	   pid namespace, where its pid number names another process. */
+	if (c->pidfd >= 0 && (errno == ESRCH || errno == EINVAL))
+		return -errno;
 	int r = pid_state(c);
 	if (r)
 		return r;
