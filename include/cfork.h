@@ -680,6 +680,9 @@ void cfork_free(cfork_proc *p);
  *	if (cfork_wait(p, 0, &st) == 0) // ended: st is filled
  *		done(p, &st);
  *
+ * In a child of fork(), a copy's fd may poll readable while every wait
+ * on the copy returns -ECHILD: take the copy out of the loop.
+ *
  * Returns the fd, or -EINVAL (p is NULL), -EMFILE, -ENFILE, -ENOMEM.
  */
 int cfork_proc_fd(const cfork_proc *p);
@@ -696,7 +699,8 @@ int cfork_proc_fd(const cfork_proc *p);
  *   -ETIMEDOUT  none has ended (*ret_index and *st untouched)
  *   -EINVAL     procs, ret_index or st is NULL, n is 0 or procs[i] is NULL,
  *               or timeout_ms < -1
- *   -ECHILD, -ENOMEM: as cfork_wait() for one of them
+ *   -ECHILD, -ENOMEM: as cfork_wait() for one of them, whose index is
+ *               *ret_index (*st untouched)
  */
 int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 		   size_t *ret_index, cfork_status *st);
@@ -792,9 +796,9 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * server to start again, a copy of the pool after fork()).
  * A pool belongs to the process that made it: in a child of fork(), a
  * call through the copy launches cold, and cfork_pool_free() of the copy
- * releases its memory and fds only, leaving the parent's pool alone (the
- * fds of a launch the refill thread had under way at the fork stay in the
- * copy, close-on-exec).
+ * releases its memory and fds only, leaving the parent's pool alone (what
+ * another thread had in hand at the fork, a refill launch or a call under
+ * way, stays in the copy: close-on-exec fds).
  * cfork_pool_free() must not run while another thread is in a call on
  * the same pool.
  *

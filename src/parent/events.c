@@ -48,8 +48,8 @@ int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 			if (ready) {
 				r = proc_step(procs[i], st);
 				if (r != -EAGAIN) {
-					if (r == 0)
-						*ret_index = i;
+					/* Its status, or which failed. */
+					*ret_index = i;
 					goto out;
 				}
 			}
