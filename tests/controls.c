@@ -344,6 +344,57 @@ static void *arm_until_told(void *arg)
 	return NULL;
 }
 
+/* A program's own fork handlers lock what its threads hold while they
+   wait: cfork's must not add a lock of its own to a fork, in whatever
+   order the handlers run. */
+static pthread_mutex_t program_lock = PTHREAD_MUTEX_INITIALIZER;
+static void program_lock_take(void) { pthread_mutex_lock(&program_lock); }
+static void program_lock_give(void) { pthread_mutex_unlock(&program_lock); }
+
+struct waiting_under_a_lock {
+	cfork_proc *p;
+	volatile bool stop;
+};
+
+static void *wait_under_a_lock(void *arg)
+{
+	struct waiting_under_a_lock *w = arg;
+	cfork_status st;
+
+	while (!w->stop) {
+		pthread_mutex_lock(&program_lock);
+		(void)cfork_wait(w->p, 0, &st);
+		pthread_mutex_unlock(&program_lock);
+	}
+	return NULL;
+}
+
+Test(controls, a_fork_does_not_deadlock_with_the_programs_fork_handlers)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	struct waiting_under_a_lock w = { NULL, false };
+	pthread_t t;
+
+	alarm(30);	/* a deadlock ends the test, not the suite */
+	cr_assert_eq(pthread_atfork(program_lock_take, program_lock_give,
+				    program_lock_give), 0);
+	attr.deadline_ms = 20000;
+	cr_assert_eq(cfork_spawn(&w.p, &attr, "controls_sleep",
+				 (int64_t)20000), 0);
+	cr_assert_eq(pthread_create(&t, NULL, wait_under_a_lock, &w), 0);
+	for (int i = 0; i < 300; i++) {
+		pid_t copy = fork();
+		cr_assert_geq(copy, 0);
+		if (copy == 0)
+			_exit(0);
+		cr_assert_eq(waitpid(copy, NULL, 0), copy);
+	}
+	w.stop = true;
+	pthread_join(t, NULL);
+	alarm(0);
+	cfork_free(w.p);
+}
+
 Test(controls, a_fork_while_deadlines_are_armed_leaves_the_copy_able_to_arm)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -15,9 +15,13 @@
  * watchdog never signals a pid that cfork has let go of.
  *
  * A fork() of the program copies neither the thread nor the children it
- * watches: the copy's list is emptied (those deadlines are the parent's
- * to meet) and its first deadline starts a watchdog of its own. The lock
- * is held across the fork, so that the copy has a consistent list.
+ * watches: the copy forgets the list (those deadlines are the parent's to
+ * meet) and its first deadline starts a watchdog of its own. Nothing is
+ * held across a fork: a prepare handler taking the lock would order it
+ * before the program's own fork handlers' locks and deadlock a program
+ * that waits while it holds one. The copy makes its lock anew and leaks
+ * the list's references (a pending deadline's memory and two
+ * close-on-exec fds).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,34 +118,20 @@ static void *watchdog_main(void *unused)
 	return NULL;
 }
 
-static void watchdog_fork_prepare(void)
-{
-	pthread_mutex_lock(&watchdog_lock);
-}
-
-static void watchdog_fork_parent(void)
-{
-	pthread_mutex_unlock(&watchdog_lock);
-}
-
-/* In the copy, where the thread that forked holds the lock and no
-   watchdog runs. The condition is made anew: the watchdog waited on it. */
+/* In the copy, where no watchdog runs and another thread may have held
+   the lock or been changing the list: both are made anew, and the
+   condition, which the watchdog waited on. */
 static void watchdog_fork_child(void)
 {
 	pthread_condattr_t ca;
 
-	while (watchdog_list) {
-		struct deadline *d = watchdog_list;
-		watchdog_list = d->next;
-		d->cancelled = true;
-		deadline_put_locked(d);
-	}
+	pthread_mutex_init(&watchdog_lock, NULL);
+	watchdog_list = NULL;
 	watchdog_running = false;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&watchdog_wake, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_mutex_unlock(&watchdog_lock);
 }
 
 /* With the lock held: 0 or a positive error. */
@@ -158,11 +148,6 @@ static int watchdog_start(void)
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&watchdog_wake, &ca);
 		pthread_condattr_destroy(&ca);
-		err = pthread_atfork(watchdog_fork_prepare,
-				     watchdog_fork_parent,
-				     watchdog_fork_child);
-		if (err)
-			return err;
 		watchdog_ever = true;
 	}
 	pthread_attr_init(&ta);
@@ -188,6 +173,13 @@ static int dup_or_none(int fd, int *err)
 	return dup;
 }
 
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_err;
+static void atfork_register(void)
+{
+	atfork_err = pthread_atfork(NULL, NULL, watchdog_fork_child);
+}
+
 int deadline_arm(struct deadline **ret, const struct child_ref *child,
 		 int ms)
 {
@@ -211,6 +203,13 @@ int deadline_arm(struct deadline **ret, const struct child_ref *child,
 	if (d->due.tv_nsec >= 1000000000) {
 		d->due.tv_sec++;
 		d->due.tv_nsec -= 1000000000;
+	}
+	/* Before the lock: registering waits for a fork in progress. */
+	pthread_once(&atfork_once, atfork_register);
+	if (atfork_err) {
+		d->refs = 1;
+		deadline_put_locked(d);
+		return -atfork_err;
 	}
 	pthread_mutex_lock(&watchdog_lock);
 	/* Started by the first deadline, and again after a failure (a

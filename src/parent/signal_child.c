@@ -58,10 +58,9 @@ static int pid_state(const struct child_ref *c)
 
 int signal_child(const struct child_ref *c, int sig)
 {
-	/* A told end first: a pidfd opened by pid (proc.c, remote_kill) is
-	   the child's only if its end was untold after the opening. */
-	if (c->told_fd >= 0 && readable(c->told_fd))
-		return -ESRCH;
+	/* The pidfd first, whatever the child did to its fork server: it
+	   names the child alone (one opened by pid is checked by its opener,
+	   proc.c's remote_kill, against a told end). */
 	if (c->pidfd >= 0 &&
 	    syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) == 0)
 		return 0;
