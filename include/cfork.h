@@ -285,6 +285,8 @@ struct cfork_registration {
  * from main() after registering. sig is one cfork_type letter per argument
  * ("isy"), "" for none, or NULL for unchecked arguments. name and sig must
  * stay valid for the life of the process (string literals, typically).
+ * A name registered after the first cfork_init() is one no child reaches
+ * (a child is dispatched there): its spawn fails with -ENOTSUP.
  *
  * Returns 0, or:
  *   -EINVAL  name is NULL, empty, or longer than 255 bytes; fn is NULL;
@@ -532,7 +534,9 @@ typedef struct cfork_status {
  *   -ENOENT   no function is registered under name
  *   -ENOTSUP  name was registered at run time but this program has not
  *             called cfork_init(): its child would run main() instead of
- *             the function (use CFORK_REGISTER, or call cfork_init())
+ *             the function (use CFORK_REGISTER, or call cfork_init());
+ *             or registered it only after the first cfork_init(), which
+ *             is where its child is dispatched, never seeing the name
  *   -EEXIST   name is registered twice
  *   -EINVAL   ret_proc or name is NULL; argc does not match the signature; a
  *             value has the wrong type and no exact conversion; a string is

@@ -286,7 +286,8 @@ Test(registry, runtime_registration_dispatched_by_init)
 			 "runtime_main: parent register=0 init=0\n"
 			 "runtime_child: 7 seven\n"
 			 "runtime_main: child exited with 42\n"
-			 "runtime_main: again=-17\n");
+			 "runtime_main: again=-17\n"
+			 "runtime_main: late register=0 spawn=-95\n");
 	cr_assert_str_empty(err);
 	cr_assert(!has_children());
 	cr_assert_eq(count_open_fds(), fds);
@@ -300,7 +301,7 @@ Test(registry, runtime_child_runs_main_only_up_to_init)
 	run_capture(argv[0], argv, out, err, sizeof(out));
 	/* Every line after cfork_init() is the parent's: the child was taken
 	   over inside cfork_init() and never got past it. */
-	cr_assert_eq(count_substr(out, "runtime_main:"), 3, "stdout: %s", out);
+	cr_assert_eq(count_substr(out, "runtime_main:"), 4, "stdout: %s", out);
 	cr_assert_eq(count_substr(out, "register=0 init=0"), 1);
 	cr_assert_eq(count_substr(out, "runtime_child:"), 1);
 }

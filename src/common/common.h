@@ -43,7 +43,11 @@ bool registry_sig_valid(const char *sig);
 /* Whether the program has called cfork_init(): only then can its child run
    a function registered at run time (otherwise it would run main()). */
 void registry_mark_runtime_ready(void);
-bool registry_runtime_ready(void);
+/* Whether a child of this program would find reg when it dispatches: a
+   static entry always; a runtime one when cfork_init() has been called,
+   and the entry was registered before the first call. */
+bool registry_child_sees(const struct cfork_registration *reg,
+			 bool is_static);
 
 /* image.c: the program's own binary, opened once (or adopted). */
 int image_fd(void);

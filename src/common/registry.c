@@ -21,8 +21,11 @@ extern const struct cfork_registration __stop_cfork_registry[]
 	__attribute__((weak, visibility("default")));
 
 struct runtime_entry {
-	struct cfork_registration reg;
+	struct cfork_registration reg;	/* first: registry_child_sees() */
 	struct runtime_entry *next;
+	/* A child dispatches at its first cfork_init(): what the program
+	   registers after that call is never registered in a child. */
+	bool after_init;
 };
 
 static pthread_mutex_t runtime_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -36,9 +39,18 @@ void registry_mark_runtime_ready(void)
 	atomic_store_explicit(&runtime_ready, true, memory_order_relaxed);
 }
 
-bool registry_runtime_ready(void)
+static bool registry_runtime_ready(void)
 {
 	return atomic_load_explicit(&runtime_ready, memory_order_relaxed);
+}
+
+bool registry_child_sees(const struct cfork_registration *reg,
+			 bool is_static)
+{
+	if (is_static)
+		return true;
+	return registry_runtime_ready() &&
+	       !((const struct runtime_entry *)reg)->after_init;
 }
 
 bool registry_sig_valid(const char *sig)
@@ -122,6 +134,7 @@ int cfork_register(const char *name, cfork_fn fn, const char *sig)
 	if (!e)
 		return -ENOMEM;
 	e->reg = (struct cfork_registration){ name, fn, sig };
+	e->after_init = registry_runtime_ready();
 
 	pthread_mutex_lock(&runtime_lock);
 	for (struct runtime_entry *i = runtime_head; i; i = i->next)

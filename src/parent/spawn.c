@@ -519,8 +519,9 @@ int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 	if (r < 0)
 		return r;
 	/* The child is this program again: one that never calls cfork_init()
-	   would run main() instead of the function. */
-	if (!is_static && !registry_runtime_ready())
+	   would run main() instead of the function, and its first call
+	   dispatches before any later registration. */
+	if (!registry_child_sees(reg, is_static))
 		return -ENOTSUP;
 	r = check_attr(attr);
 	if (r < 0)

@@ -4,7 +4,8 @@
  * calls cfork_init() from main(), so the child is dispatched from main and
  * not from the library's constructor.
  *
- *   runtime_main parent   spawn the function, print what came back
+ *   runtime_main parent   spawn the function, print what came back, then
+ *                         try a name registered after cfork_init()
  *   runtime_main          print nothing, exit 0
  *
  * Everything the parent prints comes after cfork_init(): a child that ran
@@ -38,5 +39,11 @@ int main(int argc, char **argv)
 	   the first one is live. */
 	printf("runtime_main: again=%d\n",
 	       cfork_register("runtime_child", runtime_child, "is"));
+	/* A name registered after init: the child, dispatched by its own
+	   first cfork_init(), would never know it, so the spawn is refused
+	   here and nothing starts. */
+	int late = cfork_register("runtime_late", runtime_child, "is");
+	printf("runtime_main: late register=%d spawn=%d\n", late,
+	       cfork("runtime_late", 7, "seven"));
 	return 0;
 }
