@@ -542,9 +542,9 @@ typedef struct cfork_status {
  *             value has the wrong type and no exact conversion; a string is
  *             NULL; a buffer is NULL with a non-zero length; argv is NULL
  *             with argc > 0; attr has keep_fds NULL with nkeep_fds > 0,
- *             a pdeathsig that is not a signal, or a reserved word that
- *             is not zero
- *   -EBADF    an fd value, a stdio fd or a kept fd is not open
+ *             a pdeathsig that is not a signal, a cgroup_fd that is not
+ *             on a cgroup v2 mount, or a reserved word that is not zero
+ *   -EBADF    an fd value, a stdio fd, a kept fd or cgroup_fd is not open
  *   -E2BIG    the payload would exceed CFORK_PAYLOAD_MAX or argc exceeds
  *             CFORK_ARGC_MAX
  *   -ENOEXEC  the program's own binary cannot be re-executed (see cfork_init)

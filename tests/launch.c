@@ -1159,22 +1159,36 @@ Test(launch, cgroup_fd_starts_child_in_that_cgroup)
 	cr_assert_not(has_children());
 }
 
+/* Whatever the launch path (CLONE_INTO_CGROUP, or the child's write to
+   cgroup.procs), cold or a pool's: -EINVAL, and no child. */
 Test(launch, cgroup_fd_that_is_no_cgroup_fails_without_child)
 {
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cfork_attr attr = CFORK_ATTR_INIT;
+	const char *not_cgroups[] = { "/", "/proc/self", "/dev/null" };
+	const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
 	int fds = count_open_fds();
-	cfork_proc *p = NULL;
-	int r;
 
-	cr_assert_geq(fd, 0);
-	attr.cgroup_fd = fd;
-	r = cfork_spawn(&p, &attr, "launch_exit_with", 0);
-	cr_assert_lt(r, 0, "a child started in a non-cgroup");
-	cr_assert_null(p);
+	for (size_t i = 0; i < sizeof(not_cgroups) / sizeof(*not_cgroups);
+	     i++) {
+		int fd = open(not_cgroups[i], O_RDONLY | O_CLOEXEC);
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_proc *p = NULL;
+
+		cr_assert_geq(fd, 0);
+		attr.cgroup_fd = fd;
+		cr_assert_eq(cfork_spawn(&p, &attr, "launch_exit_with", 0),
+			     -EINVAL, "%s", not_cgroups[i]);
+		cr_assert_null(p);
+		for (size_t m = 0; m < 2; m++) {
+			cfork_pool *pool = NULL;
+			cr_assert_eq(cfork_pool_new(&pool, &attr, 1, modes[m]),
+				     -EINVAL, "%s (pool %u)", not_cgroups[i],
+				     modes[m]);
+			cr_assert_null(pool);
+		}
+		close(fd);
+	}
 	cr_assert_not(has_children());
 	cr_assert_eq(count_open_fds(), fds);
-	close(fd);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1135,11 +1135,15 @@ Test(sandbox, a_cgroup_holds_the_child)
 	expect_ok(&o);
 	cr_assert_eq(o.applied, CFORK_LAYER_SECCOMP);
 
-	/* Two cgroups for one child is an error. */
+	/* Two cgroups for one child is an error, both of them real: the
+	   sandbox's (gone, but its fd is still a cgroup's) and the parent
+	   of it. */
 	cfork_attr attr = CFORK_ATTR_INIT;
 	cfork_proc *p;
 	attr.sandbox = sb;
-	attr.cgroup_fd = open("/proc/self", O_RDONLY | O_CLOEXEC);
+	*strrchr(cg, '/') = '\0';
+	attr.cgroup_fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(attr.cgroup_fd, 0);
 	cr_assert_eq(cfork_spawn(&p, &attr, "sandbox_nothing"), -EINVAL);
 	close(attr.cgroup_fd);
 	cfork_sandbox_free(sb);

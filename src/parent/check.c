@@ -8,8 +8,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/statfs.h>
 
 #include "common.h"
+#include "compat.h"
 #include "parent.h"
 
 /* Converts v to the type the signature declares, where that is exact. */
@@ -97,6 +99,15 @@ int check_values(const char *sig, cfork_value *v, size_t argc)
 	return 0;
 }
 
+int check_cgroup_fd(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return -errno;
+	return sfs.f_type == CGROUP2_SUPER_MAGIC ? 0 : -EINVAL;
+}
+
 int check_attr(const cfork_attr *attr)
 {
 	for (int i = 0; i < 3; i++) {
@@ -111,8 +122,14 @@ int check_attr(const cfork_attr *attr)
 			return -EBADF;
 	if (attr->pdeathsig < 0 || attr->pdeathsig >= NSIG)
 		return -EINVAL;
-	if (attr->cgroup_fd != -1 && !fd_is_open(attr->cgroup_fd))
-		return -EBADF;
+	if (attr->cgroup_fd != -1) {
+		/* Before any child: else the launch finds out, by errors
+		   that depend on its fallback (CLONE_INTO_CGROUP's -EBADF,
+		   a write to cgroup.procs the child makes). */
+		int r = check_cgroup_fd(attr->cgroup_fd);
+		if (r < 0)
+			return r;
+	}
 	if (attr->deadline_ms < 0 ||
 	    (attr->capture & ~(CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR)) ||
 	    ((attr->capture & CFORK_CAPTURE_STDOUT) && attr->stdout_fd != -1) ||

@@ -22,6 +22,8 @@ struct deadline;
 /* check.c: values against a signature (converted where exact), attrs. */
 int check_values(const char *sig, cfork_value *v, size_t argc);
 int check_attr(const cfork_attr *attr);
+/* 0 for a directory fd of a cgroup v2 mount; -EINVAL, or -errno (-EBADF). */
+int check_cgroup_fd(int fd);
 
 /* payload.c: the payload's memfd. */
 int payload_create(unsigned *paths);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -268,16 +267,14 @@ int cfork_sandbox_namespaces(cfork_sandbox *sb, unsigned ns)
 int cfork_sandbox_cgroup(cfork_sandbox *sb, int dirfd)
 {
 	PROTECT_ERRNO;
-	struct statfs sfs;
 	int fd = -1;
 
 	if (!sb || dirfd < -1)
 		return -EINVAL;
 	if (dirfd >= 0) {
-		if (fstatfs(dirfd, &sfs) < 0)
-			return -errno;
-		if (sfs.f_type != CGROUP2_SUPER_MAGIC)
-			return -EINVAL;
+		int r = check_cgroup_fd(dirfd);
+		if (r < 0)
+			return r;
 		fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			return -errno;
