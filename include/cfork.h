@@ -387,7 +387,11 @@ typedef struct cfork_attr {
 	/* The child's environment, a NULL-terminated array of "NAME=value",
 	   or NULL for the parent's. cfork adds its own marker (CFORK_FD) and
 	   the child removes it either way; a CFORK_FD or BXFI_MAP of the
-	   caller's is never passed on. */
+	   caller's is never passed on. The child is the program loaded
+	   anew with it: what the dynamic loader needs (LD_LIBRARY_PATH for
+	   a libcfork.so outside its paths) must be in it, or the child
+	   exits 127 before cfork's code runs (error NULL, the loader's
+	   reason on the child's stderr). */
 	const char *const *envp;
 	/* The child's working directory, or NULL for the parent's. Opened
 	   by cfork_spawnv(), which fails with its error (-ENOENT,
