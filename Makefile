@@ -31,6 +31,7 @@ CXX ?= g++
 CXXFLAGS ?= -g -O2 -Wall -Wextra
 LD ?= ld
 OBJCOPY ?= objcopy
+NM ?= nm
 # No -Werror by default: a newer compiler's new warning must not break a
 # user's or a distribution's build. CI adds it (.ci/run).
 CFLAGS ?= -g -O2 -Wall -Wextra
@@ -624,6 +625,7 @@ build-aarch64:
 	$(Q)bash tests/aarch64/setup.sh $(AARCH64_DIR)
 	$(Q)$(MAKE) O=$(AARCH64_O) CC=$(AARCH64_CROSS)gcc AR=$(AARCH64_CROSS)ar \
 		LD=$(AARCH64_CROSS)ld OBJCOPY=$(AARCH64_CROSS)objcopy \
+		NM=$(AARCH64_CROSS)nm \
 		EXAMPLE_CXX_BIN= \
 		PKG_CONFIG='$(AARCH64_PKG_CONFIG)' LDFLAGS='$(AARCH64_LDFLAGS)' \
 		CPPFLAGS='$(CPPFLAGS) -DTEST_TIMEOUT=$(AARCH64_TEST_TIMEOUT)' \
@@ -715,6 +717,13 @@ deps:
 # build. A static link needs what the library links: Requires.private
 # follows URING.
 PC_REQUIRES_PRIVATE := $(strip $(if $(filter 1,$(URING)),liburing) libseccomp)
+# The archive refers to libseccomp and liburing weakly (a program linked
+# with libcfork.so loads them on first use, its children never), and a
+# weak reference takes no member out of an archive: without -u for each
+# symbol a -static program would have no libseccomp of its own and dlopen
+# the shared one at run time. The list is the archive's own.
+PC_LIBS_PRIVATE = $$($(NM) $(STATIC_LIB) | awk '$$1 == "w" && \
+	$$2 ~ /^(seccomp_|io_uring_|__io_uring_)/ { printf " -Wl,-u,%s", $$2 }')
 
 install: all
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
@@ -729,6 +738,7 @@ install: all
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
 		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
 		-e 's|@requires_private@|$(PC_REQUIRES_PRIVATE)|' \
+		-e "s|@libs_private@|$(PC_LIBS_PRIVATE)|" \
 		cfork.pc.in > $(DESTDIR)$(pkgconfigdir)/cfork.pc
 	chmod 644 $(DESTDIR)$(pkgconfigdir)/cfork.pc
 	install -d $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man7

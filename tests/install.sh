@@ -120,6 +120,16 @@ recipe() {
 	if readelf -l "$w/static" | grep -q INTERP; then
 		fail "the -static example is not static"
 	fi
+	# Its own libseccomp and liburing, never a dlopen of the host's: the
+	# library refers to them weakly, and only cfork.pc's -u takes them
+	# out of their archives.
+	need="seccomp_init"
+	case $flags in *-luring*) need="$need io_uring_queue_init" ;; esac
+	for sym in $need; do
+		nm "$w/static" | grep -q " T $sym\$" ||
+			fail "the static example has no $sym of its own:" \
+				"it would dlopen the shared library"
+	done
 	out=$("$w/static") || fail "the static example failed: $out"
 	case $out in
 	*"child(1) pid"*) ;;
