@@ -624,7 +624,9 @@ int cfork_wait(cfork_proc *p, int timeout_ms, cfork_status *st);
  * no pidfd or pidfd_send_signal is refused, and only while the kernel shows
  * the pid as this process's child: not after the program reaped it behind
  * cfork's back, -ESRCH then). 0, sending nothing, for a child that has
- * ended but is not yet waited for, as kill(2) of a zombie.
+ * ended but is not yet waited for, as kill(2) of a zombie; its status then
+ * tells how it ended, not this kill (CFORK_END_KILLED only for an end
+ * that a kill of cfork's made).
  *
  * Returns 0, or:
  *   -ESRCH   the child has been reaped (cfork_wait returned its status),

@@ -528,6 +528,19 @@ Test(controls, reason_tells_exit_signal_kill_and_cpu_limit_apart)
 	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
 	cfork_free(p);
 
+	/* And a cfork_kill() after the child ended of it, before the wait,
+	   kills nothing: still a signal (a zombie takes no signal). */
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10000), 0);
+	cr_assert_eq(kill(cfork_pid(p), SIGTERM), 0);
+	siginfo_t si = { 0 };
+	cr_assert_eq(waitid(P_PID, (id_t)cfork_pid(p), &si,
+			    WEXITED | WNOWAIT), 0);
+	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(!st.exited && st.signal == SIGTERM);
+	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
+	cfork_free(p);
+
 	/* RLIMIT_CPU: SIGXCPU first, not a bare SIGKILL. */
 	cfork_sandbox *sb;
 	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);

@@ -58,6 +58,11 @@ static int pid_state(const struct child_ref *c)
 
 int signal_child(const struct child_ref *c, int sig)
 {
+	/* An ended child takes no signal, though pidfd_send_signal to it
+	   succeeds: say so, as the pid's path does, or its end would read
+	   as this kill's. */
+	if (readable(c->pidfd))
+		return 1;
 	/* The pidfd first, whatever the child did to its fork server: it
 	   names the child alone (one opened by pid is checked by its opener,
 	   proc.c's remote_kill, against a told end). */
