@@ -2214,6 +2214,52 @@ Test(pool, a_program_ignoring_sigchld_has_its_server_calls_told)
 	cr_assert_neq(signal(SIGCHLD, SIG_DFL), SIG_ERR);
 }
 
+static int pool_leave_server(const cfork_args *a)
+{
+	(void)a;
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0 ||
+	    kill(getppid(), SIGKILL) < 0)
+		return 1;
+	sleep(30);
+	return OK;
+}
+CFORK_REGISTER(pool_leave_server, "");
+
+/* An unsandboxed call can leave its fork server: clear the death signal
+   the server gave it, and kill the server, whose end then reads as its
+   word on every call. The deadline still kills the call: it goes by the
+   call's own pidfd, not by what its server said. */
+Test(pool, a_call_that_kills_its_fork_server_still_meets_its_deadline)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_pool *pool;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.deadline_ms = 300;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_leave_server"), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+	cr_assert_geq(cfork_pidfd(p), 0);
+	/* Nobody waits: the deadline alone must end it. */
+	struct pollfd pfd = { .fd = cfork_pidfd(p), .events = POLLIN };
+	int ended = poll(&pfd, 1, 10000);
+	if (ended != 1)
+		kill(cfork_pid(p), SIGKILL);
+	cr_assert_eq(ended, 1, "the call outlived its deadline by 10 s");
+	/* Its status, with its server gone, only where the kernel keeps it
+	   for a pidfd (PIDFD_GET_INFO, Linux 6.15). */
+	int r = cfork_wait(p, 5000, &st);
+	cr_assert(r == 0 || r == -ECHILD, "cfork_wait: %s", strerror(-r));
+	if (r == 0)
+		cr_assert(!st.exited && st.signal == SIGKILL &&
+			  st.reason == CFORK_END_DEADLINE,
+			  "exited %d, signal %d, reason %d", st.exited,
+			  st.signal, st.reason);
+	cfork_free(p);
+	cfork_pool_free(pool);
+}
+
 static int pool_stop_server(const cfork_args *a)
 {
 	(void)a;
