@@ -412,7 +412,8 @@ typedef struct cfork_attr {
 	   a pidfd rules out. The first spawn with a deadline that cannot
 	   start the thread fails with its error (-EAGAIN; -EPERM under a
 	   seccomp profile that refuses clone3 with EPERM, where the C
-	   library creates threads with clone3). A child of fork() starts
+	   library creates threads with clone3). A child of fork() (or of
+	   _Fork(), as far as POSIX lets such a copy call anything) starts
 	   a thread of its own for its own deadlines; those pending at the
 	   fork stay the parent's. */
 	int deadline_ms;

@@ -325,8 +325,40 @@ Test(controls, a_deadline_in_a_forked_copy_of_the_program_fires)
 	cr_assert_not(has_children());
 }
 
-/* The watchdog's lock is held across a fork(): a copy made while another
-   thread holds it can still arm a deadline. */
+/* _Fork() runs no fork handlers: the copy inherits a watchdog that
+   reads as running but is not there. Its first deadline starts its own. */
+Test(controls, a_deadline_in_a_copy_made_by__Fork_fires)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int status;
+
+	attr.deadline_ms = 60000;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_stubborn"), 0);
+	usleep(20 * 1000);	/* the watchdog waits on the condition */
+	pid_t copy = _Fork();
+	cr_assert_geq(copy, 0);
+	if (copy == 0) {
+		cfork_proc *q;
+		alarm(10);
+		attr.deadline_ms = 100;
+		if (cfork_spawn(&q, &attr, "controls_stubborn") < 0)
+			_exit(2);
+		int code = cfork_wait(q, 5000, &st) < 0 ? 3 :
+			   st.reason == CFORK_END_DEADLINE ? 0 : 4;
+		cfork_free(q);
+		_exit(code);
+	}
+	cr_assert_eq(waitpid(copy, &status, 0), copy);
+	cfork_free(p);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the copy's deadline: %#x", status);
+	cr_assert_not(has_children());
+}
+
+/* A copy made while another thread holds the watchdog's lock can still
+   arm a deadline: the copy makes the lock anew. */
 static atomic_bool arming;
 
 static void *arm_until_told(void *arg)

@@ -21,7 +21,9 @@
  * before the program's own fork handlers' locks and deadlock a program
  * that waits while it holds one. The copy makes its lock anew and leaks
  * the list's references (a pending deadline's memory and two
- * close-on-exec fds).
+ * close-on-exec fds). A copy made by _Fork() runs no handlers: its first
+ * deadline finds, by the process token, that the watchdog is another
+ * process's, and starts its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,9 @@ static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watchdog_wake;
 static struct deadline *watchdog_list;
 static bool watchdog_running, watchdog_ever;	/* in this process */
+/* process_token() of the process whose watchdog runs: a copy made by
+   _Fork(), which runs no fork handlers, is not it. */
+static uint64_t watchdog_owner;
 
 static bool before(const struct timespec *a, const struct timespec *b)
 {
@@ -118,20 +123,26 @@ static void *watchdog_main(void *unused)
 	return NULL;
 }
 
-/* In the copy, where no watchdog runs and another thread may have held
-   the lock or been changing the list: both are made anew, and the
-   condition, which the watchdog waited on. */
-static void watchdog_fork_child(void)
+/* In a copy, where no watchdog runs: the list is forgotten, and the
+   condition, which the absent watchdog waited on, made anew. */
+static void watchdog_forget(void)
 {
 	pthread_condattr_t ca;
 
-	pthread_mutex_init(&watchdog_lock, NULL);
 	watchdog_list = NULL;
 	watchdog_running = false;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&watchdog_wake, &ca);
 	pthread_condattr_destroy(&ca);
+}
+
+/* In the copy fork() makes, where another thread may have held the lock
+   or been changing the list. */
+static void watchdog_fork_child(void)
+{
+	pthread_mutex_init(&watchdog_lock, NULL);
+	watchdog_forget();
 }
 
 /* With the lock held: 0 or a positive error. */
@@ -160,6 +171,7 @@ static int watchdog_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&ta);
 	watchdog_running = !err;
+	watchdog_owner = process_token();
 	return err;
 }
 
@@ -212,8 +224,13 @@ int deadline_arm(struct deadline **ret, const struct child_ref *child,
 		return -atfork_err;
 	}
 	pthread_mutex_lock(&watchdog_lock);
+	/* A copy made by _Fork() took the lock as it was: free, unless
+	   another thread held it, which POSIX's async-signal-safe rule for
+	   such a copy leaves to the program. */
+	if (watchdog_running && watchdog_owner != process_token())
+		watchdog_forget();
 	/* Started by the first deadline, and again after a failure (a
-	   transient EAGAIN) or in a copy made by fork(). */
+	   transient EAGAIN) or in a copy. */
 	err = watchdog_running ? 0 : watchdog_start();
 	if (err) {
 		pthread_mutex_unlock(&watchdog_lock);
