@@ -548,7 +548,8 @@ typedef struct cfork_status {
  *             NULL; a buffer is NULL with a non-zero length; argv is NULL
  *             with argc > 0; attr has keep_fds NULL with nkeep_fds > 0,
  *             a pdeathsig that is not a signal, a cgroup_fd that is not
- *             on a cgroup v2 mount, or a reserved word that is not zero
+ *             a directory of a cgroup v2 mount, or a reserved word that
+ *             is not zero
  *   -EBADF    an fd value, a stdio fd, a kept fd or cgroup_fd is not open
  *   -E2BIG    the payload would exceed CFORK_PAYLOAD_MAX or argc exceeds
  *             CFORK_ARGC_MAX
@@ -1389,7 +1390,8 @@ int cfork_sandbox_namespaces(cfork_sandbox *sb, unsigned ns);
  * Setting both this and cfork_attr.cgroup_fd is an error of cfork_spawnv().
  *
  * Returns 0, or:
- *   -EINVAL  sb is NULL, dirfd < -1, or dirfd is not on a cgroup v2 mount
+ *   -EINVAL  sb is NULL, dirfd < -1, or dirfd is not a directory of a
+ *            cgroup v2 mount
  *   -EBADF   dirfd is not an open fd
  *   -EMFILE  no fd left for the duplicate
  */

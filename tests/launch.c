@@ -1163,7 +1163,10 @@ Test(launch, cgroup_fd_starts_child_in_that_cgroup)
    cgroup.procs), cold or a pool's: -EINVAL, and no child. */
 Test(launch, cgroup_fd_that_is_no_cgroup_fails_without_child)
 {
-	const char *not_cgroups[] = { "/", "/proc/self", "/dev/null" };
+	/* The last two: a cgroup's file, where cgroup v2 is mounted. */
+	const char *not_cgroups[] = { "/", "/proc/self", "/dev/null",
+				      "/sys/fs/cgroup/cgroup.procs",
+				      "/sys/fs/cgroup/unified/cgroup.procs" };
 	const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
 	int fds = count_open_fds();
 
@@ -1173,6 +1176,8 @@ Test(launch, cgroup_fd_that_is_no_cgroup_fails_without_child)
 		cfork_attr attr = CFORK_ATTR_INIT;
 		cfork_proc *p = NULL;
 
+		if (fd < 0 && i >= 3)
+			continue;
 		cr_assert_geq(fd, 0);
 		attr.cgroup_fd = fd;
 		cr_assert_eq(cfork_spawn(&p, &attr, "launch_exit_with", 0),

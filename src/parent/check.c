@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include "common.h"
@@ -102,10 +103,13 @@ int check_values(const char *sig, cfork_value *v, size_t argc)
 int check_cgroup_fd(int fd)
 {
 	struct statfs sfs;
+	struct stat st;
 
-	if (fstatfs(fd, &sfs) < 0)
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
 		return -errno;
-	return sfs.f_type == CGROUP2_SUPER_MAGIC ? 0 : -EINVAL;
+	/* A cgroup's file (cgroup.procs) is on the mount too. */
+	return sfs.f_type == CGROUP2_SUPER_MAGIC && S_ISDIR(st.st_mode) ?
+	       0 : -EINVAL;
 }
 
 int check_attr(const cfork_attr *attr)
