@@ -206,7 +206,10 @@ static inline cfork_value cfork_buffer_arg(cfork_buffer *b)
 /* The arguments of the running child: opaque, read-only. */
 typedef struct cfork_args cfork_args;
 
-/* A function the child runs; its return value is the child's exit status. */
+/* A function the child runs; its return value is the child's exit status.
+   It may end the child with exit(status) too: either way stdio is flushed
+   and the host program's atexit handlers and destructors do not run (the
+   function's own atexit handlers do, on exit()). */
 typedef int (*cfork_fn)(const cfork_args *args);
 
 /* Exit codes a child uses for cfork's own failures. */

@@ -245,6 +245,50 @@ Test(init, stdout_flushed_when_function_returns)
 	cr_assert_eq(count_open_fds(), fds);
 }
 
+/* A function that calls exit() ends its child as a return does: its own
+   atexit handlers run and stdio is flushed, but not the host program's
+   destructors (a test runner's, here this file's). */
+static volatile bool exiting_child;
+
+__attribute__((destructor)) static void init_host_destructor(void)
+{
+	static const char text[] = "host destructor";
+
+	if (exiting_child)
+		(void)!write(2, text, sizeof(text) - 1);
+}
+
+static void init_own_handler(void)
+{
+	printf(", own handler");
+}
+
+static int init_exit(const cfork_args *a)
+{
+	exiting_child = true;
+	atexit(init_own_handler);
+	printf("unterminated");
+	exit((int)cfork_arg_i64(a, 0));
+}
+CFORK_REGISTER(init_exit, "i");
+
+Test(init, exit_from_the_function_ends_the_child_as_a_return_does)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.capture = CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR;
+	cr_assert_eq(cfork_spawn(&p, &attr, "init_exit", 42), 0);
+	cr_assert_eq(cfork_wait(p, -1, &st), 0);
+	cr_assert(st.exited && st.code == 42, "exited %d code %d signal %d",
+		  st.exited, st.code, st.signal);
+	cr_assert_null(st.error);
+	cr_assert_str_eq(st.out, "unterminated, own handler");
+	cr_assert_str_eq(st.err, "", "stderr: %s", st.err);
+	cfork_free(p);
+}
+
 Test(init, return_outside_child_not_connected)
 {
 	cr_assert_eq(cfork_return("x", 1), -ENOTCONN);

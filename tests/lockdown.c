@@ -189,6 +189,26 @@ Test(lockdown, returning_without_the_lockdown_is_a_sandbox_failure)
 	cr_assert_eq(o.applied, 0, "applied %#x", o.applied);
 }
 
+/* exit() is a return by another way: the same check. */
+static int lockdown_never_and_exit(const cfork_args *a)
+{
+	(void)a;
+	exit(0);
+}
+CFORK_REGISTER(lockdown_never_and_exit, "");
+
+Test(lockdown, exiting_without_the_lockdown_is_a_sandbox_failure)
+{
+	cfork_sandbox *sb = deferred(CFORK_SB_COMPUTE);
+	struct outcome o = RUN(sb, "lockdown_never_and_exit");
+
+	cfork_sandbox_free(sb);
+	cr_assert(o.exited && o.code == CFORK_EXIT_SANDBOX,
+		  "exited %d code %d signal %d", o.exited, o.code, o.signal);
+	cr_assert_str_eq(o.error,
+			 "sandbox: the function returned without cfork_lockdown()");
+}
+
 static int lockdown_exit_early(const cfork_args *a)
 {
 	(void)a;

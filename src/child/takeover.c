@@ -38,6 +38,29 @@ static bool sig_matches(const char *sig, const cfork_args *a)
 	return true;
 }
 
+static bool dispatched_sandboxed;
+
+/* How the child ends, whether its function returns or calls exit(): a
+   deferred sandbox never applied fails the child, whatever the status;
+   the host's atexit handlers and destructors belong to the parent's
+   program (a test runner, say), so only stdio is flushed. A static
+   program's own are not even ready: a child dispatched from the
+   constructor runs before the C runtime registers its unwind tables,
+   whose removal at exit would abort. */
+static _Noreturn void end_as_returned(int status)
+{
+	if (dispatched_sandboxed)
+		confine_returned();
+	(void)fflush(NULL);
+	_exit(status & 0xff);
+}
+
+static void end_on_exit(int status, void *unused)
+{
+	(void)unused;
+	end_as_returned(status);
+}
+
 static _Noreturn void dispatch(const cfork_args *a)
 {
 	const struct cfork_registration *reg;
@@ -58,20 +81,17 @@ static _Noreturn void dispatch(const cfork_args *a)
 			   a->name, reg->sig);
 
 	pidns_split(a->status_fd, a->sigmask);
+	/* Run after what the function registers, before anything else:
+	   an exit() from the function ends the child as a return does. */
+	dispatched_sandboxed = a->sandbox != NULL;
+	if (on_exit(end_on_exit, NULL) != 0)
+		child_fail(CFORK_EXIT_PAYLOAD, "on_exit: out of memory");
 	/* Last, right before the call: nothing of the runtime above runs
 	   under the sandbox, and everything after it does. */
 	if (a->sandbox)
 		confine_start(a);
 
-	int status = reg->fn(a);
-	/* A deferred sandbox that was never applied: whatever the
-	   function returned, its child failed. */
-	if (a->sandbox)
-		confine_returned();
-	/* The host's atexit handlers and destructors belong to the parent's
-	   program (a test runner, say): only stdio is flushed. */
-	(void)fflush(NULL);
-	_exit(status & 0xff);
+	end_as_returned(reg->fn(a));
 }
 
 /* Maps every cfork_buffer argument read-only, as the payload itself. */
