@@ -722,7 +722,11 @@ PC_REQUIRES_PRIVATE := $(strip $(if $(filter 1,$(URING)),liburing) libseccomp)
 # weak reference takes no member out of an archive: without -u for each
 # symbol a -static program would have no libseccomp of its own and dlopen
 # the shared one at run time. The list is the archive's own.
-PC_LIBS_PRIVATE = $$($(NM) $(STATIC_LIB) | awk '$$1 == "w" && \
+# --eh-frame-hdr, which the compiler passes to dynamic links only: a child
+# dispatched from the library's constructor runs before the C runtime of
+# a static program registers its unwind tables, and without the header
+# an exception thrown there, caught or not, aborts.
+PC_LIBS_PRIVATE = -Wl,--eh-frame-hdr$$($(NM) $(STATIC_LIB) | awk '$$1 == "w" && \
 	$$2 ~ /^(seccomp_|io_uring_|__io_uring_)/ { printf " -Wl,-u,%s", $$2 }')
 
 install: all
@@ -751,7 +755,7 @@ install: all
 # (tests/build.sh). Both build in their own temporary directories.
 .PHONY: check-install
 check-install:
-	$(Q)MAKE='$(MAKE)' CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' \
+	$(Q)MAKE='$(MAKE)' CC='$(CC)' CXX='$(CXX)' PKG_CONFIG='$(PKG_CONFIG)' \
 		bash tests/install.sh
 	$(Q)MAKE='$(MAKE)' CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' \
 		bash tests/build.sh

@@ -8,13 +8,15 @@
 #   (d) make && make install                     (/usr/local)
 # For each: cfork.pc names the install's prefix, libdir and includedir;
 # examples/example.c builds with pkg-config against the staged files and
-# runs, linked shared and -static; make uninstall with the same variables
+# runs, linked shared and -static, and so does tests/install/
+# static_child.cpp, -static; make uninstall with the same variables
 # leaves no file behind. `make check-install` runs it.
 set -eu
 
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 CC=${CC:-cc}
+CXX=${CXX:-c++}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 # Only the recipe's own variables may say where files go: none from the
 # environment, none from a calling make (MAKEFLAGS carries its command line).
@@ -135,6 +137,12 @@ recipe() {
 	*"child(1) pid"*) ;;
 	*) fail "the static example's child did not run: $out" ;;
 	esac
+	# C++ children of a static program: an exception and an exit().
+	# shellcheck disable=SC2086
+	run "$w/cxx-static.log" "$CXX" -static -o "$w/static-cxx" \
+		tests/install/static_child.cpp $flags
+	out=$("$w/static-cxx") ||
+		fail "a static program's C++ children: $out (want 5 and 42)"
 
 	# shellcheck disable=SC2086
 	run "$w/uninstall.log" "$MAKE" O="$o" DESTDIR="$d" $inst uninstall
