@@ -525,7 +525,11 @@ typedef struct cfork_status {
 	const char *err;
 	size_t err_len;
 	/* The child's resource usage (and that of the children it waited
-	   for), from the kernel at the reaping. */
+	   for), from the kernel at the reaping. Its ru_maxrss is at least
+	   the caller's own peak for a child launched from the caller's
+	   memory (cold, CFORK_POOL_EXEC: the kernel counts what the child
+	   left at its exec, as for posix_spawn children); see
+	   cfork_wait(3). */
 	struct rusage rusage;
 	/* Zero. Later versions fill these words with more of how the
 	   child ended; cfork_status keeps its size. */
