@@ -20,6 +20,7 @@ INCLUDEDIR ?= $(prefix)/include
 includedir ?= $(INCLUDEDIR)
 pkgconfigdir ?= $(libdir)/pkgconfig
 mandir ?= $(prefix)/share/man
+datadir ?= $(prefix)/share
 DESTDIR ?=
 
 # Where objects and programs go; `make check-asan` builds in its own.
@@ -748,6 +749,8 @@ install: all
 	install -d $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man7
 	install -m 644 $(MAN3_PAGES) $(DESTDIR)$(mandir)/man3/
 	install -m 644 $(MAN7_PAGES) $(DESTDIR)$(mandir)/man7/
+	install -d $(DESTDIR)$(datadir)/cfork
+	install -m 644 tests/valgrind.supp $(DESTDIR)$(datadir)/cfork/valgrind.supp
 
 # The README's install recipes, each into its own DESTDIR, with programs
 # built by pkg-config against what they installed (tests/install.sh); the
@@ -767,8 +770,10 @@ uninstall:
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libcfork.so \
 		$(DESTDIR)$(pkgconfigdir)/cfork.pc \
 		$(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3_PAGES))) \
-		$(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7_PAGES)))
-	rmdir $(DESTDIR)$(includedir)/cfork 2>/dev/null || true
+		$(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7_PAGES))) \
+		$(DESTDIR)$(datadir)/cfork/valgrind.supp
+	rmdir $(DESTDIR)$(includedir)/cfork $(DESTDIR)$(datadir)/cfork \
+		2>/dev/null || true
 
 # `rm -rf $(O)` must never take sources with it: `make clean O=src` (or
 # O=., O=.., a symlink to one of them) once deleted them. Refused: an O that

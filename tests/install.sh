@@ -77,6 +77,7 @@ recipe() {
 	for f in "$includedir/cfork.h" "$libdir/libcfork.a" \
 		"$prefix/share/man/man3/cfork_spawnv.3" \
 		"$prefix/share/man/man7/cfork.7" \
+		"$prefix/share/cfork/valgrind.supp" \
 		"$libdir/libcfork.so" "$libdir/libcfork.so.1" \
 		"$libdir/pkgconfig/cfork.pc"; do
 		[ -e "$d$f" ] || fail "$f not installed"
