@@ -209,6 +209,33 @@ Test(lockdown, exiting_without_the_lockdown_is_a_sandbox_failure)
 			 "sandbox: the function returned without cfork_lockdown()");
 }
 
+/* A process the function forks before its lockdown is not the child: its
+   exit() ends it, and says nothing for the child. */
+static int lockdown_after_a_forked_exit(const cfork_args *a)
+{
+	(void)a;
+	pid_t pid = fork();
+	if (pid == 0)
+		exit(0);
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 1;
+	return cfork_lockdown() == 0 ? 0 : 2;
+}
+CFORK_REGISTER(lockdown_after_a_forked_exit, "");
+
+Test(lockdown, a_process_the_function_forks_exits_as_its_own)
+{
+	cfork_sandbox *sb = deferred(CFORK_SB_NO_NETWORK);
+	struct outcome o = RUN(sb, "lockdown_after_a_forked_exit");
+
+	cfork_sandbox_free(sb);
+	cr_assert(o.exited && o.code == 0, "exited %d code %d signal %d",
+		  o.exited, o.code, o.signal);
+	cr_assert_str_eq(o.error, "");
+}
+
 static int lockdown_exit_early(const cfork_args *a)
 {
 	(void)a;

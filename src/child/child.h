@@ -49,9 +49,10 @@ int server_run(int sock);
 
 /* confine.c: the payload's sandbox section, applied right before the
    function (confine_start), or armed for cfork_lockdown() when deferred;
-   confine_returned() ends a child whose function returned without it. */
+   confine_returned() ends the child (pid child, not a process its
+   function forked) whose function returned without it. */
 void confine_start(const cfork_args *a);
-void confine_returned(void);
+void confine_returned(pid_t child);
 
 /* landlock.c */
 const char *landlock_apply(const struct section_head *h,

@@ -412,9 +412,14 @@ void confine_start(const cfork_args *a)
 	atomic_store(&lockdown_state, LOCKDOWN_PENDING);
 }
 
-void confine_returned(void)
+void confine_returned(pid_t child)
 {
 	if (atomic_load(&lockdown_state) != LOCKDOWN_PENDING)
+		return;
+	/* Nothing is applied while pending, so no filter can refuse
+	   getpid(). A process the function forked is not the child whose
+	   lockdown was due. */
+	if (getpid() != child)
 		return;
 	/* Settled now, with nothing applied by the child: whatever the
 	   function sent before claimed too much. */

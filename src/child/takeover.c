@@ -39,6 +39,7 @@ static bool sig_matches(const char *sig, const cfork_args *a)
 }
 
 static bool dispatched_sandboxed;
+static pid_t dispatched_pid;
 
 /* How the child ends, whether its function returns or calls exit(): a
    deferred sandbox never applied fails the child, whatever the status;
@@ -50,7 +51,7 @@ static bool dispatched_sandboxed;
 static _Noreturn void end_as_returned(int status)
 {
 	if (dispatched_sandboxed)
-		confine_returned();
+		confine_returned(dispatched_pid);
 	(void)fflush(NULL);
 	_exit(status & 0xff);
 }
@@ -84,6 +85,8 @@ static _Noreturn void dispatch(const cfork_args *a)
 	/* Run after what the function registers, before anything else:
 	   an exit() from the function ends the child as a return does. */
 	dispatched_sandboxed = a->sandbox != NULL;
+	if (dispatched_sandboxed)
+		dispatched_pid = getpid();
 	if (on_exit(end_on_exit, NULL) != 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "on_exit: out of memory");
 	/* Last, right before the call: nothing of the runtime above runs
