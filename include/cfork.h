@@ -1323,8 +1323,9 @@ int cfork_sandbox_identity(cfork_sandbox *sb, uid_t uid, gid_t gid,
  * layers away from cfork_sandbox_applied(). A function that returns
  * without having locked down ends its child with CFORK_EXIT_SANDBOX and
  * cfork_status.error "sandbox: the function returned without
- * cfork_lockdown()", whatever it returned. A child that ends otherwise
- * before the lockdown (_exit, exit, a signal) just ends: the parent sees
+ * cfork_lockdown()", whatever it returned; so does one that calls exit(),
+ * which ends a child as a return does. A child that ends otherwise before
+ * the lockdown (_exit, quick_exit, a signal) just ends: the parent sees
  * its status, and cfork_sandbox_applied() holds the launch's layers only.
  *
  * Returns 0, or -EINVAL if sb is NULL.

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -287,6 +288,57 @@ Test(init, exit_from_the_function_ends_the_child_as_a_return_does)
 	cr_assert_str_eq(st.out, "unterminated, own handler");
 	cr_assert_str_eq(st.err, "", "stderr: %s", st.err);
 	cfork_free(p);
+}
+
+/* A thread of the function blocked reading stdin holds stdin's lock: the
+   child's end flushes stdio as exit() does, without waiting for it. */
+static void *init_read_stdin(void *unused)
+{
+	char line[64];
+
+	(void)unused;
+	return fgets(line, sizeof(line), stdin);
+}
+
+static int init_end_while_reading(const cfork_args *a)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, init_read_stdin, NULL))
+		return 1;
+	usleep(50 * 1000);	/* in fgets(), holding the lock */
+	printf("unterminated");
+	if (cfork_arg_bool(a, 0))
+		exit(3);
+	return 3;
+}
+CFORK_REGISTER(init_end_while_reading, "b");
+
+Test(init, a_thread_blocked_on_stdin_does_not_hold_up_the_end)
+{
+	for (int by_exit = 0; by_exit < 2; by_exit++) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_status st;
+		cfork_proc *p;
+		int in[2];
+
+		cr_assert_eq(pipe2(in, O_CLOEXEC), 0);	/* nothing comes */
+		attr.stdin_fd = in[0];
+		attr.capture = CFORK_CAPTURE_STDOUT;
+		cr_assert_eq(cfork_spawn(&p, &attr, "init_end_while_reading",
+					 (bool)by_exit), 0);
+		int r = cfork_wait(p, 10000, &st);
+		if (r)
+			cfork_free(p);	/* kills the hung child */
+		cr_assert_eq(r, 0, "by %s: %s", by_exit ? "exit" : "return",
+			     strerror(-r));
+		cr_assert(st.exited && st.code == 3, "code %d signal %d",
+			  st.code, st.signal);
+		cr_assert_str_eq(st.out, "unterminated");
+		cfork_free(p);
+		close(in[0]);
+		close(in[1]);
+	}
 }
 
 Test(init, return_outside_child_not_connected)

@@ -95,6 +95,15 @@ int channel_report(unsigned kind, const void *data, size_t len)
 	return report_fd < 0 ? -ENOTCONN : report_locked(kind, data, len);
 }
 
+void child_flush_stdio(void)
+{
+	/* What exit() does to stdio, without the rest of exit(): glibc's
+	   fcloseall() flushes and unbuffers every stream (it closes no fd)
+	   without waiting for a stream's lock, which fflush(NULL) would: a
+	   thread of the function blocked reading stdin holds stdin's. */
+	(void)fcloseall();
+}
+
 _Noreturn void child_fail(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -103,7 +112,7 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	(void)fflush(NULL);
+	child_flush_stdio();
 	if (report_fd >= 0)
 		report_locked(REPORT_ERROR, msg, strlen(msg));
 	dprintf(STDERR_FILENO, "cfork: %s\n", msg);

@@ -24,6 +24,8 @@ int channel_report(unsigned kind, const void *data, size_t len);
 /* Says why (to the parent and on stderr) and exits with code. */
 _Noreturn void child_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Flushes stdio as exit() does, waiting for no stream's lock. */
+void child_flush_stdio(void);
 
 /* source.c: the payload's fd, or -1 when this process is no cfork child. */
 int source_open(void);

@@ -52,7 +52,7 @@ static _Noreturn void end_as_returned(int status)
 {
 	if (dispatched_sandboxed)
 		confine_returned(dispatched_pid);
-	(void)fflush(NULL);
+	child_flush_stdio();
 	_exit(status & 0xff);
 }
 
