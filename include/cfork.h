@@ -305,11 +305,13 @@ int cfork_register(const char *name, cfork_fn fn, const char *sig);
  * exists before main() and before any constructor runs; the library's
  * constructor runs a statically registered child before main(), which is what
  * makes cfork usable in hosts that re-execute themselves (Criterion workers).
- * Such a child runs before the program's own constructors: in C++, no
- * global object with dynamic initialization, nor std::cout with
- * libstdc++ before GCC 13 (register at run time for those); in a static
- * program link with -Wl,--eh-frame-hdr (pkg-config --static adds it), or
- * an exception thrown in the child aborts it.
+ * Such a child runs before the program's own constructors and before the
+ * C library readies main(): no C++ global object with dynamic
+ * initialization, no std::cout with libstdc++ before GCC 13, no
+ * pthread_exit() from its first thread (SIGSEGV); register at run time
+ * for those. In a static program link with -Wl,--eh-frame-hdr
+ * (pkg-config --static adds it), or an exception thrown in the child
+ * aborts it.
  * Use it at file scope, in the executable (not in a shared library).
  * A duplicate name makes every spawn of that name fail with -EEXIST.
  *
