@@ -38,7 +38,7 @@ static bool sig_matches(const char *sig, const cfork_args *a)
 	return true;
 }
 
-static bool dispatched_sandboxed;
+/* The child's pid when its sandbox may be deferred, else 0. */
 static pid_t dispatched_pid;
 
 /* How the child ends, whether its function returns or calls exit(): a
@@ -50,7 +50,7 @@ static pid_t dispatched_pid;
    whose removal at exit would abort. */
 static _Noreturn void end_as_returned(int status)
 {
-	if (dispatched_sandboxed)
+	if (dispatched_pid)
 		confine_returned(dispatched_pid);
 	child_flush_stdio();
 	_exit(status & 0xff);
@@ -84,8 +84,7 @@ static _Noreturn void dispatch(const cfork_args *a)
 	pidns_split(a->status_fd, a->sigmask);
 	/* Run after what the function registers, before anything else:
 	   an exit() from the function ends the child as a return does. */
-	dispatched_sandboxed = a->sandbox != NULL;
-	if (dispatched_sandboxed)
+	if (a->sandbox)
 		dispatched_pid = getpid();
 	if (on_exit(end_on_exit, NULL) != 0)
 		child_fail(CFORK_EXIT_PAYLOAD, "on_exit: out of memory");

@@ -55,9 +55,10 @@ struct deadline {
 static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watchdog_wake;
 static struct deadline *watchdog_list;
-static bool watchdog_running, watchdog_ever;	/* in this process */
-/* process_token() of the process whose watchdog runs: a copy made by
-   _Fork(), which runs no fork handlers, is not it. */
+static bool watchdog_ever;	/* the condition was made */
+/* process_token() of the process whose watchdog runs, or 0 for none: a
+   copy made by fork() or _Fork() (which runs no fork handlers) is not
+   it. */
 static uint64_t watchdog_owner;
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -130,7 +131,7 @@ static void watchdog_forget(void)
 	pthread_condattr_t ca;
 
 	watchdog_list = NULL;
-	watchdog_running = false;
+	watchdog_owner = 0;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&watchdog_wake, &ca);
@@ -170,8 +171,7 @@ static int watchdog_start(void)
 	err = pthread_create(&t, &ta, watchdog_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&ta);
-	watchdog_running = !err;
-	watchdog_owner = process_token();
+	watchdog_owner = err ? 0 : process_token();
 	return err;
 }
 
@@ -227,11 +227,12 @@ int deadline_arm(struct deadline **ret, const struct child_ref *child,
 	/* A copy made by _Fork() took the lock as it was: free, unless
 	   another thread held it, which POSIX's async-signal-safe rule for
 	   such a copy leaves to the program. */
-	if (watchdog_running && watchdog_owner != process_token())
+	uint64_t self = process_token();
+	if (watchdog_owner && watchdog_owner != self)
 		watchdog_forget();
 	/* Started by the first deadline, and again after a failure (a
 	   transient EAGAIN) or in a copy. */
-	err = watchdog_running ? 0 : watchdog_start();
+	err = watchdog_owner == self ? 0 : watchdog_start();
 	if (err) {
 		pthread_mutex_unlock(&watchdog_lock);
 		d->refs = 1;
