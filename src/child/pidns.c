@@ -40,10 +40,6 @@ static _Noreturn void pidns_init(int status_fd)
 	sigset_t none;
 
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* An ignored SIGCHLD (exec keeps it from the caller) would have the
-	   kernel reap pid 2 before its end is read; the function keeps
-	   what the caller had. */
-	(void)signal(SIGCHLD, SIG_DFL);
 	sigfillset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP)
@@ -90,13 +86,20 @@ void pidns_split(int status_fd, uint64_t sigmask)
 		return;
 	}
 	/* Signals stay blocked across the fork: one for the namespace that
-	   comes before the handlers is pending, not lost. */
+	   comes before the handlers is pending, not lost. SIGCHLD is the
+	   init's before the fork: ignored (exec keeps it from the caller),
+	   a pid 2 that ended before the init set it would be reaped by the
+	   kernel, and its end lost. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, callers;
+	(void)sigaction(SIGCHLD, &dfl, &callers);
 	pid_t pid = fork();
 	if (pid < 0)
 		child_fail(CFORK_EXIT_SANDBOX,
 			   "sandbox: the pid namespace's init cannot fork: %s",
 			   strerror(errno));
 	if (pid == 0) {
+		/* The function keeps what the caller had. */
+		(void)sigaction(SIGCHLD, &callers, NULL);
 		close(status_fd);
 		restore_mask(sigmask);
 		return;
