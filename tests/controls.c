@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -766,6 +767,81 @@ Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
 	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
 	cr_assert(st.exited && st.code == OK);
 	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}
+
+static void controls_on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* Wakes the parent with a result while the function's thread is stopped. */
+static void *controls_return_later(void *arg)
+{
+	(void)arg;
+	usleep(200000);
+	(void)cfork_return("late", 4);
+	return NULL;
+}
+
+/* Makes its parent its tracer, as a function without a seccomp filter
+   can (PTRACE_TRACEME asks no consent), and stops in a ptrace stop on
+   its way to OK. */
+static int controls_traceme(const cfork_args *a)
+{
+	pthread_t t;
+
+	(void)a;
+	signal(SIGUSR1, controls_on_usr1);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0 ||
+	    pthread_create(&t, NULL, controls_return_later, NULL) != 0)
+		return 1;
+	raise(SIGUSR1);
+	pthread_join(t, NULL);
+	return OK;
+}
+CFORK_REGISTER(controls_traceme, "");
+
+static void assert_ends_past_its_stop(cfork_proc *p)
+{
+	cfork_status st;
+
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == OK,
+		  "a ptrace stop told as an end: exited %d code %d signal %d",
+		  st.exited, st.code, st.signal);
+	cr_assert_eq(st.result_len, 4);
+	cr_assert_eq(memcmp(st.result, "late", 4), 0);
+	cfork_free(p);
+}
+
+/* A ptrace stop of a child that made its caller its tracer is no end:
+   the child is let go and runs on to its own, which is the one told (and
+   its deadline stays armed meanwhile). */
+Test(controls, a_childs_ptrace_stop_is_not_told_as_its_end)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	attr.deadline_ms = 20000;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_traceme"), 0);
+	assert_ends_past_its_stop(p);
+	cr_assert_not(has_children());
+}
+
+/* The same with the namespace's init as the tracer. */
+Test(controls, a_ptrace_stop_in_a_pid_namespace_is_not_told_as_its_end)
+{
+	cfork_sandbox *sb = pid_namespace();
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_SECCOMP,
+					  CFORK_POLICY_OFF), 0);
+	attr.sandbox = sb;
+	spawn_or_skip(&p, &attr, sb, "controls_traceme");
+	assert_ends_past_its_stop(p);
 	cfork_sandbox_free(sb);
 	cr_assert_not(has_children());
 }

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,6 +57,13 @@ static _Noreturn void pidns_init(int status_fd)
 			continue;
 		if (pid < 0)
 			break;
+		/* A ptrace stop, not an end: pid 2, unfiltered, may have made
+		   this init its tracer. It is let go with its signal. */
+		if (WIFSTOPPED(status)) {
+			(void)ptrace(PTRACE_DETACH, pid, 0,
+				     (void *)(long)WSTOPSIG(status));
+			continue;
+		}
 		if (pid != pidns_child)
 			continue;
 		end = pidns_end_encode(status, &ru);

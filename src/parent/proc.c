@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -322,15 +323,32 @@ static int waitid_rusage(idtype_t type, id_t id, siginfo_t *si, int flags,
 	return (int)syscall(SYS_waitid, type, id, si, flags, ru);
 }
 
-/* 0 with exit_info filled when the child has ended, 1 when it still runs. */
-static int try_reap(cfork_proc *p)
+/* How many of a child's ptrace stops one look lets go of before it calls
+   the child running: one that makes itself stop again at once must not
+   hold its caller in a loop. */
+#define TRACE_STOPS_PER_LOOK 8
+
+/* Whether what waitid found is the child's end. A child with no seccomp
+   filter can make its parent its tracer (PTRACE_TRACEME asks no consent),
+   and a tracer is told of the tracee's stops with WEXITED alone: such a
+   stop is no end, and the child is let go with its signal. One that cannot
+   be (killed meanwhile) is no longer stopped, and its end comes next. */
+static bool child_ended(const cfork_proc *p)
 {
-	int flags = WEXITED | __WALL | WNOHANG;
+	int code = p->exit_info.si_code;
+	int sig = p->exit_info.si_status;
+
+	if (code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED)
+		return true;
+	(void)ptrace(PTRACE_DETACH, p->pid, 0,
+		     (void *)(long)(sig > 0 && sig < NSIG ? sig : 0));
+	return false;
+}
+
+static int waitid_child(cfork_proc *p, int flags)
+{
 	int r = -1;
 
-	if (p->remote)
-		return remote_end(p);
-	p->exit_info.si_pid = 0;
 	do {
 		if (p->pidfd >= 0)
 			r = waitid_rusage(P_PIDFD, (id_t)p->pidfd,
@@ -341,28 +359,42 @@ static int try_reap(cfork_proc *p)
 			r = waitid_rusage(P_PID, (id_t)p->pid, &p->exit_info,
 					  flags, &p->rusage);
 	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* 0 with exit_info filled when the child has ended, 1 when it still runs. */
+static int try_reap(cfork_proc *p)
+{
+	bool ended = false;
+	int r = -1;
+
+	if (p->remote)
+		return remote_end(p);
+	for (int stops = 0; !ended && stops < TRACE_STOPS_PER_LOOK; stops++) {
+		p->exit_info.si_pid = 0;
+		r = waitid_child(p, WEXITED | __WALL | WNOHANG);
+		if (r < 0 || !p->exit_info.si_pid)
+			break;
+		ended = child_ended(p);
+	}
 	if (r < 0 && errno == ECHILD) {
 		r = p->pidfd >= 0 ? exit_from_pidfd(p) : -ECHILD;
 		return r == -ECHILD && pidns_told(p) ? 0 : r;
 	}
 	if (r < 0)
 		return -errno;
-	return p->exit_info.si_pid ? 0 : 1;
+	if (!ended)
+		p->exit_info.si_pid = 0;
+	return ended ? 0 : 1;
 }
 
 /* Waits for a child that is known to be ending (killed): its end is a
-   matter of the kernel's scheduling, not of the child. */
+   matter of the kernel's scheduling, not of the child. A ptrace stop
+   found before it is let go of (child_ended). */
 static void reap_blocking(cfork_proc *p)
 {
-	int r;
-
-	do {
-		r = p->pidfd >= 0 ?
-			waitid_rusage(P_PIDFD, (id_t)p->pidfd, &p->exit_info,
-				      WEXITED | __WALL, &p->rusage) :
-			waitid_rusage(P_PID, (id_t)p->pid, &p->exit_info,
-				      WEXITED | __WALL, &p->rusage);
-	} while (r < 0 && errno == EINTR);
+	while (waitid_child(p, WEXITED | __WALL) == 0 && !child_ended(p))
+		;
 }
 
 static void close_report(cfork_proc *p)
