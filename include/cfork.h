@@ -770,8 +770,8 @@ enum {
  * and the sandbox's namespaces and cgroup. Each call's payload brings the
  * rest: the function and its arguments, the sandbox's filter, landlock
  * rules, limits, identity and deferred lockdown (as the pool's sandbox
- * says them at the call), and result_max, output_max and deadline_ms
- * (from the call's spawn).
+ * says them at the call), and the pool's result_max, output_max and
+ * deadline_ms, the deadline counted from each call.
  *
  * With CFORK_POOL_EXEC cfork starts one thread per pool, which launches a
  * replacement for each child taken, so that a call does not pay for it
