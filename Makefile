@@ -80,7 +80,7 @@ WIRE_SRCS := src/wire/end.c src/wire/handoff.c src/wire/payload.c src/wire/repor
 	     src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
-	       src/parent/dl.c \
+	       src/parent/dl.c src/parent/environ.c \
 	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \
 	       src/parent/output.c \
 	       src/parent/payload.c src/parent/pool.c src/parent/proc.c \
@@ -295,8 +295,21 @@ $(O)/tests/%.o: tests/%.c | deps
 $(O)/tests/progs/%: tests/progs/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
-		$(INTERNAL_LIB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $(CPPFLAGS) $(LDFLAGS) \
+		$(PROG_LDFLAGS) -o $@ $< $(PROG_LIBS) $(INTERNAL_LIB) $(LIBS)
+
+# A program that loads a library with a call no library can bind, made
+# through the PLT and bound lazily whatever the distribution's flags ask
+# (-fno-plt, -z now, -z defs).
+$(O)/tests/progs/liblazy_symbol.so: tests/lib/lazy_symbol_lib.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -fPIC -fplt $(CPPFLAGS) $(LDFLAGS) -shared \
+		-Wl,-z,lazy -Wl,-z,undefs -o $@ $<
+$(O)/tests/progs/lazy_symbol: $(O)/tests/progs/liblazy_symbol.so
+$(O)/tests/progs/lazy_symbol: PROG_LDFLAGS = -Wl,-z,lazy \
+	-Wl,--allow-shlib-undefined -Wl,-rpath,$(abspath $(O))/tests/progs
+$(O)/tests/progs/lazy_symbol: PROG_LIBS = $(O)/tests/progs/liblazy_symbol.so
 
 $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)

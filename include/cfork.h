@@ -786,7 +786,12 @@ enum {
  * the caller's: the server reaps them and tells the handle how each ended
  * (status, rusage), and they die with the server. It keeps one child
  * forked ahead, which takes the next call, so that a call does not wait
- * for a fork.
+ * for a fork. It binds every symbol as it starts (LD_BIND_NOW, unless
+ * attr's environment sets it), so that its children do not bind each on
+ * their own; its calls see the environment without it, and a library a
+ * call opens with dlopen(RTLD_LAZY) is bound at once too. A program whose
+ * libraries lack a symbol it never calls gets lazily bound servers after
+ * the first fails to start (the loader says why on stderr).
  *
  * Returns 0, or:
  *   -EINVAL   ret_pool is NULL, size is 0 or above 1024, flags is not a

@@ -2547,3 +2547,61 @@ Test(pool, a_fork_server_stopped_again_and_again_holds_up_no_free)
 	cr_assert_lt(ms, 5000, "cfork_free() took %lld ms", (long long)ms);
 	cr_assert_not(has_children());
 }
+
+/* A fork server binds every symbol as it starts (so that its children do
+   not bind them each on their own), and its calls still see the caller's
+   environment exactly: nothing of cfork's, the caller's own setting of
+   LD_BIND_NOW (even an empty one) as it was. */
+static void assert_server_environment(const char *const *envp,
+				      const char *want)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_pool *pool;
+	cfork_proc *p;
+	cfork_status st;
+
+	attr.envp = envp;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK), 0);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "controls_env"), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert(st.exited && st.code == OK);
+		cr_assert(st.result_len == strlen(want) &&
+			  !memcmp(st.result, want, st.result_len),
+			  "want \"%s\", got \"%.*s\"", want,
+			  (int)st.result_len, (const char *)st.result);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+}
+
+Test(pool, a_fork_servers_calls_see_the_callers_environment)
+{
+	const char *const plain[] = { "A=1", NULL };
+	const char *const lazy[] = { "LD_BIND_NOW=", "A=1", NULL };
+	const char *const now[] = { "A=1", "LD_BIND_NOW=1", NULL };
+
+	assert_server_environment(plain, "A=1\n");
+	assert_server_environment(lazy, "LD_BIND_NOW=\nA=1\n");
+	assert_server_environment(now, "A=1\nLD_BIND_NOW=1\n");
+	cr_assert_not(has_children());
+}
+
+/* A program whose library lacks a symbol it never calls runs when bound
+   lazily, and its fork servers cannot start bound at once: the pool binds
+   them lazily from then on, and its calls are warm. */
+Test(pool, a_fork_server_that_cannot_bind_at_its_start_serves_lazily)
+{
+	char out[256] = "", line[128];
+	FILE *f;
+
+	if (access(TEST_PROGS_DIR "/lazy_symbol", X_OK) < 0)
+		cr_skip_test("tests/progs are not built (make test builds them)");
+	f = popen(TEST_PROGS_DIR "/lazy_symbol 2>/dev/null", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+	cr_assert_eq(pclose(f), 0, "%s", out);
+	cr_assert_str_eq(out, "warm 5 of 5\n");
+}

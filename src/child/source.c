@@ -110,8 +110,16 @@ int source_open(void)
 	unsetenv(CFORK_ENV);
 
 	if (value[0] == 'p' || value[0] == 's') {
-		int sock = parse_fd(value + 1, NULL);
-		if (sock < 0)
+		char *end = value + 1 + strspn(value + 1, "0123456789");
+		int sock = parse_fd(value + 1, end);
+		/* A fork server launched to bind every symbol at its start
+		   (parent/spawn.c): done by now, and the caller's environment
+		   is what its calls see. */
+		if (value[0] == 's' && *end == 'n') {
+			unsetenv("LD_BIND_NOW");
+			end++;
+		}
+		if (sock < 0 || *end)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "CFORK_FD=%s: not an fd number", value);
 		if (getauxval(AT_SECURE))

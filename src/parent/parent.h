@@ -178,10 +178,20 @@ struct warm_child {
 	unsigned launch_applied;	/* CFORK_LAYER_* its launch applied */
 	struct launch_shape shape;	/* what its launch was asked for */
 	bool server;		/* a fork server: it forks a child per call */
+	bool bound_now;		/* a server launched with LD_BIND_NOW=1 */
+	bool answered;		/* a server that ran a call */
 	bool retiring;		/* it answered too late to take more calls */
 	struct server_ref *ref;	/* a fork server's, shared with its calls */
 };
-int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server);
+int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
+		bool bind_now);
+
+/* environ.c: the caller's envp (or environ) without CFORK_FD and
+   BXFI_MAP, plus extra (when not NULL) and marker; NULL where there is no
+   memory. Whether that environment sets name, to anything. */
+char **child_environ(const char *marker, const char *const *from,
+		     const char *extra);
+bool environ_sets(const char *const *envp, const char *name);
 
 /* server_ref.c: a fork server is reaped by whoever lets go of it last, its
    pool or one of its calls' handles. NULL where there is no memory. */

@@ -42,6 +42,10 @@
    the child it replaces: the refill thread lets that call end first, or
    this long at most (make bench's pool latency, tests/bench/pool.c). */
 #define REFILL_DEFER_MS 2
+/* How long a fork server whose socket reached its end of file (it is in
+   its exit) is given to end, to be told why it did: a loaded host may
+   take long (server_check_binding). */
+#define SERVER_END_MS 2000
 #define POOL_SIZE_MAX 1024
 
 struct cfork_pool {
@@ -61,6 +65,7 @@ struct cfork_pool {
 	bool refill_started;
 	struct fork_server *servers;	/* size of them: CFORK_POOL_FORK */
 	unsigned next_server;	/* where a call starts to look for one */
+	bool bind_lazily;	/* a server could not bind all at its start */
 	uint64_t owner;		/* process_token() of the children's parent */
 	/* What its first children were launched with: every call's sandbox
 	   must ask for the same, or it is refused, warm or cold. */
@@ -156,7 +161,8 @@ static int pool_call(cfork_pool *pool, cfork_proc **ret_proc,
 /* A fork server, launched, with the pool's reference to it. */
 static int server_start(cfork_pool *pool, struct warm_child *c)
 {
-	int r = warm_launch(&pool->attr, c, true);
+	bool lazily = __atomic_load_n(&pool->bind_lazily, __ATOMIC_RELAXED);
+	int r = warm_launch(&pool->attr, c, true, !lazily);
 
 	if (r < 0) {
 		c->pid = -1;
@@ -188,7 +194,7 @@ static void *pool_refill(void *arg)
 			poll(&pfd, 1, REFILL_DEFER_MS);
 			close(taken);
 		}
-		int r = warm_launch(&pool->attr, &c, false);
+		int r = warm_launch(&pool->attr, &c, false, false);
 		pthread_mutex_lock(&pool->lock);
 		if (r == 0 && !pool->stopping) {
 			pool->ready[pool->nready++] = c;
@@ -407,6 +413,30 @@ static struct fork_server *server_pick(cfork_pool *pool)
 	return &pool->servers[first];
 }
 
+/* A server told to bind every symbol at its start that ended with 127
+   before it answered a call: its dynamic loader could not bind them all
+   (a library lacks a symbol that no code calls, which a lazy binding
+   never looks up; the loader said which on the server's stderr). The
+   pool's servers bind lazily from then on. One whose socket has just
+   reached its end of file, or was reset with the hand-off unread (ended),
+   is on its way out, and waited for. */
+static void server_check_binding(cfork_pool *pool, const struct warm_child *c,
+				 bool ended)
+{
+	siginfo_t si = { 0 };
+
+	if (!c->bound_now || c->answered || c->pidfd < 0)
+		return;
+	if (ended) {
+		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
+		(void)poll(&pfd, 1, SERVER_END_MS);
+	}
+	if (waitid(P_PIDFD, (id_t)c->pidfd, &si,
+		   WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+	    si.si_code == CLD_EXITED && si.si_status == 127)
+		__atomic_store_n(&pool->bind_lazily, true, __ATOMIC_RELAXED);
+}
+
 /* A call to a fork server, launched again if it died; -EAGAIN where it
    cannot serve (the call then launches cold). */
 static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
@@ -416,8 +446,10 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 	struct warm_child *c = &fs->c;
 	int r = -EAGAIN;
 
-	if (c->pid > 0 && !warm_alive(c, false))
+	if (c->pid > 0 && !warm_alive(c, false)) {
+		server_check_binding(pool, c, false);
 		server_stop(c, true);
+	}
 	if (c->pid < 0)
 		(void)server_start(pool, c);
 	if (c->pid > 0) {
@@ -430,6 +462,8 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 		if (c->retiring) {
 			server_stop(c, false);
 		} else if (r == WARM_SHAPE_DIFFERS || (r < 0 && c->sock < 0)) {
+			server_check_binding(pool, c, r == -EPIPE ||
+						      r == -ECONNRESET);
 			server_stop(c, true);
 			r = -EAGAIN;
 		}

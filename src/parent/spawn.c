@@ -22,34 +22,8 @@
 #include "sandbox/sandbox.h"
 #include "wire.h"
 
-extern char **environ;
-
 /* The program's own argv[0], for the child's argv[0]. */
 extern char *program_invocation_name;
-
-/* The caller's envp (or environ) without CFORK_FD (ours to set) and
-   BXFI_MAP (Criterion's worker marker: BoxFort would take the child over),
-   plus our marker. */
-static char **child_environ(const char *marker, const char *const *from)
-{
-	const char *const *src = from ? from : (const char *const *)environ;
-	size_t n = 0, k = 0;
-
-	while (src && src[n])
-		n++;
-	char **env = malloc((n + 2) * sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(src[i], CFORK_ENV "=", sizeof(CFORK_ENV)) ||
-		    !strncmp(src[i], "BXFI_MAP=", 9))
-			continue;
-		env[k++] = (char *)src[i];
-	}
-	env[k++] = (char *)marker;
-	env[k] = NULL;
-	return env;
-}
 
 /* A caller whose fds 0, 1 or 2 are closed would get our pipes there, and in
    the child they would be its stdio: keep them above. */
@@ -318,7 +292,7 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 	r = spawn_keep_fds(s, attr, argc, &nkeep, NULL);
 	if (r < 0)
 		return r;
-	s->envp = child_environ(s->marker, attr->envp);
+	s->envp = child_environ(s->marker, attr->envp, NULL);
 	if (!s->envp)
 		return -ENOMEM;
 	r = proc_new(&s->proc);
@@ -460,6 +434,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	if (c->server) {
 		r = server_answer(&c->sock, s->status[0], SERVER_ANSWER_MS,
 				  &res->pid, &res->pidfd);
+		c->answered |= r == 0;
 		if (r == 0) {
 			c->retiring = c->sock < 0;
 			res->paths = c->paths | CFORK_PATH_FORK_SERVER;
@@ -596,8 +571,18 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 }
 
 /* A pool's child, launched as any child is, with CFORK_FD=p<socket>: it
-   runs its constructor and waits for one hand-off (child/source.c). */
-int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
+   runs its constructor and waits for one hand-off (child/source.c); or a
+   fork server, with CFORK_FD=s<socket>.
+ *
+ * With bind_now, a fork server's dynamic loader binds every symbol as it
+ * starts (LD_BIND_NOW, where the caller's environment does not set it
+ * either way; the marker then ends in 'n', and the server takes the
+ * variable out of its environment before anything else runs, so that its
+ * calls see the caller's). Left lazy, every child it forks would bind
+ * what it calls on its own, in pages of its own: a dozen page faults on
+ * each call's way to its function. */
+int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
+		bool bind_now)
 {
 	struct spawn_call s = SPAWN_CALL_INIT;
 	struct launch_request req;
@@ -623,10 +608,13 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
 		r = -errno;
 	if (r < 0)
 		goto out;
-	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d",
-		       server ? 's' : 'p', sv[1]);
+	bind_now = server && bind_now &&
+		   !environ_sets(attr->envp, "LD_BIND_NOW");
+	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d%s",
+		       server ? 's' : 'p', sv[1], bind_now ? "n" : "");
 	s.keep = malloc((attr->nkeep_fds + 2) * sizeof(*s.keep));
-	s.envp = child_environ(s.marker, attr->envp);
+	s.envp = child_environ(s.marker, attr->envp,
+			       bind_now ? "LD_BIND_NOW=1" : NULL);
 	if (!s.keep || !s.envp) {
 		r = -ENOMEM;
 		goto out;
@@ -666,6 +654,7 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server)
 		.pid = res.pid, .pidfd = res.pidfd, .sock = sv[0],
 		.out_rd = s.out[0], .err_rd = s.err[0], .paths = res.paths,
 		.launch_applied = s.sandbox.launch.applied, .server = server,
+		.bound_now = bind_now,
 	};
 	launch_shape_of(&s.sandbox.launch, &c->shape);
 	sv[0] = -1;

@@ -62,7 +62,8 @@ cp -R "$src/tests/fuzz/corpus" "$src/tests/fuzz/report-corpus" \
 
 # Every shared library the binaries need, and theirs, from the sysroot
 # (Debian's arm64 packages), with the dynamic loader they name.
-libdirs=("$sysroot/lib/aarch64-linux-gnu" "$sysroot/usr/lib/aarch64-linux-gnu")
+libdirs=("$sysroot/lib/aarch64-linux-gnu" "$sysroot/usr/lib/aarch64-linux-gnu"
+	 "$build/tests/progs")
 declare -A copied=()
 queue=("$root$build/tests/cfork-tests" "$root$build"/tests/progs/*)
 while [ ${#queue[@]} -gt 0 ]; do
