@@ -305,7 +305,7 @@ $(O)/tests/progs/liblazy_symbol.so: tests/lib/lazy_symbol_lib.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -fPIC -fplt $(CPPFLAGS) $(LDFLAGS) -shared \
-		-Wl,-z,lazy -Wl,-z,undefs -o $@ $<
+		-Wl,-soname,$(notdir $@) -Wl,-z,lazy -Wl,-z,undefs -o $@ $<
 $(O)/tests/progs/lazy_symbol: $(O)/tests/progs/liblazy_symbol.so
 $(O)/tests/progs/lazy_symbol: PROG_LDFLAGS = -Wl,-z,lazy \
 	-Wl,--allow-shlib-undefined -Wl,-rpath,$(abspath $(O))/tests/progs
