@@ -16,12 +16,12 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "common.h"
 #include "sys.h"
 #include "wire.h"
 
@@ -57,11 +57,10 @@ static _Noreturn void pidns_init(int status_fd)
 			continue;
 		if (pid < 0)
 			break;
-		/* A ptrace stop, not an end: pid 2, unfiltered, may have made
-		   this init its tracer. It is let go with its signal. */
+		/* A ptrace stop, not an end (common/trace_stop.c): pid 2,
+		   unfiltered, may have made this init its tracer. */
 		if (WIFSTOPPED(status)) {
-			(void)ptrace(PTRACE_DETACH, pid, 0,
-				     (void *)(long)WSTOPSIG(status));
+			(void)trace_stop_let_go(pid, WSTOPSIG(status));
 			continue;
 		}
 		if (pid != pidns_child)

@@ -36,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -133,16 +132,11 @@ static void server_reap(void)
 		    si.si_pid <= 0)
 			return;
 		pid_t pid = si.si_pid;
-		/* A ptrace stop, not an end: a call that made the server its
-		   tracer (PTRACE_TRACEME asks no consent) is let go with its
-		   signal. One that cannot be (killed meanwhile) is no longer
-		   stopped, and its end comes next; the stop is used up either
-		   way, so that it is not found again. */
-		if (si.si_code != CLD_EXITED && si.si_code != CLD_KILLED &&
-		    si.si_code != CLD_DUMPED) {
-			long sig = si.si_status > 0 && si.si_status < NSIG ?
-					   si.si_status : 0;
-			if (ptrace(PTRACE_DETACH, pid, 0, (void *)sig) < 0)
+		/* A ptrace stop, not an end (common/trace_stop.c), let go.
+		   The stop is used up either way, so that it is not found
+		   again. */
+		if (!wait_code_is_end(si.si_code)) {
+			if (trace_stop_let_go(pid, si.si_status) < 0)
 				(void)waitid(P_PID, (id_t)pid, &si,
 					     WSTOPPED | WNOHANG | __WALL);
 			continue;

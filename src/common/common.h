@@ -73,4 +73,11 @@ int landlock_abi(void);
 uint64_t landlock_fs_rights(int abi);
 uint64_t landlock_scopes(int abi);
 
+/* trace_stop.c: whether a waitid() si_code is an end (exited, killed,
+   dumped) rather than the ptrace stop of a child that made its reaper its
+   tracer; and such a stop let go with its signal (sig 0 or out of range:
+   none), 0 or -errno (ESRCH: killed meanwhile, no longer stopped). */
+bool wait_code_is_end(int si_code);
+int trace_stop_let_go(pid_t pid, int sig);
+
 #endif

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -328,20 +327,15 @@ static int waitid_rusage(idtype_t type, id_t id, siginfo_t *si, int flags,
    hold its caller in a loop. */
 #define TRACE_STOPS_PER_LOOK 8
 
-/* Whether what waitid found is the child's end. A child with no seccomp
-   filter can make its parent its tracer (PTRACE_TRACEME asks no consent),
-   and a tracer is told of the tracee's stops with WEXITED alone: such a
-   stop is no end, and the child is let go with its signal. One that cannot
-   be (killed meanwhile) is no longer stopped, and its end comes next. */
+/* Whether what waitid found is the child's end: a ptrace stop of a child
+   that made its parent its tracer is none, and the child is let go
+   (common/trace_stop.c). One that cannot be (killed meanwhile) is no
+   longer stopped, and its end comes next. */
 static bool child_ended(const cfork_proc *p)
 {
-	int code = p->exit_info.si_code;
-	int sig = p->exit_info.si_status;
-
-	if (code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED)
+	if (wait_code_is_end(p->exit_info.si_code))
 		return true;
-	(void)ptrace(PTRACE_DETACH, p->pid, 0,
-		     (void *)(long)(sig > 0 && sig < NSIG ? sig : 0));
+	(void)trace_stop_let_go(p->pid, p->exit_info.si_status);
 	return false;
 }
 
