@@ -179,7 +179,6 @@ struct warm_child {
 	struct launch_shape shape;	/* what its launch was asked for */
 	bool server;		/* a fork server: it forks a child per call */
 	bool bound_now;		/* a server launched with LD_BIND_NOW=1 */
-	bool answered;		/* a server that ran a call */
 	bool retiring;		/* it answered too late to take more calls */
 	struct server_ref *ref;	/* a fork server's, shared with its calls */
 };

@@ -414,18 +414,18 @@ static struct fork_server *server_pick(cfork_pool *pool)
 }
 
 /* A server told to bind every symbol at its start that ended with 127
-   before it answered a call: its dynamic loader could not bind them all
-   (a library lacks a symbol that no code calls, which a lazy binding
-   never looks up; the loader said which on the server's stderr). The
-   pool's servers bind lazily from then on. One whose socket has just
-   reached its end of file, or was reset with the hand-off unread (ended),
-   is on its way out, and waited for. */
+   (nothing of a server's but its dynamic loader exits with 127): the
+   loader could not bind them all (a library lacks a symbol that no code
+   calls, which a lazy binding never looks up; the loader said which on
+   the server's stderr). The pool's servers bind lazily from then on. One
+   whose socket has just reached its end of file, or was reset with the
+   hand-off unread (ended), is on its way out, and waited for. */
 static void server_check_binding(cfork_pool *pool, const struct warm_child *c,
 				 bool ended)
 {
 	siginfo_t si = { 0 };
 
-	if (!c->bound_now || c->answered || c->pidfd < 0)
+	if (!c->bound_now || c->pidfd < 0)
 		return;
 	if (ended) {
 		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };

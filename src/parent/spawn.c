@@ -434,7 +434,6 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	if (c->server) {
 		r = server_answer(&c->sock, s->status[0], SERVER_ANSWER_MS,
 				  &res->pid, &res->pidfd);
-		c->answered |= r == 0;
 		if (r == 0) {
 			c->retiring = c->sock < 0;
 			res->paths = c->paths | CFORK_PATH_FORK_SERVER;
