@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "test_progs.h"
 
 TestSuite(launch, .timeout = TEST_TIMEOUT);
 
@@ -1263,16 +1264,9 @@ Test(launch, pdeathsig_that_is_not_a_signal_is_einval)
    filters). */
 Test(launch, a_child_loads_neither_libseccomp_nor_liburing)
 {
-	char out[256] = "", line[128];
-	FILE *f;
+	char out[256];
 
-	if (access(TEST_PROGS_DIR "/lean_child", X_OK) < 0)
-		cr_skip_test("tests/progs are not built (make test builds them)");
-	f = popen(TEST_PROGS_DIR "/lean_child", "r");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		strncat(out, line, sizeof(out) - strlen(out) - 1);
-	cr_assert_eq(pclose(f), 0, "%s", out);
+	run_test_prog("lean_child", out, sizeof(out));
 	cr_assert(strstr(out, "parent: libseccomp 1, liburing 0\n"), "%s", out);
 	cr_assert(strstr(out, "child: libseccomp 0, liburing 0\n"), "%s", out);
 }

@@ -31,6 +31,7 @@
 
 #include "checking_child.h"
 #include "helpers.h"
+#include "test_progs.h"
 #include "lib/payload.h"
 #include "parent.h"
 #include "wire.h"
@@ -2593,15 +2594,8 @@ Test(pool, a_fork_servers_calls_see_the_callers_environment)
    them lazily from then on, and its calls are warm. */
 Test(pool, a_fork_server_that_cannot_bind_at_its_start_serves_lazily)
 {
-	char out[256] = "", line[128];
-	FILE *f;
+	char out[256];
 
-	if (access(TEST_PROGS_DIR "/lazy_symbol", X_OK) < 0)
-		cr_skip_test("tests/progs are not built (make test builds them)");
-	f = popen(TEST_PROGS_DIR "/lazy_symbol 2>/dev/null", "r");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		strncat(out, line, sizeof(out) - strlen(out) - 1);
-	cr_assert_eq(pclose(f), 0, "%s", out);
+	run_test_prog("lazy_symbol 2>/dev/null", out, sizeof(out));
 	cr_assert_str_eq(out, "warm 5 of 5\n");
 }

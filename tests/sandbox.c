@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "test_progs.h"
 #include "lib/payload.h"
 #include "sandbox/sandbox.h"
 
@@ -747,18 +748,11 @@ Test(sandbox, a_kill_works_in_a_pid_namespace)
    (a program that starts one before cfork_init()). */
 Test(sandbox, a_child_with_threads_gets_all_or_is_told)
 {
-	char line[512], out[2048] = "";
-	FILE *f;
+	char out[2048], line[512];
 
 	if (landlock_abi() < 1)
 		cr_skip_test("landlock is not available on this kernel");
-	if (access(TEST_PROGS_DIR "/sandbox_threads", X_OK) < 0)
-		cr_skip_test("tests/progs are not built (make test builds them)");
-	f = popen(TEST_PROGS_DIR "/sandbox_threads parent 2>/dev/null", "r");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		strncat(out, line, sizeof(out) - strlen(out) - 1);
-	cr_assert_eq(pclose(f), 0, "%s", out);
+	run_test_prog("sandbox_threads parent 2>/dev/null", out, sizeof(out));
 	/* Landlock would confine one thread of two: REQUIRE ends the child
 	   before its function, PREFER runs it without landlock. */
 	cr_assert(strstr(out, "landlock require: exited 1 code 123 signal 0 "
