@@ -503,7 +503,8 @@ typedef enum cfork_end {
 	CFORK_END_KILLED = 2,	/* cfork_kill(), cfork_kill_group() or
 				   cfork_free() ended it */
 	CFORK_END_DEADLINE = 3,	/* cfork_attr.deadline_ms passed */
-	CFORK_END_CPU_LIMIT = 4, /* its RLIMIT_CPU ran out */
+	CFORK_END_CPU_LIMIT = 4, /* SIGXCPU under an RLIMIT_CPU (the
+				    sandbox's, or the caller's own) */
 	CFORK_END_SECCOMP = 5,	/* the filter killed it (error names the
 				   call) */
 } cfork_end;

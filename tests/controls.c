@@ -112,6 +112,15 @@ static int controls_burn(const cfork_args *a)
 }
 CFORK_REGISTER(controls_burn, "");
 
+/* The signal a limit would send, sent by the child to itself. */
+static int controls_raise_sigxcpu(const cfork_args *a)
+{
+	(void)a;
+	raise(SIGXCPU);
+	return 1;
+}
+CFORK_REGISTER(controls_raise_sigxcpu, "");
+
 /* Sends back its pid, pgid and sid. */
 static int controls_ids(const cfork_args *a)
 {
@@ -575,6 +584,34 @@ Test(controls, reason_tells_exit_signal_kill_and_cpu_limit_apart)
 		       1000 + (st.rusage.ru_utime.tv_usec +
 			       st.rusage.ru_stime.tv_usec) / 1000;
 	cr_assert_geq(used_ms, 500, "%ld ms of CPU", used_ms);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+}
+
+/* A child with no CPU limit that sends itself SIGXCPU claims a limit
+   nobody set: its end is a signal. */
+Test(controls, a_sigxcpu_without_a_cpu_limit_is_a_signal)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	struct rlimit own;
+	cfork_sandbox *sb;
+	cfork_proc *p;
+
+	cr_assert_eq(getrlimit(RLIMIT_CPU, &own), 0);
+	if (own.rlim_cur != RLIM_INFINITY)
+		cr_skip_test("this test runs under an RLIMIT_CPU of its own");
+	cfork_status st = run(&attr, "controls_raise_sigxcpu", NULL, 0, &p);
+	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
+	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
+	cfork_free(p);
+
+	/* A sandbox with other limits sets none on CPU time either. */
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_NOFILE, 64), 0);
+	attr.sandbox = sb;
+	st = run(&attr, "controls_raise_sigxcpu", NULL, 0, &p);
+	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
+	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
 	cfork_free(p);
 	cfork_sandbox_free(sb);
 }

@@ -76,8 +76,10 @@ int proc_new(cfork_proc **ret);
 void proc_attach(cfork_proc *p, const struct launch_result *res,
 		 const int report[2]);
 void proc_limits(cfork_proc *p, size_t result_max);
-/* applied: the launch's layers; child_layers: those the child may report. */
-void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers);
+/* applied: the launch's layers; child_layers: those the child may report;
+   cpu_limit: whether among them is an RLIMIT_CPU. */
+void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers,
+		  bool cpu_limit);
 /* The read ends of the captured streams (-1: none) and their bound. */
 void proc_capture(cfork_proc *p, int out_fd, int err_fd, size_t max);
 /* The child leads its own process group (setsid, or setpgid(0, 0)). */

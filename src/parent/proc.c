@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,6 +43,10 @@ struct cfork_proc {
 	bool reaped;
 	bool group_leader;	/* the child leads its own process group */
 	bool deadline_fired;
+	/* An RLIMIT_CPU it started with: the sandbox's, or the caller's own
+	   (inherited). Only then is a SIGXCPU its CPU limit: any child can
+	   send itself one. */
+	bool cpu_limit_sandbox, cpu_limit_inherited;
 	int killed_by;		/* the last signal cfork_kill() sent, or 0 */
 	siginfo_t exit_info;
 	struct rusage rusage;
@@ -204,10 +209,16 @@ static void settle_pidns(cfork_proc *p)
 		(void)take_end_record(p, &end, n);
 }
 
-void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers)
+void proc_sandbox(cfork_proc *p, unsigned applied, unsigned child_layers,
+		  bool cpu_limit)
 {
+	struct rlimit own;
+
 	p->sandbox = applied;
 	p->inbox.sandbox_mask = child_layers;
+	p->cpu_limit_sandbox = cpu_limit;
+	p->cpu_limit_inherited = getrlimit(RLIMIT_CPU, &own) == 0 &&
+				 own.rlim_cur != RLIM_INFINITY;
 }
 
 unsigned cfork_sandbox_applied(const cfork_proc *p)
@@ -436,7 +447,9 @@ static cfork_end end_reason(const cfork_proc *p, const siginfo_t *si)
 		return CFORK_END_DEADLINE;
 	if (p->killed_by && sig == p->killed_by)
 		return CFORK_END_KILLED;
-	if (sig == SIGXCPU)
+	if (sig == SIGXCPU && (p->cpu_limit_inherited ||
+			       (p->cpu_limit_sandbox &&
+				(p->inbox.sandbox & CFORK_LAYER_RLIMITS))))
 		return CFORK_END_CPU_LIMIT;
 	if (sig == SIGSYS && (p->inbox.sandbox & CFORK_LAYER_SECCOMP))
 		return CFORK_END_SECCOMP;

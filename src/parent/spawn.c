@@ -356,7 +356,7 @@ static int spawn_handle(struct spawn_call *s, const cfork_attr *attr,
 	s->report[0] = s->report[1] = -1;
 	proc_limits(s->proc, attr->result_max);
 	proc_sandbox(s->proc, s->sandbox.launch.applied,
-		     s->sandbox.section.layers);
+		     s->sandbox.section.layers, s->sandbox.section.cpu_limit);
 	proc_capture(s->proc, s->out[0], s->err[0], attr->output_max);
 	s->out[0] = s->err[0] = -1;
 	const struct child_ref child = {

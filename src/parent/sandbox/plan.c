@@ -47,6 +47,8 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 	}
 	if (layers & CFORK_LAYER_RLIMITS)
 		h.nlimits = (uint32_t)__builtin_popcount(sb->limit_set);
+	out->cpu_limit = (layers & CFORK_LAYER_RLIMITS) &&
+			 (sb->limit_set & (1u << RLIMIT_CPU));
 	if (layers & CFORK_LAYER_IDENTITY) {
 		h.uid = (uint32_t)sb->uid;
 		h.gid = (uint32_t)sb->gid;

@@ -28,6 +28,7 @@ struct child_section {
 	int *path_fds;
 	size_t npath_fds;
 	unsigned layers;	/* SECTION_LAYERS the child is to apply */
+	bool cpu_limit;		/* among them an RLIMIT_CPU */
 };
 
 /* One spawn's plan, in two parts: what the launch sets (a pool of warm
