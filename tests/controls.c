@@ -600,19 +600,20 @@ Test(controls, a_sigxcpu_without_a_cpu_limit_is_a_signal)
 	cr_assert_eq(getrlimit(RLIMIT_CPU, &own), 0);
 	if (own.rlim_cur != RLIM_INFINITY)
 		cr_skip_test("this test runs under an RLIMIT_CPU of its own");
-	cfork_status st = run(&attr, "controls_raise_sigxcpu", NULL, 0, &p);
-	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
-	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
-	cfork_free(p);
-
-	/* A sandbox with other limits sets none on CPU time either. */
+	/* No sandbox, then one whose limits leave CPU time alone. */
 	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
 	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_NOFILE, 64), 0);
-	attr.sandbox = sb;
-	st = run(&attr, "controls_raise_sigxcpu", NULL, 0, &p);
-	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
-	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
-	cfork_free(p);
+	for (int i = 0; i < 2; i++) {
+		attr.sandbox = i ? sb : NULL;
+		cfork_status st = run(&attr, "controls_raise_sigxcpu", NULL, 0,
+				      &p);
+		cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d",
+			  st.signal);
+		cr_assert_eq(st.reason, CFORK_END_SIGNAL);
+		cr_assert_eq(cfork_sandbox_applied(p) & CFORK_LAYER_RLIMITS,
+			     i ? CFORK_LAYER_RLIMITS : 0);
+		cfork_free(p);
+	}
 	cfork_sandbox_free(sb);
 }
 
