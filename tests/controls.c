@@ -772,6 +772,43 @@ static void spawn_or_skip(cfork_proc **p, const cfork_attr *attr,
 	cr_assert_eq(r, 0);
 }
 
+/* The sandbox's CPU limit reads as such whoever reports the end: a pid
+   namespace's init, a fork server, or the kernel to the caller. */
+Test(controls, a_cpu_limit_is_its_reason_through_every_launch)
+{
+	cfork_sandbox *sb = pid_namespace();
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_CPU, 0), 0);
+	attr.sandbox = sb;
+	spawn_or_skip(&p, &attr, sb, "controls_burn");
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
+	cr_assert_eq(st.reason, CFORK_END_CPU_LIMIT);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_CPU, 0), 0);
+	attr.sandbox = sb;
+	for (int mode = 0; mode < 2; mode++) {
+		cfork_pool *pool;
+		cr_assert_eq(cfork_pool_new(&pool, &attr, 1, mode ?
+					    CFORK_POOL_FORK :
+					    CFORK_POOL_EXEC), 0);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "controls_burn"), 0);
+		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d",
+			  st.signal);
+		cr_assert_eq(st.reason, CFORK_END_CPU_LIMIT, "mode %d", mode);
+		cfork_free(p);
+		cfork_pool_free(pool);
+	}
+	cfork_sandbox_free(sb);
+}
+
 /* Under CFORK_NS_PID the function is not the namespace's init: it ends as
    it would anywhere, and the parent is told so faithfully. */
 Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
