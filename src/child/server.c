@@ -13,14 +13,14 @@
  * takes over as any child does (takeover.c): sandboxed, used once, but
  * sharing the server's address layout. The server forks the next standby
  * at once while calls come one after the other; when they come now and
- * then, a moment later, when a short call is over: a fork is the costliest
- * thing it does, and done at once it holds up the call. A hand-off sent while
- * there is none waits in the socket for the next; a standby that dies
- * while it waits leaves it there, and the server reads it. When the
- * server has no standby (it could not fork one, the last died waiting, or
- * it tracks as many calls as it can), it reads the hand-off itself and
- * forks a child for it, which answers as a standby does, or answers that
- * it forked none. Either child
+ * then, once the calls it runs are over (or a while later): a fork is the
+ * costliest thing it does, and done at once it holds up the call. A
+ * hand-off sent while there is none waits in the socket for the next; a
+ * standby that dies while it waits leaves it there, and the server reads
+ * it. When the server has no standby (it could not fork one, the last
+ * died waiting, or it tracks as many calls as it can), it reads the
+ * hand-off itself and forks a child for it, which answers as a standby
+ * does, or answers that it forked none. Either child
  * answers before the call can run: an end told with no answer is, to the
  * parent, a call that never ran (parent/handoff.c).
  *
@@ -52,14 +52,16 @@
    them: wire.h). */
 #define SERVER_CALLS_MAX 4096
 
-/* How long after a call begins the server forks the next standby, when
-   calls come one now and then. A fork at once would run beside that
-   call's process and its caller, on the same CPU as often as not, and
-   hold up both; a short call is over by then. When calls come one after
-   the other (the last standby was taken soon after its fork, or a call
-   found none), the next is forked at once: it would not be ready for the
-   next call otherwise, which would wait for its own fork. */
-#define SERVER_STANDBY_DELAY_NS ((int64_t)300 * 1000)
+/* When calls come one now and then, the server forks the next standby
+   once the calls it runs have ended (it has told their ends), or this
+   long after the last began if one still runs. A fork while a call runs
+   competes with that call's process, its exit and its caller for the
+   CPUs, and holds up its reaping until the fork is done. When calls
+   come one after the other (the last standby was taken soon after its
+   fork or after the last call's end, or a call found none), the next is
+   forked at once: it would not be ready for the next call otherwise,
+   which would wait for its own fork. */
+#define SERVER_STANDBY_DELAY_NS ((int64_t)2000 * 1000)
 #define SERVER_BUSY_NS ((int64_t)1000 * 1000)
 #define SERVER_NEVER INT64_MAX
 
@@ -82,6 +84,7 @@ struct server {
 	size_t calls_max;	/* SERVER_CALLS_MAX, or what its fds allow */
 	int64_t standby_at;	/* when to fork the next standby, and when */
 	int64_t standby_born;	/* the last was forked (CLOCK_MONOTONIC ns) */
+	int64_t call_ended;	/* the last end told */
 	bool standby_lost;	/* the last died waiting: the next hand-off
 				   is the server's to read, so that one that
 				   kills every standby cannot make it fork
@@ -160,6 +163,12 @@ static void server_reap(void)
 				close(c->status_fd);
 			}
 			*c = server.calls[--server.ncalls];
+			server.call_ended = now_ns();
+			/* The last call running is over: nothing is left
+			   for the next standby's fork to hold up. */
+			if (!server.ncalls && server.standby < 0 &&
+			    server.standby_at != SERVER_NEVER)
+				server.standby_at = 0;
 			break;
 		}
 		(void)waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL);
@@ -300,8 +309,10 @@ static void server_taken(void)
 	server_track(server.standby, fd);
 	server.standby = -1;
 	int64_t now = now_ns();
-	server.standby_at = now - server.standby_born < SERVER_BUSY_NS ?
-				    now : now + SERVER_STANDBY_DELAY_NS;
+	bool one_after_another = now - server.standby_born < SERVER_BUSY_NS ||
+				 now - server.call_ended < SERVER_BUSY_NS;
+	server.standby_at = one_after_another ? now :
+				now + SERVER_STANDBY_DELAY_NS;
 	server.undropped++;
 }
 
