@@ -773,7 +773,8 @@ static void spawn_or_skip(cfork_proc **p, const cfork_attr *attr,
 }
 
 /* The sandbox's CPU limit reads as such whoever reports the end: a pid
-   namespace's init, a fork server, or the kernel to the caller. */
+   namespace's init, a fork server, or the kernel to the caller. A limit
+   of 0 ends the child at its next tick, before or after it reports. */
 Test(controls, a_cpu_limit_is_its_reason_through_every_launch)
 {
 	cfork_sandbox *sb = pid_namespace();

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,7 +45,9 @@ struct cfork_proc {
 	bool deadline_fired;
 	/* An RLIMIT_CPU it started with: the sandbox's, or the caller's own
 	   (inherited). Only then is a SIGXCPU its CPU limit: any child can
-	   send itself one. */
+	   send itself one. Not the child's report of its limits layer: a
+	   limit of 0 can end it before it reports, and a sandbox's limit the
+	   child could not set is above a finite hard limit it inherited. */
 	bool cpu_limit_sandbox, cpu_limit_inherited;
 	int killed_by;		/* the last signal cfork_kill() sent, or 0 */
 	siginfo_t exit_info;
@@ -447,9 +449,7 @@ static cfork_end end_reason(const cfork_proc *p, const siginfo_t *si)
 		return CFORK_END_DEADLINE;
 	if (p->killed_by && sig == p->killed_by)
 		return CFORK_END_KILLED;
-	if (sig == SIGXCPU && (p->cpu_limit_inherited ||
-			       (p->cpu_limit_sandbox &&
-				(p->inbox.sandbox & CFORK_LAYER_RLIMITS))))
+	if (sig == SIGXCPU && (p->cpu_limit_sandbox || p->cpu_limit_inherited))
 		return CFORK_END_CPU_LIMIT;
 	if (sig == SIGSYS && (p->inbox.sandbox & CFORK_LAYER_SECCOMP))
 		return CFORK_END_SECCOMP;
