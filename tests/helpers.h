@@ -33,6 +33,11 @@
 #define TEST_TIMEOUT 30
 #endif
 
+/* How long a test waits for any of many children to make progress before
+   it calls them stuck: a third of its timeout, so that a slow build or
+   machine (ASan, arm64 under qemu) is not taken for a lost wake-up. */
+#define PROGRESS_WAIT_MS (TEST_TIMEOUT * 1000 / 3)
+
 /* Milliseconds on the monotonic clock, for bounds on how long a call may
    block (never for a measurement: those are tests/bench's). */
 static inline int64_t now_ms(void)
