@@ -879,6 +879,53 @@ static int controls_traceme(const cfork_args *a)
 }
 CFORK_REGISTER(controls_traceme, "");
 
+/* A thread that makes the caller its tracer, left behind at the end. */
+static void *controls_traced_thread(void *unused)
+{
+	(void)unused;
+	ptrace(PTRACE_TRACEME, 0, 0, 0);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int controls_thread_traceme(const cfork_args *a)
+{
+	pthread_t t;
+
+	(void)a;
+	if (pthread_create(&t, NULL, controls_traced_thread, NULL) != 0)
+		return 1;
+	usleep(100000);
+	return OK;
+}
+CFORK_REGISTER(controls_thread_traceme, "");
+
+/* Its traced thread ends as the caller's zombie (or the tracer's: an
+   EXEC pool's refill thread), which holds up the end of the whole child:
+   cfork_free() reaps it, and returns. */
+Test(controls, a_childs_traced_thread_holds_up_no_free)
+{
+	cfork_status st;
+	cfork_pool *pool;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	for (int warm = 0; warm < 2; warm++) {
+		if (warm)
+			cr_assert_eq(cfork_pool_spawn(pool, &p,
+						      "controls_thread_traceme"),
+				     0);
+		else
+			cr_assert_eq(cfork_spawn(&p, NULL,
+						 "controls_thread_traceme"), 0);
+		(void)cfork_wait(p, 500, &st);
+		cfork_free(p);
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
 static void assert_ends_past_its_stop(cfork_proc *p)
 {
 	cfork_status st;

@@ -79,5 +79,8 @@ uint64_t landlock_scopes(int abi);
    none), 0 or -errno (ESRCH: killed meanwhile, no longer stopped). */
 bool wait_code_is_end(int si_code);
 int trace_stop_let_go(pid_t pid, int sig);
+/* The zombies of pid's threads that made their reaper's process their
+   tracer, reaped: they hold up the end of pid itself. */
+void trace_reap_threads(pid_t pid);
 
 #endif

@@ -43,11 +43,8 @@ struct cfork_proc {
 	bool reaped;
 	bool group_leader;	/* the child leads its own process group */
 	bool deadline_fired;
-	/* An RLIMIT_CPU it started with: the sandbox's, or the caller's own
-	   (inherited). Only then is a SIGXCPU its CPU limit: any child can
-	   send itself one. Not the child's report of its limits layer: a
-	   limit of 0 can end it before it reports, and a sandbox's limit the
-	   child could not set is above a finite hard limit it inherited. */
+	/* An RLIMIT_CPU it started with (the sandbox's, or the caller's):
+	   only then is a SIGXCPU its limit, as any child can raise one. */
 	bool cpu_limit_sandbox, cpu_limit_inherited;
 	int killed_by;		/* the last signal cfork_kill() sent, or 0 */
 	siginfo_t exit_info;
@@ -396,12 +393,22 @@ static int try_reap(cfork_proc *p)
 }
 
 /* Waits for a child that is known to be ending (killed): its end is a
-   matter of the kernel's scheduling, not of the child. A ptrace stop
-   found before it is let go of (child_ended). */
+   matter of the kernel's scheduling, not of the child, once its traced
+   threads are reaped; it looks every 20 ms. A ptrace stop found before
+   it is let go of (child_ended). */
 static void reap_blocking(cfork_proc *p)
 {
-	while (waitid_child(p, WEXITED | __WALL) == 0 && !child_ended(p))
-		;
+	for (;;) {
+		p->exit_info.si_pid = 0;
+		if (waitid_child(p, WEXITED | __WALL | WNOHANG) < 0 ||
+		    (p->exit_info.si_pid && child_ended(p)))
+			return;
+		if (p->exit_info.si_pid)
+			continue;
+		trace_reap_threads(p->pid);
+		struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+		(void)poll(&pfd, 1, 20);	/* no pidfd (-1): a sleep */
+	}
 }
 
 static void close_report(cfork_proc *p)
