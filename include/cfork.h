@@ -566,6 +566,8 @@ typedef struct cfork_status {
  *             a directory of a cgroup v2 mount, or a reserved word that
  *             is not zero
  *   -EBADF    an fd value, a stdio fd, a kept fd or cgroup_fd is not open
+ *   -EFAULT   a bytes value's length runs past its memory (a string's is
+ *             read with strlen(), and a bad one faults as it would there)
  *   -E2BIG    the payload would exceed CFORK_PAYLOAD_MAX or argc exceeds
  *             CFORK_ARGC_MAX
  *   -ENOEXEC  the program's own binary cannot be re-executed (see cfork_init)

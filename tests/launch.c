@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -957,6 +958,23 @@ Test(launch, exec_failure_is_an_error_from_spawn)
 	unsetenv("CFORK_LAUNCH_BIG");
 	cr_assert_eq(cfork("launch_exit_with", 9), 9);
 	cr_assert_not(has_children());
+}
+
+/* A bytes value whose length runs past its memory: the payload's write
+   finds the hole (no crash in the caller), and nothing is left behind. */
+Test(launch, bytes_past_their_memory_are_efault)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *data = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(data, MAP_FAILED, "mmap: %s", strerror(errno));
+	cr_assert_eq(munmap(data + page, page), 0);
+	memset(data, 'x', page);
+	assert_spawn_fails(NULL, "launch_list_fds",
+			   (const cfork_value[]){
+				   cfork_bytes(data, 2 * page) }, 1, -EFAULT);
+	cr_assert_eq(munmap(data, page), 0);
 }
 
 /* ------------------------------------------------------------------------ */
