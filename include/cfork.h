@@ -598,8 +598,9 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
 
 /*
  * cfork_spawn(ret_proc, attr, name, ...): cfork_spawnv() with zero or more
- * values (up to 16) packed with CFORK_VAL(). In C++, a function template of
- * the same spelling (at the end of this file), with no limit of 16.
+ * values (up to 16; more is a static assertion) packed with CFORK_VAL().
+ * In C++, a function template of the same spelling (at the end of this
+ * file), with no limit of 16.
  */
 #ifndef __cplusplus
 #define cfork_spawn(ret_proc, attr, ...)				\
@@ -941,8 +942,9 @@ int cfork_runv(const cfork_attr *attr, const char *name,
 
 /*
  * cfork(name, ...): go-fork's Fork, synchronous: cfork_runv() with default
- * attributes and zero or more values (up to 16) packed with CFORK_VAL(). In
- * C++, a function template of the same spelling (at the end of this file).
+ * attributes and zero or more values (up to 16; more is a static
+ * assertion) packed with CFORK_VAL(). In C++, a function template of the
+ * same spelling (at the end of this file).
  */
 #ifndef __cplusplus
 #define cfork(...)							\
@@ -1487,14 +1489,47 @@ static inline cfork_span cfork_span_of(const void *data, size_t len)
 	11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, ~)
 #define CFORK_COUNT2_(n, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,	\
 	a12, a13, a14, a15, a16, count, ...) count
-#define CFORK_NVALUES_(...) ((size_t)CFORK_COUNT_(__VA_ARGS__))
+/*
+ * MANY_ when a name comes with more than 16 values (up to 63), else FEW_:
+ * the count above stops at 16 and would take the 17th value for a count,
+ * which C compiles into a call of an undeclared function that fails only at
+ * link time. Every macro that packs values picks a static assertion by it.
+ */
+#define CFORK_FEW_OR_MANY_(...) CFORK_ARG_65_(__VA_ARGS__,		\
+	MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_,	\
+	MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_,	\
+	MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_,	\
+	MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_,	\
+	MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_, MANY_,	\
+	MANY_, MANY_, FEW_, FEW_, FEW_, FEW_, FEW_, FEW_, FEW_, FEW_,	\
+	FEW_, FEW_, FEW_, FEW_, FEW_, FEW_, FEW_, FEW_, FEW_, ~)
+#define CFORK_ARG_65_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, \
+	a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25, \
+	a26, a27, a28, a29, a30, a31, a32, a33, a34, a35, a36, a37, a38, \
+	a39, a40, a41, a42, a43, a44, a45, a46, a47, a48, a49, a50, a51, \
+	a52, a53, a54, a55, a56, a57, a58, a59, a60, a61, a62, a63, a64, \
+	a65, ...) a65
+/* A compile-time error that can stand where an expression must: a
+   _Static_assert is allowed among a struct's members. */
+#define CFORK_FAIL_(message)						\
+	sizeof(struct { _Static_assert(0, message); int cfork_unused_; })
+#define CFORK_NVALUES_(...)						\
+	CFORK_CAT_(CFORK_NVALUES_, CFORK_FEW_OR_MANY_(__VA_ARGS__))(__VA_ARGS__)
+#define CFORK_NVALUES_FEW_(...) ((size_t)CFORK_COUNT_(__VA_ARGS__))
+#define CFORK_NVALUES_MANY_(...) ((size_t)0)
 #define CFORK_CAT_(a, b) CFORK_CAT2_(a, b)
 #define CFORK_CAT2_(a, b) a##b
 /* With no value the array holds one unused element: C11 has no empty
    initializer. */
 #define CFORK_VALUES_(...)						\
+	CFORK_CAT_(CFORK_VALUES_, CFORK_FEW_OR_MANY_(__VA_ARGS__))(__VA_ARGS__)
+#define CFORK_VALUES_FEW_(...)						\
 	((const cfork_value[]){						\
 		CFORK_CAT_(CFORK_V_, CFORK_COUNT_(__VA_ARGS__))(__VA_ARGS__) })
+#define CFORK_VALUES_MANY_(...)						\
+	((const cfork_value[]){ { (cfork_type)CFORK_FAIL_(		\
+		"cfork: at most 16 values in one call; pass more "	\
+		"through cfork_runv() or cfork_spawnv()"), { 0 } } })
 #define CFORK_V_0(n) { (cfork_type)0, { 0 } }
 #define CFORK_V_1(n, a) CFORK_VAL(a)
 #define CFORK_V_2(n, a, ...) CFORK_VAL(a), CFORK_V_1(n, __VA_ARGS__)

@@ -51,7 +51,8 @@
  * type (int, long long, char *) is a compile error that names the parameter.
  * A string or a span the body gets points into the read-only mapping of the
  * payload: nothing is copied, and it stays valid until the child exits.
- * Zero to 16 parameters: CFORK_FN(name) takes none.
+ * Zero to 16 parameters (more is a static assertion): CFORK_FN(name)
+ * takes none.
  *
  * The launchers are static and the registration is per executable: define a
  * function once, in a .c file of the program, and start it with the macros
@@ -59,7 +60,14 @@
  */
 
 #define CFORK_FN(...)							\
+	CFORK_T_CAT_(CFORK_T_FN_, CFORK_FEW_OR_MANY_(__VA_ARGS__))(__VA_ARGS__)
+#define CFORK_T_FN_FEW_(...)						\
 	CFORK_T_DEFINE_(CFORK_T_PARAMS_(__VA_ARGS__), __VA_ARGS__)
+/* The body that follows still needs a function to stand in: one with no
+   parameters, so that the assertion is the first error, not the last. */
+#define CFORK_T_FN_MANY_(f, ...)					\
+	_Static_assert(0, #f ": a CFORK_FN takes at most 16 parameters"); \
+	static int cfork_T_body_##f(void)
 
 /*
  * CFORK_START(ret_proc, attr, name, ...): cfork_spawnv() of the CFORK_FN
@@ -95,13 +103,27 @@
  * take any name and values at run time.
  */
 #define CFORK_START(ret_proc, attr, ...)				\
+	CFORK_T_CAT_(CFORK_T_START_, CFORK_FEW_OR_MANY_(__VA_ARGS__))(	\
+		ret_proc, attr, __VA_ARGS__)
+#define CFORK_T_START_FEW_(ret_proc, attr, ...)			\
 	(CFORK_T_CHECK_(__VA_ARGS__),					\
 	 (CFORK_T_CAT_(cfork_T_start_, CFORK_FIRST_(__VA_ARGS__)))(	\
 		(ret_proc), (attr) CFORK_T_REST_(__VA_ARGS__)))
 #define CFORK_CALL(...)							\
+	CFORK_T_CAT_(CFORK_T_CALL_, CFORK_FEW_OR_MANY_(__VA_ARGS__))(	\
+		__VA_ARGS__)
+#define CFORK_T_CALL_FEW_(...)						\
 	(CFORK_T_CHECK_(__VA_ARGS__),					\
 	 (CFORK_T_CAT_(cfork_T_run_, CFORK_FIRST_(__VA_ARGS__)))(	\
 		NULL CFORK_T_REST_(__VA_ARGS__)))
+/* No CFORK_FN has more than 16 parameters, so more arguments are always
+   too many. */
+#define CFORK_T_START_MANY_(ret_proc, attr, f, ...)			\
+	((void)(ret_proc), (void)(attr), CFORK_T_TOO_MANY_(f))
+#define CFORK_T_CALL_MANY_(f, ...) CFORK_T_TOO_MANY_(f)
+#define CFORK_T_TOO_MANY_(f)						\
+	(int)CFORK_FAIL_(#f ": too many arguments for its CFORK_FN "	\
+			 "(at most 16)")
 
 /*
  * Typed functions. A parameter is a (type, name) pair; everything here works
