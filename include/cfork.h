@@ -494,7 +494,8 @@ typedef struct cfork_proc cfork_proc;
  * a deadline, a kill), and an error that names a blocked system call, which
  * is believed only when the child died by SIGSYS under a seccomp filter
  * (the name itself is the child's last word, as its SIGSYS handler wrote
- * it).
+ * it, or as the function did, which can write the same words and raise
+ * SIGSYS itself).
  */
 /* How a child ended (cfork_status.reason). */
 typedef enum cfork_end {
@@ -1332,13 +1333,18 @@ int cfork_sandbox_identity(cfork_sandbox *sb, uid_t uid, gid_t gid,
  * Until cfork_lockdown() the child is trusted, as cfork's runtime is
  * before an undeferred function: the report of what applied is settled
  * at the lockdown, and whatever the child writes after it can only take
- * layers away from cfork_sandbox_applied(). A function that returns
- * without having locked down ends its child with CFORK_EXIT_SANDBOX and
- * cfork_status.error "sandbox: the function returned without
- * cfork_lockdown()", whatever it returned; so does one that calls exit(),
- * which ends a child as a return does. A child that ends otherwise before
- * the lockdown (_exit, quick_exit, a signal) just ends: the parent sees
- * its status, and cfork_sandbox_applied() holds the launch's layers only.
+ * layers away from cfork_sandbox_applied(). So read no untrusted input
+ * before the lockdown: code exploited there runs with all the child's
+ * rights, can report layers it never applied and end the child without
+ * locking down (exit_group, a signal), and the parent cannot tell: under a
+ * deferred sandbox, cfork_sandbox_applied() is the function's own word.
+ * A function that returns without having locked down ends its child with
+ * CFORK_EXIT_SANDBOX and cfork_status.error "sandbox: the function
+ * returned without cfork_lockdown()", whatever it returned; so does one
+ * that calls exit(), which ends a child as a return does. A child that
+ * ends otherwise before the lockdown (_exit, quick_exit, a signal) just
+ * ends: the parent sees its status, and cfork_sandbox_applied() holds the
+ * launch's layers only (unless its code forged a report, as above).
  *
  * Returns 0, or -EINVAL if sb is NULL.
  */
@@ -1446,7 +1452,8 @@ void cfork_sandbox_free(cfork_sandbox *sb);
  * no sandbox, or NULL. The child's report is settled before its function
  * runs (at the lockdown when deferred) and holds only layers the parent
  * asked for: whatever the child writes afterwards can take layers away
- * from this answer, never add one.
+ * from this answer, never add one. Under a deferred sandbox the function's
+ * code before its lockdown writes that report (cfork_sandbox_defer).
  */
 unsigned cfork_sandbox_applied(const cfork_proc *p);
 
