@@ -663,9 +663,10 @@ int cfork_kill(cfork_proc *p, int sig);
 /*
  * Send signal sig to the child's whole process group: the child and
  * whatever it started that stayed in its group (grandchildren, a shell's
- * pipeline). The child must lead its group: spawned with CFORK_ATTR_SETSID,
- * or CFORK_ATTR_SETPGROUP and pgroup 0. cfork_free() of such a running
- * child kills its group, not the child alone.
+ * pipeline); and to the child itself, which can have moved to another
+ * group of its session. The child must lead its group: spawned with
+ * CFORK_ATTR_SETSID, or CFORK_ATTR_SETPGROUP and pgroup 0. cfork_free() of
+ * such a running child kills its group, not the child alone.
  *
  * Returns 0, or:
  *   -ESRCH   the child has been reaped: its pid, and so the group's id,

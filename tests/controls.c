@@ -151,6 +151,26 @@ static int controls_grandparent(const cfork_args *a)
 }
 CFORK_REGISTER(controls_grandparent, "f");
 
+/* Leaves a grandchild in the group it leads, so that the group lives on,
+   and moves itself to its parent's group (allowed: the same session). */
+static int controls_leave_group(const cfork_args *a)
+{
+	(void)a;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 2;
+	if (pid == 0)
+		for (;;)
+			pause();
+	if (setpgid(0, getpgid(getppid())) < 0)
+		return 3;
+	for (;;)
+		pause();
+	return 1;
+}
+CFORK_REGISTER(controls_leave_group, "");
+
 /* ------------------------------------------------------------------------ */
 /* Tools                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -726,6 +746,75 @@ Test(controls, killing_the_group_takes_the_grandchildren_along)
 	cr_assert_eq(cfork_kill_group(p, SIGKILL), -EINVAL);
 	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
 	cfork_free(p);
+}
+
+/* Spawns controls_leave_group (cold, or through pool) and waits until it
+   has left the group it led. */
+static pid_t spawn_group_leaver(cfork_proc **p, const cfork_attr *attr,
+				cfork_pool *pool)
+{
+	if (pool)
+		cr_assert_eq(cfork_pool_spawn(pool, p, "controls_leave_group"),
+			     0);
+	else
+		cr_assert_eq(cfork_spawn(p, attr, "controls_leave_group"), 0);
+	pid_t pid = cfork_pid(*p);
+	for (int i = 0; getpgid(pid) == pid; i++) {
+		cr_assert_lt(i, 2000, "the child never left its group");
+		usleep(10000);
+	}
+	return pid;
+}
+
+/* A sandboxed child that leads its group can leave it for its parent's,
+   keeping a grandchild there: the group's kill then missed the child,
+   which ran on, and cfork_free() waited for it for good (cold, EXEC pool),
+   or returned with the call still running, whose fork server, and so
+   cfork_pool_free(), then waited for it for good. */
+Test(controls, a_child_that_leaves_its_group_is_killed_with_it)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	attr.flags = CFORK_ATTR_SETPGROUP;
+	attr.pdeathsig = SIGKILL;
+	for (int mode = 0; mode < 3; mode++) {
+		cfork_pool *pool = NULL;
+		if (mode)
+			cr_assert_eq(cfork_pool_new(&pool, &attr, 1, mode == 1 ?
+						    CFORK_POOL_EXEC :
+						    CFORK_POOL_FORK), 0);
+		spawn_group_leaver(&p, &attr, pool);
+		cr_assert_eq(cfork_kill_group(p, SIGKILL), 0);
+		cr_assert_eq(cfork_wait(p, 20000, &st), 0, "mode %d", mode);
+		cr_assert(!st.exited && st.signal == SIGKILL, "mode %d", mode);
+		cr_assert_eq(st.reason, CFORK_END_KILLED);
+		cfork_free(p);
+
+		pid_t pid = spawn_group_leaver(&p, &attr, pool);
+		cfork_free(p);
+		/* Gone, or a zombie its fork server is about to reap. */
+		for (int i = 0; kill(pid, 0) == 0; i++) {
+			char path[64], state = 0;
+			snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+			FILE *f = fopen(path, "re");
+			int got = f ? fscanf(f, "%*d %*s %c", &state) : 0;
+			if (f)
+				fclose(f);
+			if (got == 1 && state == 'Z')
+				break;
+			cr_assert_lt(i, 2000, "mode %d: the freed call ran on",
+				     mode);
+			usleep(10000);
+		}
+		cfork_pool_free(pool);
+	}
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
 }
 
 Test(controls, reserved_words_must_be_zero)

@@ -392,10 +392,9 @@ static int try_reap(cfork_proc *p)
 	return ended ? 0 : 1;
 }
 
-/* Waits for a child that is known to be ending (killed): its end is a
-   matter of the kernel's scheduling, not of the child, once its traced
-   threads are reaped; it looks every 20 ms. A ptrace stop found before
-   it is let go of (child_ended). */
+/* Waits for a child known to be ending (killed): its end is the kernel's
+   doing, not the child's, once its traced threads are reaped; it looks
+   every 20 ms. A ptrace stop found first is let go (child_ended). */
 static void reap_blocking(cfork_proc *p)
 {
 	for (;;) {
@@ -657,8 +656,11 @@ int cfork_kill_group(cfork_proc *p, int sig)
 	   before the child is reaped. */
 	if (p->reaped || proc_remote_told(p))
 		return -ESRCH;
-	if (kill(-p->pid, sig) < 0)
-		return -errno;
+	int group = kill(-p->pid, sig) < 0 ? -errno : 0;
+	/* And the child, which can leave its group (a free waits for it). */
+	int self = cfork_kill(p, sig);
+	if (group < 0 && self < 0)
+		return group == -ESRCH ? self : group;
 	p->killed_by = sig ? sig : p->killed_by;
 	return 0;
 }
