@@ -1028,6 +1028,12 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   caller's own process;
  *   clone with CLONE_PARENT (a process the parent never made, which it
  *   would never reap);
+ *   ioctl TIOCSTI and TIOCLINUX (typing into, or pasting in, a terminal:
+ *   the caller's, when the child shares its session, whose shell would
+ *   run the line) and TIOCSPGRP (taking the terminal's foreground, which
+ *   stops the caller at its next use of it); other terminal ioctls stay
+ *   (its modes, its size): a child that must not touch the caller's
+ *   terminal gets other stdio, or CFORK_ATTR_SETSID;
  *   rt_sigaction replacing the SIGSYS handler (see above).
  * clone3, whose flags are behind a pointer a filter cannot read, fails
  * with ENOSYS: the C library falls back to clone.

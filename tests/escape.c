@@ -1004,6 +1004,105 @@ Test(escape, no_fs_write_stops_inode_flag_ioctls_on_a_read_only_fd)
 	remove_tree(dir);
 }
 
+/* On its stdin, the caller's controlling terminal: types a character
+   into it (TIOCSTI, also with the command's upper 32 bits set), makes the
+   group given the foreground one (TIOCSPGRP), and reads its size, which
+   must still work. OK, or 10 + a bit for each that went otherwise. */
+static int escape_terminal(const cfork_args *a)
+{
+	pid_t group = (pid_t)cfork_arg_i64(a, 0);
+	struct winsize size;
+	char c = '#';
+	int bits = 0;
+
+	if (ioctl(0, TIOCSTI, &c) == 0)
+		bits |= 1;
+	if (syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c) == 0)
+		bits |= 2;
+	if (ioctl(0, TIOCSPGRP, &group) == 0)
+		bits |= 4;
+	if (ioctl(0, TIOCGWINSZ, &size) != 0)
+		bits |= 8;
+	return bits ? 10 + bits : OK;
+}
+CFORK_REGISTER(escape_terminal, "i");
+
+/* In a fork of this process, leading a session whose controlling terminal
+   is a new pty, as a program started from a shell: escape_terminal under
+   each sandbox, its results written to out. */
+static _Noreturn void terminal_session(const char *tty_name,
+				       cfork_sandbox *const *sandboxes,
+				       size_t n, int out)
+{
+	int tty = -1;
+
+	if (setsid() < 0 || (tty = open(tty_name, O_RDWR | O_CLOEXEC)) < 0 ||
+	    ioctl(tty, TIOCSCTTY, 0) < 0 || dup2(tty, 0) < 0)
+		_exit(1);
+	for (size_t i = 0; i < n; i++) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_status st;
+		cfork_proc *p;
+		int code = -1;
+
+		attr.sandbox = sandboxes[i];
+		if (cfork_spawn(&p, &attr, "escape_terminal",
+				(int64_t)getpgrp()) == 0) {
+			if (cfork_wait(p, 20000, &st) == 0)
+				code = st.exited ? st.code : 100 + st.signal;
+			cfork_free(p);
+		}
+		if (write(out, &code, sizeof(code)) != sizeof(code))
+			_exit(2);
+	}
+	_exit(0);
+}
+
+/*
+ * A sandboxed child in its caller's session shares its controlling
+ * terminal: it could type a command line into it, which the caller's
+ * shell runs unsandboxed once the caller is done, or take its foreground,
+ * which stops the caller at its next write. Under the base, the presets
+ * that deny by list, and COMPUTE with ioctl allowed, neither works, and
+ * the terminal's other ioctls still do.
+ */
+Test(escape, a_sandboxed_child_cannot_type_into_or_take_its_callers_terminal)
+{
+	cfork_sandbox *sb[3] = {
+		new_sandbox(0),
+		new_sandbox(CFORK_SB_NO_NETWORK | CFORK_SB_NO_EXEC |
+			    CFORK_SB_NO_FS_WRITE),
+		new_sandbox(CFORK_SB_COMPUTE),
+	};
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int pipefd[2], status;
+
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		cr_skip_test("no pseudo-terminal here: %s", strerror(errno));
+	cr_assert_eq(cfork_sandbox_allow(sb[2], "ioctl"), 0);
+	cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	pid_t session = fork();
+	cr_assert_geq(session, 0);
+	if (session == 0)
+		terminal_session(ptsname(master), sb, 3, pipefd[1]);
+	close(pipefd[1]);
+	for (size_t i = 0; i < 3; i++) {
+		int code = 0;
+		cr_assert_eq(read(pipefd[0], &code, sizeof(code)),
+			     sizeof(code), "sandbox %zu: no result", i);
+		cr_expect_eq(code, OK, "sandbox %zu: %d (10 + 1: typed, 2: "
+			     "typed past a 64-bit check, 4: took the "
+			     "foreground, 8: lost its size)", i, code);
+	}
+	close(pipefd[0]);
+	close(master);
+	cr_assert_eq(waitpid(session, &status, 0), session);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x", status);
+	for (size_t i = 0; i < 3; i++)
+		cfork_sandbox_free(sb[i]);
+}
+
 /* Binds an AF_UNIX socket to path: OK if it cannot. */
 static int escape_bind(const cfork_args *a)
 {

@@ -13,6 +13,7 @@
 #include <linux/fsverity.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -112,6 +113,19 @@ const struct preset_rule preset_rules[] = {
 	R1(BASE, "clone", FAIL(EPERM), HAS(0, CLONE_PARENT)),
 	R1(OWN, "clone", ALLOW, LACKS(0, CLONE_PARENT)),
 	R0(BASE, "clone3", FAIL(ENOSYS)),
+	/* The caller's terminal, when it is the child's too (the same
+	   session): typing into its input, which the caller's shell runs
+	   unsandboxed (TIOCSTI, TIOCLINUX's paste), and taking its
+	   foreground from the caller, who is stopped at its next use of it
+	   (TIOCSPGRP). A command is an unsigned int: the upper half of the
+	   register is the caller's to fill (EQ32). The complement, for an
+	   allowed ioctl under COMPUTE, is all but one value: libseccomp
+	   tests equalities before ranges, so the other two still fail. */
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSTI)),
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCLINUX)),
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSPGRP)),
+	R1(OWN, "ioctl", ALLOW, CMP(1, LT, TIOCSPGRP)),
+	R1(OWN, "ioctl", ALLOW, CMP(1, GT, TIOCSPGRP)),
 	/* Shared with the parent or the whole machine: the session
 	   keyring; performance counters of other processes; BPF; and
 	   userfaultfd, whose only use to an attacker is stalling the
