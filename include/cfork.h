@@ -1028,6 +1028,9 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   caller's own process;
  *   clone with CLONE_PARENT (a process the parent never made, which it
  *   would never reap);
+ *   unshare and clone with CLONE_NEWUSER (a user namespace of its own
+ *   gives back every capability inside it, and the kernel code they
+ *   reach; one the sandbox asks for, CFORK_NS_USER, is made at launch);
  *   ioctl TIOCSTI and TIOCLINUX (typing into, or pasting in, a terminal:
  *   the caller's, when the child shares its session, whose shell would
  *   run the line) and TIOCSPGRP (taking the terminal's foreground, which

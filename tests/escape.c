@@ -503,6 +503,11 @@ Test(escape, a_sandboxed_child_cannot_make_a_child_of_its_parent)
 	expect_no_reach((const int[]){ R_CLONE_PARENT, -1 });
 }
 
+Test(escape, a_sandboxed_child_cannot_make_a_user_namespace)
+{
+	expect_no_reach((const int[]){ R_USERNS, -1 });
+}
+
 Test(escape, a_sandboxed_child_can_still_signal_itself)
 {
 	expect_no_reach((const int[]){ R_SELF_SIGNAL, -1 });

@@ -27,6 +27,7 @@
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,6 +80,8 @@ enum reach_mode {
 	R_SELF_SIGNAL,	/* kill and raise to itself: must work */
 	R_CLONE_PARENT,	/* clone and clone3 with CLONE_PARENT: a process
 			   the parent would have to reap */
+	R_USERNS,	/* unshare and clone with CLONE_NEWUSER: every
+			   capability again, in a namespace of its own */
 	R_NMODES
 };
 
@@ -94,6 +97,7 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_USERFAULTFD] = "userfaultfd", [R_KEYS] = "add_key/keyctl",
 	[R_SELF_SIGNAL] = "signal to itself",
 	[R_CLONE_PARENT] = "clone(CLONE_PARENT)",
+	[R_USERNS] = "unshare/clone(CLONE_NEWUSER)",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -204,6 +208,22 @@ static int reach_clone_parent(void)
 	if (pid == 0)
 		_exit(0);
 	return pid > 0 ? 2 : REACH_OK;
+}
+
+static int reach_user_namespace(void)
+{
+	long pid;
+
+	if (unshare(CLONE_NEWUSER) == 0)
+		return 1;
+	pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0) {
+		(void)waitpid((pid_t)pid, NULL, 0);
+		return 2;
+	}
+	return REACH_OK;
 }
 
 static int escape_reach_child(const cfork_args *a)
@@ -337,6 +357,8 @@ static int escape_reach_child(const cfork_args *a)
 		return reach_signal_self();
 	case R_CLONE_PARENT:
 		return reach_clone_parent();
+	case R_USERNS:
+		return reach_user_namespace();
 	}
 	return 99;
 }

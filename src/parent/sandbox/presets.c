@@ -111,8 +111,15 @@ const struct preset_rule preset_rules[] = {
 	   clone3's flags are behind a pointer a filter cannot read: it
 	   answers ENOSYS, and the C library falls back to clone. */
 	R1(BASE, "clone", FAIL(EPERM), HAS(0, CLONE_PARENT)),
-	R1(OWN, "clone", ALLOW, LACKS(0, CLONE_PARENT)),
 	R0(BASE, "clone3", FAIL(ENOSYS)),
+	/* A user namespace of its own: every capability again inside it,
+	   and with them the kernel's code that only a capability reaches
+	   (mounts, netfilter, namespaced sysctls), a frequent way in for an
+	   exploit. One the sandbox asked for is made at the launch. */
+	R1(BASE, "clone", FAIL(EPERM), HAS(0, CLONE_NEWUSER)),
+	R1(OWN, "clone", ALLOW, LACKS(0, CLONE_PARENT | CLONE_NEWUSER)),
+	R1(BASE, "unshare", FAIL(EPERM), HAS(0, CLONE_NEWUSER)),
+	R1(OWN, "unshare", ALLOW, LACKS(0, CLONE_NEWUSER)),
 	/* The caller's terminal, when it is the child's too (the same
 	   session): typing into its input, which the caller's shell runs
 	   unsandboxed (TIOCSTI, TIOCLINUX's paste), and taking its
@@ -318,7 +325,8 @@ const struct preset_rule preset_rules[] = {
 	R0(CPU, "rseq", ALLOW),
 	R0(CPU, "sched_yield", ALLOW),
 	R0(CPU, "sched_getaffinity", ALLOW),
-	R1(CPU, "clone", ALLOW, HAS_LACKS(0, CLONE_THREAD, CLONE_PARENT)),
+	R1(CPU, "clone", ALLOW, HAS_LACKS(0, CLONE_THREAD,
+					  CLONE_PARENT | CLONE_NEWUSER)),
 	R0(CPU, "set_tid_address", ALLOW),
 	R0(CPU, "gettid", ALLOW),
 	R0(CPU, "getpid", ALLOW),
