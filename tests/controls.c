@@ -171,6 +171,26 @@ static int controls_leave_group(const cfork_args *a)
 }
 CFORK_REGISTER(controls_leave_group, "");
 
+/* Counts the SIGRTMINs (queued, each one) that come within 300 ms of its
+   word on fd that it is ready, and exits with the count. */
+static int controls_count_signals(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0), n = 0;
+	struct timespec wait = { 0, 300 * 1000 * 1000 };
+	sigset_t rt;
+
+	sigemptyset(&rt);
+	sigaddset(&rt, SIGRTMIN);
+	sigprocmask(SIG_BLOCK, &rt, NULL);
+	if (write(fd, "r", 1) != 1)
+		return 100;
+	close(fd);
+	while (sigtimedwait(&rt, NULL, &wait) == SIGRTMIN)
+		n++;
+	return n;
+}
+CFORK_REGISTER(controls_count_signals, "f");
+
 /* ------------------------------------------------------------------------ */
 /* Tools                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -815,6 +835,30 @@ Test(controls, a_child_that_leaves_its_group_is_killed_with_it)
 	}
 	cfork_sandbox_free(sb);
 	cr_assert_not(has_children());
+}
+
+/* A child still in its group gets a group's signal once, not once by the
+   group and again by its pidfd. */
+Test(controls, a_child_in_its_group_gets_the_groups_signal_once)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+	int ready[2];
+	char c;
+
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	attr.flags = CFORK_ATTR_SETPGROUP;
+	cr_assert_eq(cfork_spawn(&p, &attr, "controls_count_signals",
+				 cfork_fd(ready[1])), 0);
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	cr_assert_eq(cfork_kill_group(p, SIGRTMIN), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == 1, "exited %d code %d signal %d",
+		  st.exited, st.code, st.signal);
+	cfork_free(p);
 }
 
 Test(controls, reserved_words_must_be_zero)

@@ -657,9 +657,9 @@ int cfork_kill_group(cfork_proc *p, int sig)
 	if (p->reaped || proc_remote_told(p))
 		return -ESRCH;
 	int group = kill(-p->pid, sig) < 0 ? -errno : 0;
-	/* And the child, which can leave its group (a free waits for it). */
-	int self = cfork_kill(p, sig);
-	if (group < 0 && self < 0)
+	/* And the child, once only, if it left (a free would wait for it). */
+	int self = getpgid(p->pid) == p->pid ? -ESRCH : cfork_kill(p, sig);
+	if (group < 0 && (group != -ESRCH || self < 0))
 		return group == -ESRCH ? self : group;
 	p->killed_by = sig ? sig : p->killed_by;
 	return 0;
