@@ -477,6 +477,55 @@ Test(escape, a_sandboxed_child_cannot_signal_its_parent)
 				       R_PIDFD_SIGNAL, -1 });
 }
 
+/* Where landlock cannot scope signals (before ABI 6, or off), the filter
+   alone keeps the parent from owning the child's O_ASYNC fds. */
+Test(escape, a_sandboxed_child_cannot_signal_its_parent_by_io)
+{
+	expect_no_reach((const int[]){ R_SIGIO, -1 });
+}
+
+/* Owns fd itself, then tries to make the parent its owner; a command
+   on each side of F_SETOWN still works. */
+static int escape_own_fd(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0);
+
+	if (fcntl(fd, F_SETOWN, getpid()) != 0)
+		return 1;
+	if (fcntl(fd, F_GETOWN) != getpid())
+		return 2;
+	if (fcntl(fd, F_GETFD) < 0)
+		return 3;
+	if (fcntl(fd, F_SETOWN, (pid_t)cfork_arg_i64(a, 1)) == 0)
+		return 4;
+	return OK;
+}
+CFORK_REGISTER(escape_own_fd, "fi");
+
+/* The base's rule leaves a child its own fds, also under COMPUTE with
+   fcntl allowed, where the rest of fcntl is the base's complement. */
+Test(escape, a_sandboxed_child_can_still_own_its_fds)
+{
+	cfork_sandbox *sb[2] = { new_sandbox(0), new_sandbox(CFORK_SB_COMPUTE) };
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(cfork_sandbox_allow(sb[1], "fcntl"), 0);
+	for (size_t i = 0; i < 2; i++) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_status st;
+
+		attr.sandbox = sb[i];
+		cfork_free(SPAWN_WAIT(&attr, &st, "escape_own_fd", cfork_fd(fd),
+				      (int64_t)getpid()));
+		cr_expect(st.exited && st.code == OK, "sandbox %zu: exited %d "
+			  "code %d signal %d", i, st.exited, st.code,
+			  st.signal);
+		cfork_sandbox_free(sb[i]);
+	}
+	close(fd);
+}
+
 Test(escape, a_sandboxed_child_cannot_signal_its_process_group)
 {
 	expect_no_reach((const int[]){ R_KILL_GROUP, -1 });

@@ -82,6 +82,7 @@ enum reach_mode {
 			   the parent would have to reap */
 	R_USERNS,	/* unshare and clone with CLONE_NEWUSER: every
 			   capability again, in a namespace of its own */
+	R_SIGIO,	/* the parent as the owner of an O_ASYNC pipe */
 	R_NMODES
 };
 
@@ -98,6 +99,7 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_SELF_SIGNAL] = "signal to itself",
 	[R_CLONE_PARENT] = "clone(CLONE_PARENT)",
 	[R_USERNS] = "unshare/clone(CLONE_NEWUSER)",
+	[R_SIGIO] = "fcntl(F_SETOWN(_EX), ppid)",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -224,6 +226,27 @@ static int reach_user_namespace(void)
 		return 2;
 	}
 	return REACH_OK;
+}
+
+/* The parent made the owner of a pipe's read end, which signals it
+   SIGUSR1 when the write end is written. */
+static int reach_sigio(pid_t ppid)
+{
+	struct f_owner_ex owner = { F_OWNER_PID, ppid };
+	int r = REACH_OK, p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return REACH_OK;
+	if (fcntl(p[0], F_SETOWN, ppid) == 0)
+		r = 1;
+	else if (fcntl(p[0], F_SETOWN_EX, &owner) == 0)
+		r = 2;
+	if (r != REACH_OK && fcntl(p[0], F_SETSIG, SIGUSR1) == 0 &&
+	    fcntl(p[0], F_SETFL, O_ASYNC) == 0)
+		(void)!write(p[1], "x", 1);
+	close(p[0]);
+	close(p[1]);
+	return r;
 }
 
 static int escape_reach_child(const cfork_args *a)
@@ -359,6 +382,8 @@ static int escape_reach_child(const cfork_args *a)
 		return reach_clone_parent();
 	case R_USERNS:
 		return reach_user_namespace();
+	case R_SIGIO:
+		return reach_sigio(ppid);
 	}
 	return 99;
 }

@@ -81,6 +81,18 @@ const struct preset_rule preset_rules[] = {
 	R1(BASE, "rt_tgsigqueueinfo", FAIL(EPERM), CMP(0, NE, SB_SELF_PID)),
 	R1(BASE, "rt_tgsigqueueinfo", ALLOW, CMP(0, EQ, SB_SELF_PID)),
 	R0(BASE, "pidfd_send_signal", FAIL(EPERM)),
+	/* Or by I/O: the owner of an fd set for O_ASYNC is sent SIGIO, or
+	   any signal F_SETSIG names, when the fd becomes ready (only
+	   landlock from ABI 6 checks whom). The owner is its own process
+	   only; F_SETOWN_EX's is behind a pointer. The complement, for an
+	   allowed fcntl under COMPUTE, leans on libseccomp testing
+	   equalities before ranges, as the ioctl's below. */
+	R2(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETOWN),
+	   CMP(2, NE, SB_SELF_PID)),
+	R1(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETOWN_EX)),
+	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETOWN), CMP(2, EQ, SB_SELF_PID)),
+	R1(OWN, "fcntl", ALLOW, CMP(1, LT, F_SETOWN)),
+	R1(OWN, "fcntl", ALLOW, CMP(1, GT, F_SETOWN)),
 	/* Another process's limits, priority, scheduling, memory placement,
 	   robust futexes: pid 0 is the caller. */
 	R1(BASE, "prlimit64", FAIL(EPERM), CMP(0, NE, 0)),
