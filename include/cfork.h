@@ -1033,6 +1033,8 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   unshare and clone with CLONE_NEWUSER (a user namespace of its own
  *   gives back every capability inside it, and the kernel code they
  *   reach; one the sandbox asks for, CFORK_NS_USER, is made at launch);
+ *   setns (into a user namespace another process of its user made, the
+ *   same; without capabilities a child can join no other namespace);
  *   ioctl TIOCSTI and TIOCLINUX (typing into, or pasting in, a terminal:
  *   the caller's, when the child shares its session, whose shell would
  *   run the line) and TIOCSPGRP (taking the terminal's foreground, which

@@ -25,6 +25,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -555,6 +556,65 @@ Test(escape, a_sandboxed_child_cannot_make_a_child_of_its_parent)
 Test(escape, a_sandboxed_child_cannot_make_a_user_namespace)
 {
 	expect_no_reach((const int[]){ R_USERNS, -1 });
+}
+
+/* Joins the user namespace fd names, as its type and as any. */
+static int escape_join_user_namespace(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0);
+
+	if (setns(fd, CLONE_NEWUSER) == 0)
+		return 1;
+	if (setns(fd, 0) == 0)
+		return 2;
+	return OK;
+}
+CFORK_REGISTER(escape_join_user_namespace, "f");
+
+/* A user namespace made by another process of the child's user, whose
+   owner the child is as well: joining it gives every capability there. */
+Test(escape, a_sandboxed_child_cannot_join_a_user_namespace)
+{
+	static const unsigned presets[] = {
+		0, CFORK_SB_NO_NETWORK | CFORK_SB_NO_EXEC | CFORK_SB_NO_FS_WRITE,
+		CFORK_SB_COMPUTE,
+	};
+	int ready[2], status;
+	char path[64], c = 0;
+
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	pid_t holder = fork();
+	cr_assert_geq(holder, 0);
+	if (holder == 0) {
+		c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+		(void)!write(ready[1], &c, 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)holder);
+	int fd = c == 'y' ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	for (size_t i = 0; fd >= 0 && i < 3; i++) {
+		cfork_sandbox *sb = new_sandbox(presets[i]);
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_status st;
+
+		attr.sandbox = sb;
+		cfork_free(SPAWN_WAIT(&attr, &st, "escape_join_user_namespace",
+				      cfork_fd(fd)));
+		cfork_sandbox_free(sb);
+		cr_expect((st.exited && st.code == OK) ||
+			  (!st.exited && st.signal == SIGSYS),
+			  "presets %#x: exited %d code %d signal %d",
+			  presets[i], st.exited, st.code, st.signal);
+	}
+	kill(holder, SIGKILL);
+	cr_assert_eq(waitpid(holder, &status, 0), holder);
+	if (fd < 0)
+		cr_skip_test("no user namespace can be made here");
+	close(fd);
 }
 
 Test(escape, a_sandboxed_child_can_still_signal_itself)

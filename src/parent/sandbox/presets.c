@@ -132,6 +132,10 @@ const struct preset_rule preset_rules[] = {
 	R1(OWN, "clone", ALLOW, LACKS(0, CLONE_PARENT | CLONE_NEWUSER)),
 	R1(BASE, "unshare", FAIL(EPERM), HAS(0, CLONE_NEWUSER)),
 	R1(OWN, "unshare", ALLOW, LACKS(0, CLONE_NEWUSER)),
+	/* Or one another process of its user made: its owner has every
+	   capability there too. Without capabilities a child can join no
+	   other namespace, so setns goes whole. */
+	R0(BASE, "setns", FAIL(EPERM)),
 	/* The caller's terminal, when it is the child's too (the same
 	   session): typing into its input, which the caller's shell runs
 	   unsandboxed (TIOCSTI, TIOCLINUX's paste), and taking its
