@@ -1037,10 +1037,13 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   same; without capabilities a child can join no other namespace);
  *   ioctl TIOCSTI and TIOCLINUX (typing into, or pasting in, a terminal:
  *   the caller's, when the child shares its session, whose shell would
- *   run the line) and TIOCSPGRP (taking the terminal's foreground, which
- *   stops the caller at its next use of it); other terminal ioctls stay
- *   (its modes, its size): a child that must not touch the caller's
- *   terminal gets other stdio, or CFORK_ATTR_SETSID;
+ *   run the line), TIOCSPGRP (taking the terminal's foreground, which
+ *   stops the caller at its next use of it), TCXONC (suspending its
+ *   output: the caller's next write waits for good) and TIOCSETD
+ *   (replacing its line discipline: no read or write of it works after);
+ *   other terminal ioctls stay (its modes, its size), whatever the
+ *   session: a child that must not touch the caller's terminal gets
+ *   other stdio;
  *   rt_sigaction replacing the SIGSYS handler (see above).
  * clone3, whose flags are behind a pointer a filter cannot read, fails
  * with ENOSYS: the C library falls back to clone.

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1120,14 +1121,16 @@ Test(escape, no_fs_write_stops_inode_flag_ioctls_on_a_read_only_fd)
 
 /* On its stdin, the caller's controlling terminal: types a character
    into it (TIOCSTI, also with the command's upper 32 bits set), makes the
-   group given the foreground one (TIOCSPGRP), and reads its size, which
-   must still work. OK, or 10 + a bit for each that went otherwise. */
+   group given the foreground one (TIOCSPGRP), reads its size and its line
+   discipline, which must still work, and sets its output flow (to on) and
+   its line discipline (to the same): harmless here, either would work
+   for any value. OK, or 10 + a bit for each that went otherwise. */
 static int escape_terminal(const cfork_args *a)
 {
 	pid_t group = (pid_t)cfork_arg_i64(a, 0);
 	struct winsize size;
 	char c = '#';
-	int bits = 0;
+	int bits = 0, line = 0;
 
 	if (ioctl(0, TIOCSTI, &c) == 0)
 		bits |= 1;
@@ -1137,6 +1140,10 @@ static int escape_terminal(const cfork_args *a)
 		bits |= 4;
 	if (ioctl(0, TIOCGWINSZ, &size) != 0)
 		bits |= 8;
+	if (ioctl(0, TCXONC, TCOON) == 0)
+		bits |= 16;
+	if (ioctl(0, TIOCGETD, &line) != 0 || ioctl(0, TIOCSETD, &line) == 0)
+		bits |= 32;
 	return bits ? 10 + bits : OK;
 }
 CFORK_REGISTER(escape_terminal, "i");
@@ -1206,7 +1213,8 @@ Test(escape, a_sandboxed_child_cannot_type_into_or_take_its_callers_terminal)
 			     sizeof(code), "sandbox %zu: no result", i);
 		cr_expect_eq(code, OK, "sandbox %zu: %d (10 + 1: typed, 2: "
 			     "typed past a 64-bit check, 4: took the "
-			     "foreground, 8: lost its size)", i, code);
+			     "foreground, 8: lost its size, 16: set its flow, "
+			     "32: set its line discipline)", i, code);
 	}
 	close(pipefd[0]);
 	close(master);

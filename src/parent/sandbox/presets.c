@@ -136,17 +136,22 @@ const struct preset_rule preset_rules[] = {
 	   capability there too. Without capabilities a child can join no
 	   other namespace, so setns goes whole. */
 	R0(BASE, "setns", FAIL(EPERM)),
-	/* The caller's terminal, when it is the child's too (the same
-	   session): typing into its input, which the caller's shell runs
-	   unsandboxed (TIOCSTI, TIOCLINUX's paste), and taking its
+	/* The caller's terminal, when it is the child's too (its stdio):
+	   typing into its input, which the caller's shell runs unsandboxed
+	   (TIOCSTI, TIOCLINUX's paste; in the caller's session), taking its
 	   foreground from the caller, who is stopped at its next use of it
-	   (TIOCSPGRP). A command is an unsigned int: the upper half of the
-	   register is the caller's to fill (EQ32). The complement, for an
-	   allowed ioctl under COMPUTE, is all but one value: libseccomp
-	   tests equalities before ranges, so the other two still fail. */
+	   (TIOCSPGRP), suspending its output, where the caller's next write
+	   waits for good (TCXONC), and replacing its line discipline, after
+	   which no read or write of it works (TIOCSETD). A command is an
+	   unsigned int: the upper half of the register is the caller's to
+	   fill (EQ32). The complement, for an allowed ioctl under COMPUTE,
+	   is all but one value: libseccomp tests equalities before ranges,
+	   so the others still fail. */
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSTI)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCLINUX)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSPGRP)),
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TCXONC)),
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSETD)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, LT, TIOCSPGRP)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, GT, TIOCSPGRP)),
 	/* Shared with the parent or the whole machine: the session
