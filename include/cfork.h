@@ -897,9 +897,12 @@ unsigned cfork_paths(const cfork_proc *p);
 /*
  * A buffer of size bytes that the caller fills in place and passes as a
  * CFORK_BYTES argument with no copy at all: it is a memfd mapped in the
- * parent, and the child maps the same pages read-only.
+ * parent, and the child maps the same pages read-only. The typed launchers
+ * take a cfork_span, which is copied into the payload: to pass a buffer to
+ * a CFORK_FN with no copy, start it by name (cfork_spawn(), cfork()).
  *
- * The first spawn that passes a buffer freezes it, for good: the memfd is
+ * The first spawn that passes a buffer freezes it (one that fails may not
+ * have: cfork_buffer_frozen() says), for good: the memfd is
  * sealed (F_SEAL_FUTURE_WRITE, GROW, SHRINK, SEAL) and the parent's mapping
  * becomes read-only, so a write through cfork_buffer_data() after that faults
  * (SIGSEGV) instead of changing bytes under a running child. The frozen
@@ -1057,9 +1060,14 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * socket made outside it can be connected to. Landlock confines the thread
  * that enters the domain: in a child that already runs other threads when
  * it is confined, the domain holds the one that runs the function and not
- * the others (with paths, see cfork_sandbox_fs). And every sandboxed child
- * drops its capabilities
- * (see cfork_sandbox_caps).
+ * the others (with paths, see cfork_sandbox_fs). The domain is the base's:
+ * CFORK_POLICY_OFF on CFORK_LAYER_LANDLOCK leaves out the sandbox's paths,
+ * not the domain, and cfork_sandbox_applied() counts CFORK_LAYER_LANDLOCK
+ * for paths only. Inside any domain mount(2) and its kin fail (landlock's
+ * rule), capabilities or not: a function that mounts (a /proc for its
+ * CFORK_NS_PID in its CFORK_NS_MOUNT; the host's stays otherwise) does so
+ * before its cfork_lockdown(), under a deferred sandbox. And every
+ * sandboxed child drops its capabilities (see cfork_sandbox_caps).
  *
  * The presets add to the base; combine them with |. Each call below is
  * answered as written whatever its arguments unless a condition is given.
