@@ -1225,7 +1225,12 @@ int cfork_sandbox_deny(cfork_sandbox *sb, const char *syscall, int err);
 /*
  * Allow the system call named syscall, whatever the presets say (all of its
  * arguments: allowing "socket" under CFORK_SB_NO_NETWORK allows every
- * family). rt_sigaction stays unable to replace the SIGSYS handler.
+ * family). rt_sigaction stays unable to replace the SIGSYS handler, and
+ * what else the base refuses of a call it denies in part stays refused
+ * (kill of another pid, fcntl F_SETOWN, the terminal ioctls). An allowed
+ * call allows what its preset kept out for the caller's sake: ioctl under
+ * CFORK_SB_COMPUTE can set O_NONBLOCK (FIONBIO) on an fd the child shares
+ * with the caller, as the fcntl F_SETFL it refuses would.
  *
  * Returns 0 (also for the same rule again), or:
  *   -EINVAL  sb or syscall is NULL, or no system call has that name
