@@ -1025,8 +1025,9 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   userfaultfd (its use to an attacker is to stall the kernel mid-call);
  *   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo to any pid but
  *   the child's own (0 and -1, the process group and everyone, included);
- *   fcntl F_SETOWN to any pid but its own, and F_SETOWN_EX (the owner of
- *   an O_ASYNC fd is sent a signal of the child's choosing);
+ *   fcntl F_SETOWN to any pid but its own, F_SETOWN_EX, and ioctl
+ *   FIOSETOWN and SIOCSPGRP (a socket's owner) (the owner of an O_ASYNC
+ *   fd is sent a signal of the child's choosing);
  *   prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler,
  *   sched_setattr, migrate_pages, move_pages, get_robust_list for any pid
  *   but 0 (the caller); setpriority and ioprio_set for anything but the

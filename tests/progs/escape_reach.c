@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -99,7 +100,7 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_SELF_SIGNAL] = "signal to itself",
 	[R_CLONE_PARENT] = "clone(CLONE_PARENT)",
 	[R_USERNS] = "unshare/clone(CLONE_NEWUSER)",
-	[R_SIGIO] = "fcntl(F_SETOWN(_EX), ppid)",
+	[R_SIGIO] = "F_SETOWN(_EX), FIOSETOWN, SIOCSPGRP of ppid",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -241,6 +242,19 @@ static int reach_sigio(pid_t ppid)
 		r = 1;
 	else if (fcntl(p[0], F_SETOWN_EX, &owner) == 0)
 		r = 2;
+	if (r != REACH_OK && fcntl(p[0], F_SETSIG, SIGUSR1) == 0 &&
+	    fcntl(p[0], F_SETFL, O_ASYNC) == 0)
+		(void)!write(p[1], "x", 1);
+	close(p[0]);
+	close(p[1]);
+	if (r != REACH_OK ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return r;
+	/* A socket's owner, set by ioctl rather than fcntl. */
+	if (ioctl(p[0], FIOSETOWN, &ppid) == 0)
+		r = 3;
+	else if (ioctl(p[0], SIOCSPGRP, &ppid) == 0)
+		r = 4;
 	if (r != REACH_OK && fcntl(p[0], F_SETSIG, SIGUSR1) == 0 &&
 	    fcntl(p[0], F_SETFL, O_ASYNC) == 0)
 		(void)!write(p[1], "x", 1);

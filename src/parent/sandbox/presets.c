@@ -90,6 +90,9 @@ const struct preset_rule preset_rules[] = {
 	R2(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETOWN),
 	   CMP(2, NE, SB_SELF_PID)),
 	R1(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETOWN_EX)),
+	/* A socket's owner, by ioctl; the pid is behind a pointer. */
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, FIOSETOWN)),
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, SIOCSPGRP)),
 	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETOWN), CMP(2, EQ, SB_SELF_PID)),
 	R1(OWN, "fcntl", ALLOW, CMP(1, LT, F_SETOWN)),
 	R1(OWN, "fcntl", ALLOW, CMP(1, GT, F_SETOWN)),
