@@ -1025,7 +1025,8 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   userfaultfd (its use to an attacker is to stall the kernel mid-call);
  *   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo to any pid but
  *   the child's own (0 and -1, the process group and everyone, included);
- *   fcntl F_SETOWN to any pid but its own, F_SETOWN_EX, and ioctl
+ *   fcntl F_SETOWN to any pid but its own (0 and its own group too),
+ *   F_SETOWN_EX, and ioctl
  *   FIOSETOWN and SIOCSPGRP (a socket's owner) (the owner of an O_ASYNC
  *   fd is sent a signal of the child's choosing);
  *   prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler,
@@ -1043,8 +1044,12 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   the caller's, when the child shares its session, whose shell would
  *   run the line), TIOCSPGRP (taking the terminal's foreground, which
  *   stops the caller at its next use of it), TCXONC (suspending its
- *   output: the caller's next write waits for good) and TIOCSETD
- *   (replacing its line discipline: no read or write of it works after);
+ *   output: the caller's next write waits for good), TIOCSETD
+ *   (replacing its line discipline: no read or write of it works after),
+ *   TIOCEXCL (no one else opens it again), and O_ASYNC by FIOASYNC or
+ *   fcntl F_SETFL (on a terminal it makes the foreground group, the
+ *   caller's, the owner whom its input signals, with the signal F_SETSIG
+ *   names);
  *   other terminal ioctls stay (its modes, its size), whatever the
  *   session: a child that must not touch the caller's terminal gets
  *   other stdio;

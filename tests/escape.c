@@ -1122,29 +1122,35 @@ Test(escape, no_fs_write_stops_inode_flag_ioctls_on_a_read_only_fd)
 /* On its stdin, the caller's controlling terminal: types a character
    into it (TIOCSTI, also with the command's upper 32 bits set), makes the
    group given the foreground one (TIOCSPGRP), reads its size and its line
-   discipline, which must still work, and sets its output flow (to on) and
-   its line discipline (to the same): harmless here, either would work
-   for any value. OK, or 10 + a bit for each that went otherwise. */
+   discipline, which must still work, sets its output flow (to on), its
+   line discipline (to the same) and its exclusive mode (then back), and
+   turns on O_ASYNC (which makes the terminal's foreground group, the
+   caller's, its owner) by fcntl and by ioctl: harmless here, each would
+   work for any value. OK, or 10 + the number of the first that went
+   otherwise. */
 static int escape_terminal(const cfork_args *a)
 {
 	pid_t group = (pid_t)cfork_arg_i64(a, 0);
 	struct winsize size;
 	char c = '#';
-	int bits = 0, line = 0;
+	int line = 0, on = 1, flags = fcntl(0, F_GETFL);
+	const bool went[] = {
+		ioctl(0, TIOCSTI, &c) == 0,
+		syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c) == 0,
+		ioctl(0, TIOCSPGRP, &group) == 0,
+		ioctl(0, TIOCGWINSZ, &size) != 0,
+		ioctl(0, TCXONC, TCOON) == 0,
+		ioctl(0, TIOCGETD, &line) != 0 ||
+			ioctl(0, TIOCSETD, &line) == 0,
+		ioctl(0, TIOCEXCL) == 0 && ioctl(0, TIOCNXCL) == 0,
+		flags < 0 || fcntl(0, F_SETFL, flags | O_ASYNC) == 0,
+		ioctl(0, FIOASYNC, &on) == 0,
+	};
 
-	if (ioctl(0, TIOCSTI, &c) == 0)
-		bits |= 1;
-	if (syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c) == 0)
-		bits |= 2;
-	if (ioctl(0, TIOCSPGRP, &group) == 0)
-		bits |= 4;
-	if (ioctl(0, TIOCGWINSZ, &size) != 0)
-		bits |= 8;
-	if (ioctl(0, TCXONC, TCOON) == 0)
-		bits |= 16;
-	if (ioctl(0, TIOCGETD, &line) != 0 || ioctl(0, TIOCSETD, &line) == 0)
-		bits |= 32;
-	return bits ? 10 + bits : OK;
+	for (size_t i = 0; i < sizeof(went) / sizeof(went[0]); i++)
+		if (went[i])
+			return 11 + (int)i;
+	return OK;
 }
 CFORK_REGISTER(escape_terminal, "i");
 
@@ -1212,9 +1218,11 @@ Test(escape, a_sandboxed_child_cannot_type_into_or_take_its_callers_terminal)
 		cr_assert_eq(read(pipefd[0], &code, sizeof(code)),
 			     sizeof(code), "sandbox %zu: no result", i);
 		cr_expect_eq(code, OK, "sandbox %zu: %d (10 + 1: typed, 2: "
-			     "typed past a 64-bit check, 4: took the "
-			     "foreground, 8: lost its size, 16: set its flow, "
-			     "32: set its line discipline)", i, code);
+			     "typed past a 64-bit check, 3: took the "
+			     "foreground, 4: lost its size, 5: set its flow, "
+			     "6: set its line discipline, 7: made it "
+			     "exclusive, 8, 9: O_ASYNC by fcntl, by ioctl)",
+			     i, code);
 	}
 	close(pipefd[0]);
 	close(master);

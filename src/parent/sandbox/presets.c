@@ -155,6 +155,14 @@ const struct preset_rule preset_rules[] = {
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSPGRP)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TCXONC)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSETD)),
+	/* Making it exclusive, so that no one else opens it again. */
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCEXCL)),
+	/* O_ASYNC on a terminal makes its foreground group, the caller's,
+	   the owner of the fd, without F_SETOWN: F_SETSIG then chooses the
+	   signal its input sends. The flag is in F_SETFL's argument. */
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, FIOASYNC)),
+	R2(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETFL), HAS(2, O_ASYNC)),
+	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETFL), LACKS(2, O_ASYNC)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, LT, TIOCSPGRP)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, GT, TIOCSPGRP)),
 	/* Shared with the parent or the whole machine: the session
