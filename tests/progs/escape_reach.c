@@ -229,8 +229,20 @@ static int reach_user_namespace(void)
 	return REACH_OK;
 }
 
-/* The parent made the owner of a pipe's read end, which signals it
-   SIGUSR1 when the write end is written. */
+/* With an owner set (r is not REACH_OK), has the pair's first fd signal
+   it SIGUSR1 by writing the second; closes both. Returns r. */
+static int reach_sigio_fire(int p[2], int r)
+{
+	if (r != REACH_OK && fcntl(p[0], F_SETSIG, SIGUSR1) == 0 &&
+	    fcntl(p[0], F_SETFL, O_ASYNC) == 0)
+		(void)!write(p[1], "x", 1);
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+
+/* The parent made the owner of a pipe's read end, or of a socket, which
+   signals it when the other end is written. */
 static int reach_sigio(pid_t ppid)
 {
 	struct f_owner_ex owner = { F_OWNER_PID, ppid };
@@ -242,12 +254,7 @@ static int reach_sigio(pid_t ppid)
 		r = 1;
 	else if (fcntl(p[0], F_SETOWN_EX, &owner) == 0)
 		r = 2;
-	if (r != REACH_OK && fcntl(p[0], F_SETSIG, SIGUSR1) == 0 &&
-	    fcntl(p[0], F_SETFL, O_ASYNC) == 0)
-		(void)!write(p[1], "x", 1);
-	close(p[0]);
-	close(p[1]);
-	if (r != REACH_OK ||
+	if (reach_sigio_fire(p, r) != REACH_OK ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return r;
 	/* A socket's owner, set by ioctl rather than fcntl. */
@@ -255,12 +262,7 @@ static int reach_sigio(pid_t ppid)
 		r = 3;
 	else if (ioctl(p[0], SIOCSPGRP, &ppid) == 0)
 		r = 4;
-	if (r != REACH_OK && fcntl(p[0], F_SETSIG, SIGUSR1) == 0 &&
-	    fcntl(p[0], F_SETFL, O_ASYNC) == 0)
-		(void)!write(p[1], "x", 1);
-	close(p[0]);
-	close(p[1]);
-	return r;
+	return reach_sigio_fire(p, r);
 }
 
 static int escape_reach_child(const cfork_args *a)
