@@ -652,13 +652,13 @@ int cfork_kill_group(cfork_proc *p, int sig)
 		return -EINVAL;
 	if (process_token() != p->owner)
 		return -ECHILD;
-	/* The group's id is the child's pid, which cannot be recycled
-	   before the child is reaped. */
+	/* The group's id is the child's pid: not recycled before the reap. */
 	if (p->reaped || proc_remote_told(p))
 		return -ESRCH;
 	int group = kill(-p->pid, sig) < 0 ? -errno : 0;
-	/* And the child, once only, if it left (a free would wait for it). */
-	int self = getpgid(p->pid) == p->pid ? -ESRCH : cfork_kill(p, sig);
+	/* The child too if it left, or may have and come back (SIGKILL). */
+	bool left = sig == SIGKILL || getpgid(p->pid) != p->pid;
+	int self = left ? cfork_kill(p, sig) : -ESRCH;
 	if (group < 0 && (group != -ESRCH || self < 0))
 		return group == -ESRCH ? self : group;
 	p->killed_by = sig ? sig : p->killed_by;
