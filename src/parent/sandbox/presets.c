@@ -84,16 +84,21 @@ const struct preset_rule preset_rules[] = {
 	/* Or by I/O: the owner of an fd set for O_ASYNC is sent SIGIO, or
 	   any signal F_SETSIG names, when the fd becomes ready (only
 	   landlock from ABI 6 checks whom). The owner is its own process
-	   only; F_SETOWN_EX's is behind a pointer. The complement, for an
-	   allowed fcntl under COMPUTE, leans on libseccomp testing
-	   equalities before ranges, as the ioctl's below. */
+	   only; F_SETOWN_EX's, and a socket's by ioctl, are behind a
+	   pointer. O_ASYNC itself goes too: on a terminal it makes the
+	   foreground group, the caller's, the owner, with no F_SETOWN.
+	   The complement, for an allowed fcntl under COMPUTE, leans on
+	   libseccomp testing equalities before ranges, as the ioctl's
+	   below. */
 	R2(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETOWN),
 	   CMP(2, NE, SB_SELF_PID)),
 	R1(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETOWN_EX)),
-	/* A socket's owner, by ioctl; the pid is behind a pointer. */
+	R2(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETFL), HAS(2, O_ASYNC)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, FIOSETOWN)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, SIOCSPGRP)),
+	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, FIOASYNC)),
 	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETOWN), CMP(2, EQ, SB_SELF_PID)),
+	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETFL), LACKS(2, O_ASYNC)),
 	R1(OWN, "fcntl", ALLOW, CMP(1, LT, F_SETOWN)),
 	R1(OWN, "fcntl", ALLOW, CMP(1, GT, F_SETOWN)),
 	/* Another process's limits, priority, scheduling, memory placement,
@@ -144,25 +149,20 @@ const struct preset_rule preset_rules[] = {
 	   (TIOCSTI, TIOCLINUX's paste; in the caller's session), taking its
 	   foreground from the caller, who is stopped at its next use of it
 	   (TIOCSPGRP), suspending its output, where the caller's next write
-	   waits for good (TCXONC), and replacing its line discipline, after
-	   which no read or write of it works (TIOCSETD). A command is an
-	   unsigned int: the upper half of the register is the caller's to
-	   fill (EQ32). The complement, for an allowed ioctl under COMPUTE,
-	   is all but one value: libseccomp tests equalities before ranges,
-	   so the others still fail. */
+	   waits for good (TCXONC), replacing its line discipline, after
+	   which no read or write of it works (TIOCSETD), and making it
+	   exclusive, so that no one else opens it again (TIOCEXCL). A
+	   command is an unsigned int: the upper half of the register is
+	   the caller's to fill (EQ32). The complement, for an allowed ioctl
+	   under COMPUTE, is all but one value: libseccomp tests equalities
+	   before ranges, so the others (and the owner's, above) still
+	   fail. */
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSTI)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCLINUX)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSPGRP)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TCXONC)),
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCSETD)),
-	/* Making it exclusive, so that no one else opens it again. */
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCEXCL)),
-	/* O_ASYNC on a terminal makes its foreground group, the caller's,
-	   the owner of the fd, without F_SETOWN: F_SETSIG then chooses the
-	   signal its input sends. The flag is in F_SETFL's argument. */
-	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, FIOASYNC)),
-	R2(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETFL), HAS(2, O_ASYNC)),
-	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETFL), LACKS(2, O_ASYNC)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, LT, TIOCSPGRP)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, GT, TIOCSPGRP)),
 	/* Shared with the parent or the whole machine: the session
