@@ -1026,9 +1026,8 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo to any pid but
  *   the child's own (0 and -1, the process group and everyone, included);
  *   fcntl F_SETOWN to any pid but its own (0 and its own group too),
- *   F_SETOWN_EX, and ioctl
- *   FIOSETOWN and SIOCSPGRP (a socket's owner) (the owner of an O_ASYNC
- *   fd is sent a signal of the child's choosing);
+ *   F_SETOWN_EX, and ioctl FIOSETOWN and SIOCSPGRP, a socket's owner:
+ *   the owner of an O_ASYNC fd is sent a signal of the child's choosing;
  *   prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler,
  *   sched_setattr, migrate_pages, move_pages, get_robust_list for any pid
  *   but 0 (the caller); setpriority and ioprio_set for anything but the
