@@ -1367,60 +1367,6 @@ Test(pool, quick_calls_through_a_fork_server_each_end_and_are_told)
 	cr_assert_not(has_children());
 }
 
-/* The server a fork server's child was forked by. */
-static int pool_parent_pid(const cfork_args *a)
-{
-	pid_t pid = getppid();
-
-	(void)a;
-	return cfork_return(&pid, sizeof(pid)) < 0 ? 1 : OK;
-}
-CFORK_REGISTER(pool_parent_pid, "");
-
-static pid_t server_of_a_call(cfork_pool *pool)
-{
-	cfork_proc *p;
-	cfork_status st;
-	pid_t server = -1;
-
-	if (cfork_pool_spawn(pool, &p, "pool_parent_pid") < 0)
-		return -1;
-	if (cfork_wait(p, 10000, &st) == 0 && st.exited && st.code == OK &&
-	    st.result_len == sizeof(server) &&
-	    (cfork_paths(p) & CFORK_PATH_FORK_SERVER))
-		memcpy(&server, st.result, sizeof(server));
-	cfork_free(p);
-	return server;
-}
-
-static void *server_of_a_call_thread(void *pool)
-{
-	return (void *)(intptr_t)server_of_a_call(pool);
-}
-
-/* A thread's calls one after the other go to one server, whose standby
-   was forked during the last: passed round, each server would fork its
-   standby while another's call runs. Another thread starts at another. */
-Test(pool, a_threads_calls_go_to_one_fork_server_and_anothers_to_another)
-{
-	cfork_pool *pool;
-	pthread_t other;
-	void *theirs;
-
-	cr_assert_eq(cfork_pool_new(&pool, NULL, 3, CFORK_POOL_FORK), 0);
-	pid_t mine = server_of_a_call(pool);
-	cr_assert_gt(mine, 0);
-	for (int i = 0; i < 6; i++)
-		cr_assert_eq(server_of_a_call(pool), mine, "call %d", i);
-	cr_assert_eq(pthread_create(&other, NULL, server_of_a_call_thread,
-				    pool), 0);
-	cr_assert_eq(pthread_join(other, &theirs), 0);
-	cr_assert_gt((intptr_t)theirs, 0);
-	cr_assert_neq((pid_t)(intptr_t)theirs, mine);
-	cfork_pool_free(pool);
-	cr_assert_not(has_children());
-}
-
 /* Writes (its index, its pid) to an fd, then sleeps MS. */
 static int pool_mark(const cfork_args *a)
 {

@@ -64,6 +64,7 @@ struct cfork_pool {
 	pthread_t refill;
 	bool refill_started;
 	struct fork_server *servers;	/* size of them: CFORK_POOL_FORK */
+	unsigned next_server;	/* where a call starts to look for one */
 	bool bind_lazily;	/* a server could not bind all at its start */
 	uint64_t owner;		/* process_token() of the children's parent */
 	/* What its first children were launched with: every call's sandbox
@@ -395,27 +396,12 @@ static void pool_give_back(cfork_pool *pool, struct warm_child *c)
 		warm_discard(c);
 }
 
-/* Each calling thread's own number, from 1: its calls start to look for
-   a server at the same one. A thread whose calls go to one server finds
-   the standby that server forked during its last call; passed round, the
-   servers fork their standbys while others' calls run, and one thread's
-   calls to two servers came in ~10% fewer a second than to one. */
-static unsigned thread_number(void)
-{
-	static unsigned threads;
-	static __thread unsigned number;
-
-	if (!number)
-		number = __atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED);
-	return number;
-}
-
-/* A server that takes no hand-off now, from the calling thread's own
-   (thread_number); where every one is taking one, that one, waited
-   for. */
+/* A server that takes no hand-off now, from where the last call began
+   to look; where every one is taking one, the first, waited for. */
 static struct fork_server *server_pick(cfork_pool *pool)
 {
-	unsigned first = thread_number() % pool->size;
+	unsigned first = __atomic_fetch_add(&pool->next_server, 1,
+					    __ATOMIC_RELAXED) % pool->size;
 
 	for (unsigned i = 0; i < pool->size; i++) {
 		struct fork_server *fs =
