@@ -318,7 +318,7 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS)) $(LIBS)
 
 test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
-      check-gc-sections check-cxx
+      check-gc-sections check-cxx check-doc-examples
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
 
 # The header in C++: every C++ program here compiles under each standard
@@ -351,6 +351,13 @@ check-cxx: $(CXX_TEST_BINS)
 			$(CPPFLAGS) -fsyntax-only $(EXAMPLE_C_SRCS) || fail=1; \
 	done; \
 	for t in $(CXX_TEST_BINS); do $$t || fail=1; done; exit $$fail
+
+# Every whole program of README.md and the man pages builds as written.
+.PHONY: check-doc-examples
+check-doc-examples: $(STATIC_LIB) | deps
+	$(Q)CC='$(CC)' CXX='$(CXX)' LIBS='$(LIBS)' \
+		SAN_FLAGS='$(filter -fsanitize% -fno-sanitize%,$(CFLAGS))' \
+		bash tests/doc_examples.sh $(STATIC_LIB)
 
 # CFORK_REGISTER entries survive --gc-sections with lld, gold and GNU ld,
 # linked shared and static (tests/gc_sections.sh installs lld where it may,
