@@ -554,6 +554,61 @@ Test(escape, a_sandboxed_child_cannot_make_a_child_of_its_parent)
 	expect_no_reach((const int[]){ R_CLONE_PARENT, -1 });
 }
 
+/* SysV objects and POSIX queues are the IPC namespace's: no file, no
+   pid, no landlock right stands before them. */
+Test(escape, a_sandboxed_child_cannot_reach_its_users_ipc_objects)
+{
+	expect_no_reach((const int[]){ R_SYSV, -1 });
+}
+
+/* Makes a SysV segment and a queue of its own, and removes them. */
+static int escape_own_ipc(const cfork_args *a)
+{
+	(void)a;
+	int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	if (shm < 0)
+		return 1;
+	shmctl(shm, IPC_RMID, NULL);
+	int q = msgget(IPC_PRIVATE, 0600);
+	if (q < 0)
+		return 2;
+	msgctl(q, IPC_RMID, NULL);
+	return OK;
+}
+CFORK_REGISTER(escape_own_ipc, "");
+
+/* In an IPC namespace of its own there is no one else's object: SysV
+   IPC works there, under every preset that leaves it. */
+Test(escape, a_sandboxed_child_in_its_own_ipc_namespace_has_sysv_ipc)
+{
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_NO_NETWORK);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_proc *p;
+
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_own_ipc"), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == 1, "without a namespace: code %d",
+		  st.code);
+	cfork_free(p);
+	cr_assert_eq(cfork_sandbox_namespaces(sb, CFORK_NS_IPC), 0);
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_own_ipc"), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == OK, "in its own: exited %d code %d "
+		  "signal %d", st.exited, st.code, st.signal);
+	cfork_free(p);
+	/* One that the launch may go without is not sure to be its own. */
+	cr_assert_eq(cfork_sandbox_policy(sb, CFORK_LAYER_NAMESPACES,
+					  CFORK_POLICY_PREFER), 0);
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_own_ipc"), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert(st.exited && st.code == 1, "under PREFER: code %d",
+		  st.code);
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+}
+
 Test(escape, a_sandboxed_child_cannot_make_a_user_namespace)
 {
 	expect_no_reach((const int[]){ R_USERNS, -1 });

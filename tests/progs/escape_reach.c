@@ -37,7 +37,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <mqueue.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -84,6 +88,8 @@ enum reach_mode {
 	R_USERNS,	/* unshare and clone with CLONE_NEWUSER: every
 			   capability again, in a namespace of its own */
 	R_SIGIO,	/* the parent as the owner of an O_ASYNC pipe */
+	R_SYSV,		/* the parent's SysV shared memory by its id, the
+			   machine's table of it, a queue of its own */
 	R_NMODES
 };
 
@@ -101,6 +107,7 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_CLONE_PARENT] = "clone(CLONE_PARENT)",
 	[R_USERNS] = "unshare/clone(CLONE_NEWUSER)",
 	[R_SIGIO] = "F_SETOWN(_EX), FIOSETOWN, SIOCSPGRP of ppid",
+	[R_SYSV] = "SysV IPC and POSIX message queues",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -265,6 +272,36 @@ static int reach_sigio(pid_t ppid)
 	return reach_sigio_fire(p, r);
 }
 
+/* The parent's segment written through its id (as root, the child owns
+   it); any other SysV or POSIX queue call that works is a way to every
+   object of its user. */
+static int reach_sysv(int shmid)
+{
+	struct shm_info info;
+	int r = REACH_OK;
+
+	char *m = shmat(shmid, NULL, 0);
+	if (m != (void *)-1) {
+		memcpy(m, "pwned", 6);
+		shmdt(m);
+		r = 1;
+	}
+	if (r == REACH_OK && shmctl(0, SHM_INFO, (void *)&info) >= 0)
+		r = 2;
+	int q = msgget(IPC_PRIVATE, 0600);
+	if (q >= 0) {
+		msgctl(q, IPC_RMID, NULL);
+		r = r == REACH_OK ? 3 : r;
+	}
+	mqd_t mq = mq_open("/cfork-escape-reach", O_RDWR | O_CREAT, 0600, NULL);
+	if (mq != (mqd_t)-1) {
+		mq_close(mq);
+		mq_unlink("/cfork-escape-reach");
+		r = r == REACH_OK ? 4 : r;
+	}
+	return r;
+}
+
 static int escape_reach_child(const cfork_args *a)
 {
 	int mode = (int)cfork_arg_i64(a, 0);
@@ -400,6 +437,8 @@ static int escape_reach_child(const cfork_args *a)
 		return reach_user_namespace();
 	case R_SIGIO:
 		return reach_sigio(ppid);
+	case R_SYSV:
+		return reach_sysv(fd);
 	}
 	return 99;
 }
@@ -474,10 +513,21 @@ static int reach_try(unsigned presets, const char *preset_name, int mode,
 	pthread_sigmask(SIG_BLOCK, &usr1, &old);
 	getrlimit(RLIMIT_NOFILE, &before);
 	memcpy(reach_victim, "untouched", 10);
+	int shmid = -1;
+	char *shm = NULL;
+	if (mode == R_SYSV) {
+		shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+		shm = shmid < 0 ? NULL : shmat(shmid, NULL, 0);
+		if (shm == (void *)-1)
+			shm = NULL;
+		if (shm)
+			memcpy(shm, "untouched", 10);
+	}
 
 	attr.sandbox = sb;
 	r = cfork_spawn(&p, &attr, "escape_reach_child", (int64_t)mode,
-			(int64_t)fd, (uint64_t)(uintptr_t)reach_victim);
+			(int64_t)(mode == R_SYSV ? shmid : fd),
+			(uint64_t)(uintptr_t)reach_victim);
 	if (r < 0) {
 		reach_note(why, cap, "%s, %s: spawn: %s", preset_name, what,
 			   strerror(-r));
@@ -508,6 +558,11 @@ static int reach_try(unsigned presets, const char *preset_name, int mode,
 	if (strcmp(reach_victim, "untouched")) {
 		reach_note(why, cap, "%s, %s: the parent's buffer now reads "
 			   "\"%.9s\"", preset_name, what, reach_victim);
+		bad = 1;
+	}
+	if (shm && strcmp(shm, "untouched")) {
+		reach_note(why, cap, "%s, %s: the parent's shared memory now "
+			   "reads \"%.9s\"", preset_name, what, shm);
 		bad = 1;
 	}
 	if (fstat(fd, &fst) == 0 && fst.st_size != 0) {
@@ -544,6 +599,10 @@ static int reach_try(unsigned presets, const char *preset_name, int mode,
 		bad = 1;
 	}
 out:
+	if (shm)
+		shmdt(shm);
+	if (shmid >= 0)
+		shmctl(shmid, IPC_RMID, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(fd);
 	cfork_sandbox_free(sb);

@@ -90,7 +90,13 @@ static bool is_self_pid_test(const struct sock_filter *f)
 int sandbox_compile_locked(cfork_sandbox *sb)
 {
 	bool compute = sb->presets & CFORK_SB_COMPUTE;
-	unsigned active = (compute ? CFORK_SB_COMPUTE : sb->presets) | P_BASE;
+	/* An IPC namespace that may not be made (its layer under PREFER or
+	   OFF) is not the child's own. */
+	bool own_ipc = (sb->ns & CFORK_NS_IPC) &&
+		       effective_policy(sb, CFORK_LAYER_NAMESPACES) ==
+		       CFORK_POLICY_REQUIRE;
+	unsigned active = (compute ? CFORK_SB_COMPUTE : sb->presets) | P_BASE |
+			  (own_ipc ? P_OWN_IPC : 0);
 	struct sock_filter *bpf = NULL;
 	size_t len = 0;
 	int r;

@@ -259,6 +259,10 @@ int cfork_sandbox_namespaces(cfork_sandbox *sb, unsigned ns)
 	if (!sb || (ns & ~SB_NS))
 		return -EINVAL;
 	pthread_mutex_lock(&sb->lock);
+	/* The filter leaves SysV IPC to a child in an IPC namespace of its
+	   own (presets.c). */
+	if ((sb->ns ^ ns) & CFORK_NS_IPC)
+		sb->bpf_valid = false;
 	sb->ns = ns;
 	pthread_mutex_unlock(&sb->lock);
 	return 0;
@@ -299,6 +303,9 @@ int cfork_sandbox_policy(cfork_sandbox *sb, unsigned layers,
 	pthread_mutex_lock(&sb->lock);
 	for (unsigned l = layers; l; l &= l - 1)
 		sb->policy[layer_index(l & -l)] = (signed char)policy;
+	/* Whether an IPC namespace is the child's own: the filter's. */
+	if (layers & CFORK_LAYER_NAMESPACES)
+		sb->bpf_valid = false;
 	pthread_mutex_unlock(&sb->lock);
 	return 0;
 }

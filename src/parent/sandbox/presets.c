@@ -165,6 +165,31 @@ const struct preset_rule preset_rules[] = {
 	R1(BASE, "ioctl", FAIL(EPERM), EQ32(1, TIOCEXCL)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, LT, TIOCSPGRP)),
 	R1(OWN, "ioctl", ALLOW, CMP(1, GT, TIOCSPGRP)),
+	/* SysV IPC and POSIX message queues belong to the IPC namespace,
+	   not to a file or a process: the parent's shared memory, queues and
+	   semaphores, and every other process's of its user, are reached by
+	   a small id or a name, and no landlock right covers them. In a
+	   namespace of its own (CFORK_NS_IPC) there is no one else's. */
+#define IPC(call) { .name = (call), .presets = BASE, .unless = P_OWN_IPC, \
+		    .action = FAIL(EPERM) }
+	IPC("shmget"),
+	IPC("shmat"),
+	IPC("shmctl"),
+	IPC("msgget"),
+	IPC("msgsnd"),
+	IPC("msgrcv"),
+	IPC("msgctl"),
+	IPC("semget"),
+	IPC("semop"),
+	IPC("semtimedop"),
+	IPC("semctl"),
+	IPC("mq_open"),
+	IPC("mq_unlink"),
+	IPC("mq_timedsend"),
+	IPC("mq_timedreceive"),
+	IPC("mq_notify"),
+	IPC("mq_getsetattr"),
+#undef IPC
 	/* Shared with the parent or the whole machine: the session
 	   keyring; performance counters of other processes; BPF; and
 	   userfaultfd, whose only use to an attacker is stalling the

@@ -120,6 +120,9 @@ struct libseccomp;
    that the call is allowed as far as the base allows it, under COMPUTE's
    kill-by-default too. Only for calls the caller allowed. */
 #define P_ALLOWED 0x200u
+/* In a rule's unless: the child has an IPC namespace of its own
+   (CFORK_NS_IPC), where no one else's SysV objects or queues are. */
+#define P_OWN_IPC 0x400u
 
 struct preset_rule {
 	const char *name;
