@@ -1039,6 +1039,13 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   reach; one the sandbox asks for, CFORK_NS_USER, is made at launch);
  *   setns (into a user namespace another process of its user made, the
  *   same; without capabilities a child can join no other namespace);
+ *   SysV IPC (shmget, shmat, shmctl, msgget, msgsnd, msgrcv, msgctl,
+ *   semget, semop, semtimedop, semctl) and POSIX message queues (mq_*):
+ *   the caller's objects, and every other process's of its user, are
+ *   reached by a small id or a name, and no file rule covers them;
+ *   they work where the sandbox has CFORK_NS_IPC under
+ *   CFORK_POLICY_REQUIRE (its own namespace, where there is no one
+ *   else's), and cfork_sandbox_allow() cannot lift them;
  *   ioctl TIOCSTI and TIOCLINUX (typing into, or pasting in, a terminal:
  *   the caller's, when the child shares its session, whose shell would
  *   run the line), TIOCSPGRP (taking the terminal's foreground, which
