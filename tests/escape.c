@@ -577,6 +577,13 @@ static int escape_own_ipc(const cfork_args *a)
 }
 CFORK_REGISTER(escape_own_ipc, "");
 
+/* A lease, even on a file the child may only read, holds up every open
+   of it for writing, the caller's too, for up to 45 s at a time. */
+Test(escape, a_sandboxed_child_cannot_take_a_lease)
+{
+	expect_no_reach((const int[]){ R_LEASE, -1 });
+}
+
 /* In an IPC namespace of its own there is no one else's object: SysV
    IPC works there, under every preset that leaves it. */
 Test(escape, a_sandboxed_child_in_its_own_ipc_namespace_has_sysv_ipc)

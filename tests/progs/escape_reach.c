@@ -90,6 +90,8 @@ enum reach_mode {
 	R_SIGIO,	/* the parent as the owner of an O_ASYNC pipe */
 	R_SYSV,		/* the parent's SysV shared memory by its id, the
 			   machine's table of it, a queue of its own */
+	R_LEASE,	/* a lease on a file it only reads: every open of it
+			   for writing waits for the lease's break */
 	R_NMODES
 };
 
@@ -108,6 +110,7 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_USERNS] = "unshare/clone(CLONE_NEWUSER)",
 	[R_SIGIO] = "F_SETOWN(_EX), FIOSETOWN, SIOCSPGRP of ppid",
 	[R_SYSV] = "SysV IPC and POSIX message queues",
+	[R_LEASE] = "F_SETLEASE",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -302,6 +305,22 @@ static int reach_sysv(int shmid)
 	return r;
 }
 
+/* Its own binary, read only, which it owns as root. */
+static int reach_lease(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int r = REACH_OK;
+
+	if (fd < 0)
+		return REACH_OK;
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		r = 1;
+	}
+	close(fd);
+	return r;
+}
+
 static int escape_reach_child(const cfork_args *a)
 {
 	int mode = (int)cfork_arg_i64(a, 0);
@@ -439,6 +458,8 @@ static int escape_reach_child(const cfork_args *a)
 		return reach_sigio(ppid);
 	case R_SYSV:
 		return reach_sysv(fd);
+	case R_LEASE:
+		return reach_lease();
 	}
 	return 99;
 }

@@ -101,6 +101,11 @@ const struct preset_rule preset_rules[] = {
 	R2(OWN, "fcntl", ALLOW, EQ32(1, F_SETFL), LACKS(2, O_ASYNC)),
 	R1(OWN, "fcntl", ALLOW, CMP(1, LT, F_SETOWN)),
 	R1(OWN, "fcntl", ALLOW, CMP(1, GT, F_SETOWN)),
+	/* A lease, even on a file the child may only read (its owner's
+	   right), holds up every open of it for writing, the caller's too,
+	   until the lease breaks (lease-break-time, 45 s) at each open.
+	   The complement above leaves it refused. */
+	R1(BASE, "fcntl", FAIL(EPERM), EQ32(1, F_SETLEASE)),
 	/* Another process's limits, priority, scheduling, memory placement,
 	   robust futexes: pid 0 is the caller. */
 	R1(BASE, "prlimit64", FAIL(EPERM), CMP(0, NE, 0)),
