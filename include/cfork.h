@@ -1028,6 +1028,9 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   fcntl F_SETOWN to any pid but its own (0 and its own group too),
  *   F_SETOWN_EX, and ioctl FIOSETOWN and SIOCSPGRP, a socket's owner:
  *   the owner of an O_ASYNC fd is sent a signal of the child's choosing;
+ *   fcntl F_SETLEASE (a lease, even on a file the child only reads,
+ *   holds up every open of it for writing, the caller's too, for up to
+ *   45 s at a time);
  *   prlimit64, sched_setaffinity, sched_setparam, sched_setscheduler,
  *   sched_setattr, migrate_pages, move_pages, get_robust_list for any pid
  *   but 0 (the caller); setpriority and ioprio_set for anything but the
