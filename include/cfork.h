@@ -1359,6 +1359,11 @@ int cfork_sandbox_caps(cfork_sandbox *sb, const int *caps, size_t ncaps);
  * probe fails as above: -EPERM under REQUIRE). Without an identity, a
  * CFORK_NS_USER child is the caller's effective uid and gid inside.
  *
+ * Without an identity a root caller's child keeps uid 0 with no
+ * capabilities, which still owns every file and process of root's (it can
+ * rewrite /etc/passwd or create /etc/ld.so.preload): a root service gives
+ * its children an identity.
+ *
  * Returns 0, or:
  *   -EINVAL  sb is NULL, groups is NULL with ngroups > 0, or uid, gid or a
  *            group is (uid_t)-1 / (gid_t)-1
