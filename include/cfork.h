@@ -1048,7 +1048,8 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   reached by a small id or a name, and no file rule covers them;
  *   they work where the sandbox has CFORK_NS_IPC under
  *   CFORK_POLICY_REQUIRE (its own namespace, where there is no one
- *   else's), and cfork_sandbox_allow() cannot lift them;
+ *   else's) and a preset that leaves them (COMPUTE kills them), and
+ *   cfork_sandbox_allow() cannot lift them;
  *   ioctl TIOCSTI and TIOCLINUX (typing into, or pasting in, a terminal:
  *   the caller's, when the child shares its session, whose shell would
  *   run the line), TIOCSPGRP (taking the terminal's foreground, which
