@@ -1069,11 +1069,21 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * cfork_sandbox_allow() of a call the base denies whole is -EPERM; of one
  * it denies in part, it allows what the base leaves.
  * Where the kernel has landlock, the child also enters a landlock domain of
- * its own (with no file rules unless the sandbox has paths): from inside a
- * domain no process outside it can be traced or read through /proc/<pid>/
- * (mem, fd, environ: ptrace access, which a filter cannot see in an open),
- * and from landlock ABI 6 on, none can be signalled and no abstract unix
- * socket made outside it can be connected to. Landlock confines the thread
+ * its own, under the sandbox's paths if it has any: from inside a domain no
+ * process outside it can be traced or read through /proc/<pid>/ (mem, fd,
+ * environ: ptrace access, which a filter cannot see in an open), and from
+ * landlock ABI 6 on, none can be signalled and no abstract unix socket made
+ * outside it can be connected to. Its one file rule: no file on /proc or
+ * /sys, or on a proc, sysfs or cgroup file system mounted elsewhere at the
+ * top of the root, is opened for writing (EACCES), the child's own
+ * /proc/self included. Their owner writes the caller's
+ * /proc/<pid>/oom_score_adj (the OOM killer's first pick), autogroup
+ * (its nice) and coredump_filter, and a delegated cgroup's cgroup.kill,
+ * cgroup.freeze, memory.max and cgroup.procs, with no ptrace check, and a
+ * filter cannot see a path. Writing beneath every other entry of the root
+ * directory stays allowed; an entry made there after the program started
+ * (landlock's rules bind to what exists; cfork makes the base's at the
+ * program's start, once) is not writable by a sandboxed child. Landlock confines the thread
  * that enters the domain: in a child that already runs other threads when
  * it is confined, the domain holds the one that runs the function and not
  * the others (with paths, see cfork_sandbox_fs). The domain is the base's:

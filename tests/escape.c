@@ -584,6 +584,14 @@ Test(escape, a_sandboxed_child_cannot_take_a_lease)
 	expect_no_reach((const int[]){ R_LEASE, -1 });
 }
 
+/* Files of the caller's a filter cannot tell from others by their path,
+   which ownership alone guards: its OOM score, its autogroup's nice, its
+   cgroup's limits and cgroup.kill. */
+Test(escape, a_sandboxed_child_cannot_write_its_callers_proc_or_cgroup_files)
+{
+	expect_no_reach((const int[]){ R_PROC_WRITE, -1 });
+}
+
 /* In an IPC namespace of its own there is no one else's object: SysV
    IPC works there, under every preset that leaves it. */
 Test(escape, a_sandboxed_child_in_its_own_ipc_namespace_has_sysv_ipc)

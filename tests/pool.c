@@ -195,6 +195,50 @@ Test(pool, a_pools_sandbox_applies_to_each_call)
 	cr_assert_not(has_children());
 }
 
+/* Opens its caller's oom_score_adj for writing: OK where that is refused,
+   1 where it could have made its caller the OOM killer's first pick. */
+static int pool_proc_write(const cfork_args *a)
+{
+	char path[64];
+
+	(void)a;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)getppid());
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EACCES ? OK : 2;
+	close(fd);
+	return 1;
+}
+CFORK_REGISTER(pool_proc_write, "");
+
+/* The base's landlock domain comes with each warm call's sandbox, as with
+   a cold call's: a pool's child or a fork server's cannot write the
+   caller's /proc files either. */
+Test(pool, a_warm_sandboxed_call_cannot_write_its_callers_proc_files)
+{
+	static const unsigned path[2] = { CFORK_PATH_POOL,
+					  CFORK_PATH_FORK_SERVER };
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	for (int i = 0; i < 2; i++) {
+		cfork_pool *pool;
+		cfork_proc *p;
+		cr_assert_eq(cfork_pool_new(&pool, &attr, 1, i ?
+					    CFORK_POOL_FORK :
+					    CFORK_POOL_EXEC), 0);
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_proc_write"), 0);
+		cr_assert(cfork_paths(p) & path[i], "mode %d", i);
+		wait_ok(p);
+		cfork_free(p);
+		cfork_pool_free(pool);
+	}
+	cfork_sandbox_free(sb);
+	cr_assert_not(has_children());
+}
+
 /* Sends sig to every child of every thread of ours (the refill thread
    launches a pool's children: they are its task's); how many got it. */
 static int signal_our_children(int sig)

@@ -1376,7 +1376,8 @@ Test(sandbox, damaged_sections_are_refused)
 		{ "right not handled", "landlock rule", 11 },
 		{ "resource out of range", "resource limit", 12 },
 		{ "reserved limit field", "resource limit", 13 },
-		{ "reserved header field", "flags", 15 },
+		{ "a base ruleset fd below 3", "landlock ruleset", 15 },
+		{ "a base ruleset fd without its flag", "landlock ruleset", 21 },
 		{ "an identity without its layer", "identity", 16 },
 		{ "too many groups", "identity", 17 },
 		{ "groups in a mapped user namespace", "identity", 18 },
@@ -1401,7 +1402,7 @@ Test(sandbox, damaged_sections_are_refused)
 		switch (f) {
 		case 0: h->layers |= CFORK_LAYER_NAMESPACES; break;
 		case 1: h->require |= CFORK_LAYER_CGROUP; break;
-		case 2: h->flags |= 8; break;
+		case 2: h->flags |= 16; break;
 		case 3: h->nfilter = 4097; break;
 		case 4: h->layers &= ~CFORK_LAYER_SECCOMP;
 			h->require &= ~CFORK_LAYER_SECCOMP; break;
@@ -1415,7 +1416,8 @@ Test(sandbox, damaged_sections_are_refused)
 		case 12: mlimit(&plan)->resource = RLIM_NLIMITS; break;
 		case 13: mlimit(&plan)->reserved = 1; break;
 		case 14: len -= 8; break;
-		case 15: h->reserved = 1; break;
+		case 15: h->flags |= SECTION_BASE_RULESET;
+			h->base_ruleset = 2; break;
 		case 16: h->uid = 5; break;
 		case 17: h->layers |= CFORK_LAYER_IDENTITY;
 			h->ngroups = SECTION_GROUPS_MAX + 1; break;
@@ -1425,6 +1427,8 @@ Test(sandbox, damaged_sections_are_refused)
 			h->uid = SECTION_ID_NONE; break;
 		case 20: h->layers |= CFORK_LAYER_IDENTITY;
 			h->ngroups = 2; break;
+		case 21: h->flags &= ~SECTION_BASE_RULESET;
+			h->base_ruleset = 5; break;
 		}
 		const char *why = section_check(plan.section.blob, len);
 		cr_assert_not_null(why, "%s: accepted", damage[i].what);

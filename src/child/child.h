@@ -59,7 +59,7 @@ void confine_returned(pid_t child);
 /* landlock.c */
 const char *landlock_apply(const struct section_head *h,
 			   const unsigned char *paths, int *err);
-void landlock_enter_base_domain(void);
+void landlock_enter_base_domain(int ruleset);
 /* 1: the child runs threads besides this one; 0: it does not; -1: cannot
    be told (no procfs). */
 int child_other_threads(void);

@@ -323,6 +323,8 @@ static int confine_apply(const cfork_args *a, bool lockdown)
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		child_fail(CFORK_EXIT_SANDBOX, "sandbox: no_new_privs is not set");
 
+	int base = h.flags & SECTION_BASE_RULESET ? (int)h.base_ruleset : -1;
+	landlock_enter_base_domain(base);
 	if (h.layers & CFORK_LAYER_LANDLOCK) {
 		why = landlock_apply(&h, paths, &err);
 		if (why)
@@ -330,8 +332,6 @@ static int confine_apply(const cfork_args *a, bool lockdown)
 		else
 			applied |= CFORK_LAYER_LANDLOCK;
 	}
-	if (!(applied & CFORK_LAYER_LANDLOCK))
-		landlock_enter_base_domain();
 	/* The rules are in the kernel (or will not be): the fds are not the
 	   function's business. */
 	for (uint32_t i = 0; i < h.npaths; i++) {
@@ -339,6 +339,8 @@ static int confine_apply(const cfork_args *a, bool lockdown)
 		memcpy(&w, paths + i * sizeof(w), sizeof(w));
 		close(w.fd);
 	}
+	if (base >= 0)
+		close(base);
 
 	if (h.layers & CFORK_LAYER_RLIMITS) {
 		bool all = true;

@@ -94,14 +94,18 @@ const char *landlock_apply(const struct section_head *h,
 }
 
 /*
- * The base's landlock domain, where the kernel has landlock: from inside a domain no process outside it can be traced or
- * read through /proc/<pid>/{mem,fd,environ} (ptrace access, which a filter
- * cannot see in an open()), and from ABI 6 on none can be signalled and no
- * abstract unix socket made outside it can be reached. The ruleset handles
- * only the making of block devices, which it then denies: nothing a child
- * does.
+ * The base's landlock domain, where the kernel has landlock: from inside a
+ * domain no process outside it can be traced or read through
+ * /proc/<pid>/{mem,fd,environ} (ptrace access, which a filter cannot see in
+ * an open()), and from ABI 6 on none can be signalled and no abstract unix
+ * socket made outside it can be reached. Its ruleset (common/landlock_base.c)
+ * denies the making of block devices and the writing of files on proc,
+ * sysfs and the cgroup file systems. The parent's, by its fd (ruleset, -1:
+ * none came); where that cannot be entered (the caller closed cfork's fd),
+ * one of the child's own. It is entered before the sandbox's paths, as a
+ * layer under them.
  */
-void landlock_enter_base_domain(void)
+void landlock_enter_base_domain(int ruleset)
 {
 	int abi = landlock_abi();
 
@@ -110,15 +114,12 @@ void landlock_enter_base_domain(void)
 	   function whatever the others do. */
 	if (abi < 1)
 		return;
-	struct ll_ruleset_attr attr = {
-		.handled_access_fs = LL_FS_MAKE_BLOCK,
-		.scoped = landlock_scopes(abi),
-	};
-	size_t size = attr.scoped ? sizeof(attr) :
-				    sizeof(attr.handled_access_fs);
-	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
-	if (rs < 0)
+	if (ruleset >= 0 &&
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
 		return;
-	(void)syscall(SYS_landlock_restrict_self, rs, 0);
-	close(rs);
+	int own = landlock_base_ruleset(abi);
+	if (own < 0)
+		return;
+	(void)syscall(SYS_landlock_restrict_self, own, 0);
+	close(own);
 }

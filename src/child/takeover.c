@@ -205,9 +205,13 @@ static bool takeover_run(bool from_constructor)
 __attribute__((constructor(101))) static void cfork_constructor(void)
 {
 	/* A child adopts its parent's fd of the binary when it first needs
-	   it; any other process opens its own now. */
-	if (!takeover_run(true))
+	   it; any other process opens its own now, and makes the base's
+	   landlock ruleset its sandboxed children enter: fds that appeared
+	   at a first spawn would read as leaks. */
+	if (!takeover_run(true)) {
 		(void)image_fd();
+		(void)landlock_base_ruleset_once();
+	}
 }
 
 int cfork_init(void)

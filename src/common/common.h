@@ -72,6 +72,11 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 int landlock_abi(void);
 uint64_t landlock_fs_rights(int abi);
 uint64_t landlock_scopes(int abi);
+/* landlock_base.c: the base's ruleset, made for this ABI (at least 1): its
+   fd, or -errno; and this process's, made on the first call (cfork's
+   constructor makes it): its fd, or -1 where there is none. */
+int landlock_base_ruleset(int abi);
+int landlock_base_ruleset_once(void);
 
 /* trace_stop.c: whether a waitid() si_code is an end (exited, killed,
    dumped) rather than the ptrace stop of a child that made its reaper its

@@ -25,8 +25,11 @@ const char *section_check(const void *section, size_t len)
 		return "sandbox section shorter than its header";
 	memcpy(&h, p, sizeof(h));
 	if (h.layers & ~SECTION_LAYERS || h.require & ~h.layers ||
-	    h.flags & ~SECTION_FLAGS || h.reserved)
+	    h.flags & ~SECTION_FLAGS)
 		return "unknown sandbox layers or flags";
+	if (h.flags & SECTION_BASE_RULESET ?
+	    h.base_ruleset < 3 || h.base_ruleset > INT32_MAX : h.base_ruleset)
+		return "bad landlock ruleset";
 	if (h.nfilter > SECTION_FILTER_MAX ||
 	    !h.nfilter != !(h.layers & CFORK_LAYER_SECCOMP))
 		return "bad sandbox filter length";

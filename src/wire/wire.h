@@ -134,7 +134,8 @@ struct section_head {
 	uint32_t uid;		/* CFORK_LAYER_IDENTITY: the ids to run as */
 	uint32_t gid;
 	uint32_t ngroups;
-	uint32_t reserved;	/* 0 */
+	uint32_t base_ruleset;	/* SECTION_BASE_RULESET: the base's landlock
+				   ruleset, an inherited fd; 0 otherwise */
 };
 _Static_assert(sizeof(struct section_head) == 64, "section header layout");
 
@@ -169,7 +170,10 @@ _Static_assert(sizeof(struct section_limit) == 16, "section limit layout");
 /* The launch maps the child's ids in a new user namespace (uid and gid are
    the ids inside it): its groups cannot change, ngroups is 0. */
 #define SECTION_USERNS_MAP 4u
-#define SECTION_FLAGS (SECTION_SELF_PID | SECTION_DEFER | SECTION_USERNS_MAP)
+/* The parent made the base's landlock ruleset (common/landlock_base.c). */
+#define SECTION_BASE_RULESET 8u
+#define SECTION_FLAGS (SECTION_SELF_PID | SECTION_DEFER | SECTION_USERNS_MAP | \
+		       SECTION_BASE_RULESET)
 /* Supplementary groups at most: the kernel takes 65536 (NGROUPS_MAX), far
    more than a sandboxed worker has a use for; a small bound keeps the
    section and the child's check of it small. = CFORK_GROUPS_MAX. */

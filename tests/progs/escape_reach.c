@@ -90,6 +90,8 @@ enum reach_mode {
 	R_SIGIO,	/* the parent as the owner of an O_ASYNC pipe */
 	R_SYSV,		/* the parent's SysV shared memory by its id, the
 			   machine's table of it, a queue of its own */
+	R_PROC_WRITE,	/* the parent's /proc files its owner may write, and
+			   its cgroup's files: each rewritten as it reads */
 	R_LEASE,	/* a lease on a file it only reads: every open of it
 			   for writing waits for the lease's break */
 	R_NMODES
@@ -111,6 +113,8 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_SIGIO] = "F_SETOWN(_EX), FIOSETOWN, SIOCSPGRP of ppid",
 	[R_SYSV] = "SysV IPC and POSIX message queues",
 	[R_LEASE] = "F_SETLEASE",
+	[R_PROC_WRITE] = "/proc/ppid/{oom_score_adj,coredump_filter,autogroup}"
+			 " and the cgroup's files",
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
@@ -321,6 +325,94 @@ static int reach_lease(void)
 	return r;
 }
 
+/* The start of a file as a string; false where it cannot be read. */
+static bool read_text(const char *path, char *text, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, text, cap - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return true;
+}
+
+/* Whether text could be written to path. */
+static bool write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool written = fd >= 0 && write(fd, text, strlen(text)) > 0;
+
+	if (fd >= 0)
+		close(fd);
+	return written;
+}
+
+/* Writes back what it reads at path: the parent's oom_score_adj made
+   1000 would make it the OOM killer's first pick, its autogroup's nice 19
+   would starve it, its cgroup's cgroup.kill or memory.max would end it.
+   Rewriting what is there changes nothing and shows the same. */
+static bool reach_rewrite(const char *path)
+{
+	char text[256];
+
+	if (!read_text(path, text, sizeof(text)))
+		return false;
+	/* autogroup reads "/autogroup-N nice M" and takes M. */
+	const char *nice = strstr(text, " nice ");
+	return write_text(path, nice ? nice + 6 : text);
+}
+
+/* The cgroups' own files, where they are usually mounted: a child's
+   cgroups are the caller's unless the caller gave it others, and
+   cgroup.procs takes a pid it already has. */
+static bool reach_cgroup(void)
+{
+	char text[2048], path[512], pid[16];
+	bool written = false;
+
+	if (!read_text("/proc/self/cgroup", text, sizeof(text)))
+		return false;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* "id:controllers:path" a line; no controller is the unified
+	   hierarchy, mounted at /sys/fs/cgroup or under it. */
+	for (char *line = strtok(text, "\n"); line && !written;
+	     line = strtok(NULL, "\n")) {
+		char *ctl = strchr(line, ':'), *dir;
+		if (!ctl || !(dir = strchr(++ctl, ':')))
+			continue;
+		*dir++ = '\0';
+		ctl[strcspn(ctl, ",")] = '\0';
+		if (!strncmp(ctl, "name=", 5))
+			ctl += 5;
+		const char *under[2] = { ctl, *ctl ? NULL : "unified" };
+		for (int i = 0; i < 2 && under[i] && !written; i++) {
+			snprintf(path, sizeof(path),
+				 "/sys/fs/cgroup/%s%s/cgroup.procs", under[i],
+				 dir);
+			written = write_text(path, pid);
+		}
+	}
+	return written;
+}
+
+static int reach_proc_write(pid_t ppid)
+{
+	static const char *const files[] = { "oom_score_adj",
+					     "coredump_filter", "autogroup" };
+	char path[64];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)ppid,
+			 files[i]);
+		if (reach_rewrite(path))
+			return 1 + i;
+	}
+	return reach_cgroup() ? 4 : REACH_OK;
+}
+
 static int escape_reach_child(const cfork_args *a)
 {
 	int mode = (int)cfork_arg_i64(a, 0);
@@ -460,6 +552,8 @@ static int escape_reach_child(const cfork_args *a)
 		return reach_sysv(fd);
 	case R_LEASE:
 		return reach_lease();
+	case R_PROC_WRITE:
+		return reach_proc_write(ppid);
 	}
 	return 99;
 }
@@ -846,7 +940,8 @@ int main(int argc, char **argv)
 				   R_PROC_MEM, R_MADVISE, R_KILL, R_TKILL,
 				   R_SIGQUEUE, R_PIDFD_SIGNAL, R_KILL_GROUP,
 				   R_PTRACE, R_KCMP, R_PRLIMIT, R_PERF, R_BPF,
-				   R_USERFAULTFD, R_KEYS, R_SELF_SIGNAL, -1 };
+				   R_USERFAULTFD, R_KEYS, R_SELF_SIGNAL,
+				   R_PROC_WRITE, -1 };
 	static char why[16384];
 	int n = 0;
 

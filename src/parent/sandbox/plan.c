@@ -55,14 +55,21 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 		h.ngroups = (uint32_t)sb->ngroups;
 	}
 
+	int base = landlock_base_ruleset_once();
+	if (base >= 0) {
+		h.flags |= SECTION_BASE_RULESET;
+		h.base_ruleset = (uint32_t)base;
+	}
+
 	size_t len = sizeof(h) + h.nfilter * sizeof(struct sock_filter) +
 		     h.npaths * sizeof(struct section_path) +
 		     h.nlimits * sizeof(struct section_limit) +
 		     h.ngroups * sizeof(uint32_t);
 	unsigned char *blob = malloc(len), *at = blob;
-	int *keep = h.npaths ? malloc(h.npaths * sizeof(*keep)) : NULL;
+	/* The paths' fds, then the base ruleset's. */
+	int *keep = malloc((h.npaths + 1) * sizeof(*keep));
 
-	if (!blob || (h.npaths && !keep)) {
+	if (!blob || !keep) {
 		free(blob);
 		free(keep);
 		return -ENOMEM;
@@ -88,10 +95,13 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 		uint32_t g = (uint32_t)sb->groups[i];
 		at = put(at, &g, sizeof(g));
 	}
+	size_t nkeep = h.npaths;
+	if (base >= 0)
+		keep[nkeep++] = base;
 	out->blob = blob;
 	out->len = len;
 	out->path_fds = keep;
-	out->npath_fds = h.npaths;
+	out->npath_fds = nkeep;
 	out->layers = layers;
 	return 0;
 }

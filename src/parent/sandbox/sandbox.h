@@ -20,8 +20,9 @@
 #include "parent.h"
 #include "wire.h"
 
-/* The child-applied part of a plan: the payload's section and the landlock
-   rules' O_PATH fds the child inherits. */
+/* The child-applied part of a plan: the payload's section and the fds the
+   child inherits for landlock: the rules' O_PATH fds, then the base's
+   ruleset. */
 struct child_section {
 	void *blob;		/* NULL: no sandbox */
 	size_t len;
