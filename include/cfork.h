@@ -1145,7 +1145,7 @@ enum {
 	 * Only what a pure computation needs; any other call kills (see
 	 * above). Allowed:
 	 *   read, write, readv, writev, pread64, pwrite64, preadv(2),
-	 *   pwritev(2), lseek, close, dup, dup2, dup3, poll, ppoll, select,
+	 *   pwritev, pwritev2 without RWF_NOAPPEND, lseek, close, dup, dup2, dup3, poll, ppoll, select,
 	 *   pselect6, fstat, newfstatat with AT_EMPTY_PATH (what glibc's
 	 *   fstat uses), fcntl F_GETFD/F_SETFD/F_GETFL/F_DUPFD/
 	 *   F_DUPFD_CLOEXEC; brk, mmap, munmap, mremap, mprotect, madvise;
@@ -1167,7 +1167,9 @@ enum {
 	 *   ioctl                                                  ENOTTY
 	 *   socket (glibc's getpwuid asks nscd first)              EAFNOSUPPORT
 	 *   fcntl F_SETFL (an inherited fd shares its flags with
-	 *   the parent), setrlimit, prlimit64 that sets a limit    EPERM
+	 *   the parent), pwritev2 with RWF_NOAPPEND (it would
+	 *   write anywhere in a file the parent opened O_APPEND),
+	 *   setrlimit, prlimit64 that sets a limit                 EPERM
 	 *   clone3 (the base's), openat2, statx (libc falls back)  ENOSYS
 	 * What stays possible: newfstatat with AT_EMPTY_PATH and a non-empty
 	 * path (the path is behind a pointer a filter cannot read) tells the

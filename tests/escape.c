@@ -40,6 +40,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -526,6 +527,49 @@ Test(escape, a_sandboxed_child_can_still_own_its_fds)
 		cfork_sandbox_free(sb[i]);
 	}
 	close(fd);
+}
+
+/* Writes "XX" at offset 0 of fd, which the caller opened O_APPEND: with
+   RWF_NOAPPEND (refused: 0), then without (appended: 0). */
+static int escape_noappend(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0);
+	struct iovec iov = { (void *)"XX", 2 };
+
+	if (pwritev2(fd, &iov, 1, 0, RWF_NOAPPEND) >= 0)
+		return 1;
+	return pwritev2(fd, &iov, 1, 0, 0) == 2 ? OK : 2;
+}
+CFORK_REGISTER(escape_noappend, "f");
+
+/* COMPUTE refuses F_SETFL, which would clear O_APPEND on a file the child
+   shares with its caller (a log); pwritev2's RWF_NOAPPEND would write
+   over it all the same. */
+Test(escape, a_compute_child_cannot_write_over_its_callers_append_only_file)
+{
+	char path[] = "/tmp/cfork-append-XXXXXX", text[32] = { 0 };
+	int fd = mkstemp(path);
+	cfork_sandbox *sb = new_sandbox(CFORK_SB_COMPUTE);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "0123456789", 10), 10);
+	close(fd);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	attr.sandbox = sb;
+	cfork_free(SPAWN_WAIT(&attr, &st, "escape_noappend", cfork_fd(fd)));
+	close(fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(read(fd, text, sizeof(text) - 1), 0);
+	close(fd);
+	unlink(path);
+	cfork_sandbox_free(sb);
+	cr_assert_str_eq(text, "0123456789XX", "the caller's append-only file "
+			 "now reads \"%s\"", text);
+	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d",
+		  st.exited, st.code, st.signal);
 }
 
 Test(escape, a_sandboxed_child_cannot_signal_its_process_group)

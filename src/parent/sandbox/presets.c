@@ -16,7 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include "compat.h"
 #include "sandbox.h"
 
 #define CMP(n, o, x) { .arg = (n), .op = SCMP_CMP_##o, .datum_a = (x) }
@@ -323,7 +325,10 @@ const struct preset_rule preset_rules[] = {
 	R0(CPU, "preadv", ALLOW),
 	R0(CPU, "pwritev", ALLOW),
 	R0(CPU, "preadv2", ALLOW),
-	R0(CPU, "pwritev2", ALLOW),
+	/* RWF_NOAPPEND writes where it likes in a file the parent opened
+	   O_APPEND (a log it shares): what the refused F_SETFL would do. */
+	R1(CPU, "pwritev2", ALLOW, LACKS(5, RWF_NOAPPEND)),
+	R1(CPU, "pwritev2", FAIL(EPERM), HAS(5, RWF_NOAPPEND)),
 	R0(CPU, "lseek", ALLOW),
 	R0(CPU, "close", ALLOW),
 	R0(CPU, "dup", ALLOW),
