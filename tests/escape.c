@@ -529,6 +529,10 @@ Test(escape, a_sandboxed_child_can_still_own_its_fds)
 	close(fd);
 }
 
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x00000020	/* Linux 4.16; older C library headers */
+#endif
+
 /* Writes "XX" at offset 0 of fd, which the caller opened O_APPEND: with
    RWF_NOAPPEND (refused: 0), then without (appended: 0). */
 static int escape_noappend(const cfork_args *a)
