@@ -1073,17 +1073,23 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * process outside it can be traced or read through /proc/<pid>/ (mem, fd,
  * environ: ptrace access, which a filter cannot see in an open), and from
  * landlock ABI 6 on, none can be signalled and no abstract unix socket made
- * outside it can be connected to. Its one file rule: no file on /proc or
- * /sys, or on a proc, sysfs or cgroup file system mounted elsewhere at the
- * top of the root, is opened for writing (EACCES), the child's own
- * /proc/self included. Their owner writes the caller's
- * /proc/<pid>/oom_score_adj (the OOM killer's first pick), autogroup
- * (its nice) and coredump_filter, and a delegated cgroup's cgroup.kill,
- * cgroup.freeze, memory.max and cgroup.procs, with no ptrace check, and a
- * filter cannot see a path. Writing beneath every other entry of the root
- * directory stays allowed; an entry made there after the program started
- * (landlock's rules bind to what exists; cfork makes the base's at the
- * program's start, once) is not writable by a sandboxed child. Landlock confines the thread
+ * outside it can be connected to. Its file rule: on a proc, sysfs or
+ * cgroup file system, wherever it is mounted (/proc, /sys, a chroot's
+ * /proc), no file is opened for writing or truncated and nothing is made,
+ * removed or moved (EACCES), the child's own /proc/self included. Their
+ * owner writes the caller's /proc/<pid>/oom_score_adj (the OOM killer's
+ * first pick), autogroup (its nice) and coredump_filter, and a delegated
+ * cgroup's cgroup.kill, cgroup.freeze, memory.max and cgroup.procs, with
+ * no ptrace check, and a filter cannot see a path. Everywhere else these
+ * stay allowed, renames and links between directories too (a landlock
+ * domain that did not handle them would refuse them with EXDEV): landlock
+ * allows by rules, one on each entry of the root directory that holds no
+ * such mount, made when the program starts and again when the mount table
+ * changes. So nothing is made or removed at the top of the root itself,
+ * and an entry made there after the start is not writable by a sandboxed
+ * child. cfork holds three fds of its own for this, above 2, from the
+ * program's start: the ruleset, a second fd of it (to tell it from a
+ * number the program closed and reused) and the mount table. Landlock confines the thread
  * that enters the domain: in a child that already runs other threads when
  * it is confined, the domain holds the one that runs the function and not
  * the others (with paths, see cfork_sandbox_fs). The domain is the base's:
@@ -1174,8 +1180,11 @@ enum {
 	 * What stays possible: newfstatat with AT_EMPTY_PATH and a non-empty
 	 * path (the path is behind a pointer a filter cannot read) tells the
 	 * metadata of any file the child can name: size, owner, times, never
-	 * the contents. It includes everything the other presets deny:
-	 * combined with them it adds nothing.
+	 * the contents. A file the child was given open for reading and
+	 * writing (fopen's "a+" too) it can write anywhere through a shared
+	 * mapping, O_APPEND or not: give a log it may only append to open
+	 * O_WRONLY, which cannot be mapped. It includes everything the other
+	 * presets deny: combined with them it adds nothing.
 	 */
 	CFORK_SB_COMPUTE = 8,
 };

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <termios.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -638,6 +639,55 @@ Test(escape, a_sandboxed_child_cannot_take_a_lease)
 Test(escape, a_sandboxed_child_cannot_write_its_callers_proc_or_cgroup_files)
 {
 	expect_no_reach((const int[]){ R_PROC_WRITE, -1 });
+}
+
+/* Opens the path it is given for writing: OK where that is refused. */
+static int escape_open_for_writing(const cfork_args *a)
+{
+	int fd = open(cfork_arg_str(a, 0), O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == EACCES ? OK : 2;
+	close(fd);
+	return 1;
+}
+CFORK_REGISTER(escape_open_for_writing, "s");
+
+/* A proc file system mounted beneath another entry of the root, as one is
+   for a chroot, and after the program started: the caller's /proc files
+   through it are out of reach too. */
+Test(escape, a_sandboxed_child_cannot_write_through_another_proc_mount)
+{
+	char dir[] = "/tmp/cfork-proc-XXXXXX", mnt[64], path[128];
+	cfork_sandbox *sb = new_sandbox(0);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+
+	/* A first call makes this process's ruleset, before the mount. */
+	attr.sandbox = sb;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)getpid());
+	cfork_free(SPAWN_WAIT(&attr, &st, "escape_open_for_writing", path));
+	cr_assert(st.exited && st.code == OK, "%s: exited %d code %d",
+		  path, st.exited, st.code);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(mnt, sizeof(mnt), "%s/proc", dir);
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	if (mount("proc", mnt, "proc", 0, NULL) < 0) {
+		int e = errno;
+		rmdir(mnt);
+		rmdir(dir);
+		cfork_sandbox_free(sb);
+		cr_skip_test("this test cannot mount a proc: %s", strerror(e));
+	}
+	snprintf(path, sizeof(path), "%s/%d/oom_score_adj", mnt, (int)getpid());
+	cfork_free(SPAWN_WAIT(&attr, &st, "escape_open_for_writing", path));
+	umount2(mnt, MNT_DETACH);
+	rmdir(mnt);
+	rmdir(dir);
+	cfork_sandbox_free(sb);
+	cr_assert(st.exited && st.code == OK, "%s: exited %d code %d (1: "
+		  "opened for writing) signal %d", path, st.exited, st.code,
+		  st.signal);
 }
 
 /* In an IPC namespace of its own there is no one else's object: SysV

@@ -1231,7 +1231,8 @@ static void section_build(struct sandbox_plan *plan, cfork_sandbox **sb)
 	cr_assert_eq(cfork_sandbox_fs(*sb, "/tmp", CFORK_FS_READ), 0);
 	cr_assert_eq(cfork_sandbox_policy(*sb, CFORK_LAYER_LANDLOCK,
 					  CFORK_POLICY_PREFER), 0);
-	*plan = (struct sandbox_plan){ .launch.cgroup_fd = -1 };
+	*plan = (struct sandbox_plan){ .launch.cgroup_fd = -1,
+				       .section.base_ruleset = -1 };
 	cr_assert_eq(sandbox_prepare(*sb, &attr, plan), 0);
 	cr_assert_not_null(plan->section.blob);
 }
@@ -1437,4 +1438,58 @@ Test(sandbox, damaged_sections_are_refused)
 		sandbox_plan_release(&plan);
 		cfork_sandbox_free(sb);
 	}
+}
+
+/* A daemon closes every fd above 2 after its start and opens others under
+   the same numbers: cfork's fd of the base's landlock ruleset among them.
+   A number that is now a pipe, an argument or a ruleset of the program's
+   own must not reach the child as the base's: its argument and result
+   would be lost, or its domain would let it write its caller's /proc. */
+Test(sandbox, a_caller_that_closes_its_fds_keeps_its_childrens_base_domain)
+{
+	char out[4096];
+
+	run_test_prog("closed_fds", out, sizeof(out));
+}
+
+/* Makes dir/a/f, moves it to dir/b/f, links it back as dir/a/g. */
+static int sandbox_move_between_directories(const cfork_args *a)
+{
+	const char *dir = cfork_arg_str(a, 0);
+	char from[256], to[256], back[256];
+
+	snprintf(from, sizeof(from), "%s/a/f", dir);
+	snprintf(to, sizeof(to), "%s/b/f", dir);
+	snprintf(back, sizeof(back), "%s/a/g", dir);
+	int fd = open(from, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (rename(from, to) < 0)
+		return errno == EXDEV ? 2 : 3;
+	if (link(to, back) < 0)
+		return errno == EXDEV ? 4 : 5;
+	return OK;
+}
+CFORK_REGISTER(sandbox_move_between_directories, "s");
+
+/* A landlock domain that does not handle the move of a file between
+   directories refuses every such rename and link (EXDEV); the base's
+   handles it and allows it wherever it allows writing. */
+Test(sandbox, a_sandboxed_child_can_move_a_file_between_directories)
+{
+	char dir[] = "/tmp/cfork-move-XXXXXX", sub[64];
+	cfork_sandbox *sb = new_sandbox(0);
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/b", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	struct outcome o = RUN(sb, "sandbox_move_between_directories", dir);
+	char rm[128];
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	cr_assert_eq(system(rm), 0);
+	cfork_sandbox_free(sb);
+	expect_ok(&o);
 }

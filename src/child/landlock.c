@@ -99,11 +99,11 @@ const char *landlock_apply(const struct section_head *h,
  * /proc/<pid>/{mem,fd,environ} (ptrace access, which a filter cannot see in
  * an open()), and from ABI 6 on none can be signalled and no abstract unix
  * socket made outside it can be reached. Its ruleset (common/landlock_base.c)
- * denies the making of block devices and the writing of files on proc,
- * sysfs and the cgroup file systems. The parent's, by its fd (ruleset, -1:
- * none came); where that cannot be entered (the caller closed cfork's fd),
- * one of the child's own. It is entered before the sandbox's paths, as a
- * layer under them.
+ * denies the making of block devices, and writing, making, removing and
+ * moving on proc, sysfs and the cgroup file systems. The parent's, by the
+ * fd it passed (ruleset, -1: none came); where that cannot be entered (the
+ * parent could not make one, or landlock refuses it), one of the child's
+ * own. It is entered before the sandbox's paths, as a layer under them.
  */
 void landlock_enter_base_domain(int ruleset)
 {
@@ -117,7 +117,7 @@ void landlock_enter_base_domain(int ruleset)
 	if (ruleset >= 0 &&
 	    syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
 		return;
-	int own = landlock_base_ruleset(abi);
+	int own = landlock_base_ruleset(abi, -1);
 	if (own < 0)
 		return;
 	(void)syscall(SYS_landlock_restrict_self, own, 0);

@@ -210,7 +210,9 @@ __attribute__((constructor(101))) static void cfork_constructor(void)
 	   at a first spawn would read as leaks. */
 	if (!takeover_run(true)) {
 		(void)image_fd();
-		(void)landlock_base_ruleset_once();
+		int ruleset = landlock_process_ruleset();
+		if (ruleset >= 0)
+			close(ruleset);
 	}
 }
 

@@ -72,11 +72,12 @@ int memfd_map_sealed(int fd, bool future_write_ok, const void **ret_base,
 int landlock_abi(void);
 uint64_t landlock_fs_rights(int abi);
 uint64_t landlock_scopes(int abi);
-/* landlock_base.c: the base's ruleset, made for this ABI (at least 1): its
-   fd, or -errno; and this process's, made on the first call (cfork's
-   constructor makes it): its fd, or -1 where there is none. */
-int landlock_base_ruleset(int abi);
-int landlock_base_ruleset_once(void);
+/* landlock_base.c: the base's ruleset, made for this ABI (at least 1) from
+   the mount table mountinfo holds (-1: it opens its own): its fd, or
+   -errno. landlock_process.c: a duplicate of this process's, kept valid,
+   which the caller closes; -1 where there is none. */
+int landlock_base_ruleset(int abi, int mountinfo);
+int landlock_process_ruleset(void);
 
 /* trace_stop.c: whether a waitid() si_code is an end (exited, killed,
    dumped) rather than the ptrace stop of a child that made its reaper its

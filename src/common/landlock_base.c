@@ -1,30 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The base's landlock ruleset (child/landlock.c enters it): the making of
- * block devices denied, and no file opened for writing on the file systems
- * through which any process of the user reaches the others. proc: the
- * caller's /proc/<pid>/oom_score_adj, autogroup and coredump_filter are
- * written by their owner, with no ptrace access check. The cgroup file
- * systems: a delegated cgroup's cgroup.kill, cgroup.freeze or memory.max
- * ends, stops or starves everything in it, the caller too, and lifts a
- * limit the caller's cgroup set. sysfs, where the cgroups are mounted, and
- * whose files are the machine's. A filter cannot see paths, and landlock
- * allows by rules only: the ruleset allows writing beneath every other
- * entry of the root directory, each bound to what it is when the ruleset
- * is made, as landlock's rules are. Symbolic links get no rule: what they
- * name has its own.
+ * block devices denied, and nothing written, made, removed or moved on the
+ * file systems through which any process of the user reaches the others.
+ * proc: the caller's /proc/<pid>/oom_score_adj, autogroup and
+ * coredump_filter are written by their owner, with no ptrace access check.
+ * The cgroup file systems: a delegated cgroup's cgroup.kill, cgroup.freeze
+ * or memory.max ends, stops or starves everything in it, the caller too,
+ * and lifts a limit the caller's cgroup set. sysfs, where the cgroups are
+ * mounted, and whose files are the machine's. A filter cannot see paths,
+ * and landlock allows by rules only: the ruleset allows those rights beneath
+ * every entry of the root directory that holds none of those mounts, and
+ * goes down into the entries that do (/tmp/chroot/proc, a bind of /proc
+ * made for a chroot, is found in the mount table). Each rule binds to what
+ * its entry is when the ruleset is made, as landlock's rules do. Symbolic
+ * links get no rule: what they name has its own. A directory that cannot
+ * be read gets none either: what it holds stays unwritable (fails closed).
  *
- * A process makes it once, from cfork's constructor (reading the root
- * directory and a rule per entry cost more than a spawn should pay each
- * time), and gives each sandboxed child its fd with the landlock paths'
- * fds; a child of fork() shares it, as it shares those. A child that got
- * none builds its own.
+ * Handling the move of a file between directories (LANDLOCK_ACCESS_FS_REFER)
+ * also gives it back: a landlock domain that does not handle it refuses
+ * every rename and link across directories with EXDEV.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
-#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -36,6 +39,12 @@
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
+
+/* The mount points of those file systems: where the rules stop. */
+struct fenced {
+	char **paths;
+	size_t n;
+};
 
 static bool reaches_other_processes(int fd)
 {
@@ -54,72 +63,226 @@ static bool reaches_other_processes(int fd)
 	}
 }
 
-/* Writing beneath the entry d of root, where that is not on one of those
-   file systems and not a symbolic link. */
-static void allow_writes_beneath(int ruleset, int root, const struct dirent *d)
+static bool fenced_type(const char *type)
 {
-	struct stat st;
-	int fd;
-
-	if (d->d_type == DT_LNK)
-		return;
-	fd = openat(root, d->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if ((d->d_type != DT_UNKNOWN ||
-	     (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))) &&
-	    !reaches_other_processes(fd)) {
-		struct ll_path_beneath pb = {
-			.allowed_access = LL_FS_WRITE_FILE,
-			.parent_fd = fd,
-		};
-		(void)syscall(SYS_landlock_add_rule, ruleset,
-			      LL_RULE_PATH_BENEATH, &pb, 0);
-	}
-	close(fd);
+	return !strcmp(type, "proc") || !strcmp(type, "sysfs") ||
+	       !strcmp(type, "cgroup") || !strcmp(type, "cgroup2");
 }
 
-int landlock_base_ruleset(int abi)
+/* A mount point as mountinfo escapes it (\040 a space, \011, \012, \134),
+   unescaped in place. */
+static void unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+					(s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* The whole of a file read from fd (from its start), NUL-terminated;
+   NULL where it cannot be read. */
+static char *read_all(int fd)
+{
+	size_t cap = 16384, len = 0;
+	char *text = malloc(cap);
+
+	if (!text || lseek(fd, 0, SEEK_SET) < 0) {
+		free(text);
+		return NULL;
+	}
+	for (;;) {
+		if (len + 1 == cap) {
+			char *more = realloc(text, cap * 2);
+			if (!more)
+				break;
+			text = more;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, text + len, cap - 1 - len);
+		if (n == 0) {
+			text[len] = '\0';
+			return text;
+		}
+		if (n < 0 && errno != EINTR)
+			break;
+		len += n > 0 ? (size_t)n : 0;
+	}
+	free(text);
+	return NULL;
+}
+
+/* The fenced mount points of the table mountinfo holds (one line a mount:
+   id, parent, dev, root, mount point, options, optional fields, "-",
+   type, ...). false where it cannot be read. */
+static bool fenced_read(int mountinfo, struct fenced *f)
+{
+	char *text = read_all(mountinfo);
+
+	*f = (struct fenced){ 0 };
+	if (!text)
+		return false;
+	for (char *line = text, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? (*next = '\0', next + 1) : line + strlen(line);
+		char *point = line, *sep = strstr(line, " - ");
+		for (int field = 0; field < 4 && point; field++)
+			if ((point = strchr(point, ' ')))
+				point++;
+		if (!point || !sep || point > sep)
+			continue;
+		char *end = strchr(point, ' '), *type = sep + 3;
+		char *type_end = strchr(type, ' ');
+		if (!end || !type_end)
+			continue;
+		*end = *type_end = '\0';
+		if (!fenced_type(type))
+			continue;
+		unescape(point);
+		char **more = realloc(f->paths, (f->n + 1) * sizeof(*more));
+		char *copy = strdup(point);
+		if (!more || !copy) {
+			free(copy);
+			if (more)
+				f->paths = more;
+			break;
+		}
+		f->paths = more;
+		f->paths[f->n++] = copy;
+	}
+	free(text);
+	return true;
+}
+
+static void fenced_free(struct fenced *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->paths[i]);
+	free(f->paths);
+}
+
+/* 1: path is a fenced mount point; 2: one lies beneath it; 0: neither. */
+static int fence_at(const struct fenced *f, const char *path)
+{
+	size_t len = strlen(path);
+	int at = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (!strcmp(f->paths[i], path))
+			return 1;
+		if (!strncmp(f->paths[i], path, len) &&
+		    (f->paths[i][len] == '/' || len == 1))
+			at = 2;
+	}
+	return at;
+}
+
+struct walk {
+	int ruleset;
+	uint64_t dir_rights, file_rights;
+	const struct fenced *fenced;
+	char *pending[64];	/* directories still to go into */
+	size_t npending;
+};
+
+/* The rules on the entries of the directory at path: one on each that
+   holds no fenced mount; each that does is left for a later turn, to go
+   into (a directory that cannot be read gets none). */
+static void allow_beneath(struct walk *w, const char *path)
+{
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dir >= 0 ? fdopendir(dir) : NULL;
+	size_t len = strlen(path);
+	char entry[PATH_MAX];
+
+	if (!d) {
+		if (dir >= 0)
+			close(dir);
+		return;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    e->d_type == DT_LNK ||
+		    (size_t)snprintf(entry, sizeof(entry), "%s%s%s", path,
+				     len == 1 ? "" : "/", e->d_name) >=
+		    sizeof(entry))
+			continue;
+		int fd = openat(dirfd(d), e->d_name,
+				O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		int at = fence_at(w->fenced, entry);
+		if (fd < 0 || fstat(fd, &st) < 0 || S_ISLNK(st.st_mode) ||
+		    at == 1 || reaches_other_processes(fd)) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (at == 2 && S_ISDIR(st.st_mode)) {
+			close(fd);
+			char *copy = w->npending < 64 ? strdup(entry) : NULL;
+			if (copy)
+				w->pending[w->npending++] = copy;
+			continue;
+		}
+		struct ll_path_beneath pb = {
+			.allowed_access = S_ISDIR(st.st_mode) ? w->dir_rights :
+								w->file_rights,
+			.parent_fd = fd,
+		};
+		(void)syscall(SYS_landlock_add_rule, w->ruleset,
+			      LL_RULE_PATH_BENEATH, &pb, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+int landlock_base_ruleset(int abi, int mountinfo)
 {
 	if (abi < 1)
 		return -ENOSYS;
-	/* A root directory this process cannot read (its own landlock
-	   domain, say) gives no rules: writes are then not handled, and
-	   the domain holds the rest. */
-	DIR *root = opendir("/");
+	uint64_t rights = LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR |
+			  LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR |
+			  LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO |
+			  LL_FS_MAKE_SYM | LL_FS_REFER | LL_FS_TRUNCATE;
 	struct ll_ruleset_attr attr = {
-		.handled_access_fs = LL_FS_MAKE_BLOCK |
-				     (root ? LL_FS_WRITE_FILE : 0),
+		.handled_access_fs = (rights | LL_FS_MAKE_BLOCK) &
+				     landlock_fs_rights(abi),
 		.scoped = landlock_scopes(abi),
 	};
 	size_t size = attr.scoped ? sizeof(attr) :
 				    sizeof(attr.handled_access_fs);
 	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
-	int e = errno;
+	if (ruleset < 0)
+		return -errno;
 
-	for (struct dirent *d; ruleset >= 0 && root && (d = readdir(root));)
-		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-			allow_writes_beneath(ruleset, dirfd(root), d);
-	if (root)
-		closedir(root);
-	return ruleset >= 0 ? ruleset : -e;
-}
-
-static pthread_once_t base_once = PTHREAD_ONCE_INIT;
-static int base_fd = -1;
-
-static void base_ruleset_make(void)
-{
-	int abi = landlock_abi();
-	int fd = abi >= 1 ? landlock_base_ruleset(abi) : -1;
-
-	base_fd = fd >= 0 ? fd_move_above_stdio(fd) : -1;
-	if (base_fd < 0)
-		base_fd = -1;
-}
-
-int landlock_base_ruleset_once(void)
-{
-	pthread_once(&base_once, base_ruleset_make);
-	return base_fd;
+	/* Without a mount table (no /proc) the entries of the root are
+	   still checked one by one: the usual places are covered. */
+	int own = mountinfo < 0 ? open("/proc/self/mountinfo",
+				       O_RDONLY | O_CLOEXEC) : -1;
+	struct fenced fenced;
+	(void)fenced_read(mountinfo >= 0 ? mountinfo : own, &fenced);
+	if (own >= 0)
+		close(own);
+	struct walk w = {
+		.ruleset = ruleset,
+		.dir_rights = rights & attr.handled_access_fs,
+		.file_rights = rights & attr.handled_access_fs & LL_FS_FILE,
+		.fenced = &fenced,
+	};
+	allow_beneath(&w, "/");
+	while (w.npending) {
+		char *dir = w.pending[--w.npending];
+		allow_beneath(&w, dir);
+		free(dir);
+	}
+	fenced_free(&fenced);
+	return ruleset;
 }

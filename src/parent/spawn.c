@@ -90,7 +90,8 @@ struct spawn_call {
 #define SPAWN_CALL_INIT { .report = { -1, -1 }, .ready = { -1, -1 },	\
 			  .out = { -1, -1 }, .err = { -1, -1 },		\
 			  .status = { -1, -1 }, .memfd = -1, .cwd_fd = -1,	\
-			  .sandbox.launch.cgroup_fd = -1 }
+			  .sandbox.launch.cgroup_fd = -1,			\
+			  .sandbox.section.base_ruleset = -1 }
 
 /* Notes a write-out that raised SIGXFSZ, for spawn_release(). */
 static int writeout_result(struct spawn_call *s, int r)

@@ -367,7 +367,7 @@ static bool reach_rewrite(const char *path)
 
 /* The cgroups' own files, where they are usually mounted: a child's
    cgroups are the caller's unless the caller gave it others, and
-   cgroup.procs takes a pid it already has. */
+   cgroup.procs takes a pid it already has; and a new cgroup beside it. */
 static bool reach_cgroup(void)
 {
 	char text[2048], path[512], pid[16];
@@ -393,6 +393,15 @@ static bool reach_cgroup(void)
 				 "/sys/fs/cgroup/%s%s/cgroup.procs", under[i],
 				 dir);
 			written = write_text(path, pid);
+			/* A cgroup of its own beside it, which would outlive
+			   the call (removed again). */
+			snprintf(path, sizeof(path),
+				 "/sys/fs/cgroup/%s%s/cfork-reach-%s", under[i],
+				 dir, pid);
+			if (!written && mkdir(path, 0755) == 0) {
+				rmdir(path);
+				written = true;
+			}
 		}
 	}
 	return written;

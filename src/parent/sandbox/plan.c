@@ -55,7 +55,7 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 		h.ngroups = (uint32_t)sb->ngroups;
 	}
 
-	int base = landlock_base_ruleset_once();
+	int base = landlock_process_ruleset();
 	if (base >= 0) {
 		h.flags |= SECTION_BASE_RULESET;
 		h.base_ruleset = (uint32_t)base;
@@ -72,6 +72,8 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 	if (!blob || !keep) {
 		free(blob);
 		free(keep);
+		if (base >= 0)
+			close(base);
 		return -ENOMEM;
 	}
 	at = put(at, &h, sizeof(h));
@@ -102,6 +104,7 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 	out->len = len;
 	out->path_fds = keep;
 	out->npath_fds = nkeep;
+	out->base_ruleset = base;
 	out->layers = layers;
 	return 0;
 }
@@ -180,6 +183,7 @@ int sandbox_prepare(const cfork_sandbox *csb, const cfork_attr *attr,
 	unsigned want = 0, require = 0;
 	int abi = 0, r = 0;
 
+	plan->section.base_ruleset = -1;
 	pthread_mutex_lock(&sb->lock);
 	for (unsigned l = 1; l & SB_LAYERS; l <<= 1) {
 		cfork_policy pol = effective_policy(sb, l);
@@ -263,7 +267,10 @@ void sandbox_plan_release(struct sandbox_plan *plan)
 {
 	free(plan->section.blob);
 	free(plan->section.path_fds);
+	if (plan->section.base_ruleset >= 0)
+		close(plan->section.base_ruleset);
 	if (plan->launch.cgroup_fd >= 0)
 		close(plan->launch.cgroup_fd);
-	*plan = (struct sandbox_plan){ .launch.cgroup_fd = -1 };
+	*plan = (struct sandbox_plan){ .launch.cgroup_fd = -1,
+				       .section.base_ruleset = -1 };
 }

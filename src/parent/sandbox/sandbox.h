@@ -28,13 +28,14 @@ struct child_section {
 	size_t len;
 	int *path_fds;
 	size_t npath_fds;
+	int base_ruleset;	/* the plan's own duplicate, or -1 */
 	unsigned layers;	/* SECTION_LAYERS the child is to apply */
 	bool cpu_limit;		/* among them an RLIMIT_CPU */
 };
 
 /* One spawn's plan, in two parts: what the launch sets (a pool of warm
    children is keyed by it) and what the child applies itself. A zeroed plan
-   with launch.cgroup_fd -1 is "no sandbox". */
+   with launch.cgroup_fd and section.base_ruleset -1 is "no sandbox". */
 struct sandbox_plan {
 	struct launch_layers launch;
 	struct child_section section;
