@@ -1084,12 +1084,15 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * stay allowed, renames and links between directories too (a landlock
  * domain that did not handle them would refuse them with EXDEV): landlock
  * allows by rules, one on each entry of the root directory that holds no
- * such mount, made when the program starts and again when the mount table
- * changes. So nothing is made or removed at the top of the root itself,
- * and an entry made there after the start is not writable by a sandboxed
- * child. cfork holds three fds of its own for this, above 2, from the
- * program's start: the ruleset, a second fd of it (to tell it from a
- * number the program closed and reused) and the mount table. Landlock confines the thread
+ * such mount, and the same inside each entry that does, made when the
+ * program starts and again at the next spawn once a mount, the mount
+ * namespace, the root or a directory it read changed. So nothing is made
+ * or removed directly in the root, nor in a directory that holds such a
+ * mount deeper (/tmp, while a chroot under it has its /proc mounted);
+ * their subdirectories stay writable. cfork holds three fds of its own for
+ * this, above 2, from the program's start: the ruleset, a second fd of it
+ * (to tell it from a number the program closed and reused) and the mount
+ * table. Landlock confines the thread
  * that enters the domain: in a child that already runs other threads when
  * it is confined, the domain holds the one that runs the function and not
  * the others (with paths, see cfork_sandbox_fs). The domain is the base's:

@@ -690,6 +690,28 @@ Test(escape, a_sandboxed_child_cannot_write_through_another_proc_mount)
 		  st.signal);
 }
 
+/* The base's ruleset follows what it was made from: mounts whose notice
+   the program took itself, a mount namespace of its own, a proc moved
+   beneath an allowed directory, a directory made after the ruleset
+   (tests/progs/mount_changes). */
+Test(escape, the_base_follows_mounts_namespaces_and_renames)
+{
+	char cmd[512], line[512], out[4096] = "";
+
+	snprintf(cmd, sizeof(cmd), "%s/mount_changes", TEST_PROGS_DIR);
+	if (access(cmd, X_OK) < 0)
+		cr_skip_test("tests/progs are not built (make test builds them)");
+	FILE *f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+	int status = pclose(f);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("this test cannot mount a proc");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x:\n%s", status, out);
+}
+
 /* In an IPC namespace of its own there is no one else's object: SysV
    IPC works there, under every preset that leaves it. */
 Test(escape, a_sandboxed_child_in_its_own_ipc_namespace_has_sysv_ipc)

@@ -117,7 +117,7 @@ void landlock_enter_base_domain(int ruleset)
 	if (ruleset >= 0 &&
 	    syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
 		return;
-	int own = landlock_base_ruleset(abi, -1);
+	int own = landlock_base_ruleset(abi, -1, NULL);
 	if (own < 0)
 		return;
 	(void)syscall(SYS_landlock_restrict_self, own, 0);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "cfork.h"
 
@@ -76,7 +77,26 @@ uint64_t landlock_scopes(int abi);
    the mount table mountinfo holds (-1: it opens its own): its fd, or
    -errno. landlock_process.c: a duplicate of this process's, kept valid,
    which the caller closes; -1 where there is none. */
-int landlock_base_ruleset(int abi, int mountinfo);
+struct landlock_walked_dir {
+	char path[256];
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	nlink_t nlink;
+};
+#define LANDLOCK_WALKED_MAX 16
+/* The directories a base ruleset read the entries of, the root first, as
+   they were before (incomplete: more, or longer paths, than noted). */
+struct landlock_walked {
+	struct landlock_walked_dir dir[LANDLOCK_WALKED_MAX];
+	size_t n;
+	bool incomplete;
+};
+struct stat;
+int landlock_base_ruleset(int abi, int mountinfo,
+			  struct landlock_walked *walked);
+void landlock_walked_stat(const struct stat *st, struct landlock_walked_dir *d);
 int landlock_process_ruleset(void);
 
 /* trace_stop.c: whether a waitid() si_code is an end (exited, killed,

@@ -15,7 +15,11 @@
  * made for a chroot, is found in the mount table). Each rule binds to what
  * its entry is when the ruleset is made, as landlock's rules do. Symbolic
  * links get no rule: what they name has its own. A directory that cannot
- * be read gets none either: what it holds stays unwritable (fails closed).
+ * be read gets none either, nor does anything where the mount table cannot
+ * be read whole: what they hold stays unwritable (fails closed). The
+ * directories read are noted (landlock_process.c reads them again once
+ * they change: an entry made in one after the ruleset was made has no
+ * rule).
  *
  * Handling the move of a file between directories (LANDLOCK_ACCESS_FS_REFER)
  * also gives it back: a landlock domain that does not handle it refuses
@@ -148,14 +152,13 @@ static bool fenced_read(int mountinfo, struct fenced *f)
 			continue;
 		unescape(point);
 		char **more = realloc(f->paths, (f->n + 1) * sizeof(*more));
-		char *copy = strdup(point);
-		if (!more || !copy) {
-			free(copy);
-			if (more)
-				f->paths = more;
-			break;
+		char *copy = more ? strdup(point) : NULL;
+		if (more)
+			f->paths = more;
+		if (!copy) {
+			free(text);
+			return false;
 		}
-		f->paths = more;
 		f->paths[f->n++] = copy;
 	}
 	free(text);
@@ -191,13 +194,34 @@ struct walk {
 	const struct fenced *fenced;
 	char *pending[64];	/* directories still to go into */
 	size_t npending;
+	struct landlock_walked *walked;	/* NULL: not asked */
 };
+
+/* The directory at path as it is before its entries are read: one that
+   changes after this is read again at the next spawn. */
+static void walked_note(struct landlock_walked *walked, const char *path)
+{
+	struct landlock_walked_dir *d;
+	struct stat st;
+
+	if (!walked)
+		return;
+	if (walked->n == LANDLOCK_WALKED_MAX || strlen(path) >= sizeof(d->path)
+	    || stat(path, &st) < 0) {
+		walked->incomplete = true;
+		return;
+	}
+	d = &walked->dir[walked->n++];
+	memcpy(d->path, path, strlen(path) + 1);
+	landlock_walked_stat(&st, d);
+}
 
 /* The rules on the entries of the directory at path: one on each that
    holds no fenced mount; each that does is left for a later turn, to go
    into (a directory that cannot be read gets none). */
 static void allow_beneath(struct walk *w, const char *path)
 {
+	walked_note(w->walked, path);
 	int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d = dir >= 0 ? fdopendir(dir) : NULL;
 	size_t len = strlen(path);
@@ -244,7 +268,8 @@ static void allow_beneath(struct walk *w, const char *path)
 	closedir(d);
 }
 
-int landlock_base_ruleset(int abi, int mountinfo)
+int landlock_base_ruleset(int abi, int mountinfo,
+			  struct landlock_walked *walked)
 {
 	if (abi < 1)
 		return -ENOSYS;
@@ -263,12 +288,15 @@ int landlock_base_ruleset(int abi, int mountinfo)
 	if (ruleset < 0)
 		return -errno;
 
-	/* Without a mount table (no /proc) the entries of the root are
-	   still checked one by one: the usual places are covered. */
+	/* Without a mount table at all (no /proc mounted) the entries of
+	   the root are still checked one by one, which covers the usual
+	   places; one that cannot be read whole gives no rule (fails
+	   closed). */
 	int own = mountinfo < 0 ? open("/proc/self/mountinfo",
 				       O_RDONLY | O_CLOEXEC) : -1;
 	struct fenced fenced;
-	(void)fenced_read(mountinfo >= 0 ? mountinfo : own, &fenced);
+	bool table = mountinfo >= 0 || own >= 0;
+	bool read = fenced_read(mountinfo >= 0 ? mountinfo : own, &fenced);
 	if (own >= 0)
 		close(own);
 	struct walk w = {
@@ -276,8 +304,12 @@ int landlock_base_ruleset(int abi, int mountinfo)
 		.dir_rights = rights & attr.handled_access_fs,
 		.file_rights = rights & attr.handled_access_fs & LL_FS_FILE,
 		.fenced = &fenced,
+		.walked = walked,
 	};
-	allow_beneath(&w, "/");
+	if (walked)
+		*walked = (struct landlock_walked){ 0 };
+	if (read || !table)
+		allow_beneath(&w, "/");
 	while (w.npending) {
 		char *dir = w.pending[--w.npending];
 		allow_beneath(&w, dir);
@@ -285,4 +317,13 @@ int landlock_base_ruleset(int abi, int mountinfo)
 	}
 	fenced_free(&fenced);
 	return ruleset;
+}
+
+void landlock_walked_stat(const struct stat *st, struct landlock_walked_dir *d)
+{
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->mtime = st->st_mtim;
+	d->size = st->st_size;
+	d->nlink = st->st_nlink;
 }

@@ -55,7 +55,8 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 		h.ngroups = (uint32_t)sb->ngroups;
 	}
 
-	int base = landlock_process_ruleset();
+	/* The plan's own duplicate, taken before the object's lock. */
+	int base = out->base_ruleset;
 	if (base >= 0) {
 		h.flags |= SECTION_BASE_RULESET;
 		h.base_ruleset = (uint32_t)base;
@@ -72,8 +73,6 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 	if (!blob || !keep) {
 		free(blob);
 		free(keep);
-		if (base >= 0)
-			close(base);
 		return -ENOMEM;
 	}
 	at = put(at, &h, sizeof(h));
@@ -104,7 +103,6 @@ static int section_encode(const cfork_sandbox *sb, struct child_section *out,
 	out->len = len;
 	out->path_fds = keep;
 	out->npath_fds = nkeep;
-	out->base_ruleset = base;
 	out->layers = layers;
 	return 0;
 }
@@ -183,7 +181,9 @@ int sandbox_prepare(const cfork_sandbox *csb, const cfork_attr *attr,
 	unsigned want = 0, require = 0;
 	int abi = 0, r = 0;
 
-	plan->section.base_ruleset = -1;
+	/* Outside the object's lock: making the ruleset again reads the
+	   mount table and the root. Released with the plan. */
+	plan->section.base_ruleset = landlock_process_ruleset();
 	pthread_mutex_lock(&sb->lock);
 	for (unsigned l = 1; l & SB_LAYERS; l <<= 1) {
 		cfork_policy pol = effective_policy(sb, l);
