@@ -1063,7 +1063,10 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   other terminal ioctls stay (its modes, its size), whatever the
  *   session: a child that must not touch the caller's terminal gets
  *   other stdio;
- *   rt_sigaction replacing the SIGSYS handler (see above).
+ *   rt_sigaction replacing the SIGSYS handler (see above): so a
+ *   sandboxed child cannot start a sandboxed child of its own, which ends
+ *   with CFORK_EXIT_SANDBOX ("cannot handle SIGSYS"); an unsandboxed one
+ *   runs, under its parent's sandbox, which it inherits.
  * clone3, whose flags are behind a pointer a filter cannot read, fails
  * with ENOSYS: the C library falls back to clone.
  * cfork_sandbox_allow() of a call the base denies whole is -EPERM; of one
