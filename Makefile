@@ -73,9 +73,10 @@ SONAME := libcfork.so.$(VERSION_MAJOR)
 # The sources, by the world they run in (README "Layout"). Each world sees
 # the headers of the folders it may use and no others, so that a child file
 # including a parent header, or the reverse, does not compile.
-COMMON_SRCS := src/common/fd.c src/common/image.c src/common/landlock.c \
-	       src/common/landlock_base.c \
-	       src/common/landlock_process.c src/common/memfd_map.c src/common/registry.c \
+COMMON_SRCS := src/common/fd.c src/common/fenced_paths.c \
+	       src/common/image.c src/common/landlock.c \
+	       src/common/landlock_base.c src/common/landlock_process.c \
+	       src/common/memfd_map.c src/common/registry.c \
 	       src/common/trace_stop.c src/common/version.c
 WIRE_SRCS := src/wire/end.c src/wire/handoff.c src/wire/payload.c src/wire/report.c \
 	     src/wire/section.c

@@ -1091,11 +1091,14 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * program starts and again at the next spawn once a mount, the mount
  * namespace, the root or a directory it read changed. So nothing is made
  * or removed directly in the root, nor in a directory that holds such a
- * mount deeper (/tmp, while a chroot under it has its /proc mounted);
- * their subdirectories stay writable. cfork holds three fds of its own for
- * this, above 2, from the program's start: the ruleset, a second fd of it
- * (to tell it from a number the program closed and reused) and the mount
- * table. Landlock confines the thread
+ * mount deeper (/tmp, while a chroot under it has its /proc mounted), or
+ * that a bind mount shows above one; their other subdirectories stay
+ * writable. A child already running keeps the domain it entered: a proc
+ * mounted after its spawn is in its reach (give a long-lived child its own
+ * mount namespace, or CFORK_SB_NO_FS_WRITE). cfork holds three fds of its
+ * own for this, above 2, from the program's start: the ruleset, a second fd
+ * of it (to tell it from a number the program closed and reused) and the
+ * mount table. Landlock confines the thread
  * that enters the domain: in a child that already runs other threads when
  * it is confined, the domain holds the one that runs the function and not
  * the others (with paths, see cfork_sandbox_fs). The domain is the base's:

@@ -77,6 +77,18 @@ uint64_t landlock_scopes(int abi);
    the mount table mountinfo holds (-1: it opens its own): its fd, or
    -errno. landlock_process.c: a duplicate of this process's, kept valid,
    which the caller closes; -1 where there is none. */
+/* fenced_paths.c: the paths where the base's ruleset gives no rule, from
+   the mount table mountinfo holds (false where it cannot be read whole);
+   and whether path is one of them (1) or lies above one (2), or neither
+   (0). */
+struct fenced {
+	char **paths;
+	size_t n;
+};
+bool fenced_paths_read(int mountinfo, struct fenced *f);
+void fenced_free(struct fenced *f);
+int fence_at(const struct fenced *f, const char *path);
+
 struct landlock_walked_dir {
 	char path[256];
 	dev_t dev;

@@ -44,12 +44,6 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-/* The mount points of those file systems: where the rules stop. */
-struct fenced {
-	char **paths;
-	size_t n;
-};
-
 static bool reaches_other_processes(int fd)
 {
 	struct statfs fs;
@@ -65,127 +59,6 @@ static bool reaches_other_processes(int fd)
 	default:
 		return false;
 	}
-}
-
-static bool fenced_type(const char *type)
-{
-	return !strcmp(type, "proc") || !strcmp(type, "sysfs") ||
-	       !strcmp(type, "cgroup") || !strcmp(type, "cgroup2");
-}
-
-/* A mount point as mountinfo escapes it (\040 a space, \011, \012, \134),
-   unescaped in place. */
-static void unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-					(s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
-/* The whole of a file read from fd (from its start), NUL-terminated;
-   NULL where it cannot be read. */
-static char *read_all(int fd)
-{
-	size_t cap = 16384, len = 0;
-	char *text = malloc(cap);
-
-	if (!text || lseek(fd, 0, SEEK_SET) < 0) {
-		free(text);
-		return NULL;
-	}
-	for (;;) {
-		if (len + 1 == cap) {
-			char *more = realloc(text, cap * 2);
-			if (!more)
-				break;
-			text = more;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, text + len, cap - 1 - len);
-		if (n == 0) {
-			text[len] = '\0';
-			return text;
-		}
-		if (n < 0 && errno != EINTR)
-			break;
-		len += n > 0 ? (size_t)n : 0;
-	}
-	free(text);
-	return NULL;
-}
-
-/* The fenced mount points of the table mountinfo holds (one line a mount:
-   id, parent, dev, root, mount point, options, optional fields, "-",
-   type, ...). false where it cannot be read. */
-static bool fenced_read(int mountinfo, struct fenced *f)
-{
-	char *text = read_all(mountinfo);
-
-	*f = (struct fenced){ 0 };
-	if (!text)
-		return false;
-	for (char *line = text, *next; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? (*next = '\0', next + 1) : line + strlen(line);
-		char *point = line, *sep = strstr(line, " - ");
-		for (int field = 0; field < 4 && point; field++)
-			if ((point = strchr(point, ' ')))
-				point++;
-		if (!point || !sep || point > sep)
-			continue;
-		char *end = strchr(point, ' '), *type = sep + 3;
-		char *type_end = strchr(type, ' ');
-		if (!end || !type_end)
-			continue;
-		*end = *type_end = '\0';
-		if (!fenced_type(type))
-			continue;
-		unescape(point);
-		char **more = realloc(f->paths, (f->n + 1) * sizeof(*more));
-		char *copy = more ? strdup(point) : NULL;
-		if (more)
-			f->paths = more;
-		if (!copy) {
-			free(text);
-			return false;
-		}
-		f->paths[f->n++] = copy;
-	}
-	free(text);
-	return true;
-}
-
-static void fenced_free(struct fenced *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->paths[i]);
-	free(f->paths);
-}
-
-/* 1: path is a fenced mount point; 2: one lies beneath it; 0: neither. */
-static int fence_at(const struct fenced *f, const char *path)
-{
-	size_t len = strlen(path);
-	int at = 0;
-
-	for (size_t i = 0; i < f->n; i++) {
-		if (!strcmp(f->paths[i], path))
-			return 1;
-		if (!strncmp(f->paths[i], path, len) &&
-		    (f->paths[i][len] == '/' || len == 1))
-			at = 2;
-	}
-	return at;
 }
 
 struct walk {
@@ -216,6 +89,17 @@ static void walked_note(struct landlock_walked *walked, const char *path)
 	landlock_walked_stat(&st, d);
 }
 
+/* A rule or a directory missed for want of fds or memory: the ruleset,
+   with fewer rules than it should have, is made again at the next spawn
+   (a directory this process may not read stays without, as it would be
+   again). */
+static void walk_failed(struct walk *w)
+{
+	if (w->walked && (errno == EMFILE || errno == ENFILE ||
+			  errno == ENOMEM))
+		w->walked->incomplete = true;
+}
+
 /* The rules on the entries of the directory at path: one on each that
    holds no fenced mount; each that does is left for a later turn, to go
    into (a directory that cannot be read gets none). */
@@ -228,6 +112,7 @@ static void allow_beneath(struct walk *w, const char *path)
 	char entry[PATH_MAX];
 
 	if (!d) {
+		walk_failed(w);
 		if (dir >= 0)
 			close(dir);
 		return;
@@ -243,10 +128,15 @@ static void allow_beneath(struct walk *w, const char *path)
 				O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 		int at = fence_at(w->fenced, entry);
-		if (fd < 0 || fstat(fd, &st) < 0 || S_ISLNK(st.st_mode) ||
-		    at == 1 || reaches_other_processes(fd)) {
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			walk_failed(w);
 			if (fd >= 0)
 				close(fd);
+			continue;
+		}
+		if (S_ISLNK(st.st_mode) || at == 1 ||
+		    reaches_other_processes(fd)) {
+			close(fd);
 			continue;
 		}
 		if (at == 2 && S_ISDIR(st.st_mode)) {
@@ -261,8 +151,9 @@ static void allow_beneath(struct walk *w, const char *path)
 								w->file_rights,
 			.parent_fd = fd,
 		};
-		(void)syscall(SYS_landlock_add_rule, w->ruleset,
-			      LL_RULE_PATH_BENEATH, &pb, 0);
+		if (syscall(SYS_landlock_add_rule, w->ruleset,
+			    LL_RULE_PATH_BENEATH, &pb, 0) < 0)
+			walk_failed(w);
 		close(fd);
 	}
 	closedir(d);
@@ -288,15 +179,14 @@ int landlock_base_ruleset(int abi, int mountinfo,
 	if (ruleset < 0)
 		return -errno;
 
-	/* Without a mount table at all (no /proc mounted) the entries of
-	   the root are still checked one by one, which covers the usual
-	   places; one that cannot be read whole gives no rule (fails
-	   closed). */
-	int own = mountinfo < 0 ? open("/proc/self/mountinfo",
+	/* A mount table that cannot be read whole, or none at all (no
+	   /proc, where cfork cannot start a child anyway), gives no rule:
+	   fails closed. */
+	int own = mountinfo < 0 ? open("/proc/thread-self/mountinfo",
 				       O_RDONLY | O_CLOEXEC) : -1;
 	struct fenced fenced;
-	bool table = mountinfo >= 0 || own >= 0;
-	bool read = fenced_read(mountinfo >= 0 ? mountinfo : own, &fenced);
+	bool read = fenced_paths_read(mountinfo >= 0 ? mountinfo : own,
+				      &fenced);
 	if (own >= 0)
 		close(own);
 	struct walk w = {
@@ -308,8 +198,10 @@ int landlock_base_ruleset(int abi, int mountinfo,
 	};
 	if (walked)
 		*walked = (struct landlock_walked){ 0 };
-	if (read || !table)
+	if (read)
 		allow_beneath(&w, "/");
+	else if (walked)
+		walked->incomplete = true;
 	while (w.npending) {
 		char *dir = w.pending[--w.npending];
 		allow_beneath(&w, dir);

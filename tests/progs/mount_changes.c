@@ -9,6 +9,7 @@
  *   3. renames the directory that holds a proc mount to beneath a
  *      directory the ruleset allows;
  *   4. makes a directory beside a proc mount's,
+ *   5. mounts a proc beneath a bind mount of one of its directories,
  *
  * and spawns after each: the child must be refused its caller's
  * oom_score_adj through each proc, and may write in the new directory.
@@ -149,6 +150,33 @@ int main(void)
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/new/f", top);
 	expect("a directory made after the start", path, 1, 0);
+
+	/* 5: a proc beneath a bind mount, whose directory another path (the
+	   bind's source) shows too: landlock walks up through that one. */
+	snprintf(dir, sizeof(dir), "%s/source", top);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/source/sub", top);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/source/other", top);
+	mkdir(dir, 0755);
+	snprintf(from, sizeof(from), "%s/source", top);
+	snprintf(to, sizeof(to), "%s/bound", top);
+	mkdir(to, 0755);
+	if (mount(from, to, NULL, MS_BIND, NULL) < 0) {
+		printf("bind: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "%s/bound/sub/proc", top);
+	if (mount_proc(dir) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%d/oom_score_adj", dir, (int)getpid());
+	expect("a proc beneath a bind mount", path, 0, 1);
+	/* The source holds the proc's directory now: it gets no rule, but
+	   what is beside that does. */
+	snprintf(path, sizeof(path), "%s/source/other/f", top);
+	expect("beside the proc in the bind's source", path, 1, 0);
+	umount2(dir, MNT_DETACH);
+	umount2(to, MNT_DETACH);
 
 	cfork_sandbox_free(sb);
 	snprintf(dir, sizeof(dir), "%s/two", top);
