@@ -79,6 +79,19 @@ static int mount_proc(const char *dir)
 	return mount("proc", dir, "proc", 0, NULL);
 }
 
+/* Mounts a proc at dir; the child must be refused its caller's
+   oom_score_adj through it. -1 where it cannot mount. */
+static int expect_refused_through(const char *what, const char *dir)
+{
+	char path[512];
+
+	if (mount_proc(dir) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%d/oom_score_adj", dir, (int)getpid());
+	expect(what, path, 0, 1);
+	return 0;
+}
+
 int main(void)
 {
 	char top[] = "/tmp/cfork-mounts-XXXXXX", path[512], dir[256];
@@ -119,10 +132,8 @@ int main(void)
 		return 1;
 	}
 	snprintf(dir, sizeof(dir), "%s/two", top);
-	if (mount_proc(dir) < 0)
+	if (expect_refused_through("a mount in a namespace of its own", dir) < 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/%d/oom_score_adj", dir, (int)getpid());
-	expect("a mount in a namespace of its own", path, 0, 1);
 
 	/* 3: the proc's directory renamed to beneath an allowed one. */
 	snprintf(dir, sizeof(dir), "%s/three", top);
@@ -167,10 +178,8 @@ int main(void)
 		return 1;
 	}
 	snprintf(dir, sizeof(dir), "%s/bound/sub/proc", top);
-	if (mount_proc(dir) < 0)
+	if (expect_refused_through("a proc beneath a bind mount", dir) < 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/%d/oom_score_adj", dir, (int)getpid());
-	expect("a proc beneath a bind mount", path, 0, 1);
 	/* The source holds the proc's directory now: it gets no rule, but
 	   what is beside that does. */
 	snprintf(path, sizeof(path), "%s/source/other/f", top);
