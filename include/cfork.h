@@ -1095,8 +1095,13 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * that a bind mount shows above one; their other subdirectories stay
  * writable. A child already running keeps the domain it entered: a proc
  * mounted after its spawn is in its reach (give a long-lived child its own
- * mount namespace, or CFORK_SB_NO_FS_WRITE). cfork holds three fds of its
- * own for this, above 2, from the program's start: the ruleset, a second fd
+ * mount namespace, or CFORK_SB_NO_FS_WRITE). The rule sees the mount
+ * table of the caller's root and namespace: a chrooted caller's table
+ * leaves out what lies above its root, and a caller whose working
+ * directory (or a directory fd it passes) is in another mount namespace,
+ * or in a detached mount tree, gives the child paths no table shows; such
+ * a caller gives its child NO_FS_WRITE or a jail. cfork holds three fds of
+ * its own for this, above 2, from the program's start: the ruleset, a second fd
  * of it (to tell it from a number the program closed and reused) and the
  * mount table. Landlock confines the thread
  * that enters the domain: in a child that already runs other threads when

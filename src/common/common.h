@@ -83,6 +83,8 @@ uint64_t landlock_scopes(int abi);
    (0). */
 struct fenced {
 	char **paths;
+	bool *through;	/* a path landlock walks through: gone into, not
+			   skipped */
 	size_t n;
 };
 bool fenced_paths_read(int mountinfo, struct fenced *f);

@@ -135,18 +135,27 @@ static bool beneath(const char *path, const char *base, const char **tail)
 	return true;
 }
 
-static bool fenced_add(struct fenced *f, const char *a, const char *b)
+/* a and b joined, fenced: skipped whole, or (through) gone into with no
+   rule of its own, as the directories a mount is mounted on are: landlock
+   meets them, never what lies beside the mount. */
+static bool fenced_add(struct fenced *f, const char *a, const char *b,
+		       bool through)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	char **more = realloc(f->paths, (f->n + 1) * sizeof(*more));
+	bool *kinds = more ? realloc(f->through, (f->n + 1) *
+				     sizeof(*kinds)) : NULL;
 	char *path = malloc(la + lb + 2);
 
 	if (more)
 		f->paths = more;
-	if (!more || !path) {
+	if (kinds)
+		f->through = kinds;
+	if (!more || !kinds || !path) {
 		free(path);
 		return false;
 	}
+	f->through[f->n] = through;
 	(void)snprintf(path, la + lb + 2, "%s%s", a, b);
 	/* "/" joined with "/x" reads "//x". */
 	if (path[0] == '/' && path[1] == '/')
@@ -181,7 +190,7 @@ static bool fence_up(struct fenced *f, const struct mount_line *all,
 			if (strcmp(all[i].dev, p->dev) != 0 ||
 			    !beneath(inner, all[i].root, &rest))
 				continue;
-			if (!fenced_add(f, all[i].point, rest)) {
+			if (!fenced_add(f, all[i].point, rest, true)) {
 				free(inner);
 				return false;
 			}
@@ -218,7 +227,7 @@ bool fenced_paths_read(int mountinfo, struct fenced *f)
 	}
 	for (size_t i = 0; ok && i < n; i++)
 		if (all[i].fenced)
-			ok = fenced_add(f, all[i].point, "") &&
+			ok = fenced_add(f, all[i].point, "", false) &&
 			     fence_up(f, all, n, &all[i]);
 	free(all);
 	free(text);
@@ -232,6 +241,7 @@ void fenced_free(struct fenced *f)
 	for (size_t i = 0; i < f->n; i++)
 		free(f->paths[i]);
 	free(f->paths);
+	free(f->through);
 	*f = (struct fenced){ 0 };
 }
 
@@ -241,8 +251,11 @@ int fence_at(const struct fenced *f, const char *path)
 	int at = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
-		if (!strcmp(f->paths[i], path))
-			return 1;
+		if (!strcmp(f->paths[i], path)) {
+			if (!f->through[i])
+				return 1;
+			at = 2;
+		}
 		if (!strncmp(f->paths[i], path, len) &&
 		    (f->paths[i][len] == '/' || len == 1))
 			at = 2;

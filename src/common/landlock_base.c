@@ -139,9 +139,12 @@ static void allow_beneath(struct walk *w, const char *path)
 			close(fd);
 			continue;
 		}
-		if (at == 2 && S_ISDIR(st.st_mode)) {
+		if (at == 2) {
+			/* Gone into; a file there (a file a proc file is
+			   bound onto) gets no rule. */
 			close(fd);
-			char *copy = w->npending < 64 ? strdup(entry) : NULL;
+			char *copy = w->npending < 64 && S_ISDIR(st.st_mode) ?
+				     strdup(entry) : NULL;
 			if (copy)
 				w->pending[w->npending++] = copy;
 			continue;

@@ -10,6 +10,7 @@
  *      directory the ruleset allows;
  *   4. makes a directory beside a proc mount's,
  *   5. mounts a proc beneath a bind mount of one of its directories,
+ *   6. mounts a proc in a tmpfs of its own,
  *
  * and spawns after each: the child must be refused its caller's
  * oom_score_adj through each proc, and may write in the new directory.
@@ -186,6 +187,25 @@ int main(void)
 	expect("beside the proc in the bind's source", path, 1, 0);
 	umount2(dir, MNT_DETACH);
 	umount2(to, MNT_DETACH);
+
+	/* 6: a proc in a file system of its own (a tmpfs): what lies beside
+	   the proc's directories in it stays writable. */
+	snprintf(dir, sizeof(dir), "%s/fs", top);
+	mkdir(dir, 0755);
+	if (mount("tmpfs", dir, "tmpfs", 0, NULL) < 0)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s/fs/other", top);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/fs/chroot", top);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/fs/chroot/proc", top);
+	if (expect_refused_through("a proc in a tmpfs", dir) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/fs/other/f", top);
+	expect("beside it in the tmpfs", path, 1, 0);
+	umount2(dir, MNT_DETACH);
+	snprintf(dir, sizeof(dir), "%s/fs", top);
+	umount2(dir, MNT_DETACH);
 
 	cfork_sandbox_free(sb);
 	snprintf(dir, sizeof(dir), "%s/two", top);
