@@ -107,10 +107,10 @@ struct landlock_walked {
 	size_t n;
 	bool incomplete;
 };
-struct stat;
 int landlock_base_ruleset(int abi, int mountinfo,
 			  struct landlock_walked *walked);
-void landlock_walked_stat(const struct stat *st, struct landlock_walked_dir *d);
+/* Whether a directory noted is still as it was. */
+bool landlock_walked_unchanged(const struct landlock_walked_dir *d);
 int landlock_process_ruleset(void);
 
 /* trace_stop.c: whether a waitid() si_code is an end (exited, killed,

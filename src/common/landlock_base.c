@@ -70,6 +70,17 @@ struct walk {
 	struct landlock_walked *walked;	/* NULL: not asked */
 };
 
+/* What tells that a directory changed: an entry made, removed or renamed
+   moves its mtime, and its size or links where the mtime's tick hides it. */
+static void walked_stat(const struct stat *st, struct landlock_walked_dir *d)
+{
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->mtime = st->st_mtim;
+	d->size = st->st_size;
+	d->nlink = st->st_nlink;
+}
+
 /* The directory at path as it is before its entries are read: one that
    changes after this is read again at the next spawn. */
 static void walked_note(struct landlock_walked *walked, const char *path)
@@ -86,7 +97,7 @@ static void walked_note(struct landlock_walked *walked, const char *path)
 	}
 	d = &walked->dir[walked->n++];
 	memcpy(d->path, path, strlen(path) + 1);
-	landlock_walked_stat(&st, d);
+	walked_stat(&st, d);
 }
 
 /* A rule or a directory missed for want of fds or memory: the ruleset,
@@ -214,11 +225,16 @@ int landlock_base_ruleset(int abi, int mountinfo,
 	return ruleset;
 }
 
-void landlock_walked_stat(const struct stat *st, struct landlock_walked_dir *d)
+bool landlock_walked_unchanged(const struct landlock_walked_dir *d)
 {
-	d->dev = st->st_dev;
-	d->ino = st->st_ino;
-	d->mtime = st->st_mtim;
-	d->size = st->st_size;
-	d->nlink = st->st_nlink;
+	struct landlock_walked_dir now;
+	struct stat st;
+
+	if (stat(d->path, &st) < 0)
+		return false;
+	walked_stat(&st, &now);
+	return now.dev == d->dev && now.ino == d->ino &&
+	       now.mtime.tv_sec == d->mtime.tv_sec &&
+	       now.mtime.tv_nsec == d->mtime.tv_nsec &&
+	       now.size == d->size && now.nlink == d->nlink;
 }

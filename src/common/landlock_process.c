@@ -121,20 +121,9 @@ static bool stale(void)
 
 	if (walked.incomplete || namespace_now() != namespace_ino)
 		return true;
-	for (size_t i = 0; i < walked.n; i++) {
-		struct landlock_walked_dir now;
-		struct stat st;
-		if (stat(walked.dir[i].path, &st) < 0)
+	for (size_t i = 0; i < walked.n; i++)
+		if (!landlock_walked_unchanged(&walked.dir[i]))
 			return true;
-		landlock_walked_stat(&st, &now);
-		if (now.dev != walked.dir[i].dev ||
-		    now.ino != walked.dir[i].ino ||
-		    now.mtime.tv_sec != walked.dir[i].mtime.tv_sec ||
-		    now.mtime.tv_nsec != walked.dir[i].mtime.tv_nsec ||
-		    now.size != walked.dir[i].size ||
-		    now.nlink != walked.dir[i].nlink)
-			return true;
-	}
 	if (mounts < 0)
 		return false;
 	if (!mounts_still_it())
