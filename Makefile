@@ -84,7 +84,7 @@ PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
 	       src/parent/dl.c src/parent/environ.c \
 	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \
-	       src/parent/output.c \
+	       src/parent/output.c src/parent/own_stdio.c \
 	       src/parent/payload.c src/parent/pool.c src/parent/proc.c \
 	       src/parent/process_token.c \
 	       src/parent/server_ref.c src/parent/signal_child.c \

@@ -1550,6 +1550,114 @@ Test(escape, compute_cannot_change_the_parents_file_status_flags)
 		  "exited %d code %d signal %d", st.exited, st.code, st.signal);
 }
 
+/* Sets O_NONBLOCK on each of its stdio, by fcntl and by ioctl, and writes
+   on stdout how many of the six took. */
+static int escape_nonblock_stdio(const cfork_args *a)
+{
+	int on = 1, took = 0;
+
+	(void)a;
+	for (int fd = 0; fd < 3; fd++) {
+		int flags = fcntl(fd, F_GETFL);
+		took += flags >= 0 &&
+			fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+		took += ioctl(fd, FIONBIO, &on) == 0;
+	}
+	return dprintf(1, "%d", took) > 0 ? OK : 1;
+}
+CFORK_REGISTER(escape_nonblock_stdio, "");
+
+/* One call of escape_nonblock_stdio under attr: cold (flags 0), through a
+   pool's child or through a fork server; *st filled, its stdout read
+   into out (NUL-terminated). */
+static void nonblock_stdio_call(const cfork_attr *attr, unsigned flags,
+				int out_rd, char *out, size_t size,
+				cfork_status *st)
+{
+	cfork_pool *pool = NULL;
+	cfork_proc *p;
+	int r;
+
+	if (flags)
+		cr_assert_eq(cfork_pool_new(&pool, attr, 1, flags), 0);
+	r = pool ? cfork_pool_spawn(pool, &p, "escape_nonblock_stdio") :
+		   cfork_spawn(&p, attr, "escape_nonblock_stdio");
+	cr_assert_eq(r, 0, "spawn: %s", strerror(-r));
+	if (pool)
+		cr_assert(cfork_paths(p) & (CFORK_PATH_POOL |
+					    CFORK_PATH_FORK_SERVER),
+			  "the call went cold");
+	cr_assert_eq(cfork_wait(p, 20000, st), 0);
+	cfork_free(p);
+	cfork_pool_free(pool);
+	ssize_t n = read(out_rd, out, size - 1);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * A sandboxed child's stdio is its caller's pipe or terminal, but not its
+ * caller's open file description, whose flags it would share: O_NONBLOCK
+ * set on it makes the caller's writes there fail with EAGAIN, and the
+ * shell's reads of its terminal once the caller is done. Under the base
+ * and the presets that deny by list (COMPUTE refuses F_SETFL), cold,
+ * through a pool's child and through a fork server.
+ */
+Test(escape, a_sandboxed_child_cannot_make_its_callers_stdio_non_blocking)
+{
+	static const unsigned modes[3] = { 0, CFORK_POOL_EXEC,
+					   CFORK_POOL_FORK };
+	static const char *const names[3] = { "cold", "pool", "fork server" };
+	cfork_sandbox *sb[2] = {
+		new_sandbox(0),
+		new_sandbox(CFORK_SB_NO_NETWORK | CFORK_SB_NO_EXEC |
+			    CFORK_SB_NO_FS_WRITE),
+	};
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		cr_skip_test("no pseudo-terminal here: %s", strerror(errno));
+	int tty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(tty, 0);
+	for (size_t k = 0; k < 2; k++)
+		for (size_t m = 0; m < 3; m++) {
+			cfork_attr attr = CFORK_ATTR_INIT;
+			cfork_status st;
+			int in[2], out[2];
+			char took[16];
+
+			cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+			cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+			attr.sandbox = sb[k];
+			attr.stdin_fd = in[0];
+			attr.stdout_fd = out[1];
+			attr.stderr_fd = tty;
+			nonblock_stdio_call(&attr, modes[m], out[0], took,
+					    sizeof(took), &st);
+			cr_assert(st.exited && st.code == OK,
+				  "sandbox %zu, %s: exited %d code %d "
+				  "signal %d", k, names[m], st.exited,
+				  st.code, st.signal);
+			cr_assert_str_eq(took, "6", "sandbox %zu, %s: the "
+					 "child could not try", k, names[m]);
+			const int mine[3] = { in[0], out[1], tty };
+			for (int fd = 0; fd < 3; fd++)
+				cr_expect_not(fcntl(mine[fd], F_GETFL) &
+					      O_NONBLOCK, "sandbox %zu, %s: "
+					      "the caller's fd %d is now "
+					      "non-blocking", k, names[m],
+					      fd);
+			fcntl(tty, F_SETFL, 0);
+			for (int i = 0; i < 2; i++) {
+				close(in[i]);
+				close(out[i]);
+			}
+		}
+	close(tty);
+	close(master);
+	for (size_t k = 0; k < 2; k++)
+		cfork_sandbox_free(sb[k]);
+}
+
 static int compare_ints(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;

@@ -80,6 +80,8 @@ struct spawn_call {
 	int exe_fd;
 	int cwd_fd;		/* attr->cwd, O_PATH */
 	int out[2], err[2];	/* captured stdout and stderr */
+	int stdio[3];		/* what the child gets as its stdio */
+	int own_stdio[3];	/* of those, the ones opened for it alone */
 	int status[2];		/* a pid namespace init's end of pid 2, or a
 				   fork server's end of its child */
 	struct server_ref *remote;	/* a fork server's child: not ours
@@ -90,6 +92,7 @@ struct spawn_call {
 #define SPAWN_CALL_INIT { .report = { -1, -1 }, .ready = { -1, -1 },	\
 			  .out = { -1, -1 }, .err = { -1, -1 },		\
 			  .status = { -1, -1 }, .memfd = -1, .cwd_fd = -1,	\
+			  .own_stdio = { -1, -1, -1 },			\
 			  .sandbox.launch.cgroup_fd = -1,			\
 			  .sandbox.section.base_ruleset = -1 }
 
@@ -120,6 +123,9 @@ static void spawn_release(struct spawn_call *s)
 		if (s->status[i] >= 0)
 			close(s->status[i]);
 	}
+	for (int i = 0; i < 3; i++)
+		if (s->own_stdio[i] >= 0)
+			close(s->own_stdio[i]);
 	if (s->cwd_fd >= 0)
 		close(s->cwd_fd);
 	if (s->memfd >= 0)
@@ -302,9 +308,7 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 
 	*req = (struct launch_request){
 		.exe_fd = s->exe_fd,
-		.stdio = { attr->stdin_fd,
-			   s->out[1] >= 0 ? s->out[1] : attr->stdout_fd,
-			   s->err[1] >= 0 ? s->err[1] : attr->stderr_fd },
+		.stdio = { s->stdio[0], s->stdio[1], s->stdio[2] },
 		.keep_fds = s->keep,
 		.nkeep_fds = nkeep,
 		.pdeathsig = attr->pdeathsig,
@@ -322,7 +326,7 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 
 /* What the launch needs from attr before anything else is made: the
    working directory, opened now so that a bad one is this spawn's error,
-   and the pipes of the captured streams. */
+   the pipes of the captured streams, and the child's stdio. */
 static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 {
 	int r;
@@ -345,6 +349,8 @@ static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 		if (r < 0 || fcntl(s->err[0], F_SETFL, O_NONBLOCK) < 0)
 			return r < 0 ? r : -errno;
 	}
+	own_stdio(attr, (const int[3]){ -1, s->out[1], s->err[1] }, s->stdio,
+		  s->own_stdio);
 	return 0;
 }
 
@@ -630,9 +636,7 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		.exe_fd = s.exe_fd,
 		.argv = argv0,
 		.envp = s.envp,
-		.stdio = { attr->stdin_fd,
-			   s.out[1] >= 0 ? s.out[1] : attr->stdout_fd,
-			   s.err[1] >= 0 ? s.err[1] : attr->stderr_fd },
+		.stdio = { s.stdio[0], s.stdio[1], s.stdio[2] },
 		.keep_fds = s.keep,
 		.nkeep_fds = n,
 		.pdeathsig = attr->pdeathsig,
