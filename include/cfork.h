@@ -380,7 +380,9 @@ typedef struct cfork_attr {
 	/* More fds the child inherits under the same numbers. Every other fd
 	   of the parent is closed in the child, close-on-exec or not, but
 	   cfork's own two: the report pipe and the fd of the program's
-	   binary, both close-on-exec in the child. */
+	   binary, both close-on-exec in the child. These, as cfork_fd()
+	   arguments, are the caller's file descriptions, sandbox or not:
+	   the flags a child sets on one (O_NONBLOCK) are the caller's too. */
 	const int *keep_fds;
 	size_t nkeep_fds;
 	/* Signal the child gets when the thread that spawned it exits
