@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "test_progs.h"
 #include "lib/payload.h"
 
 /* The attacks on the parent, shared with the program that runs them as
@@ -704,7 +705,7 @@ Test(escape, the_base_follows_mounts_namespaces_and_renames)
 	FILE *f = popen(cmd, "r");
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f))
-		strncat(out, line, sizeof(out) - strlen(out) - 1);
+		append_line(out, sizeof(out), line);
 	int status = pclose(f);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
 		cr_skip_test("this test cannot mount here:\n%s", out);
