@@ -100,15 +100,15 @@ void child_flush_stdio(void)
 {
 	/* What exit() does to stdio, without the rest of exit(): glibc's
 	   fcloseall() flushes and unbuffers every stream (it closes no fd).
-	   A newer glibc (2.41; not 2.36) takes each stream's lock to flush
-	   it, as its exit() does, and a thread of the function blocked
-	   reading stdin holds stdin's for as long as it waits: the child
-	   would never end. The standard streams are taken out of stdio's
-	   locking first (a flag, no lock), so that they are flushed
+	   A newer glibc (2.39, 2.41; not 2.36) takes each stream's lock to
+	   flush it, as its exit() does, and a thread of the function
+	   blocked reading stdin holds stdin's for as long as it waits: the
+	   child would never end. The standard streams are taken out of
+	   stdio's locking first (a flag, no lock), so that they are flushed
 	   underneath whatever thread holds them, as older glibc flushes
-	   every stream (a thread still writing to one races the flush,
-	   and _exit() ends it next). A stream of the function's own that another of its threads holds
-	   is waited for, as exit() waits for it. */
+	   every stream (a thread still writing to one races the flush, and
+	   _exit() ends it next). A stream of the function's own that
+	   another of its threads holds is waited for, as exit() waits. */
 	__fsetlocking(stdin, FSETLOCKING_BYCALLER);
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
 	__fsetlocking(stderr, FSETLOCKING_BYCALLER);
