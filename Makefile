@@ -324,8 +324,9 @@ test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
 	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
 
 # The header in C++: every C++ program here compiles under each standard
-# with each compiler, warnings as errors (and the examples as strict C11
-# and C17); tests/cxx/test.cpp is built with both compilers and run.
+# with each compiler, warnings as errors (and the examples as strict C11,
+# C17 and C2x, the C23 that gcc 15 compiles by default); tests/cxx/test.cpp
+# is built with both compilers and run.
 CXX_COMPILERS := $(CXX) clang++
 CXX_STDS := c++11 c++14 c++17 c++20
 STRICT_WARN := -Wall -Wextra -Wpedantic -Werror
@@ -347,7 +348,7 @@ check-cxx: $(CXX_TEST_BINS)
 			-fsyntax-only tests/cxx/test.cpp examples/cxx.cpp \
 			|| fail=1; \
 	done; done; \
-	for s in c11 c17; do \
+	for s in c11 c17 c2x; do \
 		$(if $(Q),echo "  CC      -std=$$s -fsyntax-only examples";) \
 		$(CC) -std=$$s -D_GNU_SOURCE $(STRICT_WARN) -Iinclude \
 			$(CPPFLAGS) -fsyntax-only $(EXAMPLE_C_SRCS) || fail=1; \
