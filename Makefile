@@ -328,7 +328,7 @@ test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
 # C17 and C2x, the C23 that gcc 15 compiles by default); tests/cxx/test.cpp
 # is built with both compilers and run.
 CXX_COMPILERS := $(CXX) clang++
-CXX_STDS := c++11 c++14 c++17 c++20
+CXX_STDS := c++11 c++14 c++17 c++20 c++2b
 STRICT_WARN := -Wall -Wextra -Wpedantic -Werror
 CXX_TEST_BINS := $(O)/tests/cxx/test-$(notdir $(CXX)) $(O)/tests/cxx/test-clang++
 
