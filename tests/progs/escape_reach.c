@@ -113,8 +113,8 @@ static const char *const reach_mode_names[R_NMODES] = {
 	[R_SIGIO] = "F_SETOWN(_EX), FIOSETOWN, SIOCSPGRP of ppid",
 	[R_SYSV] = "SysV IPC and POSIX message queues",
 	[R_LEASE] = "F_SETLEASE",
-	[R_PROC_WRITE] = "/proc/ppid/{oom_score_adj,coredump_filter,autogroup}"
-			 " and the cgroup's files",
+	[R_PROC_WRITE] = ("/proc/ppid/{oom_score_adj,coredump_filter,autogroup}"
+			  " and the cgroup's files"),
 };
 
 /* Every sandbox, whatever its presets: 0 is a sandbox too. */
