@@ -406,7 +406,8 @@ compile-fail:
 			echo "$$f: line 1 is not /* expect: ... */"; fail=1; \
 		elif $$cc $$flags $$f >$$log 2>&1; then \
 			echo "$$f: compiled; must fail with: $$want"; fail=1; \
-		elif ! grep -qF -- "$$want" $$log; then \
+		elif ! sed 's/\\"/"/g' $$log | grep -qF -- \
+			"$$(printf '%s' "$$want" | sed 's/\\"/"/g')"; then \
 			echo "$$f: failed, but not with: $$want"; \
 			cat $$log; fail=1; \
 		elif [ -n "$$max" ] && [ "$$(grep 'error' $$log | \
