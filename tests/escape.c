@@ -24,10 +24,12 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "checking_child.h"
 #include "helpers.h"
 #include "test_progs.h"
 #include "lib/payload.h"
@@ -1657,6 +1660,186 @@ Test(escape, a_sandboxed_child_cannot_make_its_callers_stdio_non_blocking)
 	close(master);
 	for (size_t k = 0; k < 2; k++)
 		cfork_sandbox_free(sb[k]);
+}
+
+/* Writes "HELLO" on its stdout. */
+static int escape_stdout_hello(const cfork_args *a)
+{
+	(void)a;
+	return write(1, "HELLO", 5) == 5 ? OK : 1;
+}
+CFORK_REGISTER(escape_stdout_hello, "");
+
+/*
+ * A pty master opened again is a new pty (every master is the one inode
+ * of ptmx): a sandboxed child given its caller's master writes to that
+ * pty, whose terminal side reads it, not to a pty of its own nobody reads.
+ */
+Test(escape, a_sandboxed_childs_pty_master_stdout_is_its_callers_pty)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	struct termios raw;
+	cfork_status st;
+	cfork_proc *p;
+	char got[16] = "";
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		cr_skip_test("no pseudo-terminal here: %s", strerror(errno));
+	int tty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(tty, 0);
+	cr_assert_eq(tcgetattr(tty, &raw), 0);
+	cfmakeraw(&raw);
+	cr_assert_eq(tcsetattr(tty, TCSANOW, &raw), 0);
+	attr.sandbox = sb;
+	attr.stdout_fd = master;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_stdout_hello"), 0);
+	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cfork_free(p);
+	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d",
+		  st.exited, st.code, st.signal);
+	struct pollfd ready = { .fd = tty, .events = POLLIN };
+	cr_assert_eq(poll(&ready, 1, 5000), 1, "the child wrote to another "
+		     "pty than its caller's");
+	cr_assert_eq(read(tty, got, sizeof(got) - 1), 5);
+	cr_assert_str_eq(got, "HELLO");
+	close(tty);
+	close(master);
+	cfork_sandbox_free(sb);
+}
+
+enum { SPOIL_BY_CHMOD, SPOIL_BY_EXCLUSIVE_MODE };
+
+/* Makes its stdout one its caller cannot open again: by the pipe's or
+   terminal's permissions, which its owner may change, or by putting the
+   terminal in exclusive mode. */
+static int escape_spoil_stdout(const cfork_args *a)
+{
+	if (cfork_arg_i64(a, 0) == SPOIL_BY_CHMOD)
+		return fchmod(1, 0) == 0 ? OK : 1;
+	return ioctl(1, TIOCEXCL) == 0 ? OK : 2;
+}
+CFORK_REGISTER(escape_spoil_stdout, "i");
+
+/* A checking child's failure: its number, and why as its result. */
+static int escape_fail(int code, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cfork_return(text, strlen(text));
+	return code;
+}
+
+/* A pipe (pty false) or a pty's terminal side as *out, and the other end
+   as *other; false where none can be made. */
+static bool stdout_to_spoil(bool pty, int *out, int *other)
+{
+	int ends[2];
+
+	if (!pty) {
+		if (pipe2(ends, O_CLOEXEC) < 0)
+			return false;
+		*other = ends[0];
+		*out = ends[1];
+		return true;
+	}
+	*other = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*other < 0 || grantpt(*other) < 0 || unlockpt(*other) < 0) {
+		if (*other >= 0)
+			close(*other);
+		return false;
+	}
+	*out = open(ptsname(*other), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*out < 0)
+		close(*other);
+	return *out >= 0;
+}
+
+/* Runs as uid 65534 (root opens whatever it likes): one sandboxed child
+   spoils its stdout, and the next one, given the same, must get a
+   description of its own or a clear error, never its caller's. */
+static int escape_spoiled_stdout(const cfork_args *a)
+{
+	static const struct {
+		bool pty;
+		int how;
+		bool sandboxed;	/* the base sandbox refuses TIOCEXCL */
+		const char *what;
+	} spoils[] = {
+		{ false, SPOIL_BY_CHMOD, true, "a pipe's mode taken away" },
+		{ true, SPOIL_BY_CHMOD, true, "a terminal's mode taken away" },
+		{ true, SPOIL_BY_EXCLUSIVE_MODE, false,
+		  "a terminal in exclusive mode" },
+	};
+	cfork_sandbox *sb = NULL;
+	int r;
+
+	(void)a;
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		return escape_fail(CHECKS_SKIPPED, "cannot become %d: %s",
+				   NOBODY, strerror(errno));
+	if ((r = cfork_sandbox_new(&sb, 0)))
+		return escape_fail(1, "sandbox: %s", strerror(-r));
+	for (size_t i = 0; i < sizeof(spoils) / sizeof(spoils[0]); i++) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_status st;
+		cfork_proc *p;
+		int out, other;
+
+		if (!stdout_to_spoil(spoils[i].pty, &out, &other))
+			continue;
+		attr.sandbox = spoils[i].sandboxed ? sb : NULL;
+		attr.stdout_fd = out;
+		if ((r = cfork_spawn(&p, &attr, "escape_spoil_stdout",
+				     (int64_t)spoils[i].how)) ||
+		    (r = cfork_wait(p, 20000, &st)))
+			return escape_fail(2, "%s: %s", spoils[i].what,
+					   strerror(-r));
+		cfork_free(p);
+		if (!st.exited || st.code != OK)
+			return escape_fail(3, "%s: could not be made (%d %d)",
+					   spoils[i].what, st.code, st.signal);
+		attr.sandbox = sb;
+		r = cfork_spawn(&p, &attr, "escape_nonblock_stdio");
+		if (r == 0) {
+			if ((r = cfork_wait(p, 20000, &st)))
+				return escape_fail(4, "%s: %s", spoils[i].what,
+						   strerror(-r));
+			cfork_free(p);
+			if (fcntl(out, F_GETFL) & O_NONBLOCK)
+				return escape_fail(5, "%s: the next child "
+						   "made its caller's stdout "
+						   "non-blocking",
+						   spoils[i].what);
+		} else if (r != -EACCES && r != -EBUSY) {
+			return escape_fail(6, "%s: spawn: %s", spoils[i].what,
+					   strerror(-r));
+		}
+		close(out);
+		close(other);
+	}
+	cfork_sandbox_free(sb);
+	return 0;
+}
+CFORK_REGISTER(escape_spoiled_stdout, "");
+
+/*
+ * The next sandboxed child's own description of a pipe or terminal is
+ * opened again through /proc, as its caller's uid: a child before it
+ * could make that open fail (the pipe's mode, fchmod being no landlock
+ * right; a terminal's exclusive mode, under a sandbox that lets it). Such
+ * a failure is the spawn's, a clear error, and never a fall back to the
+ * caller's description.
+ */
+Test(escape, a_child_cannot_spoil_its_stdio_to_share_the_next_ones)
+{
+	run_checking_child("escape_spoiled_stdout", NULL, 0);
 }
 
 static int compare_ints(const void *a, const void *b)

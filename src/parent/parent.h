@@ -191,9 +191,11 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
    stream's pipe (captured[i], or -1), else attr's, which a sandboxed
    child gets as a description of its own where its fd can be opened
    again (a pipe, a FIFO, a terminal). own[i] (or -1) is that new fd, for
-   the caller to close once the child is launched. */
-void own_stdio(const cfork_attr *attr, const int captured[3], int stdio[3],
-	       int own[3]);
+   the caller to close once the child is launched, or the spawn has
+   failed. 0, or -errno where one that should be opened again cannot be
+   (the file's comment says which). */
+int own_stdio(const cfork_attr *attr, const int captured[3], int stdio[3],
+	      int own[3]);
 
 /* environ.c: the caller's envp (or environ) without CFORK_FD and
    BXFI_MAP, plus extra (when not NULL) and marker; NULL where there is no

@@ -349,9 +349,8 @@ static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 		if (r < 0 || fcntl(s->err[0], F_SETFL, O_NONBLOCK) < 0)
 			return r < 0 ? r : -errno;
 	}
-	own_stdio(attr, (const int[3]){ -1, s->out[1], s->err[1] }, s->stdio,
-		  s->own_stdio);
-	return 0;
+	return own_stdio(attr, (const int[3]){ -1, s->out[1], s->err[1] },
+			 s->stdio, s->own_stdio);
 }
 
 /* The handle takes over what outlives the spawn: the report channel, the
