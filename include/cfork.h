@@ -374,8 +374,11 @@ typedef struct cfork_attr {
 	/* The child's stdio: an fd of the parent to install as 0, 1 or 2,
 	   or -1 to inherit the parent's. A sandboxed child gets a pipe, a
 	   FIFO or a terminal opened anew, a file description of its own
-	   whose flags (O_NONBLOCK) are not the caller's; a socket or a
-	   regular file, and any fd where /proc is missing, it shares. */
+	   whose flags (O_NONBLOCK) are not the caller's; a socket, a
+	   regular file, a pty's master, another uid's pipe or terminal,
+	   and any fd where /proc is missing, it shares. One it would get
+	   anew that cannot be opened (its mode taken away, a terminal in
+	   exclusive mode, no fd left) fails the spawn with that error. */
 	int stdin_fd, stdout_fd, stderr_fd;
 	/* More fds the child inherits under the same numbers. Every other fd
 	   of the parent is closed in the child, close-on-exec or not, but
