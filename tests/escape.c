@@ -1662,6 +1662,69 @@ Test(escape, a_sandboxed_child_cannot_make_its_callers_stdio_non_blocking)
 		cfork_sandbox_free(sb[k]);
 }
 
+/* Writes on stdout which of its stdio are non-blocking: "012" for all,
+   "" for none. */
+static int escape_report_nonblocking(const cfork_args *a)
+{
+	char which[4] = "";
+	size_t n = 0;
+
+	(void)a;
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFL) & O_NONBLOCK)
+			which[n++] = (char)('0' + fd);
+	return dprintf(1, "[%s]", which) > 0 ? OK : 1;
+}
+CFORK_REGISTER(escape_report_nonblocking, "");
+
+/*
+ * A fork server's calls share the stdio descriptions the server was
+ * launched with: a call that sets O_NONBLOCK on them must not leave the
+ * calls after it to fail their writes with EAGAIN.
+ */
+Test(escape, a_fork_server_call_cannot_make_the_next_ones_stdio_non_blocking)
+{
+	cfork_sandbox *sb = new_sandbox(0);
+	cfork_attr attr = CFORK_ATTR_INIT;
+	const char *calls[2] = { "escape_nonblock_stdio",
+				 "escape_report_nonblocking" };
+	cfork_pool *pool;
+	int in[2], out[2];
+	char got[32];
+	ssize_t n;
+
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	attr.sandbox = sb;
+	attr.stdin_fd = in[0];
+	attr.stdout_fd = out[1];
+	attr.stderr_fd = out[1];
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK), 0);
+	for (int i = 0; i < 2; i++) {
+		cfork_status st;
+		cfork_proc *p;
+
+		cr_assert_eq(cfork_pool_spawn(pool, &p, calls[i]), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER,
+			  "call %d went cold", i);
+		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cfork_free(p);
+		cr_assert(st.exited && st.code == OK, "call %d: exited %d "
+			  "code %d signal %d", i, st.exited, st.code,
+			  st.signal);
+	}
+	cfork_pool_free(pool);
+	close(out[1]);
+	n = read(out[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	cr_assert_str_eq(got, "6[]", "the second call's non-blocking stdio "
+			 "(first call's count, then theirs)");
+	close(out[0]);
+	close(in[0]);
+	close(in[1]);
+	cfork_sandbox_free(sb);
+}
+
 /* Writes "HELLO" on its stdout. */
 static int escape_stdout_hello(const cfork_args *a)
 {

@@ -2643,3 +2643,37 @@ Test(pool, a_fork_server_that_cannot_bind_at_its_start_serves_lazily)
 	run_test_prog("lazy_symbol 2>/dev/null", out, sizeof(out));
 	cr_assert_str_eq(out, "warm 5 of 5\n");
 }
+
+/*
+ * A fork server without a sandbox shares its caller's stdio descriptions:
+ * their flags are the caller's to set, and a call must not put them back
+ * as they were when the server started.
+ */
+Test(pool, a_fork_server_leaves_the_flags_of_stdio_it_shares_alone)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_status st;
+	cfork_pool *pool;
+	cfork_proc *p;
+	int out[2];
+
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	attr.stdout_fd = out[1];
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK), 0);
+	/* The first call, once the server has started; the second, once
+	   the caller has changed the flags. */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cfork_free(p);
+		cr_assert(st.exited && st.code == OK);
+		if (i == 0)
+			cr_assert_eq(fcntl(out[1], F_SETFL, O_NONBLOCK), 0);
+	}
+	cr_assert(fcntl(out[1], F_GETFL) & O_NONBLOCK,
+		  "the call made its caller's stdout blocking again");
+	cfork_pool_free(pool);
+	close(out[0]);
+	close(out[1]);
+}

@@ -30,6 +30,7 @@
  * it lets the calls it runs finish, then ends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -78,6 +79,9 @@ struct server {
 	pid_t parent;	/* the program, the only sender of hand-offs */
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
 	struct rlimit nofile;	/* as launched: its children's */
+	int stdio_flags[3];	/* as launched, where its own (or -1): each
+				   call's, whatever a call before it set on
+				   the description they share */
 	bool sigchld_ignored;	/* as launched: its children's */
 	bool own_session;	/* launched to lead a session, or a group: */
 	bool own_group;		/* each child leads its own, as a call would */
@@ -211,13 +215,19 @@ static void server_child_start(void)
 
 /* The call's fds, each at its number, under the fd limit the server was
    launched with (the server's own is raised for its status channels),
-   and none of the server's sockets: the call's process is then as a
-   launch would have made it. */
+   its stdio's status flags as they were then (O_NONBLOCK set by a call
+   before it would fail its writes with EAGAIN), and none of the
+   server's sockets: the call's process is then as a launch would have
+   made it. A call running beside the one that sets them still shares
+   them. */
 static int server_child_place(struct handoff_in *in)
 {
 	close(server.link[1]);
 	close(server.sock);
 	(void)setrlimit(RLIMIT_NOFILE, &server.nofile);
+	for (int fd = 0; fd < 3; fd++)
+		if (server.stdio_flags[fd] >= 0)
+			(void)fcntl(fd, F_SETFL, server.stdio_flags[fd]);
 	return handoff_place(in);
 }
 
@@ -369,7 +379,7 @@ static _Noreturn void server_drain(void)
 	_exit(0);
 }
 
-int server_run(int sock)
+int server_run(int sock, unsigned own_stdio)
 {
 	sigset_t chld;
 
@@ -383,6 +393,11 @@ int server_run(int sock)
 	   lead its own, which cfork_kill_group() signals. */
 	server.own_session = getsid(0) == server.self;
 	server.own_group = !server.own_session && getpgid(0) == server.self;
+	/* Only its own: the flags of a description it shares with the
+	   caller are the caller's to change. */
+	for (int fd = 0; fd < 3; fd++)
+		server.stdio_flags[fd] = (own_stdio & (1u << fd)) ?
+					 fcntl(fd, F_GETFL) : -1;
 	/* A status channel per call it runs: as many fds as it may have,
 	   its own limit as launched given back to each child. */
 	server.calls_max = SERVER_CALLS_MAX;

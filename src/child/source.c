@@ -119,13 +119,22 @@ int source_open(void)
 			unsetenv("LD_BIND_NOW");
 			end++;
 		}
+		/* Which of its stdio a server was launched with for itself
+		   alone: r and a mask of them. */
+		unsigned own_stdio = 0;
+		if (value[0] == 's' && end[0] == 'r' && end[1] >= '0' &&
+		    end[1] <= '7') {
+			own_stdio = (unsigned)(end[1] - '0');
+			end += 2;
+		}
 		if (sock < 0 || *end)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "CFORK_FD=%s: not an fd number", value);
 		if (getauxval(AT_SECURE))
 			check_privileged_origin(sock);
 		/* A fork server returns here only in a child it forked. */
-		return value[0] == 'p' ? source_pool(sock) : server_run(sock);
+		return value[0] == 'p' ? source_pool(sock) :
+					 server_run(sock, own_stdio);
 	}
 	char *colon = strchr(value, ':');
 	int fd = parse_fd(value, colon);

@@ -581,11 +581,13 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
  *
  * With bind_now, a fork server's dynamic loader binds every symbol as it
  * starts (LD_BIND_NOW, where the caller's environment does not set it
- * either way; the marker then ends in 'n', and the server takes the
+ * either way; the marker then goes on with 'n', and the server takes the
  * variable out of its environment before anything else runs, so that its
  * calls see the caller's). Left lazy, every child it forks would bind
  * what it calls on its own, in pages of its own: a dozen page faults on
- * each call's way to its function. */
+ * each call's way to its function. A server's marker ends in r<mask>
+ * where some of its stdio is its own (bit i: fd i), whose status flags
+ * it gives each call as they were at its launch (child/server.c). */
 int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		bool bind_now)
 {
@@ -615,8 +617,15 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		goto out;
 	bind_now = server && bind_now &&
 		   !environ_sets(attr->envp, "LD_BIND_NOW");
-	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d%s",
-		       server ? 's' : 'p', sv[1], bind_now ? "n" : "");
+	char own_mark[4] = "";
+	unsigned own = 0;
+	for (int i = 0; i < 3; i++)
+		own |= (unsigned)(s.own_stdio[i] >= 0) << i;
+	if (server && own)
+		(void)snprintf(own_mark, sizeof(own_mark), "r%u", own);
+	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d%s%s",
+		       server ? 's' : 'p', sv[1], bind_now ? "n" : "",
+		       own_mark);
 	s.keep = malloc((attr->nkeep_fds + 2) * sizeof(*s.keep));
 	s.envp = child_environ(s.marker, attr->envp,
 			       bind_now ? "LD_BIND_NOW=1" : NULL);
