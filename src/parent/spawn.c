@@ -617,12 +617,11 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		goto out;
 	bind_now = server && bind_now &&
 		   !environ_sets(attr->envp, "LD_BIND_NOW");
-	char own_mark[4] = "";
-	unsigned own = 0;
+	char own_mark[3] = "r0";
 	for (int i = 0; i < 3; i++)
-		own |= (unsigned)(s.own_stdio[i] >= 0) << i;
-	if (server && own)
-		(void)snprintf(own_mark, sizeof(own_mark), "r%u", own);
+		own_mark[1] = (char)(own_mark[1] | (s.own_stdio[i] >= 0) << i);
+	if (!server || own_mark[1] == '0')
+		own_mark[0] = '\0';
 	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d%s%s",
 		       server ? 's' : 'p', sv[1], bind_now ? "n" : "",
 		       own_mark);
