@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <termios.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -1903,6 +1904,71 @@ CFORK_REGISTER(escape_spoiled_stdout, "");
 Test(escape, a_child_cannot_spoil_its_stdio_to_share_the_next_ones)
 {
 	run_checking_child("escape_spoiled_stdout", NULL, 0);
+}
+
+/* Runs as uid 65534 under a landlock domain of its own that lets it open
+   no file for writing: its terminal cannot be opened again for a child,
+   which is no child's doing, and the child shares it, as the program's
+   children did before they had descriptions of their own. */
+static int escape_landlocked_caller(const cfork_args *a)
+{
+	/* struct landlock_ruleset_attr, LANDLOCK_ACCESS_FS_WRITE_FILE */
+	const uint64_t handled = 1ull << 1;
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb = NULL;
+	cfork_status st;
+	cfork_proc *p;
+	char got[8] = "";
+	int out, master, r;
+
+	(void)a;
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		return escape_fail(CHECKS_SKIPPED, "cannot become %d: %s",
+				   NOBODY, strerror(errno));
+	if (!stdout_to_spoil(true, &out, &master))
+		return escape_fail(CHECKS_SKIPPED, "no pseudo-terminal here");
+	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &handled,
+				   sizeof(handled), 0);
+	if (ruleset < 0)
+		return escape_fail(CHECKS_SKIPPED, "no landlock here: %s",
+				   strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(446 /* landlock_restrict_self */, ruleset, 0) < 0)
+		return escape_fail(1, "landlock_restrict_self: %s",
+				   strerror(errno));
+	close(ruleset);
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", out);
+	if (open(path, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		return escape_fail(2, "the domain let the terminal be opened");
+	if ((r = cfork_sandbox_new(&sb, 0)))
+		return escape_fail(3, "sandbox: %s", strerror(-r));
+	attr.sandbox = sb;
+	attr.stdout_fd = out;
+	if ((r = cfork_spawn(&p, &attr, "escape_stdout_hello")))
+		return escape_fail(4, "spawn: %s", strerror(-r));
+	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+		return escape_fail(5, "the child: %d %d %d", r, st.code,
+				   st.signal);
+	cfork_free(p);
+	if (read(master, got, sizeof(got) - 1) != 5 || strcmp(got, "HELLO"))
+		return escape_fail(6, "the terminal read \"%s\"", got);
+	close(out);
+	close(master);
+	cfork_sandbox_free(sb);
+	return 0;
+}
+CFORK_REGISTER(escape_landlocked_caller, "");
+
+/*
+ * Where the caller's own landlock domain (or LSM) keeps its terminal from
+ * being opened again, the spawn goes on with the terminal shared: only a
+ * failure a child could cause fails it.
+ */
+Test(escape, a_landlocked_callers_sandboxed_spawn_shares_its_terminal)
+{
+	run_checking_child("escape_landlocked_caller", NULL, 0);
 }
 
 static int compare_ints(const void *a, const void *b)

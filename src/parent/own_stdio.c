@@ -14,11 +14,12 @@
  * again), a pty's master (opened again, ptmx makes a new pty), and what
  * cannot be opened for reasons no child of the caller brings about: no
  * /proc, a FIFO whose reader has gone, a terminal hung up, another uid's
- * pipe or terminal (a caller started by su or sudo -u). What a child can
- * bring about fails the spawn instead: it could otherwise make its
- * successors share: the mode of a pipe or terminal of the caller's own uid
- * taken away (fchmod is no landlock right), a terminal put in exclusive
- * mode, and the caller out of fds.
+ * pipe or terminal (a caller started by su or sudo -u), the caller's own
+ * landlock domain or LSM. What a child can bring about fails the spawn
+ * instead: it could otherwise make its successors share: the mode of a
+ * pipe or terminal of the caller's own uid taken away (fchmod is no
+ * landlock right), a terminal put in exclusive mode, and the caller out
+ * of fds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,12 +39,21 @@
 /* /dev/ptmx and /dev/pts/ptmx: every pty master's device. */
 #define PTMX_DEV makedev(5, 2)
 
-/* Whether the open of a pipe, FIFO or terminal failed for a reason no
-   child of the caller brings about, where its description stays shared. */
-static bool open_failure_shares(int e, const struct stat *was)
+/* Whether the open of a pipe, FIFO or terminal, for accmode, failed for
+   a reason no child of the caller brings about, where its description
+   stays shared. A child of the caller's uid may change the mode of what
+   the caller owns; not the caller's own landlock domain or LSM, nor what
+   another uid owns. */
+static bool open_failure_shares(int e, const struct stat *was, int accmode)
 {
-	return e == ENOENT || e == ENXIO || e == EIO ||
-	       ((e == EACCES || e == EPERM) && was->st_uid != geteuid());
+	mode_t need = accmode == O_RDONLY ? S_IRUSR :
+		      accmode == O_WRONLY ? S_IWUSR : S_IRUSR | S_IWUSR;
+
+	if (e == ENOENT || e == ENXIO || e == EIO)
+		return true;
+	if (e != EACCES && e != EPERM)
+		return false;
+	return was->st_uid != geteuid() || (was->st_mode & need) == need;
 }
 
 /* The terminal a terminal's fd reaches: /dev/tty's is the controlling
@@ -76,7 +86,8 @@ static int reopen_pinned(int pin, int *own)
 	int fd = open(path, (flags & (O_ACCMODE | O_APPEND)) | O_NONBLOCK |
 			    O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return open_failure_shares(errno, &was) ? 0 : -errno;
+		return open_failure_shares(errno, &was, flags & O_ACCMODE) ?
+			       0 : -errno;
 	/* A /proc of another pid namespace names another process's fd. */
 	if (fstat(fd, &now) < 0 || now.st_dev != was.st_dev ||
 	    now.st_ino != was.st_ino || now.st_rdev != was.st_rdev ||
