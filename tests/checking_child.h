@@ -10,10 +10,37 @@
 #define CFORK_TEST_CHECKING_CHILD_H
 
 #include <criterion/criterion.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
 #define CHECKS_SKIPPED 77
+
+/* A check that failed in a checking child: its number, and why as the
+   child's result. */
+static inline int check_failed(int code, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cfork_return(text, strlen(text));
+	return code;
+}
+
+/* Gives up root for good: supplementary groups, then gid, then uid. */
+static inline bool become_uid(uid_t id)
+{
+	return setgroups(0, NULL) == 0 && setresgid(id, id, id) == 0 &&
+	       setresuid(id, id, id) == 0;
+}
 
 /* Runs the checking child registered as name; asserts it passed, and that
    nothing leaked in the test's process. */

@@ -29,7 +29,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1786,19 +1785,6 @@ static int escape_spoil_stdout(const cfork_args *a)
 }
 CFORK_REGISTER(escape_spoil_stdout, "i");
 
-/* A checking child's failure: its number, and why as its result. */
-static int escape_fail(int code, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	cfork_return(text, strlen(text));
-	return code;
-}
-
 /* A pipe (pty false) or a pty's terminal side as *out, and the other end
    as *other; false where none can be made. */
 static bool stdout_to_spoil(bool pty, int *out, int *other)
@@ -1844,12 +1830,11 @@ static int escape_spoiled_stdout(const cfork_args *a)
 	int r;
 
 	(void)a;
-	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
-		return escape_fail(CHECKS_SKIPPED, "cannot become %d: %s",
-				   NOBODY, strerror(errno));
+	if (!become_uid(NOBODY))
+		return check_failed(CHECKS_SKIPPED, "cannot become %d: %s",
+				    NOBODY, strerror(errno));
 	if ((r = cfork_sandbox_new(&sb, 0)))
-		return escape_fail(1, "sandbox: %s", strerror(-r));
+		return check_failed(1, "sandbox: %s", strerror(-r));
 	for (size_t i = 0; i < sizeof(spoils) / sizeof(spoils[0]); i++) {
 		cfork_attr attr = CFORK_ATTR_INIT;
 		cfork_status st;
@@ -1863,27 +1848,27 @@ static int escape_spoiled_stdout(const cfork_args *a)
 		if ((r = cfork_spawn(&p, &attr, "escape_spoil_stdout",
 				     (int64_t)spoils[i].how)) ||
 		    (r = cfork_wait(p, 20000, &st)))
-			return escape_fail(2, "%s: %s", spoils[i].what,
-					   strerror(-r));
+			return check_failed(2, "%s: %s", spoils[i].what,
+					    strerror(-r));
 		cfork_free(p);
 		if (!st.exited || st.code != OK)
-			return escape_fail(3, "%s: could not be made (%d %d)",
-					   spoils[i].what, st.code, st.signal);
+			return check_failed(3, "%s: could not be made (%d %d)",
+					    spoils[i].what, st.code, st.signal);
 		attr.sandbox = sb;
 		r = cfork_spawn(&p, &attr, "escape_nonblock_stdio");
 		if (r == 0) {
 			if ((r = cfork_wait(p, 20000, &st)))
-				return escape_fail(4, "%s: %s", spoils[i].what,
-						   strerror(-r));
+				return check_failed(4, "%s: %s", spoils[i].what,
+						    strerror(-r));
 			cfork_free(p);
 			if (fcntl(out, F_GETFL) & O_NONBLOCK)
-				return escape_fail(5, "%s: the next child "
-						   "made its caller's stdout "
-						   "non-blocking",
-						   spoils[i].what);
+				return check_failed(5, "%s: the next child "
+						    "made its caller's stdout "
+						    "non-blocking",
+						    spoils[i].what);
 		} else if (r != -EACCES && r != -EBUSY) {
-			return escape_fail(6, "%s: spawn: %s", spoils[i].what,
-					   strerror(-r));
+			return check_failed(6, "%s: spawn: %s", spoils[i].what,
+					    strerror(-r));
 		}
 		close(out);
 		close(other);
@@ -1922,38 +1907,37 @@ static int escape_landlocked_caller(const cfork_args *a)
 	int out, master, r;
 
 	(void)a;
-	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
-		return escape_fail(CHECKS_SKIPPED, "cannot become %d: %s",
-				   NOBODY, strerror(errno));
+	if (!become_uid(NOBODY))
+		return check_failed(CHECKS_SKIPPED, "cannot become %d: %s",
+				    NOBODY, strerror(errno));
 	if (!stdout_to_spoil(true, &out, &master))
-		return escape_fail(CHECKS_SKIPPED, "no pseudo-terminal here");
+		return check_failed(CHECKS_SKIPPED, "no pseudo-terminal here");
 	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &handled,
 				   sizeof(handled), 0);
 	if (ruleset < 0)
-		return escape_fail(CHECKS_SKIPPED, "no landlock here: %s",
-				   strerror(errno));
+		return check_failed(CHECKS_SKIPPED, "no landlock here: %s",
+				    strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    syscall(446 /* landlock_restrict_self */, ruleset, 0) < 0)
-		return escape_fail(1, "landlock_restrict_self: %s",
-				   strerror(errno));
+		return check_failed(1, "landlock_restrict_self: %s",
+				    strerror(errno));
 	close(ruleset);
 	char path[32];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", out);
 	if (open(path, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
-		return escape_fail(2, "the domain let the terminal be opened");
+		return check_failed(2, "the domain let the terminal be opened");
 	if ((r = cfork_sandbox_new(&sb, 0)))
-		return escape_fail(3, "sandbox: %s", strerror(-r));
+		return check_failed(3, "sandbox: %s", strerror(-r));
 	attr.sandbox = sb;
 	attr.stdout_fd = out;
 	if ((r = cfork_spawn(&p, &attr, "escape_stdout_hello")))
-		return escape_fail(4, "spawn: %s", strerror(-r));
+		return check_failed(4, "spawn: %s", strerror(-r));
 	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
-		return escape_fail(5, "the child: %d %d %d", r, st.code,
-				   st.signal);
+		return check_failed(5, "the child: %d %d %d", r, st.code,
+				    st.signal);
 	cfork_free(p);
 	if (read(master, got, sizeof(got) - 1) != 5 || strcmp(got, "HELLO"))
-		return escape_fail(6, "the terminal read \"%s\"", got);
+		return check_failed(6, "the terminal read \"%s\"", got);
 	close(out);
 	close(master);
 	cfork_sandbox_free(sb);

@@ -134,19 +134,6 @@ CFORK_REGISTER(hostile_count_markers, "");
 /* Children that set a scene up and report what they saw                     */
 /* ------------------------------------------------------------------------ */
 
-/* Fails a check in a middle child: exit code and text for the parent. */
-static int fail(int code, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	cfork_return(text, strlen(text));
-	return code;
-}
-
 /* Spawns hostile_exit(code) and checks its status; 0 or a failure code
    from base up. */
 static int spawn_exit_checked(int code, int base, const char *what)
@@ -156,15 +143,18 @@ static int spawn_exit_checked(int code, int base, const char *what)
 	int r = cfork_spawn(&p, NULL, "hostile_exit", code);
 
 	if (r)
-		return fail(base, "%s: spawn: %d (%s)", what, r, strerror(-r));
+		return check_failed(base, "%s: spawn: %d (%s)", what, r,
+				    strerror(-r));
 	r = cfork_wait(p, 10000, &st);
 	cfork_free(p);
 	if (r)
-		return fail(base + 1, "%s: wait: %s", what, strerror(-r));
+		return check_failed(base + 1, "%s: wait: %s", what,
+				    strerror(-r));
 	if (!st.exited || st.code != code || st.error)
-		return fail(base + 2, "%s: exited %d code %d signal %d error %s",
-			    what, st.exited, st.code, st.signal,
-			    st.error ? st.error : "none");
+		return check_failed(base + 2,
+				    "%s: exited %d code %d signal %d error %s",
+				    what, st.exited, st.code, st.signal,
+				    st.error ? st.error : "none");
 	return 0;
 }
 
@@ -508,49 +498,53 @@ static int hostile_nproc(const cfork_args *a)
 
 	(void)a;
 	if (getuid() != 0)
-		return fail(HOSTILE_SKIP, "needs root to switch to an unused uid");
+		return check_failed(HOSTILE_SKIP,
+				    "needs root to switch to an unused uid");
 	if (setgroups(0, NULL) || setresgid(NPROC_UID, NPROC_UID, NPROC_UID) ||
 	    setresuid(NPROC_UID, NPROC_UID, NPROC_UID))
-		return fail(HOSTILE_SKIP, "cannot switch uid: %s",
-			    strerror(errno));
+		return check_failed(HOSTILE_SKIP, "cannot switch uid: %s",
+				    strerror(errno));
 	tasks = tasks_of_uid(NPROC_UID);
 	if (tasks < 1)
-		return fail(HOSTILE_SKIP, "cannot count the tasks of uid %d",
-			    NPROC_UID);
+		return check_failed(HOSTILE_SKIP,
+				    "cannot count the tasks of uid %d",
+				    NPROC_UID);
 	/* Only the soft limit moves: raising the hard one needs the
 	   privilege just given up. */
 	if (getrlimit(RLIMIT_NPROC, &one))
-		return fail(9, "getrlimit: %s", strerror(errno));
+		return check_failed(9, "getrlimit: %s", strerror(errno));
 	if (one.rlim_max != RLIM_INFINITY && one.rlim_max < (rlim_t)tasks + 4)
-		return fail(HOSTILE_SKIP, "the hard RLIMIT_NPROC is %llu",
-			    (unsigned long long)one.rlim_max);
+		return check_failed(HOSTILE_SKIP,
+				    "the hard RLIMIT_NPROC is %llu",
+				    (unsigned long long)one.rlim_max);
 	more = one;
 	one.rlim_cur = (rlim_t)tasks;
 	more.rlim_cur = (rlim_t)tasks + 4;
 	fds = count_open_fds();
 	if (setrlimit(RLIMIT_NPROC, &one))
-		return fail(10, "setrlimit: %s", strerror(errno));
+		return check_failed(10, "setrlimit: %s", strerror(errno));
 	r = cfork_spawn(&p, NULL, "hostile_exit", 6);
 	if (r != -EAGAIN || p)
-		return fail(11, "spawn at the limit answered %d (%s)", r,
-			    strerror(-r));
+		return check_failed(11, "spawn at the limit answered %d (%s)",
+				    r, strerror(-r));
 	if (count_open_fds() != fds)
-		return fail(12, "an fd leaked: %d, then %d", fds,
-			    count_open_fds());
+		return check_failed(12, "an fd leaked: %d, then %d", fds,
+				    count_open_fds());
 	if (has_children())
-		return fail(13, "a child is left");
+		return check_failed(13, "a child is left");
 	if (setrlimit(RLIMIT_NPROC, &more))
-		return fail(14, "setrlimit: %s", strerror(errno));
+		return check_failed(14, "setrlimit: %s", strerror(errno));
 	/* The binary may sit where this uid cannot execute it (under a
 	   private home directory): then only the refusal was testable. */
 	r = cfork_spawn(&p, NULL, "hostile_exit", 6);
 	if (r == -EACCES)
-		return fail(HOSTILE_SKIP, "uid %d may not execute this binary "
-			    "(the EAGAIN part passed)", NPROC_UID);
+		return check_failed(HOSTILE_SKIP,
+				    "uid %d may not execute this binary "
+				    "(the EAGAIN part passed)", NPROC_UID);
 	cfork_free(p);
 	if (r)
-		return fail(15, "spawn below the limit: %d (%s)", r,
-			    strerror(-r));
+		return check_failed(15, "spawn below the limit: %d (%s)", r,
+				    strerror(-r));
 	return spawn_exit_checked(6, 20, "below the limit");
 }
 CFORK_REGISTER(hostile_nproc, "");
@@ -787,14 +781,14 @@ static int hostile_no_proc(const cfork_args *a)
 {
 	(void)a;
 	if (unshare(CLONE_NEWNS) < 0)
-		return fail(HOSTILE_SKIP, "unshare(CLONE_NEWNS): %s",
-			    strerror(errno));
+		return check_failed(HOSTILE_SKIP, "unshare(CLONE_NEWNS): %s",
+				    strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    umount2("/proc", MNT_DETACH) < 0)
-		return fail(HOSTILE_SKIP, "cannot unmount /proc: %s",
-			    strerror(errno));
+		return check_failed(HOSTILE_SKIP, "cannot unmount /proc: %s",
+				    strerror(errno));
 	if (access("/proc/self/exe", F_OK) == 0)
-		return fail(HOSTILE_SKIP, "/proc is still there");
+		return check_failed(HOSTILE_SKIP, "/proc is still there");
 	return spawn_exit_checked(9, 10, "without /proc");
 }
 CFORK_REGISTER(hostile_no_proc, "");
@@ -822,27 +816,27 @@ static int hostile_spoof_middle(const cfork_args *a)
 
 	(void)a;
 	if (setenv("CFORK_FD", "0", 1))
-		return fail(10, "setenv: %s", strerror(errno));
+		return check_failed(10, "setenv: %s", strerror(errno));
 	if ((r = spawn_exit_checked(0, 20, "hostile_count_markers")))
 		return r;
 	r = cfork("hostile_count_markers");
 	if (r != 0)
-		return fail(30, "the grandchild saw %d markers", r);
+		return check_failed(30, "the grandchild saw %d markers", r);
 	if (!getenv("CFORK_FD") || strcmp(getenv("CFORK_FD"), "0"))
-		return fail(31, "the caller's CFORK_FD changed");
+		return check_failed(31, "the caller's CFORK_FD changed");
 
 	environ = env;
 	r = cfork("hostile_count_markers");
 	if (r != 0)
-		return fail(40, "with two markers in environ: %d", r);
+		return check_failed(40, "with two markers in environ: %d", r);
 	if (environ != env || env[0] != first || env[2] != second)
-		return fail(41, "the caller's environ changed");
+		return check_failed(41, "the caller's environ changed");
 
 	/* No environment at all. */
 	environ = NULL;
 	r = cfork("hostile_exit", 8);
 	if (r != 8)
-		return fail(50, "with environ NULL: %d", r);
+		return check_failed(50, "with environ NULL: %d", r);
 	return 0;
 }
 CFORK_REGISTER(hostile_spoof_middle, "");
@@ -870,17 +864,17 @@ static int hostile_closed_stdio(const cfork_args *a)
 	close(2);
 	r = cfork_spawn(&p, NULL, "hostile_chatty");
 	if (r)
-		return fail(10, "spawn: %s", strerror(-r));
+		return check_failed(10, "spawn: %s", strerror(-r));
 	r = cfork_wait(p, 10000, &st);
 	if (r)
-		return fail(11, "wait: %s", strerror(-r));
+		return check_failed(11, "wait: %s", strerror(-r));
 	if (!st.exited || st.code != 5 || st.error)
-		return fail(12, "exited %d code %d signal %d error %s",
-			    st.exited, st.code, st.signal,
-			    st.error ? st.error : "none");
+		return check_failed(12, "exited %d code %d signal %d error %s",
+				    st.exited, st.code, st.signal,
+				    st.error ? st.error : "none");
 	if (st.result_len != 6 || memcmp(st.result, "result", 6))
-		return fail(13, "result %zu bytes: %.*s", st.result_len,
-			    (int)st.result_len, (const char *)st.result);
+		return check_failed(13, "result %zu bytes: %.*s", st.result_len,
+				    (int)st.result_len, (const char *)st.result);
 	cfork_free(p);
 	return 0;
 }
@@ -927,24 +921,26 @@ static int hostile_no_close_range(const cfork_args *a)
 
 	(void)a;
 	if (refuse(SCMP_SYS(close_range), ENOSYS))
-		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+		return check_failed(HOSTILE_SKIP,
+				    "cannot install a seccomp filter");
 	if (syscall(SYS_close_range, 1000, 1000, 0) != -1 || errno != ENOSYS)
-		return fail(9, "close_range is not refused: %s",
-			    strerror(errno));
+		return check_failed(9, "close_range is not refused: %s",
+				    strerror(errno));
 	low = open("/dev/null", O_RDONLY);
 	high = fcntl(low, F_DUPFD, 900);
 	if (low < 0 || high < 0)
-		return fail(10, "open: %s", strerror(errno));
+		return check_failed(10, "open: %s", strerror(errno));
 	if ((r = cfork("hostile_fd_open", low)) != 0)
-		return fail(11, "fd %d reached the child: %d", low, r);
+		return check_failed(11, "fd %d reached the child: %d", low, r);
 	if ((r = cfork("hostile_fd_open", high)) != 0)
-		return fail(12, "fd %d reached the child: %d", high, r);
+		return check_failed(12, "fd %d reached the child: %d", high, r);
 	attr.keep_fds = &high;
 	attr.nkeep_fds = 1;
 	if ((r = cfork_runv(&attr, "hostile_fd_open",
 			    (cfork_value[]){ cfork_i64(high) }, 1)) != 1)
-		return fail(13, "kept fd %d did not reach the child: %d", high,
-			    r);
+		return check_failed(13,
+				    "kept fd %d did not reach the child: %d",
+				    high, r);
 	close(low);
 	close(high);
 	return spawn_exit_checked(4, 20, "without close_range");
@@ -964,17 +960,18 @@ static int hostile_no_memfd(const cfork_args *a)
 	cfork_proc *p = NULL;
 
 	if (refuse(SCMP_SYS(memfd_create), err))
-		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+		return check_failed(HOSTILE_SKIP,
+				    "cannot install a seccomp filter");
 	fds = count_open_fds();
 	r = cfork_spawn(&p, NULL, "hostile_exit", 1);
 	if (r != -err || p)
-		return fail(10, "spawn answered %d (%s), not %d", r,
-			    strerror(-r), -err);
+		return check_failed(10, "spawn answered %d (%s), not %d", r,
+				    strerror(-r), -err);
 	if (count_open_fds() != fds)
-		return fail(11, "an fd leaked: %d, then %d", fds,
-			    count_open_fds());
+		return check_failed(11, "an fd leaked: %d, then %d", fds,
+				    count_open_fds());
 	if (has_children())
-		return fail(12, "a child exists");
+		return check_failed(12, "a child exists");
 	return 0;
 }
 CFORK_REGISTER(hostile_no_memfd, "i");
@@ -1008,12 +1005,13 @@ static int killed_as_told(cfork_proc *p)
 	int r;
 
 	if ((r = cfork_kill(p, SIGKILL)))
-		return fail(11, "cfork_kill: %d (%s)", r, strerror(-r));
+		return check_failed(11, "cfork_kill: %d (%s)", r, strerror(-r));
 	if ((r = cfork_wait(p, 5000, &st)))
-		return fail(12, "wait after the kill: %s", strerror(-r));
+		return check_failed(12, "wait after the kill: %s",
+				    strerror(-r));
 	if (st.exited || st.signal != SIGKILL)
-		return fail(13, "exited %d code %d signal %d", st.exited,
-			    st.code, st.signal);
+		return check_failed(13, "exited %d code %d signal %d",
+				    st.exited, st.code, st.signal);
 	cfork_free(p);
 	return 0;
 }
@@ -1031,11 +1029,12 @@ static int hostile_no_pidfd_send_signal(const cfork_args *a)
 
 	(void)a;
 	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
-		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+		return check_failed(HOSTILE_SKIP,
+				    "cannot install a seccomp filter");
 	if ((r = cfork_spawn(&p, NULL, "hostile_sleep_ms", 20000)))
-		return fail(10, "spawn: %s", strerror(-r));
+		return check_failed(10, "spawn: %s", strerror(-r));
 	if (cfork_pidfd(p) < 0)
-		return fail(HOSTILE_SKIP, "no pidfd to begin with");
+		return check_failed(HOSTILE_SKIP, "no pidfd to begin with");
 	return killed_as_told(p);
 }
 CFORK_REGISTER(hostile_no_pidfd_send_signal, "");
@@ -1052,9 +1051,10 @@ static int fork_server_without_pidfd_send_signal(cfork_pool **pool)
 	int r;
 
 	if (refuse(SCMP_SYS(pidfd_send_signal), ENOSYS))
-		return fail(HOSTILE_SKIP, "cannot install a seccomp filter");
+		return check_failed(HOSTILE_SKIP,
+				    "cannot install a seccomp filter");
 	if ((r = cfork_pool_new(pool, NULL, 1, CFORK_POOL_FORK)))
-		return fail(9, "pool: %s", strerror(-r));
+		return check_failed(9, "pool: %s", strerror(-r));
 	return 0;
 }
 
@@ -1071,19 +1071,19 @@ static int hostile_server_child_no_pidfd_send_signal(const cfork_args *a)
 	if ((r = fork_server_without_pidfd_send_signal(&pool)))
 		return r;
 	if ((r = cfork_pool_spawn(pool, &p, "hostile_sleep_ms", 20000)))
-		return fail(10, "spawn: %s", strerror(-r));
+		return check_failed(10, "spawn: %s", strerror(-r));
 	if (!(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
-		return fail(14, "not a fork server's child");
+		return check_failed(14, "not a fork server's child");
 	if ((r = killed_as_told(p)))
 		return r;
 	if ((r = cfork_pool_spawn(pool, &p, "hostile_sleep_ms", 20000)))
-		return fail(15, "spawn: %s", strerror(-r));
+		return check_failed(15, "spawn: %s", strerror(-r));
 	pid_t pid = cfork_pid(p);
 	cfork_free(p);
 	for (int i = 0; i < 500 && kill(pid, 0) == 0; i++)
 		usleep(10000);
 	if (kill(pid, 0) == 0)
-		return fail(16, "a freed call runs on");
+		return check_failed(16, "a freed call runs on");
 	cfork_pool_free(pool);
 	return 0;
 }
@@ -1130,21 +1130,24 @@ static int hostile_stopped_server_no_pidfd_send_signal(const cfork_args *a)
 		 (int)getpid());
 	FILE *f = fopen(path, "re");
 	if (!f || fscanf(f, "%ld", &server) != 1)
-		return fail(12, "no server among the children");
+		return check_failed(12, "no server among the children");
 	fclose(f);
 	if ((r = cfork_pool_spawn(pool, &p, "hostile_stop_parent")))
-		return fail(10, "spawn: %s", strerror(-r));
+		return check_failed(10, "spawn: %s", strerror(-r));
 	if (cfork_wait(p, 200, &st) != -ETIMEDOUT)
-		return fail(11, "the call's end was told by a stopped server");
+		return check_failed(11,
+				    "the call's end was told by a stopped "
+				    "server");
 	cfork_pool_free(pool);
 	if (pthread_create(&t, NULL, hostile_free, p))
-		return fail(13, "pthread_create");
+		return check_failed(13, "pthread_create");
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 10;
 	if (pthread_timedjoin_np(t, NULL, &until)) {
 		kill((pid_t)server, SIGKILL);
 		pthread_join(t, NULL);
-		return fail(14, "cfork_free() waited on the stopped server");
+		return check_failed(14,
+				    "cfork_free() waited on the stopped server");
 	}
 	return 0;
 }
@@ -1176,11 +1179,13 @@ static int hostile_fd_reuse(const cfork_args *a)
 {
 	(void)a;
 	if (close_range(3, ~0U, 0) < 0)
-		return fail(CHECKS_SKIPPED, "close_range: %s", strerror(errno));
+		return check_failed(CHECKS_SKIPPED, "close_range: %s",
+				    strerror(errno));
 	/* Low numbers first: one of them is where the binary's fd was. */
 	for (int i = 0; i < 8; i++)
 		if (open("/bin/true", O_PATH | O_CLOEXEC) < 0)
-			return fail(1, "open /bin/true: %s", strerror(errno));
+			return check_failed(1, "open /bin/true: %s",
+					    strerror(errno));
 	int r = spawn_exit_checked(42, 10, "spawn after the fds were reused");
 	if (r)
 		return r;

@@ -899,19 +899,6 @@ Test(pool, a_fork_servers_calls_are_sandboxed_and_polled_like_any)
 	cr_assert_not(has_children());
 }
 
-/* A checking child's failure: its number, and why as its result. */
-static int pool_fail(int code, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	cfork_return(text, strlen(text));
-	return code;
-}
-
 /* The fork server's pid: the only child of this (single-threaded)
    process that is not a call's. */
 static pid_t only_child(void)
@@ -946,50 +933,54 @@ static int pool_fork_fails(const cfork_args *a)
 	(void)a;
 	if (setresgid(65534, 65534, 65534) < 0 ||
 	    setresuid(65534, 65534, 65534) < 0)
-		return pool_fail(CHECKS_SKIPPED, "cannot become 65534: %s",
-				 strerror(errno));
+		return check_failed(CHECKS_SKIPPED, "cannot become 65534: %s",
+				    strerror(errno));
 	if ((r = cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK)))
-		return pool_fail(1, "new: %s", strerror(-r));
+		return check_failed(1, "new: %s", strerror(-r));
 	if ((r = cfork_pool_spawn(pool, &running, "pool_sleep", 300)))
-		return pool_fail(2, "spawn: %s", strerror(-r));
+		return check_failed(2, "spawn: %s", strerror(-r));
 	if (!(cfork_paths(running) & CFORK_PATH_FORK_SERVER))
-		return pool_fail(3, "the first call did not go to the server");
+		return check_failed(3,
+				    "the first call did not go to the server");
 	server = only_child();
 	if (server <= 0 || prlimit(server, RLIMIT_NPROC, NULL, &had) < 0)
-		return pool_fail(4, "prlimit of the server %d: %s", (int)server,
-				 strerror(errno));
+		return check_failed(4, "prlimit of the server %d: %s",
+				    (int)server, strerror(errno));
 	none = (struct rlimit){ 0, had.rlim_max };
 	if (prlimit(server, RLIMIT_NPROC, &none, NULL) < 0)
-		return pool_fail(4, "prlimit of the server %d: %s", (int)server,
-				 strerror(errno));
+		return check_failed(4, "prlimit of the server %d: %s",
+				    (int)server, strerror(errno));
 	/* The standby the server may have forked before the limit serves
 	   one call; the call after it finds none, and no fork. */
 	for (int i = 0; i < 2; i++) {
 		if ((r = cfork_pool_spawn(pool, &p, "pool_pid")))
-			return pool_fail(5, "spawn with the server out of "
-					 "processes: %s", strerror(-r));
+			return check_failed(5, "spawn with the server out of "
+					    "processes: %s", strerror(-r));
 		bool served = cfork_paths(p) & CFORK_PATH_FORK_SERVER;
 		if ((r = cfork_wait(p, 20000, &st)) || !st.exited ||
 		    st.code != OK)
-			return pool_fail(7, "call %d: %d", i, r);
+			return check_failed(7, "call %d: %d", i, r);
 		cfork_free(p);
 		if (!served)
 			break;
 		if (i == 1)
-			return pool_fail(6, "the server forked past its limit");
+			return check_failed(6,
+					    "the server forked past its limit");
 	}
 	if ((r = cfork_wait(running, 20000, &st)) || !st.exited ||
 	    st.code != OK)
-		return pool_fail(8, "the running call ended: exited %d signal "
-				 "%d", st.exited, st.signal);
+		return check_failed(8,
+				    "the running call ended: exited %d signal "
+				    "%d", st.exited, st.signal);
 	cfork_free(running);
 	if (prlimit(server, RLIMIT_NPROC, &had, NULL) < 0)
-		return pool_fail(9, "the server is gone: %s", strerror(errno));
+		return check_failed(9, "the server is gone: %s",
+				    strerror(errno));
 	if ((r = cfork_pool_spawn(pool, &p, "pool_pid")) ||
 	    !(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
-		return pool_fail(10, "the server no longer serves: %d", r);
+		return check_failed(10, "the server no longer serves: %d", r);
 	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
-		return pool_fail(11, "the last call: %d", r);
+		return check_failed(11, "the last call: %d", r);
 	cfork_free(p);
 	cfork_pool_free(pool);
 	return 0;
@@ -1550,30 +1541,31 @@ static int pool_in_flight_check(const cfork_args *a)
 	(void)a;
 	if (setresgid(IN_FLIGHT_UID, IN_FLIGHT_UID, IN_FLIGHT_UID) < 0 ||
 	    setresuid(IN_FLIGHT_UID, IN_FLIGHT_UID, IN_FLIGHT_UID) < 0)
-		return pool_fail(CHECKS_SKIPPED, "cannot become %d: %s",
-				 IN_FLIGHT_UID, strerror(errno));
+		return check_failed(CHECKS_SKIPPED, "cannot become %d: %s",
+				    IN_FLIGHT_UID, strerror(errno));
 	if ((r = cfork_sandbox_new(&sb, CFORK_SB_NO_NETWORK)))
-		return pool_fail(1, "sandbox: %s", strerror(-r));
+		return check_failed(1, "sandbox: %s", strerror(-r));
 	attr.sandbox = sb;
 	if ((r = cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK)))
-		return pool_fail(2, "new: %s", strerror(-r));
+		return check_failed(2, "new: %s", strerror(-r));
 	if ((r = cfork_pool_spawn(pool, &victim, "pool_sleep", 1500)) ||
 	    (r = cfork_pool_spawn(pool, &hostile, "pool_fds_in_flight", 3000)))
-		return pool_fail(3, "spawn: %s", strerror(-r));
+		return check_failed(3, "spawn: %s", strerror(-r));
 	usleep(300000);
 	int64_t t0 = now_ms();
 	if ((r = cfork_pool_spawn(pool, &p, "pool_pid")))
-		return pool_fail(4, "the call after: %s", strerror(-r));
+		return check_failed(4, "the call after: %s", strerror(-r));
 	if (now_ms() - t0 > 2000)
-		return pool_fail(5, "the call after took %lld ms",
-				 (long long)(now_ms() - t0));
+		return check_failed(5, "the call after took %lld ms",
+				    (long long)(now_ms() - t0));
 	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
-		return pool_fail(6, "the call after: %d", r);
+		return check_failed(6, "the call after: %d", r);
 	cfork_free(p);
 	if ((r = cfork_wait(victim, 20000, &st)) || !st.exited ||
 	    st.code != OK)
-		return pool_fail(7, "the running call ended: exited %d signal "
-				 "%d", st.exited, st.signal);
+		return check_failed(7,
+				    "the running call ended: exited %d signal "
+				    "%d", st.exited, st.signal);
 	cfork_free(victim);
 	cfork_kill(hostile, SIGKILL);
 	cfork_wait(hostile, 20000, &st);
