@@ -1772,16 +1772,24 @@ Test(escape, a_sandboxed_childs_pty_master_stdout_is_its_callers_pty)
 	cfork_sandbox_free(sb);
 }
 
-enum { SPOIL_BY_CHMOD, SPOIL_BY_EXCLUSIVE_MODE };
+enum { SPOIL_BY_CHMOD, SPOIL_BY_EXCLUSIVE_MODE, SPOIL_BY_LOCKING_PTY };
 
 /* Makes its stdout one its caller cannot open again: by the pipe's or
-   terminal's permissions, which its owner may change, or by putting the
-   terminal in exclusive mode. */
+   terminal's permissions, which its owner may change, by putting the
+   terminal in exclusive mode, or, given a pty's master, by locking its
+   terminal. */
 static int escape_spoil_stdout(const cfork_args *a)
 {
-	if (cfork_arg_i64(a, 0) == SPOIL_BY_CHMOD)
+	int on = 1;
+
+	switch (cfork_arg_i64(a, 0)) {
+	case SPOIL_BY_CHMOD:
 		return fchmod(1, 0) == 0 ? OK : 1;
-	return ioctl(1, TIOCEXCL) == 0 ? OK : 2;
+	case SPOIL_BY_EXCLUSIVE_MODE:
+		return ioctl(1, TIOCEXCL) == 0 ? OK : 2;
+	default:
+		return ioctl(1, TIOCSPTLCK, &on) == 0 ? OK : 3;
+	}
 }
 CFORK_REGISTER(escape_spoil_stdout, "i");
 
@@ -1819,12 +1827,17 @@ static int escape_spoiled_stdout(const cfork_args *a)
 		bool pty;
 		int how;
 		bool sandboxed;	/* the base sandbox refuses TIOCEXCL */
+		bool on_master;	/* the spoiler's stdout is the pty's master */
 		const char *what;
 	} spoils[] = {
-		{ false, SPOIL_BY_CHMOD, true, "a pipe's mode taken away" },
-		{ true, SPOIL_BY_CHMOD, true, "a terminal's mode taken away" },
-		{ true, SPOIL_BY_EXCLUSIVE_MODE, false,
+		{ false, SPOIL_BY_CHMOD, true, false,
+		  "a pipe's mode taken away" },
+		{ true, SPOIL_BY_CHMOD, true, false,
+		  "a terminal's mode taken away" },
+		{ true, SPOIL_BY_EXCLUSIVE_MODE, false, false,
 		  "a terminal in exclusive mode" },
+		{ true, SPOIL_BY_LOCKING_PTY, true, true,
+		  "a terminal locked by its master's holder" },
 	};
 	cfork_sandbox *sb = NULL;
 	int r;
@@ -1844,7 +1857,7 @@ static int escape_spoiled_stdout(const cfork_args *a)
 		if (!stdout_to_spoil(spoils[i].pty, &out, &other))
 			continue;
 		attr.sandbox = spoils[i].sandboxed ? sb : NULL;
-		attr.stdout_fd = out;
+		attr.stdout_fd = spoils[i].on_master ? other : out;
 		if ((r = cfork_spawn(&p, &attr, "escape_spoil_stdout",
 				     (int64_t)spoils[i].how)) ||
 		    (r = cfork_wait(p, 20000, &st)))
@@ -1855,6 +1868,7 @@ static int escape_spoiled_stdout(const cfork_args *a)
 			return check_failed(3, "%s: could not be made (%d %d)",
 					    spoils[i].what, st.code, st.signal);
 		attr.sandbox = sb;
+		attr.stdout_fd = out;
 		r = cfork_spawn(&p, &attr, "escape_nonblock_stdio");
 		if (r == 0) {
 			if ((r = cfork_wait(p, 20000, &st)))
@@ -1866,7 +1880,7 @@ static int escape_spoiled_stdout(const cfork_args *a)
 						    "made its caller's stdout "
 						    "non-blocking",
 						    spoils[i].what);
-		} else if (r != -EACCES && r != -EBUSY) {
+		} else if (r != -EACCES && r != -EBUSY && r != -EIO) {
 			return check_failed(6, "%s: spawn: %s", spoils[i].what,
 					    strerror(-r));
 		}
@@ -1882,13 +1896,100 @@ CFORK_REGISTER(escape_spoiled_stdout, "");
  * The next sandboxed child's own description of a pipe or terminal is
  * opened again through /proc, as its caller's uid: a child before it
  * could make that open fail (the pipe's mode, fchmod being no landlock
- * right; a terminal's exclusive mode, under a sandbox that lets it). Such
+ * right; a terminal's exclusive mode, under a sandbox that lets it; a
+ * pty's terminal locked, by a child given the pty's master). Such
  * a failure is the spawn's, a clear error, and never a fall back to the
  * caller's description.
  */
 Test(escape, a_child_cannot_spoil_its_stdio_to_share_the_next_ones)
 {
 	run_checking_child("escape_spoiled_stdout", NULL, 0);
+}
+
+/* Takes its stdout's mode away and puts it back, over and over, for the
+   milliseconds given. */
+static int escape_flip_stdout_mode(const cfork_args *a)
+{
+	int64_t end = now_ms() + cfork_arg_i64(a, 0);
+
+	while (now_ms() < end)
+		if (fchmod(1, 0) < 0 || fchmod(1, 0600) < 0)
+			return 1;
+	return OK;
+}
+CFORK_REGISTER(escape_flip_stdout_mode, "i");
+
+/* Runs as uid 65534: while a sandboxed child flips the mode of its
+   stdout, a pipe then a terminal, its siblings given the same set their
+   stdout non-blocking, which must never reach the caller's. */
+static int escape_stdout_mode_race(const cfork_args *a)
+{
+	const int64_t flip_ms = 700;
+	cfork_sandbox *sb = NULL;
+	int r;
+
+	(void)a;
+	if (!become_uid(NOBODY))
+		return check_failed(CHECKS_SKIPPED, "cannot become %d: %s",
+				    NOBODY, strerror(errno));
+	if ((r = cfork_sandbox_new(&sb, 0)))
+		return check_failed(1, "sandbox: %s", strerror(-r));
+	for (int pty = 0; pty < 2; pty++) {
+		cfork_attr attr = CFORK_ATTR_INIT;
+		cfork_proc *flipper, *p;
+		cfork_status st;
+		int out, other, calls = 0, refused = 0;
+		char drain[4096];
+
+		if (!stdout_to_spoil(pty, &out, &other))
+			continue;
+		fcntl(other, F_SETFL, O_NONBLOCK);
+		attr.sandbox = sb;
+		attr.stdout_fd = out;
+		if ((r = cfork_spawn(&flipper, &attr,
+				     "escape_flip_stdout_mode", flip_ms)))
+			return check_failed(2, "flipper: %s", strerror(-r));
+		int64_t end = now_ms() + flip_ms;
+		while (now_ms() < end) {
+			r = cfork_spawn(&p, &attr, "escape_nonblock_stdio");
+			if (r == -EACCES) {
+				refused++;
+				continue;
+			}
+			if (r || (r = cfork_wait(p, 20000, &st)))
+				return check_failed(3, "call: %s",
+						    strerror(-r));
+			cfork_free(p);
+			calls++;
+			while (read(other, drain, sizeof(drain)) > 0)
+				;
+			if (fcntl(out, F_GETFL) & O_NONBLOCK)
+				return check_failed(4, "%s: call %d of %d "
+						    "shared its caller's stdout",
+						    pty ? "terminal" : "pipe",
+						    calls, calls + refused);
+		}
+		if ((r = cfork_wait(flipper, 20000, &st)) || !st.exited ||
+		    st.code != OK)
+			return check_failed(5, "flipper: %d %d %d", r, st.code,
+					    st.signal);
+		cfork_free(flipper);
+		close(out);
+		close(other);
+	}
+	cfork_sandbox_free(sb);
+	return 0;
+}
+CFORK_REGISTER(escape_stdout_mode_race, "");
+
+/*
+ * A child that takes its pipe's or terminal's mode away and puts it back
+ * before its caller looks cannot pass for the caller's own landlock
+ * domain: that refuses a pipe or terminal no child touched as well.
+ */
+Test(escape, a_child_flipping_its_stdios_mode_cannot_share_the_next_ones)
+{
+	run_checking_child("escape_stdout_mode_race", NULL, 0);
 }
 
 /* Runs as uid 65534 under a landlock domain of its own that lets it open

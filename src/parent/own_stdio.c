@@ -15,19 +15,26 @@
  * cannot be opened for reasons no child of the caller brings about: no
  * /proc, a FIFO whose reader has gone, a terminal hung up, another uid's
  * pipe or terminal (a caller started by su or sudo -u), the caller's own
- * landlock domain or LSM. What a child can bring about fails the spawn
+ * landlock domain or LSM, told by its refusing a new pipe or pty's
+ * terminal as well. What a child can bring about fails the spawn
  * instead: it could otherwise make its successors share: the mode of a
  * pipe or terminal of the caller's own uid taken away (fchmod is no
- * landlock right), a terminal put in exclusive mode, and the caller out
- * of fds.
+ * landlock right), even if put back before the caller looks, a terminal
+ * put in exclusive mode, a pty's terminal locked by a child given its
+ * master, and the caller out of fds. A FIFO or a terminal other than a
+ * pty's that the caller's own domain refuses has no twin to tell it by,
+ * and fails the spawn as well.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
+#include <linux/major.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -39,21 +46,66 @@
 /* /dev/ptmx and /dev/pts/ptmx: every pty master's device. */
 #define PTMX_DEV makedev(5, 2)
 
-/* Whether the open of a pipe, FIFO or terminal, for accmode, failed for
-   a reason no child of the caller brings about, where its description
-   stays shared. A child of the caller's uid may change the mode of what
-   the caller owns; not the caller's own landlock domain or LSM, nor what
-   another uid owns. */
-static bool open_failure_shares(int e, const struct stat *was, int accmode)
+/* Whether the caller may not open a pipe or pty terminal like was's
+   again either when no child can have touched it: a new pipe, or a new
+   pty's terminal, opened again as was would be. Only a twin of was's own
+   filesystem speaks for it (a FIFO elsewhere, a terminal of another
+   kind or devpts instance has none): without one, the answer is no. */
+static bool twin_refused(const struct stat *was, int accmode)
 {
-	mode_t need = accmode == O_RDONLY ? S_IRUSR :
-		      accmode == O_WRONLY ? S_IWUSR : S_IRUSR | S_IWUSR;
+	int twin[2] = { -1, -1 }, fd;
+	struct stat st;
+	char path[32];
+	bool refused = false;
 
-	if (e == ENOENT || e == ENXIO || e == EIO)
+	if (S_ISFIFO(was->st_mode)) {
+		if (pipe2(twin, O_CLOEXEC) < 0)
+			return false;
+	} else if (major(was->st_rdev) >= UNIX98_PTY_SLAVE_MAJOR &&
+		   major(was->st_rdev) < UNIX98_PTY_SLAVE_MAJOR + 8) {
+		twin[0] = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (twin[0] < 0)
+			return errno == EACCES || errno == EPERM;
+		if (unlockpt(twin[0]) < 0 ||
+		    (twin[1] = ioctl(twin[0], TIOCGPTPEER, O_RDWR | O_NOCTTY |
+						   O_CLOEXEC)) < 0)
+			goto out;
+	} else {
+		return false;
+	}
+	if (fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev)
+		goto out;
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", twin[1]);
+	fd = open(path, accmode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	refused = fd < 0 && (errno == EACCES || errno == EPERM);
+	if (fd >= 0)
+		close(fd);
+out:
+	for (int i = 0; i < 2; i++)
+		if (twin[i] >= 0)
+			close(twin[i]);
+	return refused;
+}
+
+/* Whether the open of pin's pipe, FIFO or terminal, for accmode, failed
+   for a reason no child of the caller brings about, where its
+   description stays shared. A child of the caller's uid may take away
+   the mode of what the caller owns, and put it back before anyone
+   looks, and a child holding a pty's master may lock its terminal; not
+   the caller's own landlock domain or LSM, which refuses a twin no
+   child touched as well, nor what another uid owns, nor a hangup. */
+static bool open_failure_shares(int e, int pin, const struct stat *was,
+				int accmode)
+{
+	struct termios mode;
+
+	if (e == ENOENT || e == ENXIO)
 		return true;
+	if (e == EIO)
+		return tcgetattr(pin, &mode) < 0 && errno == EIO;
 	if (e != EACCES && e != EPERM)
 		return false;
-	return was->st_uid != geteuid() || (was->st_mode & need) == need;
+	return was->st_uid != geteuid() || twin_refused(was, accmode);
 }
 
 /* The terminal a terminal's fd reaches: /dev/tty's is the controlling
@@ -85,9 +137,12 @@ static int reopen_pinned(int pin, int *own)
 	   controlling one. */
 	int fd = open(path, (flags & (O_ACCMODE | O_APPEND)) | O_NONBLOCK |
 			    O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return open_failure_shares(errno, &was, flags & O_ACCMODE) ?
-			       0 : -errno;
+	if (fd < 0) {
+		int e = errno;
+
+		return open_failure_shares(e, pin, &was, flags & O_ACCMODE) ?
+			       0 : -e;
+	}
 	/* A /proc of another pid namespace names another process's fd. */
 	if (fstat(fd, &now) < 0 || now.st_dev != was.st_dev ||
 	    now.st_ino != was.st_ino || now.st_rdev != was.st_rdev ||
