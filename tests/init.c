@@ -702,6 +702,24 @@ Test(init, spoofed_marker_closed_fd_refused)
 	free(o);
 }
 
+/* A pool's or a fork server's marker naming a file, not the parent's
+   socket: refused at once, never a process waiting for a call. */
+Test(init, spoofed_pool_and_server_markers_on_a_file_refused)
+{
+	static const char *const markers[] = { "p3", "s3", "s3n", "s3r7" };
+	struct outcome *o = malloc(sizeof(*o));
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+		run_self(markers[i], fd, -1, o);
+		assert_refused(o, CFORK_EXIT_PAYLOAD, "not from the parent",
+			       markers[i]);
+	}
+	close(fd);
+	free(o);
+}
+
 Test(init, spoofed_marker_regular_file_refused)
 {
 	struct outcome *o = malloc(sizeof(*o));

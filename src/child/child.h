@@ -41,6 +41,9 @@ struct handoff_in {
 };
 int handoff_receive(int sock, pid_t parent, int flags,
 		    struct handoff_in *in);
+/* Ends the child as handoff_receive() does unless sock's peer (the pid
+   that made its pair) is parent. */
+void handoff_check_peer(int sock, pid_t parent);
 /* Each fd at its target (but the one the receiver keeps, closed); the
    payload's fd. */
 int handoff_place(struct handoff_in *in);

@@ -18,6 +18,17 @@
 #include "child.h"
 #include "wire.h"
 
+void handoff_check_peer(int sock, pid_t parent)
+{
+	struct ucred peer;
+	socklen_t peer_len = sizeof(peer);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 ||
+	    peer.pid != parent)
+		child_fail(CFORK_EXIT_PAYLOAD,
+			   "CFORK_FD: socket %d is not from the parent", sock);
+}
+
 int handoff_receive(int sock, pid_t parent, int flags, struct handoff_in *in)
 {
 	union {
@@ -29,15 +40,10 @@ int handoff_receive(int sock, pid_t parent, int flags, struct handoff_in *in)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = control.buf,
 			      .msg_controllen = sizeof(control.buf) };
-	struct ucred peer;
-	socklen_t peer_len = sizeof(peer);
 	ssize_t n;
 
 	in->nfds = 0;
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 ||
-	    peer.pid != parent)
-		child_fail(CFORK_EXIT_PAYLOAD,
-			   "CFORK_FD: socket %d is not from the parent", sock);
+	handoff_check_peer(sock, parent);
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);

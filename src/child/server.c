@@ -387,6 +387,10 @@ int server_run(int sock, unsigned own_stdio)
 	server.sock = sock;
 	server.self = getpid();
 	server.parent = getppid();
+	/* Before anything waits on it: a marker naming a file, or another
+	   process's socket, would otherwise keep a server waiting for good
+	   with no call to come. */
+	handoff_check_peer(sock, server.parent);
 	server.standby = -1;
 	/* CFORK_ATTR_SETSID, or CFORK_ATTR_SETPGROUP with a new group, made
 	   the server lead one (nothing else does): a cold call's child would
