@@ -64,6 +64,9 @@ TestSuite(escape, .timeout = TEST_TIMEOUT);
 
 #define OK 42
 #define NOBODY 65534
+/* A uid of its own for a test whose child changes every terminal of its
+   uid: no other test's terminal is one of them. */
+#define FLIPPER_UID 65533
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -1907,21 +1910,33 @@ Test(escape, a_child_cannot_spoil_its_stdio_to_share_the_next_ones)
 }
 
 /* Takes its stdout's mode away and puts it back, over and over, for the
-   milliseconds given. */
+   milliseconds given, and the mode of every other terminal of its uid
+   by name. */
 static int escape_flip_stdout_mode(const cfork_args *a)
 {
 	int64_t end = now_ms() + cfork_arg_i64(a, 0);
+	char path[32];
 
-	while (now_ms() < end)
-		if (fchmod(1, 0) < 0 || fchmod(1, 0600) < 0)
+	while (now_ms() < end) {
+		if (fchmod(1, 0) < 0)
 			return 1;
+		/* A new pty its caller opens to compare with is one of
+		   them. */
+		for (int i = 0; i < 64; i++) {
+			snprintf(path, sizeof(path), "/dev/pts/%d", i);
+			(void)chmod(path, 0);
+		}
+		if (fchmod(1, 0600) < 0)
+			return 1;
+	}
 	return OK;
 }
 CFORK_REGISTER(escape_flip_stdout_mode, "i");
 
-/* Runs as uid 65534: while a sandboxed child flips the mode of its
-   stdout, a pipe then a terminal, its siblings given the same set their
-   stdout non-blocking, which must never reach the caller's. */
+/* Runs as FLIPPER_UID: while a sandboxed child flips the mode of its
+   stdout, a pipe then a terminal, and takes the mode of every other
+   terminal of its uid away, its siblings given the same stdout set it
+   non-blocking, which must never reach the caller's. */
 static int escape_stdout_mode_race(const cfork_args *a)
 {
 	const int64_t flip_ms = 700;
@@ -1929,9 +1944,9 @@ static int escape_stdout_mode_race(const cfork_args *a)
 	int r;
 
 	(void)a;
-	if (!become_uid(NOBODY))
+	if (!become_uid(FLIPPER_UID))
 		return check_failed(CHECKS_SKIPPED, "cannot become %d: %s",
-				    NOBODY, strerror(errno));
+				    FLIPPER_UID, strerror(errno));
 	if ((r = cfork_sandbox_new(&sb, 0)))
 		return check_failed(1, "sandbox: %s", strerror(-r));
 	for (int pty = 0; pty < 2; pty++) {
@@ -1985,7 +2000,9 @@ CFORK_REGISTER(escape_stdout_mode_race, "");
 /*
  * A child that takes its pipe's or terminal's mode away and puts it back
  * before its caller looks cannot pass for the caller's own landlock
- * domain: that refuses a pipe or terminal no child touched as well.
+ * domain: that refuses a pipe or terminal no child changed as well. Nor
+ * can it spoil the new pty its caller compares with, which it can reach
+ * by name.
  */
 Test(escape, a_child_flipping_its_stdios_mode_cannot_share_the_next_ones)
 {

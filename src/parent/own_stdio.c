@@ -27,9 +27,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -47,13 +49,22 @@
 #define PTMX_DEV makedev(5, 2)
 
 /* Whether the caller may not open a pipe or pty terminal like was's
-   again either when no child can have touched it: a new pipe, or a new
-   pty's terminal, opened again as was would be. Only a twin of was's own
+   again either where no child has changed it: a new pipe, or a new pty's
+   terminal, opened again as was would be. Only a twin of was's own
    filesystem speaks for it (a FIFO elsewhere, a terminal of another
-   kind or devpts instance has none): without one, the answer is no. */
+   kind or devpts instance has none): without one, the answer is no. A
+   child of the caller's uid can change the mode of a new pty's terminal
+   by its name too: the twin is watched from before its mode is read
+   until after the open, and any change of it makes the answer no. */
 static bool twin_refused(const struct stat *was, int accmode)
 {
-	int twin[2] = { -1, -1 }, fd;
+	mode_t need = accmode == O_RDONLY ? S_IRUSR :
+		      accmode == O_WRONLY ? S_IWUSR : S_IRUSR | S_IWUSR;
+	int twin[2] = { -1, -1 }, watch = -1, fd;
+	union {
+		struct inotify_event event;
+		char room[sizeof(struct inotify_event) + NAME_MAX + 1];
+	} changed;
 	struct stat st;
 	char path[32];
 	bool refused = false;
@@ -73,17 +84,31 @@ static bool twin_refused(const struct stat *was, int accmode)
 	} else {
 		return false;
 	}
-	if (fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev)
-		goto out;
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", twin[1]);
+	watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (watch < 0 || inotify_add_watch(watch, path, IN_ATTRIB) < 0 ||
+	    fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev ||
+	    (st.st_mode & need) != need)
+		goto out;
 	fd = open(path, accmode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	refused = fd < 0 && (errno == EACCES || errno == EPERM);
 	if (fd >= 0)
 		close(fd);
+	/* A chmod's event is queued after its new mode shows, but before
+	   the inode's lock lets the next chmod put the mode back: a mode
+	   that allows the open after it failed, with no event read after
+	   that, was not changed since the watch began. Any event, or a read
+	   that cannot tell, is a change. */
+	if (!refused || fstat(twin[1], &st) < 0 ||
+	    (st.st_mode & need) != need ||
+	    read(watch, &changed, sizeof(changed)) != -1 || errno != EAGAIN)
+		refused = false;
 out:
 	for (int i = 0; i < 2; i++)
 		if (twin[i] >= 0)
 			close(twin[i]);
+	if (watch >= 0)
+		close(watch);
 	return refused;
 }
 
