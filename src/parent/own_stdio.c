@@ -48,6 +48,18 @@
 /* /dev/ptmx and /dev/pts/ptmx: every pty master's device. */
 #define PTMX_DEV makedev(5, 2)
 
+/* How a pipe, FIFO or terminal is opened again, and its twin as well.
+   O_NONBLOCK: opening a FIFO for writing would otherwise wait for a
+   reader; O_NOCTTY: a terminal must not become the caller's controlling
+   one. */
+#define REOPEN_FLAGS (O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+
+/* The name through which fd is opened again. */
+static void fd_path(char path[32], int fd)
+{
+	(void)snprintf(path, 32, "/proc/self/fd/%d", fd);
+}
+
 /* Whether the caller may not open a pipe or pty terminal like was's
    again either where no child has changed it: a new pipe, or a new pty's
    terminal, opened again as was would be. Only a twin of was's own
@@ -84,13 +96,13 @@ static bool twin_refused(const struct stat *was, int accmode)
 	} else {
 		return false;
 	}
-	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", twin[1]);
+	fd_path(path, twin[1]);
 	watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (watch < 0 || inotify_add_watch(watch, path, IN_ATTRIB) < 0 ||
 	    fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev ||
 	    (st.st_mode & need) != need)
 		goto out;
-	fd = open(path, accmode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, accmode | REOPEN_FLAGS);
 	refused = fd < 0 && (errno == EACCES || errno == EPERM);
 	if (fd >= 0)
 		close(fd);
@@ -156,12 +168,8 @@ static int reopen_pinned(int pin, int *own)
 	bool tty = S_ISCHR(was.st_mode) && isatty(pin);
 	if (!S_ISFIFO(was.st_mode) && (!tty || was.st_rdev == PTMX_DEV))
 		return 0;
-	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", pin);
-	/* O_NONBLOCK: opening a FIFO for writing would otherwise wait for a
-	   reader; O_NOCTTY: a terminal must not become the caller's
-	   controlling one. */
-	int fd = open(path, (flags & (O_ACCMODE | O_APPEND)) | O_NONBLOCK |
-			    O_NOCTTY | O_CLOEXEC);
+	fd_path(path, pin);
+	int fd = open(path, (flags & (O_ACCMODE | O_APPEND)) | REOPEN_FLAGS);
 	if (fd < 0) {
 		int e = errno;
 
