@@ -1911,14 +1911,17 @@ Test(escape, a_child_cannot_spoil_its_stdio_to_share_the_next_ones)
 
 /* Takes its stdout's mode away and puts it back, over and over, for the
    milliseconds given, and the mode of every other terminal of its uid
-   by name. */
+   by name; with a second argument 1, that of /dev/ptmx as well, whose
+   owner it is. */
 static int escape_flip_stdout_mode(const cfork_args *a)
 {
 	int64_t end = now_ms() + cfork_arg_i64(a, 0);
+	bool ptmx = cfork_arg_i64(a, 1);
 	char path[32];
 
 	while (now_ms() < end) {
-		if (fchmod(1, 0) < 0)
+		if (fchmod(1, 0) < 0 ||
+		    (ptmx && chmod("/dev/ptmx", 0) < 0))
 			return 1;
 		/* A new pty its caller opens to compare with is one of
 		   them. */
@@ -1926,27 +1929,61 @@ static int escape_flip_stdout_mode(const cfork_args *a)
 			snprintf(path, sizeof(path), "/dev/pts/%d", i);
 			(void)chmod(path, 0);
 		}
-		if (fchmod(1, 0600) < 0)
+		if (fchmod(1, 0600) < 0 ||
+		    (ptmx && chmod("/dev/ptmx", 0666) < 0))
 			return 1;
 	}
 	return OK;
 }
-CFORK_REGISTER(escape_flip_stdout_mode, "i");
+CFORK_REGISTER(escape_flip_stdout_mode, "ii");
 
-/* Runs as FLIPPER_UID: while a sandboxed child flips the mode of its
+/* Root, in a devpts of its own (its /dev/ptmx that devpts's, of root's
+   and so of its children's too), without the capabilities that would
+   open a file its mode refuses: as a hardened service running as root
+   may be. */
+static bool become_root_without_dac(void)
+{
+	const int dac[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH };
+	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3,
+						 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("devpts", "/dev/pts", "devpts", 0,
+		  "newinstance,ptmxmode=0666,mode=0600") < 0 ||
+	    mount("/dev/pts/ptmx", "/dev/ptmx", NULL, MS_BIND, NULL) < 0 ||
+	    syscall(SYS_capget, &head, data) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(dac) / sizeof(dac[0]); i++) {
+		uint32_t bit = 1u << (dac[i] % 32);
+		data[dac[i] / 32].effective &= ~bit;
+		data[dac[i] / 32].permitted &= ~bit;
+		data[dac[i] / 32].inheritable &= ~bit;
+		if (prctl(PR_CAPBSET_DROP, dac[i], 0, 0, 0) < 0)
+			return false;
+	}
+	return syscall(SYS_capset, &head, data) == 0;
+}
+
+/* Runs as FLIPPER_UID (argument 0), or as root without the DAC
+   capabilities (1): while a sandboxed child flips the mode of its
    stdout, a pipe then a terminal, and takes the mode of every other
-   terminal of its uid away, its siblings given the same stdout set it
-   non-blocking, which must never reach the caller's. */
+   terminal of its uid away, and as root that of /dev/ptmx too, its
+   siblings given the same stdout set it non-blocking, which must never
+   reach the caller's. */
 static int escape_stdout_mode_race(const cfork_args *a)
 {
 	const int64_t flip_ms = 700;
+	bool as_root = cfork_arg_i64(a, 0);
 	cfork_sandbox *sb = NULL;
 	int r;
 
-	(void)a;
-	if (!become_uid(FLIPPER_UID))
-		return check_failed(CHECKS_SKIPPED, "cannot become %d: %s",
-				    FLIPPER_UID, strerror(errno));
+	if (as_root ? !become_root_without_dac() : !become_uid(FLIPPER_UID))
+		return check_failed(CHECKS_SKIPPED, "cannot become %s: %s",
+				    as_root ? "root without DAC capabilities" :
+					      "uid 65533",
+				    strerror(errno));
 	if ((r = cfork_sandbox_new(&sb, 0)))
 		return check_failed(1, "sandbox: %s", strerror(-r));
 	for (int pty = 0; pty < 2; pty++) {
@@ -1962,7 +1999,8 @@ static int escape_stdout_mode_race(const cfork_args *a)
 		attr.sandbox = sb;
 		attr.stdout_fd = out;
 		if ((r = cfork_spawn(&flipper, &attr,
-				     "escape_flip_stdout_mode", flip_ms)))
+				     "escape_flip_stdout_mode", flip_ms,
+				     (int64_t)as_root)))
 			return check_failed(2, "flipper: %s", strerror(-r));
 		int64_t end = now_ms() + flip_ms;
 		while (now_ms() < end) {
@@ -1995,7 +2033,7 @@ static int escape_stdout_mode_race(const cfork_args *a)
 	cfork_sandbox_free(sb);
 	return 0;
 }
-CFORK_REGISTER(escape_stdout_mode_race, "");
+CFORK_REGISTER(escape_stdout_mode_race, "i");
 
 /*
  * A child that takes its pipe's or terminal's mode away and puts it back
@@ -2006,7 +2044,22 @@ CFORK_REGISTER(escape_stdout_mode_race, "");
  */
 Test(escape, a_child_flipping_its_stdios_mode_cannot_share_the_next_ones)
 {
-	run_checking_child("escape_stdout_mode_race", NULL, 0);
+	cfork_value as_flipper_uid = cfork_i64(0);
+
+	run_checking_child("escape_stdout_mode_race", &as_flipper_uid, 1);
+}
+
+/*
+ * The same, the caller root without the capabilities that open what a
+ * mode refuses, and its child root too: it owns /dev/ptmx, and taking
+ * its mode away as well cannot make its caller's pty twin look refused
+ * by the caller's own domain.
+ */
+Test(escape, a_root_child_flipping_ptmxs_mode_cannot_share_the_next_ones)
+{
+	cfork_value as_root = cfork_i64(1);
+
+	run_checking_child("escape_stdout_mode_race", &as_root, 1);
 }
 
 /* Runs as uid 65534 under a landlock domain of its own that lets it open

@@ -19,9 +19,10 @@
  * terminal as well. What a child can bring about fails the spawn
  * instead: it could otherwise make its successors share: the mode of a
  * pipe or terminal of the caller's own uid taken away (fchmod is no
- * landlock right), even if put back before the caller looks, a terminal
- * put in exclusive mode, a pty's terminal locked by a child given its
- * master, and the caller out of fds. A FIFO or a terminal other than a
+ * landlock right), or of /dev/ptmx by a child that is root, even if put
+ * back before the caller looks, a terminal put in exclusive mode, a
+ * pty's terminal locked by a child given its master, and the caller out
+ * of fds. A FIFO or a terminal other than a
  * pty's that the caller's own domain refuses has no twin to tell it by,
  * and fails the spawn as well.
  */
@@ -60,23 +61,84 @@ static void fd_path(char path[32], int fd)
 	(void)snprintf(path, 32, "/proc/self/fd/%d", fd);
 }
 
+/* Whether gid is the caller's, or one of its supplementary groups (as
+   the kernel tells whose mode bits apply); no when they cannot be read. */
+static bool in_group(gid_t gid)
+{
+	bool found = gid == getegid();
+	int n = found ? 0 : getgroups(0, NULL);
+	gid_t *groups = n > 0 ? calloc((size_t)n, sizeof(*groups)) : NULL;
+
+	if (groups)
+		n = getgroups(n, groups);
+	for (int i = 0; groups && i < n && !found; i++)
+		found = groups[i] == gid;
+	free(groups);
+	return found;
+}
+
+/* Whether st's mode lets the caller's ids open it for accmode. */
+static bool mode_lets(const struct stat *st, int accmode)
+{
+	mode_t need = accmode == O_RDONLY ? S_IROTH :
+		      accmode == O_WRONLY ? S_IWOTH : S_IROTH | S_IWOTH;
+
+	if (st->st_uid == geteuid())
+		need <<= 6;
+	else if (in_group(st->st_gid))
+		need <<= 3;
+	return (st->st_mode & need) == need;
+}
+
+/* Opens path for flags, as open() does; where that fails, *refused says
+   whether the open was refused though path's mode let the caller open
+   it from before the open until after. A child of the caller's uid can
+   take away the mode of what the caller owns, and put it back before
+   anyone looks: path is watched from before its mode is read, and any
+   change of it, or a watch that cannot tell, makes *refused false. */
+static int open_unchanged(const char *path, int flags, bool *refused)
+{
+	union {
+		struct inotify_event event;
+		char room[sizeof(struct inotify_event) + NAME_MAX + 1];
+	} changed;
+	int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), fd = -1, e;
+	struct stat st;
+
+	*refused = false;
+	if (watch < 0 || inotify_add_watch(watch, path, IN_ATTRIB) < 0 ||
+	    stat(path, &st) < 0 || !mode_lets(&st, flags & O_ACCMODE)) {
+		e = EACCES;
+		goto out;
+	}
+	fd = open(path, flags);
+	e = errno;
+	/* A chmod's event is queued after its new mode shows, but before
+	   the inode's lock lets the next chmod put the mode back: a mode
+	   that allows the open after it failed, with no event read after
+	   that, was not changed since the watch began. */
+	*refused = fd < 0 && (e == EACCES || e == EPERM) &&
+		   stat(path, &st) == 0 && mode_lets(&st, flags & O_ACCMODE) &&
+		   read(watch, &changed, sizeof(changed)) == -1 &&
+		   errno == EAGAIN;
+out:
+	if (watch >= 0)
+		close(watch);
+	errno = e;
+	return fd;
+}
+
 /* Whether the caller may not open a pipe or pty terminal like was's
    again either where no child has changed it: a new pipe, or a new pty's
    terminal, opened again as was would be. Only a twin of was's own
    filesystem speaks for it (a FIFO elsewhere, a terminal of another
    kind or devpts instance has none): without one, the answer is no. A
    child of the caller's uid can change the mode of a new pty's terminal
-   by its name too: the twin is watched from before its mode is read
-   until after the open, and any change of it makes the answer no. */
+   by its name, and of /dev/ptmx when it is root: both are opened
+   watched (open_unchanged()). */
 static bool twin_refused(const struct stat *was, int accmode)
 {
-	mode_t need = accmode == O_RDONLY ? S_IRUSR :
-		      accmode == O_WRONLY ? S_IWUSR : S_IRUSR | S_IWUSR;
-	int twin[2] = { -1, -1 }, watch = -1, fd;
-	union {
-		struct inotify_event event;
-		char room[sizeof(struct inotify_event) + NAME_MAX + 1];
-	} changed;
+	int twin[2] = { -1, -1 }, fd;
 	struct stat st;
 	char path[32];
 	bool refused = false;
@@ -86,9 +148,11 @@ static bool twin_refused(const struct stat *was, int accmode)
 			return false;
 	} else if (major(was->st_rdev) >= UNIX98_PTY_SLAVE_MAJOR &&
 		   major(was->st_rdev) < UNIX98_PTY_SLAVE_MAJOR + 8) {
-		twin[0] = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		twin[0] = open_unchanged("/dev/ptmx",
+					 O_RDWR | O_NOCTTY | O_CLOEXEC,
+					 &refused);
 		if (twin[0] < 0)
-			return errno == EACCES || errno == EPERM;
+			return refused;
 		if (unlockpt(twin[0]) < 0 ||
 		    (twin[1] = ioctl(twin[0], TIOCGPTPEER, O_RDWR | O_NOCTTY |
 						   O_CLOEXEC)) < 0)
@@ -97,30 +161,15 @@ static bool twin_refused(const struct stat *was, int accmode)
 		return false;
 	}
 	fd_path(path, twin[1]);
-	watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (watch < 0 || inotify_add_watch(watch, path, IN_ATTRIB) < 0 ||
-	    fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev ||
-	    (st.st_mode & need) != need)
+	if (fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev)
 		goto out;
-	fd = open(path, accmode | REOPEN_FLAGS);
-	refused = fd < 0 && (errno == EACCES || errno == EPERM);
+	fd = open_unchanged(path, accmode | REOPEN_FLAGS, &refused);
 	if (fd >= 0)
 		close(fd);
-	/* A chmod's event is queued after its new mode shows, but before
-	   the inode's lock lets the next chmod put the mode back: a mode
-	   that allows the open after it failed, with no event read after
-	   that, was not changed since the watch began. Any event, or a read
-	   that cannot tell, is a change. */
-	if (!refused || fstat(twin[1], &st) < 0 ||
-	    (st.st_mode & need) != need ||
-	    read(watch, &changed, sizeof(changed)) != -1 || errno != EAGAIN)
-		refused = false;
 out:
 	for (int i = 0; i < 2; i++)
 		if (twin[i] >= 0)
 			close(twin[i]);
-	if (watch >= 0)
-		close(watch);
 	return refused;
 }
 
