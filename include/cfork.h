@@ -378,8 +378,9 @@ typedef struct cfork_attr {
 	   regular file, a pty's master, another uid's pipe or terminal,
 	   and any fd where /proc is missing, it shares. One it would get
 	   anew that cannot be opened (its mode taken away, a terminal in
-	   exclusive mode or its pty locked, no fd left) fails the spawn
-	   with that error: -EACCES, -EBUSY, -EIO, -EMFILE. */
+	   exclusive mode or its pty locked, a FIFO with no reader, no fd
+	   left) fails the spawn with that error: -EACCES, -EBUSY, -EIO,
+	   -ENXIO, -EMFILE. */
 	int stdin_fd, stdout_fd, stderr_fd;
 	/* More fds the child inherits under the same numbers. Every other fd
 	   of the parent is closed in the child, close-on-exec or not, but
@@ -587,8 +588,8 @@ typedef struct cfork_status {
  *   -ENOSYS, -EPERM: memfd_create is blocked on this host
  *   other     the error of the exec in the child (-EACCES, -ENOENT if the
  *             binary went away, ...)
- *   -EACCES, -EBUSY, -EIO, -EMFILE: with attr->sandbox, a stdio pipe or
- *             terminal that cannot be opened anew (see cfork_attr)
+ *   -EACCES, -EBUSY, -EIO, -ENXIO, -EMFILE: with attr->sandbox, a stdio
+ *             pipe or terminal that cannot be opened anew (see cfork_attr)
  * With attr->sandbox, for a layer under CFORK_POLICY_REQUIRE:
  *   -ENOSYS   the host has no seccomp filters or no landlock (absent,
  *             disabled, or refused by a seccomp filter the caller runs under)

@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
@@ -64,9 +65,10 @@ TestSuite(escape, .timeout = TEST_TIMEOUT);
 
 #define OK 42
 #define NOBODY 65534
-/* A uid of its own for a test whose child changes every terminal of its
+/* Uids of their own for tests whose child changes every terminal of its
    uid: no other test's terminal is one of them. */
 #define FLIPPER_UID 65533
+#define LANDLOCKED_FLIPPER_UID 65532
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -1909,38 +1911,50 @@ Test(escape, a_child_cannot_spoil_its_stdio_to_share_the_next_ones)
 	run_checking_child("escape_spoiled_stdout", NULL, 0);
 }
 
+/* Takes the mode of every other terminal of its uid away by name. */
+static void take_terminal_modes(void)
+{
+	char path[32];
+
+	for (int i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/dev/pts/%d", i);
+		(void)chmod(path, 0);
+	}
+}
+
 /* Takes its stdout's mode away and puts it back, over and over, for the
    milliseconds given, and the mode of every other terminal of its uid
-   by name; with a second argument 1, that of /dev/ptmx as well, whose
-   owner it is. */
+   by name; with a second argument 1, while its stdout's is gone, that
+   of /dev/ptmx, then of /dev, whose owner it is. */
 static int escape_flip_stdout_mode(const cfork_args *a)
 {
 	int64_t end = now_ms() + cfork_arg_i64(a, 0);
 	bool ptmx = cfork_arg_i64(a, 1);
-	char path[32];
 
 	while (now_ms() < end) {
-		if (fchmod(1, 0) < 0 ||
-		    (ptmx && chmod("/dev/ptmx", 0) < 0))
+		if (fchmod(1, 0) < 0 || (ptmx && chmod("/dev/ptmx", 0) < 0))
 			return 1;
 		/* A new pty its caller opens to compare with is one of
 		   them. */
-		for (int i = 0; i < 64; i++) {
-			snprintf(path, sizeof(path), "/dev/pts/%d", i);
-			(void)chmod(path, 0);
-		}
-		if (fchmod(1, 0600) < 0 ||
-		    (ptmx && chmod("/dev/ptmx", 0666) < 0))
+		take_terminal_modes();
+		if (ptmx && chmod("/dev/ptmx", 0666) < 0)
+			return 1;
+		/* And the directories the caller's opens go through. */
+		for (int i = 0; ptmx && i < 64; i++)
+			if (chmod("/dev", 0) < 0 || chmod("/dev", 0755) < 0 ||
+			    chmod("/proc", 0) < 0 || chmod("/proc", 0555) < 0)
+				return 1;
+		if (fchmod(1, 0600) < 0)
 			return 1;
 	}
 	return OK;
 }
 CFORK_REGISTER(escape_flip_stdout_mode, "ii");
 
-/* Root, in a devpts of its own (its /dev/ptmx that devpts's, of root's
-   and so of its children's too), without the capabilities that would
-   open a file its mode refuses: as a hardened service running as root
-   may be. */
+/* Root, in a /dev, devpts and /proc of its own (its /dev/ptmx that
+   devpts's), all root's and so its children's too, without the
+   capabilities that would open a file its mode refuses: as a hardened
+   service running as root may be. */
 static bool become_root_without_dac(void)
 {
 	const int dac[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH };
@@ -1950,9 +1964,13 @@ static bool become_root_without_dac(void)
 
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", 0, NULL) < 0 ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, "mode=0755") < 0 ||
+	    mkdir("/dev/pts", 0755) < 0 ||
 	    mount("devpts", "/dev/pts", "devpts", 0,
 		  "newinstance,ptmxmode=0666,mode=0600") < 0 ||
-	    mount("/dev/pts/ptmx", "/dev/ptmx", NULL, MS_BIND, NULL) < 0 ||
+	    symlink("pts/ptmx", "/dev/ptmx") < 0 ||
+	    mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3)) < 0 ||
 	    syscall(SYS_capget, &head, data) < 0)
 		return false;
 	for (size_t i = 0; i < sizeof(dac) / sizeof(dac[0]); i++) {
@@ -1966,23 +1984,66 @@ static bool become_root_without_dac(void)
 	return syscall(SYS_capset, &head, data) == 0;
 }
 
-/* Runs as FLIPPER_UID (argument 0), or as root without the DAC
-   capabilities (1): while a sandboxed child flips the mode of its
-   stdout, a pipe then a terminal, and takes the mode of every other
-   terminal of its uid away, and as root that of /dev/ptmx too, its
-   siblings given the same stdout set it non-blocking, which must never
-   reach the caller's. */
+/* Lets itself write files beneath dir only (landlock, WRITE_FILE), as a
+   service confined to its terminal may be: /dev/ptmx is refused. */
+static bool landlock_writes_beneath(const char *dir)
+{
+	/* struct landlock_ruleset_attr, LANDLOCK_ACCESS_FS_WRITE_FILE */
+	const uint64_t handled = 1ull << 1;
+	struct __attribute__((packed)) {
+		uint64_t allowed_access;
+		int32_t parent_fd;
+	} beneath = { handled, open(dir, O_PATH | O_CLOEXEC) };
+	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &handled,
+				   sizeof(handled), 0);
+	bool done = ruleset >= 0 && beneath.parent_fd >= 0 &&
+		    syscall(445 /* landlock_add_rule */, ruleset,
+			    1 /* LANDLOCK_RULE_PATH_BENEATH */, &beneath,
+			    0) == 0 &&
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		    syscall(446 /* landlock_restrict_self */, ruleset, 0) == 0;
+
+	if (ruleset >= 0)
+		close(ruleset);
+	if (beneath.parent_fd >= 0)
+		close(beneath.parent_fd);
+	return done;
+}
+
+/* Who the race's caller is. */
+enum racer {
+	RACER_UID,		/* FLIPPER_UID */
+	RACER_ROOT,		/* root without the DAC capabilities */
+	RACER_LANDLOCKED,	/* LANDLOCKED_FLIPPER_UID, writing beneath
+				   /dev/pts only */
+};
+
+/* Runs as the racer its argument names: while a sandboxed child flips
+   the mode of its stdout, a pipe then a terminal, and takes the mode of
+   every other terminal of its uid away, and as root those of /dev/ptmx,
+   /dev and /proc too, its siblings given the same stdout set it
+   non-blocking, which must never reach the caller's. */
 static int escape_stdout_mode_race(const cfork_args *a)
 {
 	const int64_t flip_ms = 700;
-	bool as_root = cfork_arg_i64(a, 0);
+	enum racer racer = (enum racer)cfork_arg_i64(a, 0);
 	cfork_sandbox *sb = NULL;
-	int r;
+	int out[2], other[2], r;
 
-	if (as_root ? !become_root_without_dac() : !become_uid(FLIPPER_UID))
+	uid_t uid = racer == RACER_UID ? FLIPPER_UID : LANDLOCKED_FLIPPER_UID;
+
+	if (racer == RACER_ROOT ? !become_root_without_dac() : !become_uid(uid))
 		return check_failed(CHECKS_SKIPPED, "cannot become %s: %s",
-				    as_root ? "root without DAC capabilities" :
-					      "uid 65533",
+				    racer == RACER_ROOT ?
+					    "root without DAC capabilities" :
+					    "its uid",
+				    strerror(errno));
+	for (int pty = 0; pty < 2; pty++)
+		if (!stdout_to_spoil(pty, &out[pty], &other[pty]))
+			return check_failed(CHECKS_SKIPPED,
+					    "no pipe or pseudo-terminal");
+	if (racer == RACER_LANDLOCKED && !landlock_writes_beneath("/dev/pts"))
+		return check_failed(CHECKS_SKIPPED, "no landlock here: %s",
 				    strerror(errno));
 	if ((r = cfork_sandbox_new(&sb, 0)))
 		return check_failed(1, "sandbox: %s", strerror(-r));
@@ -1990,17 +2051,17 @@ static int escape_stdout_mode_race(const cfork_args *a)
 		cfork_attr attr = CFORK_ATTR_INIT;
 		cfork_proc *flipper, *p;
 		cfork_status st;
-		int out, other, calls = 0, refused = 0;
+		int calls = 0, refused = 0;
 		char drain[4096];
 
-		if (!stdout_to_spoil(pty, &out, &other))
-			continue;
-		fcntl(other, F_SETFL, O_NONBLOCK);
+		/* The pipe's flipper took the terminal's mode away too. */
+		fchmod(out[pty], 0600);
+		fcntl(other[pty], F_SETFL, O_NONBLOCK);
 		attr.sandbox = sb;
-		attr.stdout_fd = out;
+		attr.stdout_fd = out[pty];
 		if ((r = cfork_spawn(&flipper, &attr,
 				     "escape_flip_stdout_mode", flip_ms,
-				     (int64_t)as_root)))
+				     (int64_t)(racer == RACER_ROOT))))
 			return check_failed(2, "flipper: %s", strerror(-r));
 		int64_t end = now_ms() + flip_ms;
 		while (now_ms() < end) {
@@ -2014,9 +2075,9 @@ static int escape_stdout_mode_race(const cfork_args *a)
 						    strerror(-r));
 			cfork_free(p);
 			calls++;
-			while (read(other, drain, sizeof(drain)) > 0)
+			while (read(other[pty], drain, sizeof(drain)) > 0)
 				;
-			if (fcntl(out, F_GETFL) & O_NONBLOCK)
+			if (fcntl(out[pty], F_GETFL) & O_NONBLOCK)
 				return check_failed(4, "%s: call %d of %d "
 						    "shared its caller's stdout",
 						    pty ? "terminal" : "pipe",
@@ -2027,8 +2088,8 @@ static int escape_stdout_mode_race(const cfork_args *a)
 			return check_failed(5, "flipper: %d %d %d", r, st.code,
 					    st.signal);
 		cfork_free(flipper);
-		close(out);
-		close(other);
+		close(out[pty]);
+		close(other[pty]);
 	}
 	cfork_sandbox_free(sb);
 	return 0;
@@ -2044,22 +2105,127 @@ CFORK_REGISTER(escape_stdout_mode_race, "i");
  */
 Test(escape, a_child_flipping_its_stdios_mode_cannot_share_the_next_ones)
 {
-	cfork_value as_flipper_uid = cfork_i64(0);
+	cfork_value racer = cfork_i64(RACER_UID);
 
-	run_checking_child("escape_stdout_mode_race", &as_flipper_uid, 1);
+	run_checking_child("escape_stdout_mode_race", &racer, 1);
 }
 
 /*
  * The same, the caller root without the capabilities that open what a
- * mode refuses, and its child root too: it owns /dev/ptmx, and taking
- * its mode away as well cannot make its caller's pty twin look refused
- * by the caller's own domain.
+ * mode refuses, and its child root too: it owns /dev/ptmx, /dev and /proc,
+ * and taking their modes away as well cannot make a refusal look like
+ * the caller's own domain's.
  */
 Test(escape, a_root_child_flipping_ptmxs_mode_cannot_share_the_next_ones)
 {
-	cfork_value as_root = cfork_i64(1);
+	cfork_value racer = cfork_i64(RACER_ROOT);
 
-	run_checking_child("escape_stdout_mode_race", &as_root, 1);
+	run_checking_child("escape_stdout_mode_race", &racer, 1);
+}
+
+/*
+ * The same, the caller under a landlock domain of its own that lets it
+ * write to its terminal but refuses /dev/ptmx: what the domain refuses
+ * elsewhere says nothing of its terminal.
+ */
+Test(escape, a_domain_refusing_ptmx_alone_does_not_make_a_flip_share)
+{
+	cfork_value racer = cfork_i64(RACER_LANDLOCKED);
+
+	run_checking_child("escape_stdout_mode_race", &racer, 1);
+}
+
+/* A FIFO's only reader, its stdin: keeps an O_PATH fd of it, leaves for
+   the milliseconds given, and comes back. */
+static int escape_fifo_reader_away(const cfork_args *a)
+{
+	struct timespec away = { 0, 0 };
+	int64_t ms = cfork_arg_i64(a, 0);
+	char path[32];
+	int back = open("/proc/self/fd/0", O_PATH | O_CLOEXEC);
+
+	if (back < 0 || close(0) < 0)
+		return 1;
+	away.tv_sec = ms / 1000;
+	away.tv_nsec = (ms % 1000) * 1000000;
+	nanosleep(&away, NULL);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", back);
+	return open(path, O_RDONLY | O_NONBLOCK) == 0 ? OK : 2;
+}
+CFORK_REGISTER(escape_fifo_reader_away, "i");
+
+/* The caller writes to a FIFO whose one reader is a sandboxed child: while
+   that child has no reader open, a writer child must not get the
+   caller's description. */
+static int escape_fifo_without_reader(const cfork_args *a)
+{
+	char dir[] = "/tmp/cfork-fifo-XXXXXX", fifo[64];
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb = NULL;
+	cfork_proc *reader, *writer;
+	cfork_status st;
+	int r, rd, wr;
+
+	(void)a;
+	if (!mkdtemp(dir))
+		return check_failed(1, "mkdtemp: %s", strerror(errno));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	if (mkfifo(fifo, 0600) < 0 ||
+	    (rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	    (wr = open(fifo, O_WRONLY | O_CLOEXEC)) < 0 ||
+	    fcntl(rd, F_SETFL, 0) < 0)
+		return check_failed(2, "fifo: %s", strerror(errno));
+	unlink(fifo);
+	rmdir(dir);
+	if ((r = cfork_sandbox_new(&sb, 0)))
+		return check_failed(3, "sandbox: %s", strerror(-r));
+	attr.sandbox = sb;
+	attr.stdin_fd = rd;
+	if ((r = cfork_spawn(&reader, &attr, "escape_fifo_reader_away",
+			     (int64_t)1000)))
+		return check_failed(4, "reader: %s", strerror(-r));
+	close(rd);
+	/* Until the reader has left. */
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", wr);
+	for (int64_t end = now_ms() + 900; now_ms() < end;) {
+		int probe = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (probe < 0)
+			break;
+		close(probe);
+	}
+	attr.stdin_fd = -1;
+	attr.stdout_fd = wr;
+	r = cfork_spawn(&writer, &attr, "escape_nonblock_stdio");
+	if (r == 0) {
+		(void)cfork_wait(writer, 20000, &st);
+		cfork_free(writer);
+		if (fcntl(wr, F_GETFL) & O_NONBLOCK)
+			return check_failed(5, "the writer shared its caller's "
+					    "FIFO description");
+	} else if (r != -ENXIO) {
+		return check_failed(6, "writer: %s", strerror(-r));
+	}
+	if ((r = cfork_wait(reader, 20000, &st)) || !st.exited ||
+	    st.code != OK)
+		return check_failed(7, "reader: %d %d %d", r, st.code,
+				    st.signal);
+	cfork_free(reader);
+	close(wr);
+	cfork_sandbox_free(sb);
+	return 0;
+}
+CFORK_REGISTER(escape_fifo_without_reader, "");
+
+/*
+ * A FIFO with no reader cannot be opened again for writing (ENXIO), and a
+ * sandboxed child that reads it can bring that about for a moment: the
+ * spawn of a writer then fails with -ENXIO, never sharing its caller's
+ * description.
+ */
+Test(escape, a_fifo_reader_leaving_for_a_moment_does_not_make_the_writer_share)
+{
+	run_checking_child("escape_fifo_without_reader", NULL, 0);
 }
 
 /* Runs as uid 65534 under a landlock domain of its own that lets it open

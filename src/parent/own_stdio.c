@@ -13,31 +13,29 @@
  * O_NONBLOCK means nothing to it), a socket (the kernel cannot open one
  * again), a pty's master (opened again, ptmx makes a new pty), and what
  * cannot be opened for reasons no child of the caller brings about: no
- * /proc, a FIFO whose reader has gone, a terminal hung up, another uid's
- * pipe or terminal (a caller started by su or sudo -u), the caller's own
- * landlock domain or LSM, told by its refusing a new pipe or pty's
- * terminal as well. What a child can bring about fails the spawn
- * instead: it could otherwise make its successors share: the mode of a
- * pipe or terminal of the caller's own uid taken away (fchmod is no
- * landlock right), or of /dev/ptmx by a child that is root, even if put
- * back before the caller looks, a terminal put in exclusive mode, a
- * pty's terminal locked by a child given its master, and the caller out
- * of fds. A FIFO or a terminal other than a
- * pty's that the caller's own domain refuses has no twin to tell it by,
- * and fails the spawn as well.
+ * /proc, a terminal hung up, another uid's pipe or terminal (a caller
+ * started by su or sudo -u), the caller's own landlock domain or LSM.
+ * What a child can bring about fails the spawn instead: it could
+ * otherwise make its successors share. A child of the caller's uid can
+ * take the mode of the caller's pipe or terminal away (fchmod is no
+ * landlock right) and put it back before the caller looks: a refusal is
+ * the caller's domain's only when the mode let the caller open it from
+ * before the open until after, which an inotify watch tells. A child that
+ * is root may take the mode of / or /proc away: the open goes from the
+ * caller's /proc/self/fd, opened first. A child can also put a terminal
+ * in exclusive mode, lock a pty's terminal given its master, leave a
+ * FIFO it reads with no reader for a moment, or use up the caller's fds.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
-#include <linux/major.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -49,149 +47,105 @@
 /* /dev/ptmx and /dev/pts/ptmx: every pty master's device. */
 #define PTMX_DEV makedev(5, 2)
 
-/* How a pipe, FIFO or terminal is opened again, and its twin as well.
-   O_NONBLOCK: opening a FIFO for writing would otherwise wait for a
-   reader; O_NOCTTY: a terminal must not become the caller's controlling
-   one. */
+/* How a pipe, FIFO or terminal is opened again. O_NONBLOCK: opening a
+   FIFO for writing would otherwise wait for a reader; O_NOCTTY: a
+   terminal must not become the caller's controlling one. */
 #define REOPEN_FLAGS (O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-/* The name through which fd is opened again. */
-static void fd_path(char path[32], int fd)
+/* The caller's /proc/self/fd, opened once a spawn first needs it and
+   closed with the spawn (a fork of the program has fds of its own). A
+   pipe or terminal is opened again from it by number, with no walk from
+   / or through /proc, whose modes a child that is root may take away:
+   an open refused on the way would pass for one the caller's own domain
+   refuses. */
+struct fd_dir {
+	int fd;		/* -1 until opened, or where it cannot be */
+	int error;	/* why it cannot be (0: not tried yet) */
+};
+
+/* fd opened again through d, for flags, as open() does. */
+static int fd_reopen(struct fd_dir *d, int fd, int flags)
 {
-	(void)snprintf(path, 32, "/proc/self/fd/%d", fd);
+	char name[16];
+
+	if (d->fd < 0 && !d->error) {
+		d->fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		d->error = d->fd < 0 ? errno : 0;
+	}
+	if (d->fd < 0) {
+		errno = d->error;
+		return -1;
+	}
+	(void)snprintf(name, sizeof(name), "%d", fd);
+	return openat(d->fd, name, flags);
 }
 
-/* Whether gid is the caller's, or one of its supplementary groups (as
-   the kernel tells whose mode bits apply); no when they cannot be read. */
-static bool in_group(gid_t gid)
+/* Whether the mode of a file the caller owns lets it open it for
+   accmode. */
+static bool owner_may(const struct stat *st, int accmode)
 {
-	bool found = gid == getegid();
-	int n = found ? 0 : getgroups(0, NULL);
-	gid_t *groups = n > 0 ? calloc((size_t)n, sizeof(*groups)) : NULL;
+	mode_t need = accmode == O_RDONLY ? S_IRUSR :
+		      accmode == O_WRONLY ? S_IWUSR : S_IRUSR | S_IWUSR;
 
-	if (groups)
-		n = getgroups(n, groups);
-	for (int i = 0; groups && i < n && !found; i++)
-		found = groups[i] == gid;
-	free(groups);
-	return found;
-}
-
-/* Whether st's mode lets the caller's ids open it for accmode. */
-static bool mode_lets(const struct stat *st, int accmode)
-{
-	mode_t need = accmode == O_RDONLY ? S_IROTH :
-		      accmode == O_WRONLY ? S_IWOTH : S_IROTH | S_IWOTH;
-
-	if (st->st_uid == geteuid())
-		need <<= 6;
-	else if (in_group(st->st_gid))
-		need <<= 3;
 	return (st->st_mode & need) == need;
 }
 
-/* Opens path for flags, as open() does; where that fails, *refused says
-   whether the open was refused though path's mode let the caller open
-   it from before the open until after. A child of the caller's uid can
-   take away the mode of what the caller owns, and put it back before
-   anyone looks: path is watched from before its mode is read, and any
+/* Opens fd's file, which the caller owns, again through d for flags, as
+   open() does; where that fails, *refused says whether the open was
+   refused though the file's mode let the caller open it from before the
+   open until after: the caller's own domain's refusal. A child of the
+   caller's uid can take the mode away and put it back before anyone
+   looks: the file is watched from before its mode is read, and any
    change of it, or a watch that cannot tell, makes *refused false. */
-static int open_unchanged(const char *path, int flags, bool *refused)
+static int reopen_unchanged(struct fd_dir *d, int fd, int flags,
+			    bool *refused)
 {
 	union {
 		struct inotify_event event;
 		char room[sizeof(struct inotify_event) + NAME_MAX + 1];
 	} changed;
-	int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), fd = -1, e;
+	int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), own = -1, e;
 	struct stat st;
+	char path[32];
 
 	*refused = false;
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (watch < 0 || inotify_add_watch(watch, path, IN_ATTRIB) < 0 ||
-	    stat(path, &st) < 0 || !mode_lets(&st, flags & O_ACCMODE)) {
+	    fstat(fd, &st) < 0 || !owner_may(&st, flags & O_ACCMODE)) {
 		e = EACCES;
 		goto out;
 	}
-	fd = open(path, flags);
+	own = fd_reopen(d, fd, flags);
 	e = errno;
 	/* A chmod's event is queued after its new mode shows, but before
 	   the inode's lock lets the next chmod put the mode back: a mode
 	   that allows the open after it failed, with no event read after
 	   that, was not changed since the watch began. */
-	*refused = fd < 0 && (e == EACCES || e == EPERM) &&
-		   stat(path, &st) == 0 && mode_lets(&st, flags & O_ACCMODE) &&
+	*refused = own < 0 && d->fd >= 0 && (e == EACCES || e == EPERM) &&
+		   fstat(fd, &st) == 0 && owner_may(&st, flags & O_ACCMODE) &&
 		   read(watch, &changed, sizeof(changed)) == -1 &&
 		   errno == EAGAIN;
 out:
 	if (watch >= 0)
 		close(watch);
 	errno = e;
-	return fd;
+	return own;
 }
 
-/* Whether the caller may not open a pipe or pty terminal like was's
-   again either where no child has changed it: a new pipe, or a new pty's
-   terminal, opened again as was would be. Only a twin of was's own
-   filesystem speaks for it (a FIFO elsewhere, a terminal of another
-   kind or devpts instance has none): without one, the answer is no. A
-   child of the caller's uid can change the mode of a new pty's terminal
-   by its name, and of /dev/ptmx when it is root: both are opened
-   watched (open_unchanged()). */
-static bool twin_refused(const struct stat *was, int accmode)
-{
-	int twin[2] = { -1, -1 }, fd;
-	struct stat st;
-	char path[32];
-	bool refused = false;
-
-	if (S_ISFIFO(was->st_mode)) {
-		if (pipe2(twin, O_CLOEXEC) < 0)
-			return false;
-	} else if (major(was->st_rdev) >= UNIX98_PTY_SLAVE_MAJOR &&
-		   major(was->st_rdev) < UNIX98_PTY_SLAVE_MAJOR + 8) {
-		twin[0] = open_unchanged("/dev/ptmx",
-					 O_RDWR | O_NOCTTY | O_CLOEXEC,
-					 &refused);
-		if (twin[0] < 0)
-			return refused;
-		if (unlockpt(twin[0]) < 0 ||
-		    (twin[1] = ioctl(twin[0], TIOCGPTPEER, O_RDWR | O_NOCTTY |
-						   O_CLOEXEC)) < 0)
-			goto out;
-	} else {
-		return false;
-	}
-	fd_path(path, twin[1]);
-	if (fstat(twin[1], &st) < 0 || st.st_dev != was->st_dev)
-		goto out;
-	fd = open_unchanged(path, accmode | REOPEN_FLAGS, &refused);
-	if (fd >= 0)
-		close(fd);
-out:
-	for (int i = 0; i < 2; i++)
-		if (twin[i] >= 0)
-			close(twin[i]);
-	return refused;
-}
-
-/* Whether the open of pin's pipe, FIFO or terminal, for accmode, failed
-   for a reason no child of the caller brings about, where its
-   description stays shared. A child of the caller's uid may take away
-   the mode of what the caller owns, and put it back before anyone
-   looks, and a child holding a pty's master may lock its terminal; not
-   the caller's own landlock domain or LSM, which refuses a twin no
-   child touched as well, nor what another uid owns, nor a hangup. */
-static bool open_failure_shares(int e, int pin, const struct stat *was,
-				int accmode)
+/* Whether the open of pin's pipe, FIFO or terminal failed with e for a
+   reason no child of the caller brings about, where its description
+   stays shared: no /proc, a hangup, another uid's (the caller's own
+   refused are told by reopen_unchanged()). Not a FIFO with no reader: a
+   child reading it can close its end for a moment. */
+static bool open_failure_shares(int e, int pin, const struct stat *was)
 {
 	struct termios mode;
 
-	if (e == ENOENT || e == ENXIO)
+	if (e == ENOENT || (e == ENXIO && !S_ISFIFO(was->st_mode)))
 		return true;
 	if (e == EIO)
 		return tcgetattr(pin, &mode) < 0 && errno == EIO;
-	if (e != EACCES && e != EPERM)
-		return false;
-	return was->st_uid != geteuid() || twin_refused(was, accmode);
+	return (e == EACCES || e == EPERM) && was->st_uid != geteuid();
 }
 
 /* The terminal a terminal's fd reaches: /dev/tty's is the controlling
@@ -206,10 +160,9 @@ static bool same_terminal(int was, int now)
 
 /* Opens pin's pipe, FIFO or terminal again as *own, above stdio and
    close-on-exec; *own -1 where it stays shared. 0 or -errno. */
-static int reopen_pinned(int pin, int *own)
+static int reopen_pinned(struct fd_dir *d, int pin, int *own)
 {
 	struct stat was, now;
-	char path[32];
 	int flags = fcntl(pin, F_GETFL);
 
 	if (flags < 0 || (flags & O_PATH) || fstat(pin, &was) < 0)
@@ -217,13 +170,17 @@ static int reopen_pinned(int pin, int *own)
 	bool tty = S_ISCHR(was.st_mode) && isatty(pin);
 	if (!S_ISFIFO(was.st_mode) && (!tty || was.st_rdev == PTMX_DEV))
 		return 0;
-	fd_path(path, pin);
-	int fd = open(path, (flags & (O_ACCMODE | O_APPEND)) | REOPEN_FLAGS);
+	int reopen = (flags & (O_ACCMODE | O_APPEND)) | REOPEN_FLAGS;
+	int fd = fd_reopen(d, pin, reopen);
+	bool refused = false;
+	/* Refused what the caller owns: asked again, watched. */
+	if (fd < 0 && (errno == EACCES || errno == EPERM) &&
+	    was.st_uid == geteuid())
+		fd = reopen_unchanged(d, pin, reopen, &refused);
 	if (fd < 0) {
 		int e = errno;
 
-		return open_failure_shares(e, pin, &was, flags & O_ACCMODE) ?
-			       0 : -e;
+		return refused || open_failure_shares(e, pin, &was) ? 0 : -e;
 	}
 	/* A /proc of another pid namespace names another process's fd. */
 	if (fstat(fd, &now) < 0 || now.st_dev != was.st_dev ||
@@ -247,14 +204,14 @@ static int reopen_pinned(int pin, int *own)
 /* fd opened again, as reopen_pinned() says; fd is pinned to one
    description throughout, so that another thread's dup2() over it cannot
    swap the object between the checks and the open. */
-static int stdio_reopen(int fd, int *own)
+static int stdio_reopen(struct fd_dir *d, int fd, int *own)
 {
 	int pin = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 
 	*own = -1;
 	if (pin < 0)
 		return errno == EBADF ? 0 : -errno;
-	int r = reopen_pinned(pin, own);
+	int r = reopen_pinned(d, pin, own);
 	close(pin);
 	return r;
 }
@@ -264,6 +221,7 @@ int own_stdio(const cfork_attr *attr, const int captured[3], int stdio[3],
 {
 	const int given[3] = { attr->stdin_fd, attr->stdout_fd,
 			       attr->stderr_fd };
+	struct fd_dir d = { -1, 0 };
 	int r = 0;
 
 	for (int i = 0; i < 3; i++) {
@@ -274,9 +232,11 @@ int own_stdio(const cfork_attr *attr, const int captured[3], int stdio[3],
 		if (!attr->sandbox || captured[i] >= 0)
 			continue;
 		/* -1: the caller's own fd of that number. */
-		r = stdio_reopen(given[i] >= 0 ? given[i] : i, &own[i]);
+		r = stdio_reopen(&d, given[i] >= 0 ? given[i] : i, &own[i]);
 		if (own[i] >= 0)
 			stdio[i] = own[i];
 	}
+	if (d.fd >= 0)
+		close(d.fd);
 	return r;
 }
