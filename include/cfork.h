@@ -1035,6 +1035,9 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   pidfd names is out of a filter's reach), keyctl, add_key, request_key
  *   (the session keyring is the parent's), perf_event_open, bpf,
  *   userfaultfd (its use to an attacker is to stall the kernel mid-call);
+ *   io_uring_setup, io_uring_enter, io_uring_register (io_uring splices
+ *   in a kernel thread, below, and opens sockets and files with no system
+ *   call a filter sees);
  *   kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo to any pid but
  *   the child's own (0 and -1, the process group and everyone, included);
  *   fcntl F_SETOWN to any pid but its own (0 and its own group too),
@@ -1080,7 +1083,13 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  *   with CFORK_EXIT_SANDBOX ("cannot handle SIGSYS"); an unsandboxed one
  *   runs, under its parent's sandbox, which it inherits.
  * clone3, whose flags are behind a pointer a filter cannot read, fails
- * with ENOSYS: the C library falls back to clone.
+ * with ENOSYS: the C library falls back to clone. So do splice and sendfile
+ * (the C libraries and runtimes that use them fall back to read and
+ * write): into or out of a pipe they hold the pipe's lock while they wait
+ * on the other end, for as long as a socket the child made gets no data,
+ * and every reader and writer of that pipe waits for it, past any
+ * timeout: the caller reading the child's report or captured output, or
+ * writing to a pipe they share.
  * cfork_sandbox_allow() of a call the base denies whole is -EPERM; of one
  * it denies in part, it allows what the base leaves.
  * Where the kernel has landlock, the child also enters a landlock domain of
@@ -1137,9 +1146,6 @@ enum {
 	 *   reaches the host's services, pathname or abstract, even in a new
 	 *   network namespace)                    EAFNOSUPPORT
 	 *   socketpair of a family but AF_UNIX    EAFNOSUPPORT
-	 *   io_uring_setup, _enter, _register     EPERM (io_uring opens
-	 *                                         sockets with no system
-	 *                                         call a filter sees)
 	 * socketpair(AF_UNIX) stays: a pair with no address reaches nothing
 	 * outside the child. Not covered: sockets the child inherits
 	 * (cfork_fd, keep_fds) or receives over one, and what they reach.
@@ -1159,8 +1165,7 @@ enum {
 	 *   falls back to openat)                                  ENOSYS
 	 *   open_by_handle_at, mount, umount2, pivot_root, move_mount,
 	 *   fsopen, fsconfig, fsmount, fspick, open_tree(_attr),
-	 *   mount_setattr, acct, swapon, swapoff, quotactl(_fd),
-	 *   io_uring_setup, _enter, _register                      EPERM
+	 *   mount_setattr, acct, swapon, swapoff, quotactl(_fd)    EPERM
 	 *   ioctl FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR,
 	 *   FS_IOC_SETVERSION, FS_IOC_SETFSLABEL,
 	 *   FS_IOC_ENABLE_VERITY, FS_IOC_SET_ENCRYPTION_POLICY,

@@ -24,6 +24,7 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -38,6 +39,7 @@
 #include <sys/prctl.h>
 #include <termios.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -2133,6 +2135,91 @@ Test(escape, a_domain_refusing_ptmx_alone_does_not_make_a_flip_share)
 	cfork_value racer = cfork_i64(RACER_LANDLOCKED);
 
 	run_checking_child("escape_stdout_mode_race", &racer, 1);
+}
+
+/* Has io_uring splice len bytes from in to out, without waiting for it:
+   whether it was submitted. */
+static bool uring_splice(int in, int out, unsigned len)
+{
+	struct io_uring_params params = { 0 };
+	int ring = (int)syscall(SYS_io_uring_setup, 1, &params);
+
+	if (ring < 0)
+		return false;
+	size_t sq_size = params.sq_off.array + params.sq_entries *
+					       sizeof(unsigned);
+	char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			ring, IORING_OFF_SQ_RING);
+	struct io_uring_sqe *sqe = mmap(NULL, sizeof(*sqe),
+					PROT_READ | PROT_WRITE, MAP_SHARED,
+					ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || sqe == MAP_FAILED)
+		return false;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_SPLICE;
+	sqe->splice_fd_in = in;
+	sqe->splice_off_in = (uint64_t)-1;
+	sqe->fd = out;
+	sqe->off = (uint64_t)-1;
+	sqe->len = len;
+	((unsigned *)(void *)(sq + params.sq_off.array))[0] = 0;
+	__atomic_store_n((unsigned *)(void *)(sq + params.sq_off.tail), 1,
+			 __ATOMIC_RELEASE);
+	return syscall(SYS_io_uring_enter, ring, 1, 0, 0, NULL, 0) == 1;
+}
+
+/* Holds the lock of the pipe that is its stdout for the milliseconds
+   given, if it can: splice, sendfile or io_uring's splice from a socket
+   nothing is written to (its receive timeout ends the wait); then waits
+   out the rest. */
+static int escape_hold_stdout_lock(const cfork_args *a)
+{
+	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
+	struct timeval wait = { ms / 1000, (ms % 1000) * 1000 };
+	int s[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s) < 0 ||
+	    setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &wait,
+		       sizeof(wait)) < 0)
+		return 1;
+	if (splice(s[0], NULL, 1, NULL, 4096, 0) < 0 && errno != EAGAIN &&
+	    sendfile(1, s[0], NULL, 4096) < 0 && errno != EAGAIN)
+		(void)uring_splice(s[0], 1, 4096);
+	while (now_ms() < end)
+		usleep(10000);
+	return OK;
+}
+CFORK_REGISTER(escape_hold_stdout_lock, "i");
+
+/*
+ * A pipe's reader or writer takes the pipe's lock, uninterruptibly, and
+ * splice, sendfile or io_uring's splice from a socket holds it while
+ * they wait for data: a
+ * sandboxed child doing so on a pipe its caller reads (captured output,
+ * its report channel) or writes would hold the caller in the kernel,
+ * past any timeout. A wait with a timeout must return on time.
+ */
+Test(escape, a_sandboxed_child_cannot_hold_its_callers_pipe)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_proc *p;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	attr.capture = CFORK_CAPTURE_STDOUT;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_hold_stdout_lock",
+				 (int64_t)3000), 0);
+	usleep(200000);
+	int64_t t0 = now_ms();
+	int r = cfork_wait(p, 300, &st);
+	int64_t waited = now_ms() - t0;
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
+		     (long long)waited);
+	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
 }
 
 /* A FIFO's only reader, its stdin: keeps an O_PATH fd of it, leaves for

@@ -151,6 +151,19 @@ const struct preset_rule preset_rules[] = {
 	   capability there too. Without capabilities a child can join no
 	   other namespace, so setns goes whole. */
 	R0(BASE, "setns", FAIL(EPERM)),
+	/* A pipe's lock, which its every reader and writer takes, the
+	   caller too (its report channel, captured output, stdio), and
+	   waits for uninterruptibly, past any timeout: splice and sendfile
+	   into or out of a pipe hold it while they wait on the other end,
+	   for as long as a socket the child made gets no data. ENOSYS:
+	   the C libraries and runtimes that use them fall back to read and
+	   write. io_uring splices as well, in a kernel thread of its own,
+	   and opens sockets and files with no system call a filter sees. */
+	R0(BASE, "splice", FAIL(ENOSYS)),
+	R0(BASE, "sendfile", FAIL(ENOSYS)),
+	R0(BASE, "io_uring_setup", FAIL(EPERM)),
+	R0(BASE, "io_uring_enter", FAIL(EPERM)),
+	R0(BASE, "io_uring_register", FAIL(EPERM)),
 	/* The caller's terminal, when it is the child's too (its stdio):
 	   typing into its input, which the caller's shell runs unsandboxed
 	   (TIOCSTI, TIOCLINUX's paste; in the caller's session), taking its
@@ -217,13 +230,9 @@ const struct preset_rule preset_rules[] = {
 	/* NO_NETWORK: no socket at all, but a connected AF_UNIX pair with
 	   no address, which reaches nothing outside the child: a unix
 	   socket with a name reaches the host's services (pathname, or
-	   abstract even in a new network namespace). io_uring opens
-	   sockets (and files) without a system call a filter would see. */
+	   abstract even in a new network namespace). */
 	R0(NET, "socket", FAIL(EAFNOSUPPORT)),
 	R1(NET, "socketpair", FAIL(EAFNOSUPPORT), CMP(0, NE, AF_UNIX)),
-	R0(NET | WR, "io_uring_setup", FAIL(EPERM)),
-	R0(NET | WR, "io_uring_enter", FAIL(EPERM)),
-	R0(NET | WR, "io_uring_register", FAIL(EPERM)),
 
 	/* NO_EXEC */
 	R0(EXE, "execve", FAIL(EPERM)),
