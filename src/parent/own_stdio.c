@@ -137,10 +137,15 @@ out:
    stays shared: no /proc, a hangup, another uid's (the caller's own
    refused are told by reopen_unchanged()). Not a FIFO with no reader: a
    child reading it can close its end for a moment. */
-static bool open_failure_shares(int e, int pin, const struct stat *was)
+static bool open_failure_shares(const struct fd_dir *d, int e, int pin,
+				const struct stat *was)
 {
 	struct termios mode;
 
+	/* /proc/self/fd itself refused: a child that is root can take the
+	   mode of / or /proc away for a moment. Only its absence shares. */
+	if (d->fd < 0)
+		return e == ENOENT;
 	if (e == ENOENT || (e == ENXIO && !S_ISFIFO(was->st_mode)))
 		return true;
 	if (e == EIO)
@@ -180,7 +185,7 @@ static int reopen_pinned(struct fd_dir *d, int pin, int *own)
 	if (fd < 0) {
 		int e = errno;
 
-		return refused || open_failure_shares(e, pin, &was) ? 0 : -e;
+		return refused || open_failure_shares(d, e, pin, &was) ? 0 : -e;
 	}
 	/* A /proc of another pid namespace names another process's fd. */
 	if (fstat(fd, &now) < 0 || now.st_dev != was.st_dev ||
