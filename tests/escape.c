@@ -2194,10 +2194,10 @@ CFORK_REGISTER(escape_hold_stdout_lock, "i");
 /*
  * A pipe's reader or writer takes the pipe's lock, uninterruptibly, and
  * splice, sendfile or io_uring's splice from a socket holds it while
- * they wait for data: a
- * sandboxed child doing so on a pipe its caller reads (captured output,
- * its report channel) or writes would hold the caller in the kernel,
- * past any timeout. A wait with a timeout must return on time.
+ * they wait for data: a sandboxed child doing so on a pipe its caller
+ * reads (captured output, its report channel) or writes would hold the
+ * caller in the kernel, past any timeout. A wait with a timeout must
+ * return on time.
  */
 Test(escape, a_sandboxed_child_cannot_hold_its_callers_pipe)
 {
