@@ -81,7 +81,8 @@ COMMON_SRCS := src/common/fd.c src/common/fenced_paths.c \
 WIRE_SRCS := src/wire/end.c src/wire/handoff.c src/wire/payload.c src/wire/report.c \
 	     src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
-PARENT_SRCS := src/parent/buffer.c src/parent/check.c src/parent/deadline.c \
+PARENT_SRCS := src/parent/buffer.c src/parent/channel.c src/parent/check.c \
+	       src/parent/deadline.c \
 	       src/parent/dl.c src/parent/environ.c \
 	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \
 	       src/parent/output.c src/parent/own_stdio.c \

@@ -25,7 +25,9 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <termios.h>
@@ -57,6 +60,10 @@
 #include "helpers.h"
 #include "test_progs.h"
 #include "lib/payload.h"
+
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
 
 /* The attacks on the parent, shared with the program that runs them as
    another user. */
@@ -1015,20 +1022,19 @@ Test(escape, an_error_after_an_overflow_does_not_hide_it)
 /* 5. Forged reports                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* The report channel as an attacker finds it: the one pipe that is open
-   write-only and close-on-exec. -1: none; -2: more than one. */
+/* The report channel as an attacker finds it: the one close-on-exec
+   socket. -1: none; -2: more than one. */
 static int find_report_fd(void)
 {
 	int found = -1;
 
 	for (int fd = 3; fd < 1024; fd++) {
 		struct stat st;
-		int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+		int fdfl = fcntl(fd, F_GETFD);
 
-		if (fl < 0 || fdfl < 0 || fstat(fd, &st) < 0)
+		if (fdfl < 0 || fstat(fd, &st) < 0)
 			continue;
-		if (!S_ISFIFO(st.st_mode) || (fl & O_ACCMODE) != O_WRONLY ||
-		    !(fdfl & FD_CLOEXEC))
+		if (!S_ISSOCK(st.st_mode) || !(fdfl & FD_CLOEXEC))
 			continue;
 		if (found >= 0)
 			return -2;
@@ -2210,6 +2216,233 @@ Test(escape, a_sandboxed_child_cannot_hold_its_callers_pipe)
 	attr.sandbox = sb;
 	attr.capture = CFORK_CAPTURE_STDOUT;
 	cr_assert_eq(cfork_spawn(&p, &attr, "escape_hold_stdout_lock",
+				 (int64_t)3000), 0);
+	usleep(200000);
+	int64_t t0 = now_ms();
+	int r = cfork_wait(p, 300, &st);
+	int64_t waited = now_ms() - t0;
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
+		     (long long)waited);
+	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
+}
+
+/* The end of the hold: its busy threads spin until then. */
+static int64_t fault_hold_end;
+
+static void *spin_until_hold_end(void *unused)
+{
+	(void)unused;
+	while (now_ms() < __atomic_load_n(&fault_hold_end, __ATOMIC_RELAXED))
+		;
+	return NULL;
+}
+
+/* A source whose every page faults on a disk read: a file's pages, evicted
+   from the page cache and from the mapping, read ahead one at a time. */
+static void evict_source(const char *path, void *map, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	(void)madvise(map, len, MADV_DONTNEED);
+	if (fd >= 0) {
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		close(fd);
+	}
+}
+
+#define FAULT_SOURCE_LEN ((size_t)1 << 20)
+
+/*
+ * Writes to its captured stdout (channel 0) or to its report channel
+ * (channel 1) for the milliseconds given, from the file named, with every
+ * page of the source faulting slowly: the writing thread at the lowest
+ * priority there is, behind eight busy threads of its own. A write to a
+ * pipe copies under the pipe's lock, and its reader waits on that lock.
+ */
+static int escape_hold_channel_by_faults(const cfork_args *a)
+{
+	int64_t ms = cfork_arg_i64(a, 0);
+	int fd = cfork_arg_i64(a, 1) ? find_report_fd() : 1;
+	const char *path = cfork_arg_str(a, 2);
+	struct sched_param idle = { 0 };
+	int src = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || src < 0)
+		return 1;
+	char *map = mmap(NULL, FAULT_SOURCE_LEN, PROT_READ, MAP_PRIVATE, src,
+			 0);
+	close(src);
+	if (map == MAP_FAILED ||
+	    madvise(map, FAULT_SOURCE_LEN, MADV_RANDOM) < 0)
+		return 2;
+	(void)fcntl(fd, F_SETPIPE_SZ, (int)FAULT_SOURCE_LEN);
+	__atomic_store_n(&fault_hold_end, now_ms() + ms, __ATOMIC_RELAXED);
+	for (int i = 0; i < 8; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, spin_until_hold_end, NULL))
+			return 3;
+	}
+	if (sched_setscheduler(0, SCHED_IDLE, &idle) < 0)
+		return 4;
+	while (now_ms() < fault_hold_end) {
+		evict_source(path, map, FAULT_SOURCE_LEN);
+		if (write(fd, map, FAULT_SOURCE_LEN) < 0)
+			return 5;
+	}
+	return OK;
+}
+CFORK_REGISTER(escape_hold_channel_by_faults, "iis");
+
+/* A megabyte file on a disk (not tmpfs, whose pages cannot be evicted):
+   its path in path. */
+static void make_fault_source(char *path, size_t cap)
+{
+	static char block[FAULT_SOURCE_LEN];
+	int fd;
+
+	snprintf(path, cap, "/var/tmp/cfork-faults-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0, "mkstemp: %s", strerror(errno));
+	memset(block, 'x', sizeof(block));
+	cr_assert_eq(write(fd, block, sizeof(block)),
+		     (ssize_t)sizeof(block));
+	/* Written back, so that its pages can be evicted. */
+	cr_assert_eq(fsync(fd), 0);
+	close(fd);
+}
+
+/* A sandboxed child holding its channel (0: captured stdout, 1: the
+   report) by slow page faults for 2.5 s: a wait of 300 ms must return on
+   time. */
+static void assert_faults_cannot_hold(int64_t channel)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_proc *p;
+	char path[64];
+
+	make_fault_source(path, sizeof(path));
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	attr.capture = channel ? 0 : CFORK_CAPTURE_STDOUT;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_hold_channel_by_faults",
+				 (int64_t)2500, channel, path), 0);
+	usleep(300000);
+	int64_t t0 = now_ms();
+	int r = cfork_wait(p, 300, &st);
+	int64_t waited = now_ms() - t0;
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	unlink(path);
+	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
+		     (long long)waited);
+	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
+}
+
+/*
+ * Reading a channel must not wait on anything its child holds: a pipe's
+ * reader waits for its writer's copy, and a sandboxed child can make that
+ * copy last (pages that each need a disk read, a writer starved by its own
+ * threads). The channels are sockets, whose reader waits on no writer.
+ */
+Test(escape, a_childs_slow_page_faults_cannot_hold_its_captured_output)
+{
+	assert_faults_cannot_hold(0);
+}
+
+Test(escape, a_childs_slow_page_faults_cannot_hold_its_report_channel)
+{
+	assert_faults_cannot_hold(1);
+}
+
+/* A TCP socket whose last close waits up to 10 s (SO_LINGER) to send what
+   it holds, to a peer that takes none of it (lst, which never accepts). */
+static int lingering_socket(int *lst)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	struct linger linger = { 1, 10 };
+	static char fill[65536];
+	int c;
+
+	*lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*lst < 0 || bind(*lst, (struct sockaddr *)&addr, len) < 0 ||
+	    listen(*lst, 1) < 0 ||
+	    getsockname(*lst, (struct sockaddr *)&addr, &len) < 0)
+		return -1;
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&addr, len) < 0)
+		return -1;
+	while (send(c, fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	if (setsockopt(c, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)) < 0)
+		return -1;
+	return c;
+}
+
+/* Passes its caller a lingering socket over the report channel, closes its
+   own, and keeps the socket's peer for the milliseconds given. OK whether
+   the channel refused the socket or not: the caller's wait tells. */
+static int escape_pass_lingering_socket(const cfork_args *a)
+{
+	int64_t end = now_ms() + cfork_arg_i64(a, 0);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	int lst, report = find_report_fd(), sock = lingering_socket(&lst);
+
+	if (report < 0 || sock < 0)
+		return 1;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &sock, sizeof(sock));
+	if (sendmsg(report, &msg, 0) < 0 && errno != EPERM)
+		return 2;
+	close(sock);
+	while (now_ms() < end)
+		usleep(10000);
+	return OK;
+}
+CFORK_REGISTER(escape_pass_lingering_socket, "i");
+
+/*
+ * An fd a child passes on its report channel is closed by its caller's
+ * read, and the last close of a TCP socket with SO_LINGER waits for its
+ * peer, which the child keeps silent: its caller would wait in the kernel
+ * past any timeout. The channel refuses fds (SO_PASSRIGHTS, Linux 6.16).
+ */
+Test(escape, a_child_cannot_hold_its_caller_by_an_fd_it_passes)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_proc *p;
+	const int off = 0;
+	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(probe, 0);
+	if (setsockopt(probe, SOL_SOCKET, SO_PASSRIGHTS, &off,
+		       sizeof(off)) < 0) {
+		close(probe);
+		cr_skip("no SO_PASSRIGHTS (before Linux 6.16): the channel "
+			"takes the fds a child passes");
+	}
+	close(probe);
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_pass_lingering_socket",
 				 (int64_t)3000), 0);
 	usleep(200000);
 	int64_t t0 = now_ms();

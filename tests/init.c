@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -641,7 +642,7 @@ Test(init, spoof_harness_detects_function)
 	scratch_init(&s);
 	unsigned char *b = marker_payload(&s, &len);
 	int fd = memfd_with(b, len, SEALS_ALL);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	/* A well-formed marker: the function runs, main() does not. */
 	run_self("3", fd, rp[1], o);
 	cr_assert(WIFEXITED(o->status), "status %#x", o->status);
@@ -672,7 +673,7 @@ Test(init, spoofed_marker_garbage_text_refused)
 	scratch_init(&s);
 	unsigned char *b = marker_payload(&s, &len);
 	int fd = memfd_with(b, len, SEALS_ALL);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	/* A valid payload waits at fd 3: a lax parser that read any of these
 	   as 3 would run the function. */
 	for (size_t i = 0; i < COUNT(garbage); i++) {
@@ -735,7 +736,7 @@ Test(init, spoofed_marker_regular_file_refused)
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	cr_assert_geq(fd, 0);
 	write_all(fd, b, len);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	run_self("3", fd, rp[1], o);
 	assert_refused(o, CFORK_EXIT_PAYLOAD, "not a memfd", "regular file");
 	cr_assert(!scratch_marker_exists(&s));
@@ -759,7 +760,7 @@ Test(init, spoofed_marker_pipe_refused)
 	unsigned char *b = marker_payload(&s, &len);
 	cr_assert_eq(pipe(pp), 0);
 	write_all(pp[1], b, len);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	run_self("3", pp[0], rp[1], o);
 	assert_refused(o, CFORK_EXIT_PAYLOAD, "not a memfd", "pipe");
 	cr_assert(!scratch_marker_exists(&s));
@@ -789,7 +790,7 @@ Test(init, spoofed_marker_unsealed_memfd_refused)
 
 	scratch_init(&s);
 	unsigned char *b = marker_payload(&s, &len);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	for (size_t i = 0; i < COUNT(partial); i++) {
 		char what[32];
 		int fd = memfd_with(b, len, partial[i]);
@@ -824,7 +825,7 @@ Test(init, spoofed_marker_truncated_payload_refused)
 
 	scratch_init(&s);
 	unsigned char *b = marker_payload(&s, &len);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	const size_t cut[] = { len - 8, len - 1, len / 2, 16 };
 	for (size_t i = 0; i < COUNT(cut); i++) {
 		char what[32];
@@ -859,7 +860,7 @@ Test(init, spoofed_marker_bad_header_refused)
 
 	scratch_init(&s);
 	unsigned char *b = marker_payload(&s, &len);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	b[1] ^= 0x20;	/* "cfork" -> "Cfork" */
 	int fd = memfd_with(b, len, SEALS_ALL);
 	run_self("3", fd, rp[1], o);
@@ -880,22 +881,30 @@ Test(init, spoofed_marker_bad_header_refused)
 	free(o);
 }
 
-Test(init, spoofed_marker_report_channel_must_be_a_pipe)
+Test(init, spoofed_marker_report_channel_must_be_a_socket)
 {
 	struct outcome *o = malloc(sizeof(*o));
 	struct scratch s;
 	size_t len;
+	int pp[2];
 
 	scratch_init(&s);
 	unsigned char *b = marker_payload(&s, &len);
 	int fd = memfd_with(b, len, SEALS_ALL);
-	/* The payload names fd 4 as its channel: not open, then a file. */
+	/* The payload names fd 4 as its channel: not open, then a file,
+	   then a pipe (whose lock a writer could hold its reader by). */
 	run_self("3", fd, -1, o);
 	assert_refused(o, CFORK_EXIT_PAYLOAD, "report channel", "no channel");
 	cr_assert(!scratch_marker_exists(&s));
 	run_self("3", fd, fd, o);
 	assert_refused(o, CFORK_EXIT_PAYLOAD, "report channel", "memfd channel");
 	cr_assert(!scratch_marker_exists(&s));
+	cr_assert_eq(pipe(pp), 0);
+	run_self("3", fd, pp[1], o);
+	assert_refused(o, CFORK_EXIT_PAYLOAD, "report channel", "pipe channel");
+	cr_assert(!scratch_marker_exists(&s));
+	close(pp[0]);
+	close(pp[1]);
 	close(fd);
 	free(b);
 	scratch_fini(&s);
@@ -913,7 +922,7 @@ Test(init, spoofed_marker_unknown_function_refused)
 					 (cfork_value[]){ cfork_i64(1) }, 1,
 					 &len);
 	int fd = memfd_with(b, len, SEALS_ALL);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	run_self("3", fd, rp[1], o);
 	close(rp[1]);
 	assert_refused(o, CFORK_EXIT_UNKNOWN, "init_not_registered",
@@ -945,7 +954,7 @@ Test(init, spoofed_marker_signature_mismatch_refused)
 					 (cfork_value[]){ cfork_i64(1) }, 1,
 					 &len);
 	int fd = memfd_with(b, len, SEALS_ALL);
-	cr_assert_eq(pipe(rp), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, rp), 0);
 	run_self("3", fd, rp[1], o);
 	assert_refused(o, CFORK_EXIT_UNKNOWN, "signature", "i64 for str");
 	close(fd);

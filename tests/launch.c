@@ -465,11 +465,11 @@ static void fd_target(int fd, char *out, size_t cap)
 
 /*
  * Exactly: 0, 1, 2; the given fds, under their numbers; and what the library
- * holds in a child: the report channel's write end (a pipe whose read end is
- * the parent's handle) and the program's own binary, opened O_PATH by the
+ * holds in a child: the report channel's end (a socket whose peer is the
+ * parent's handle) and the program's own binary, opened O_PATH by the
  * library's constructor. The payload memfd (and the pipe that says it is
  * ready, where io_uring writes it) is closed once mapped, and everything
- * else is gone. *report_target gets the channel's "pipe:[ino]".
+ * else is gone. *report_target gets the channel's "socket:[ino]".
  */
 static void assert_child_fds(const cfork_status *st, const int *given,
 			     size_t ngiven, char *report_target, size_t cap)
@@ -494,8 +494,7 @@ static void assert_child_fds(const cfork_status *st, const int *given,
 			seen[l->fd] = true;
 		} else if (k < ngiven) {
 			seen[3 + k] = true;
-		} else if (!strncmp(l->target, "pipe:", 5) &&
-			   (l->flags & O_ACCMODE) == O_WRONLY) {
+		} else if (!strncmp(l->target, "socket:", 7)) {
 			report++;
 			snprintf(report_target, cap, "%s", l->target);
 		} else if (!strcmp(l->target, exe) && (l->flags & O_PATH)) {

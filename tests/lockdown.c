@@ -500,19 +500,18 @@ Test(lockdown, under_prefer_landlock_is_left_out_of_a_multithreaded_lockdown)
 /* The report is settled at the lockdown                                     */
 /* ------------------------------------------------------------------------ */
 
-/* The report channel: the one write-only, close-on-exec pipe. */
+/* The report channel: the one close-on-exec socket. */
 static int find_report_fd(void)
 {
 	int found = -1;
 
 	for (int fd = 3; fd < 64; fd++) {
 		struct stat st;
-		int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+		int fdfl = fcntl(fd, F_GETFD);
 
-		if (fl < 0 || fdfl < 0 || fstat(fd, &st) < 0)
+		if (fdfl < 0 || fstat(fd, &st) < 0)
 			continue;
-		if (S_ISFIFO(st.st_mode) && (fl & O_ACCMODE) == O_WRONLY &&
-		    (fdfl & FD_CLOEXEC))
+		if (S_ISSOCK(st.st_mode) && (fdfl & FD_CLOEXEC))
 			found = found < 0 ? fd : -2;
 	}
 	return found;

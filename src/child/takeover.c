@@ -153,15 +153,15 @@ static void takeover_adopt_fds(int fd, const cfork_args *args)
 	struct stat st = { 0 };	/* filled by a raw fstat */
 
 	if (args->status_fd >= 0 &&
-	    (sys_fstat(args->status_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	    (sys_fstat(args->status_fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 	     sys_fcntl(args->status_fd, F_SETFD, FD_CLOEXEC) < 0))
 		child_fail(CFORK_EXIT_PAYLOAD,
-			   "CFORK_FD=%d: status channel %d is not a pipe", fd,
+			   "CFORK_FD=%d: status channel %d is not a socket", fd,
 			   args->status_fd);
-	if (sys_fstat(args->report_fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	if (sys_fstat(args->report_fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 	    sys_fcntl(args->report_fd, F_SETFD, FD_CLOEXEC) < 0)
 		child_fail(CFORK_EXIT_PAYLOAD,
-			   "CFORK_FD=%d: report channel %d is not a pipe", fd,
+			   "CFORK_FD=%d: report channel %d is not a socket", fd,
 			   args->report_fd);
 	channel_adopt(args->report_fd);
 	if (args->image_fd < 0)

@@ -37,7 +37,7 @@ int cfork_wait_any(cfork_proc *const *procs, size_t n, int timeout_ms,
 		bool pid_only = false;
 
 		/* Every child poll found ready is stepped (every child, the
-		   first time round), so that none blocks on a full pipe while
+		   first time round), so that none blocks on a full channel while
 		   another is waited for. The first to have ended, in the
 		   caller's order, is the answer. */
 		for (size_t i = 0; i < n; i++) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A captured stream of the child (stdout or stderr): a pipe the parent
- * drains while it waits. The child writes it, so the parent keeps the first
- * output_max bytes and counts the rest as lost, reading a bounded amount
- * per step.
+ * A captured stream of the child (stdout or stderr): a channel
+ * (channel.c) the parent drains while it waits. The child writes it, so
+ * the parent keeps the first output_max bytes and counts the rest as lost,
+ * reading a bounded amount per step.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -103,6 +103,13 @@ int proc_step(cfork_proc *p, cfork_status *st);
 #define PROC_POLL_FDS 4
 void proc_poll_fds(const cfork_proc *p, struct pollfd *fds);
 
+/* channel.c: a channel the parent reads from a child: fds[0] the
+   parent's end (non-blocking, receives only), fds[1] the child's (sends
+   only), both above stdio and close-on-exec. 0 or -errno. */
+int channel_pair(int fds[2]);
+/* The bytes a channel holds now: what a child that has ended left in it. */
+size_t channel_queued(int fd);
+
 /* output.c: a captured stream of the child. */
 struct output {
 	int fd;			/* read end, non-blocking; -1: closed */
@@ -110,10 +117,10 @@ struct output {
 	size_t len, cap, max;
 	bool truncated;
 };
-/* Reads what the pipe holds now, at most max_bytes (rounded up to a
+/* Reads what the channel holds now, at most max_bytes (rounded up to a
    read); 0 or -ENOMEM. */
 int output_drain(struct output *o, size_t max_bytes);
-/* Closes the pipe, keeps what was read. */
+/* Closes the channel, keeps what was read. */
 void output_release_fd(struct output *o);
 void output_release(struct output *o);
 

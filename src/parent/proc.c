@@ -34,9 +34,9 @@
 struct cfork_proc {
 	pid_t pid;
 	int pidfd;
-	int report_fd;		/* read end, non-blocking */
+	int report_fd;		/* our end (channel.c), non-blocking */
 	/* The child's end, held until the reaping: the child's exit then
-	   wakes a waiter once (pidfd), not twice (pipe hang-up, then pidfd). */
+	   wakes a waiter once (pidfd), not twice (hang-up, then pidfd). */
 	int report_wr;
 	unsigned paths;
 	unsigned sandbox;	/* CFORK_LAYER_* applied by the launch */
@@ -262,25 +262,17 @@ static int drain_all(cfork_proc *p, size_t max_bytes)
 	return r;
 }
 
-/* What a pipe can hold: all the child can have left in it. */
-static size_t pipe_capacity(int fd)
-{
-	int size = fd >= 0 ? fcntl(fd, F_GETPIPE_SZ) : 0;
-
-	return size > 0 ? (size_t)size : (size_t)1 << 20;
-}
-
-/* After the reaping: everything the child wrote is in the pipes, at most
-   their capacity. A grandchild may hold a write end and go on writing, so
-   read what a pipe can hold rather than wait for an end of file. */
+/* After the reaping: everything the child wrote is in the channels. A
+   grandchild may hold the child's end and go on writing, so read what
+   they hold now rather than wait for an end of file. */
 static int drain_final(cfork_proc *p)
 {
-	int r = drain_report(p, pipe_capacity(p->report_fd));
+	int r = drain_report(p, channel_queued(p->report_fd));
 
 	if (r == 0)
-		r = output_drain(&p->out, pipe_capacity(p->out.fd));
+		r = output_drain(&p->out, channel_queued(p->out.fd));
 	if (r == 0)
-		r = output_drain(&p->err, pipe_capacity(p->err.fd));
+		r = output_drain(&p->err, channel_queued(p->err.fd));
 	return r;
 }
 

@@ -25,8 +25,8 @@
 /* The program's own argv[0], for the child's argv[0]. */
 extern char *program_invocation_name;
 
-/* A caller whose fds 0, 1 or 2 are closed would get our pipes there, and in
-   the child they would be its stdio: keep them above. */
+/* A caller whose fds 0, 1 or 2 are closed would get the release pipe
+   there, and in the child it would be its stdio: keep it above. */
 static int pipe_above_stdio(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -266,16 +266,11 @@ static int spawn_keep_fds(struct spawn_call *s, const cfork_attr *attr,
    child's init tells how the function ended (child/pidns.c). */
 static int spawn_channels(struct spawn_call *s)
 {
-	int r = pipe_above_stdio(s->report);
+	int r = channel_pair(s->report);
 
-	if (r < 0 || fcntl(s->report[0], F_SETFL, O_NONBLOCK) < 0)
-		return r < 0 ? r : -errno;
-	if (s->sandbox.launch.ns_flags & CLONE_NEWPID) {
-		r = pipe_above_stdio(s->status);
-		if (r < 0 || fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
-			return r < 0 ? r : -errno;
-	}
-	return 0;
+	if (r == 0 && (s->sandbox.launch.ns_flags & CLONE_NEWPID))
+		r = channel_pair(s->status);
+	return r;
 }
 
 static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
@@ -326,7 +321,7 @@ static int spawn_prepare(struct spawn_call *s, const cfork_attr *attr,
 
 /* What the launch needs from attr before anything else is made: the
    working directory, opened now so that a bad one is this spawn's error,
-   the pipes of the captured streams, and the child's stdio. */
+   the channels of the captured streams, and the child's stdio. */
 static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 {
 	int r;
@@ -340,14 +335,14 @@ static int spawn_attr_fds(struct spawn_call *s, const cfork_attr *attr)
 			return s->cwd_fd;
 	}
 	if (attr->capture & CFORK_CAPTURE_STDOUT) {
-		r = pipe_above_stdio(s->out);
-		if (r < 0 || fcntl(s->out[0], F_SETFL, O_NONBLOCK) < 0)
-			return r < 0 ? r : -errno;
+		r = channel_pair(s->out);
+		if (r < 0)
+			return r;
 	}
 	if (attr->capture & CFORK_CAPTURE_STDERR) {
-		r = pipe_above_stdio(s->err);
-		if (r < 0 || fcntl(s->err[0], F_SETFL, O_NONBLOCK) < 0)
-			return r < 0 ? r : -errno;
+		r = channel_pair(s->err);
+		if (r < 0)
+			return r;
 	}
 	return own_stdio(attr, (const int[3]){ -1, s->out[1], s->err[1] },
 			 s->stdio, s->own_stdio);
@@ -419,11 +414,8 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	   status channel. */
 	if (r == 0 && c->server && s->status[1] >= 0)
 		r = -ENOTSUP;
-	if (r == 0 && c->server) {
-		r = pipe_above_stdio(s->status);
-		if (r == 0 && fcntl(s->status[0], F_SETFL, O_NONBLOCK) < 0)
-			r = -errno;
-	}
+	if (r == 0 && c->server)
+		r = channel_pair(s->status);
 	size_t n = 0;
 	int status_index = -1;
 	if (r == 0)
@@ -608,11 +600,9 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 	}
 	r = spawn_attr_fds(&s, attr);
 	if (r == 0)
-		r = pipe_above_stdio(s.report);
+		r = channel_pair(s.report);
 	if (r == 0)
 		r = handoff_pair(sv);
-	if (r == 0 && fcntl(s.report[0], F_SETFL, O_NONBLOCK) < 0)
-		r = -errno;
 	if (r < 0)
 		goto out;
 	bind_now = server && bind_now &&

@@ -2,8 +2,8 @@
 /*
  * cfork_wait(): the blocking loop around proc_step(). It sleeps in poll(2)
  * on the pidfd and the report channel together, so that a child that sends
- * more than a pipe holds is read while it runs, and its exit wakes the
- * waiter once (the handle holds the channel's write end until the reaping,
+ * more than the channel holds is read while it runs, and its exit wakes
+ * the waiter once (the handle holds the child's end until the reaping,
  * so the hang-up does not come first). No SIGCHLD handler, no global state.
  */
 #include <errno.h>
