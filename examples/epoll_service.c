@@ -6,8 +6,8 @@
  * The loop never blocks on a child: it watches one fd per child
  * (cfork_proc_fd) and, when that fd is readable, calls cfork_wait(p, 0),
  * which reads what the child sent so far and returns at once. A result
- * larger than a pipe is read while the child writes it, so no child sleeps
- * on a full pipe while the loop waits for its exit.
+ * larger than its channel holds is read while the child writes it, so no
+ * child sleeps on a full channel while the loop waits for its exit.
  *
  * Each job's bytes are made from its number, and the parent makes them
  * again to check them. The program exits 0 only if every job checked out.
@@ -25,7 +25,8 @@
 #define JOBS 64
 #define IN_FLIGHT 16
 
-/* 256 to 480 KiB: every result is several times a pipe's 64 KiB. */
+/* 256 to 480 KiB: every result is more than its channel holds (a
+   socket's buffer, 208 KiB by default). */
 static size_t job_size(int64_t job)
 {
 	return (size_t)(256 + (job % 8) * 32) << 10;

@@ -22,7 +22,8 @@
 #define JOBS 64
 #define IN_FLIGHT 16
 
-/* 256 to 480 KiB: every result is several times a pipe's 64 KiB. */
+/* 256 to 480 KiB: every result is more than its channel holds (a
+   socket's buffer, 208 KiB by default). */
 static size_t job_size(int64_t job)
 {
 	return (size_t)(256 + (job % 8) * 32) << 10;

@@ -263,7 +263,7 @@ int cfork_arg_fd(const cfork_args *a, size_t i);
 /*
  * Send len bytes to the parent, where they appear as cfork_status.result.
  * Several calls append, in order; calls from several threads are serialized.
- * Blocks while the parent has not read earlier bytes (a pipe).
+ * Blocks while the parent has not read earlier bytes (a socket's buffer).
  *
  * Returns 0, or:
  *   -ENOTCONN  not called in a cfork child, or the channel was closed
@@ -384,7 +384,7 @@ typedef struct cfork_attr {
 	int stdin_fd, stdout_fd, stderr_fd;
 	/* More fds the child inherits under the same numbers. Every other fd
 	   of the parent is closed in the child, close-on-exec or not, but
-	   cfork's own two: the report pipe and the fd of the program's
+	   cfork's own two: the report socket and the fd of the program's
 	   binary, both close-on-exec in the child. These, as cfork_fd()
 	   arguments, are the caller's file descriptions, sandbox or not:
 	   the flags a child sets on one (O_NONBLOCK) are the caller's too. */
@@ -438,9 +438,13 @@ typedef struct cfork_attr {
 	   fork stay the parent's. */
 	int deadline_ms;
 	/* CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR: the child's stdout or
-	   stderr goes to a pipe the parent drains while it waits, into
-	   cfork_status.out / .err (at most output_max bytes each). Not
-	   together with stdout_fd or stderr_fd for the same stream. */
+	   stderr goes to a socket the parent drains while it waits, into
+	   cfork_status.out / .err (at most output_max bytes each): a
+	   stream socket, not a pipe, so that no child can hold its
+	   caller's read (a pipe's reader waits for its writer's copy), as
+	   under systemd: writes to fd 1 or 2 work, opening /dev/stdout
+	   fails with ENXIO. Not together with stdout_fd or stderr_fd for
+	   the same stream. */
 	unsigned capture;
 	/* CFORK_ATTR_SETSID or CFORK_ATTR_SETPGROUP: the child starts a new
 	   session, or joins process group pgroup (0: a new group led by the
@@ -627,8 +631,8 @@ pid_t cfork_pid(const cfork_proc *p);
 /*
  * The child's pidfd (owned by the handle), or -1 where the kernel gave
  * none. To know when cfork_wait(p, 0, &st) has news, poll cfork_proc_fd():
- * the pidfd fires only at the exit, which a child writing more than a
- * pipe holds does not reach before it is read, and before a fork server
+ * the pidfd fires only at the exit, which a child writing more than its
+ * channel holds does not reach before it is read, and before a fork server
  * has told its child's status.
  */
 int cfork_pidfd(const cfork_proc *p);
@@ -715,9 +719,9 @@ void cfork_free(cfork_proc *p);
  * writes without pause cannot hold the loop. The fd stays valid until
  * cfork_free(); once cfork_wait() has returned the status it never polls
  * readable again. Poll this fd, not cfork_pidfd(), to know when to step:
- * a child whose result or output fills a pipe ends only once it is read,
- * and a fork server's child's status comes from its server after its
- * pidfd polls readable.
+ * a child whose result or output fills its channel ends only once it is
+ * read, and a fork server's child's status comes from its server after
+ * its pidfd polls readable.
  *
  *	int fd = cfork_proc_fd(p);      // add to epoll, uv_poll, ...
  *	...on readable:
@@ -734,7 +738,7 @@ int cfork_proc_fd(const cfork_proc *p);
 /*
  * Wait up to timeout_ms (-1: forever, 0: just check) for whichever of the n
  * children ends first, reading what every one of them sends meanwhile, so
- * that none blocks on a full pipe. On 0, *ret_index is its index and *st
+ * that none blocks on a full channel. On 0, *ret_index is its index and *st
  * its status (valid until that handle's cfork_free()); where several have
  * ended, the first in the array. A child that has ended stays ended: take
  * it out of the array (or cfork_free() it) before the next call.
@@ -1088,8 +1092,9 @@ int cfork_runv(const cfork_attr *attr, const char *name,
  * write): into or out of a pipe they hold the pipe's lock while they wait
  * on the other end, for as long as a socket the child made gets no data,
  * and every reader and writer of that pipe waits for it, past any
- * timeout: the caller reading the child's report or captured output, or
- * writing to a pipe they share.
+ * timeout: the caller writing to or reading from a pipe they share (its
+ * stdio). What the caller reads from its child (the report, captured
+ * output) comes over sockets, whose reader waits on no writer.
  * cfork_sandbox_allow() of a call the base denies whole is -EPERM; of one
  * it denies in part, it allows what the base leaves.
  * Where the kernel has landlock, the child also enters a landlock domain of

@@ -101,6 +101,14 @@ static int controls_write(const cfork_args *a)
 }
 CFORK_REGISTER(controls_write, "ii");
 
+/* Runs a shell line, as a child whose function starts a program does. */
+static int controls_shell(const cfork_args *a)
+{
+	execl("/bin/sh", "sh", "-c", cfork_arg_str(a, 0), (char *)NULL);
+	return 1;
+}
+CFORK_REGISTER(controls_shell, "s");
+
 static int controls_burn(const cfork_args *a)
 {
 	volatile unsigned long x = 0;
@@ -526,7 +534,7 @@ Test(controls, captured_output_does_not_deadlock_and_is_bounded)
 	cfork_proc *p;
 	int fds = count_open_fds();
 
-	/* 1 MiB through a 64 KiB pipe: read while the child runs. */
+	/* 1 MiB through a socket's 208 KiB: read while the child runs. */
 	attr.capture = CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR;
 	cfork_status st = run(&attr, "controls_write",
 			      (cfork_value[]){ cfork_i64(1),
@@ -566,6 +574,27 @@ Test(controls, captured_output_does_not_deadlock_and_is_bounded)
 	attr.stdout_fd = -1;
 	attr.capture = 4;
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), -EINVAL);
+}
+
+/* What the child starts writes to the captured streams as the child does,
+   by fd; and the streams are sockets, so opening /dev/stdout is refused
+   (as under systemd), which the documentation says. */
+Test(controls, captured_output_comes_from_what_the_child_runs)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+
+	attr.capture = CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR;
+	cfork_status st = run(&attr, "controls_shell",
+			      (cfork_value[]){ cfork_str(
+				      "echo out; echo err >&2; "
+				      "test -S /dev/stdout && echo socket; "
+				      "echo no >/dev/stdout || echo refused") },
+			      1, &p);
+	cr_assert(st.exited && st.code == 0, "code %d", st.code);
+	cr_assert_str_eq(st.out, "out\nsocket\nrefused\n");
+	cr_assert(!strncmp(st.err, "err\n", 4), "stderr: %s", st.err);
+	cfork_free(p);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -4,7 +4,8 @@
  * cfork_return(), the text of a child-side failure, the sandbox's report.
  * Writers from several threads are serialized; the SIGSYS handler, which
  * may interrupt one of them, writes its single small frame without the lock
- * (sigsys.c), atomic on a pipe.
+ * (sigsys.c): one write that small is one message of the stream socket,
+ * never split.
  */
 #include <errno.h>
 #include <pthread.h>

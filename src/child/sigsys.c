@@ -44,8 +44,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	(void)sig;
 	if (si->si_code == SYS_SECCOMP) {
-		/* One write of a frame shorter than PIPE_BUF: atomic on the
-		   pipe without the report lock, which this thread may hold. */
+		/* One write of a small frame: one message of the stream
+		   socket, never split, without the report lock, which this
+		   thread may hold. */
 		struct {
 			struct report_head head;
 			int32_t nr;

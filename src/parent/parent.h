@@ -195,7 +195,7 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		bool bind_now);
 
 /* own_stdio.c: the fds a launch installs as the child's stdio: a captured
-   stream's pipe (captured[i], or -1), else attr's, which a sandboxed
+   stream's socket (captured[i], or -1), else attr's, which a sandboxed
    child gets as a description of its own where its fd can be opened
    again (a pipe, a FIFO, a terminal). own[i] (or -1) is that new fd, for
    the caller to close once the child is launched, or the spawn has

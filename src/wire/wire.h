@@ -250,7 +250,7 @@ bool pidns_end_valid(const struct pidns_end *end, size_t len);
 /* ------------------------------------------------------------------------ */
 
 /*
- * A pipe from the child to the parent carries frames of { u32 kind, u32
+ * A socket from the child to the parent carries frames of { u32 kind, u32
  * length, bytes }:
  *   REPORT_RESULT   bytes of cfork_return(), appended in order
  *   REPORT_ERROR    the text of a child-side cfork failure

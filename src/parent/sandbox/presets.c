@@ -152,7 +152,8 @@ const struct preset_rule preset_rules[] = {
 	   other namespace, so setns goes whole. */
 	R0(BASE, "setns", FAIL(EPERM)),
 	/* A pipe's lock, which its every reader and writer takes, the
-	   caller too (its report channel, captured output, stdio), and
+	   caller too (a pipe it shares as stdio; what it reads from its
+	   child comes over sockets, parent/channel.c), and
 	   waits for uninterruptibly, past any timeout: splice and sendfile
 	   into or out of a pipe hold it while they wait on the other end,
 	   for as long as a socket the child made gets no data. ENOSYS:
