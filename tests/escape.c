@@ -2358,6 +2358,82 @@ Test(escape, a_childs_slow_page_faults_cannot_hold_its_report_channel)
 	assert_faults_cannot_hold(1);
 }
 
+/* The fd a flooding thread writes one byte at a time to, by thread. */
+static int flood_fd(long i)
+{
+	return i < 4 ? find_report_fd() : i < 6 ? 1 : 2;
+}
+
+static void *flood_one_byte_writes(void *arg)
+{
+	int fd = flood_fd((long)arg), big = 1 << 30;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	while (now_ms() < __atomic_load_n(&fault_hold_end, __ATOMIC_RELAXED))
+		if (write(fd, "x", 1) < 0 && errno != EINTR)
+			break;
+	return NULL;
+}
+
+/* Floods its report channel and its stdout and stderr with one-byte
+   writes from eight threads, for the milliseconds given. */
+static int escape_flood_one_byte_writes(const cfork_args *a)
+{
+	pthread_t t[8];
+
+	__atomic_store_n(&fault_hold_end, now_ms() + cfork_arg_i64(a, 0),
+			 __ATOMIC_RELAXED);
+	if (find_report_fd() < 0)
+		return 1;
+	for (long i = 0; i < 8; i++)
+		if (pthread_create(&t[i], NULL, flood_one_byte_writes,
+				   (void *)i))
+			return 2;
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	return OK;
+}
+CFORK_REGISTER(escape_flood_one_byte_writes, "i");
+
+/*
+ * A socket keeps each write apart, and a read takes a flood of one-byte
+ * writes one by one: a step that read a megabyte from each channel took
+ * seconds. A step, what an event loop runs when cfork_proc_fd() polls
+ * readable, must stay short, and a timed wait must return on time.
+ */
+Test(escape, a_flood_of_one_byte_writes_cannot_stretch_a_step)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_proc *p;
+	int64_t worst = 0, steps = 0;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	attr.capture = CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_flood_one_byte_writes",
+				 (int64_t)3000), 0);
+	usleep(200000);
+	for (int64_t end = now_ms() + 400; now_ms() < end; steps++) {
+		int64_t t0 = now_ms();
+		int r = cfork_wait(p, 0, &st);
+		int64_t took = now_ms() - t0;
+		cr_assert_eq(r, -ETIMEDOUT, "step: %d", r);
+		worst = took > worst ? took : worst;
+	}
+	int64_t t0 = now_ms();
+	int r = cfork_wait(p, 300, &st);
+	int64_t waited = now_ms() - t0;
+	cfork_free(p);
+	cfork_sandbox_free(sb);
+	cr_assert_lt(worst, 200, "a step took %lld ms (%lld steps)",
+		     (long long)worst, (long long)steps);
+	cr_assert_lt(waited, 1000, "a wait of 300 ms took %lld ms",
+		     (long long)waited);
+	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
+}
+
 /* A TCP socket whose last close waits up to 10 s (SO_LINGER) to send what
    it holds, to a peer that takes none of it (lst, which never accepts). */
 static int lingering_socket(int *lst)

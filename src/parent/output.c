@@ -41,12 +41,13 @@ static int output_keep(struct output *o, const char *p, size_t n)
 	return 0;
 }
 
-int output_drain(struct output *o, size_t max_bytes)
+int output_drain(struct output *o, size_t max_bytes, int64_t end_ns)
 {
 	char buf[16384];
 	size_t done = 0;
 
-	while (o->fd >= 0 && done < max_bytes) {
+	while (o->fd >= 0 && done < max_bytes &&
+	       (!end_ns || now_ns() < end_ns)) {
 		ssize_t n = read(o->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;

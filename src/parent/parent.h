@@ -118,8 +118,9 @@ struct output {
 	bool truncated;
 };
 /* Reads what the channel holds now, at most max_bytes (rounded up to a
-   read); 0 or -ENOMEM. */
-int output_drain(struct output *o, size_t max_bytes);
+   read) and, unless end_ns is 0, until now_ns() reaches end_ns (rounded
+   up to a read); 0 or -ENOMEM. */
+int output_drain(struct output *o, size_t max_bytes, int64_t end_ns);
 /* Closes the channel, keeps what was read. */
 void output_release_fd(struct output *o);
 void output_release(struct output *o);
@@ -144,6 +145,7 @@ int signal_child(const struct child_ref *c, int sig);
    closed. now_ms(): the monotonic clock, what every timeout of the parent
    counts by. */
 int64_t now_ms(void);
+int64_t now_ns(void);
 
 /* process_token.c: this process, as no copy of it made by fork() is (a pid
    is not: a copy in a new pid namespace can have the same number). */

@@ -27,9 +27,13 @@
 #include "sandbox/sandbox.h"
 #include "wire.h"
 
-/* Bytes read per step while the child runs: a child that writes without
-   pause cannot hold a step (or a timed wait) for long. */
+/* What a step reads while the child runs, at most: bytes from each
+   channel, time from all of them, so that a child that writes without
+   pause cannot hold a step (or a timed wait) for long. Bytes alone do not
+   bound it: a socket keeps each write apart, and a read takes a flood of
+   one-byte writes one by one (a 16 KiB read then takes up to ~20 ms). */
 #define STEP_BYTES ((size_t)1 << 20)
+#define STEP_NS ((int64_t)1000000)
 
 struct cfork_proc {
 	pid_t pid;
@@ -225,14 +229,14 @@ unsigned cfork_sandbox_applied(const cfork_proc *p)
 	return p ? p->sandbox | p->inbox.sandbox : 0;
 }
 
-/* Reads what the report channel holds now, at most max_bytes (rounded up
-   to a read). */
-static int drain_report(cfork_proc *p, size_t max_bytes)
+/* Reads what the report channel holds now, as output_drain() does. */
+static int drain_report(cfork_proc *p, size_t max_bytes, int64_t end_ns)
 {
 	unsigned char buf[16384];
 	size_t done = 0;
 
-	while (p->report_fd >= 0 && done < max_bytes) {
+	while (p->report_fd >= 0 && done < max_bytes &&
+	       (!end_ns || now_ns() < end_ns)) {
 		ssize_t n = read(p->report_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -251,14 +255,15 @@ static int drain_report(cfork_proc *p, size_t max_bytes)
 	return 0;
 }
 
-static int drain_all(cfork_proc *p, size_t max_bytes)
+static int drain_step(cfork_proc *p)
 {
-	int r = drain_report(p, max_bytes);
+	const int64_t end = now_ns() + STEP_NS;
+	int r = drain_report(p, STEP_BYTES, end);
 
 	if (r == 0)
-		r = output_drain(&p->out, max_bytes);
+		r = output_drain(&p->out, STEP_BYTES, end);
 	if (r == 0)
-		r = output_drain(&p->err, max_bytes);
+		r = output_drain(&p->err, STEP_BYTES, end);
 	return r;
 }
 
@@ -267,12 +272,12 @@ static int drain_all(cfork_proc *p, size_t max_bytes)
    they hold now rather than wait for an end of file. */
 static int drain_final(cfork_proc *p)
 {
-	int r = drain_report(p, channel_queued(p->report_fd));
+	int r = drain_report(p, channel_queued(p->report_fd), 0);
 
 	if (r == 0)
-		r = output_drain(&p->out, channel_queued(p->out.fd));
+		r = output_drain(&p->out, channel_queued(p->out.fd), 0);
 	if (r == 0)
-		r = output_drain(&p->err, channel_queued(p->err.fd));
+		r = output_drain(&p->err, channel_queued(p->err.fd), 0);
 	return r;
 }
 
@@ -508,7 +513,7 @@ int proc_step(cfork_proc *p, cfork_status *st)
 	if (!p->reaped && process_token() != p->owner)
 		return -ECHILD;
 	if (!p->reaped) {
-		int r = drain_all(p, STEP_BYTES);
+		int r = drain_step(p);
 		if (r < 0)
 			return r;
 		r = reap_and_settle_deadline(p);
