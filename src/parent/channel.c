@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +26,13 @@
 #ifndef SO_PASSRIGHTS
 #define SO_PASSRIGHTS 83
 #endif
+
+/* The most fds one message carries (the kernel's SCM_MAX_FD). */
+#define PASSED_FDS_MAX 253
+
+/* Whether the kernel lets a channel refuse fds: learnt at the first
+   channel, the same for every one after. 0 until then. */
+static atomic_int refuses_fds;
 
 int channel_pair(int fds[2])
 {
@@ -48,17 +57,82 @@ int channel_pair(int fds[2])
 	   the child passed would be closed by the parent's read, and the
 	   last close of some (a lingering TCP socket) waits: the parent
 	   refuses them where the kernel can (ENOPROTOOPT before 6.16). */
-	if (shutdown(fds[0], SHUT_WR) < 0 ||
-	    fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    (setsockopt(fds[0], SOL_SOCKET, SO_PASSRIGHTS, &off,
-			sizeof(off)) < 0 && errno != ENOPROTOOPT)) {
+	int refused = setsockopt(fds[0], SOL_SOCKET, SO_PASSRIGHTS, &off,
+				 sizeof(off));
+	if ((refused < 0 && errno != ENOPROTOOPT) ||
+	    shutdown(fds[0], SHUT_WR) < 0 ||
+	    fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
 		int e = -errno;
 		close(fds[0]);
 		close(fds[1]);
 		fds[0] = fds[1] = -1;
 		return e;
 	}
+	atomic_store_explicit(&refuses_fds, refused == 0 ? 1 : -1,
+			      memory_order_relaxed);
 	return 0;
+}
+
+/* An fd a child passed, closed so that its last close waits for nothing:
+   a socket's under SO_LINGER would wait for its peer. */
+static void close_passed_fd(int fd)
+{
+	static const struct linger at_once = { 0, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &at_once,
+			 sizeof(at_once));
+	close(fd);
+}
+
+ssize_t channel_read(int fd, void *buf, size_t len)
+{
+	if (atomic_load_explicit(&refuses_fds, memory_order_relaxed) > 0)
+		return read(fd, buf, len);
+
+	/* Before Linux 6.16 a child can pass fds with its bytes. Dropped
+	   with them, they would be closed as they are, lingering sockets
+	   too: they are taken, made harmless, and closed. */
+	union {
+		char buf[CMSG_SPACE(PASSED_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int e = errno;
+
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int passed;
+			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(passed));
+			close_passed_fd(passed);
+		}
+	}
+	errno = e;
+	return n;
+}
+
+void channel_close(int fd)
+{
+	if (fd < 0)
+		return;
+	/* Whatever is still queued would be dropped by the close, passed
+	   fds with it: shut first, so that nothing more comes, and take
+	   what is there. */
+	if (atomic_load_explicit(&refuses_fds, memory_order_relaxed) <= 0 &&
+	    shutdown(fd, SHUT_RD) == 0) {
+		char buf[4096];
+		while (channel_read(fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	close(fd);
 }
 
 size_t channel_queued(int fd)

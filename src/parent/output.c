@@ -48,13 +48,13 @@ int output_drain(struct output *o, size_t max_bytes, int64_t end_ns)
 
 	while (o->fd >= 0 && done < max_bytes &&
 	       (!end_ns || now_ns() < end_ns)) {
-		ssize_t n = read(o->fd, buf, sizeof(buf));
+		ssize_t n = channel_read(o->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0) {
-			close(o->fd);
+			channel_close(o->fd);
 			o->fd = -1;
 			return 0;
 		}
@@ -68,8 +68,7 @@ int output_drain(struct output *o, size_t max_bytes, int64_t end_ns)
 
 void output_release_fd(struct output *o)
 {
-	if (o->fd >= 0)
-		close(o->fd);
+	channel_close(o->fd);
 	o->fd = -1;
 }
 

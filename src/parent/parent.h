@@ -109,6 +109,12 @@ void proc_poll_fds(const cfork_proc *p, struct pollfd *fds);
 int channel_pair(int fds[2]);
 /* The bytes a channel holds now: what a child that has ended left in it. */
 size_t channel_queued(int fd);
+/* read(2) of a channel: what a child passed with the bytes (fds, before
+   Linux 6.16) is closed so that it cannot hold the caller. */
+ssize_t channel_read(int fd, void *buf, size_t len);
+/* close(2) of a channel, taking what it still holds first where that
+   could hold the caller. */
+void channel_close(int fd);
 
 /* output.c: a captured stream of the child. */
 struct output {

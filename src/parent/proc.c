@@ -237,13 +237,13 @@ static int drain_report(cfork_proc *p, size_t max_bytes, int64_t end_ns)
 
 	while (p->report_fd >= 0 && done < max_bytes &&
 	       (!end_ns || now_ns() < end_ns)) {
-		ssize_t n = read(p->report_fd, buf, sizeof(buf));
+		ssize_t n = channel_read(p->report_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0) {
-			close(p->report_fd);
+			channel_close(p->report_fd);
 			p->report_fd = -1;
 			return 0;
 		}
@@ -409,8 +409,7 @@ static void reap_blocking(cfork_proc *p)
 
 static void close_report(cfork_proc *p)
 {
-	if (p->report_fd >= 0)
-		close(p->report_fd);
+	channel_close(p->report_fd);
 	if (p->report_wr >= 0)
 		close(p->report_wr);
 	p->report_fd = p->report_wr = -1;
