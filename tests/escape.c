@@ -2510,8 +2510,8 @@ static void emulate_no_passrights(void)
 	cr_assert_not_null(ctx);
 	cr_assert_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOPROTOOPT),
 				      SCMP_SYS(setsockopt), 2,
-				      SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-				      SCMP_A2(SCMP_CMP_EQ, SO_PASSRIGHTS)),
+				      SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET, 0),
+				      SCMP_A2(SCMP_CMP_EQ, SO_PASSRIGHTS, 0)),
 		     0);
 	cr_assert_eq(seccomp_load(ctx), 0);
 	seccomp_release(ctx);
