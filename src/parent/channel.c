@@ -119,14 +119,15 @@ ssize_t channel_read(int fd, void *buf, size_t len)
 	return n;
 }
 
-void channel_close(int fd)
+void channel_close(int fd, bool owner)
 {
 	if (fd < 0)
 		return;
 	/* Whatever is still queued would be dropped by the close, passed
 	   fds with it: shut first, so that nothing more comes, and take
 	   what is there. */
-	if (atomic_load_explicit(&refuses_fds, memory_order_relaxed) <= 0 &&
+	if (owner &&
+	    atomic_load_explicit(&refuses_fds, memory_order_relaxed) <= 0 &&
 	    shutdown(fd, SHUT_RD) == 0) {
 		char buf[4096];
 		while (channel_read(fd, buf, sizeof(buf)) > 0)

@@ -54,7 +54,7 @@ int output_drain(struct output *o, size_t max_bytes, int64_t end_ns)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0) {
-			channel_close(o->fd);
+			channel_close(o->fd, true);
 			o->fd = -1;
 			return 0;
 		}
@@ -66,15 +66,15 @@ int output_drain(struct output *o, size_t max_bytes, int64_t end_ns)
 	return 0;
 }
 
-void output_release_fd(struct output *o)
+void output_release_fd(struct output *o, bool owner)
 {
-	channel_close(o->fd);
+	channel_close(o->fd, owner);
 	o->fd = -1;
 }
 
-void output_release(struct output *o)
+void output_release(struct output *o, bool owner)
 {
-	output_release_fd(o);
+	output_release_fd(o, owner);
 	free(o->buf);
 	*o = (struct output){ .fd = -1 };
 }

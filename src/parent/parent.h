@@ -113,8 +113,9 @@ size_t channel_queued(int fd);
    Linux 6.16) is closed so that it cannot hold the caller. */
 ssize_t channel_read(int fd, void *buf, size_t len);
 /* close(2) of a channel, taking what it still holds first where that
-   could hold the caller. */
-void channel_close(int fd);
+   could hold the caller. A copy of a handle in a child of fork()
+   (owner false) only closes its fd: the channel is the parent's. */
+void channel_close(int fd, bool owner);
 
 /* output.c: a captured stream of the child. */
 struct output {
@@ -127,9 +128,9 @@ struct output {
    read) and, unless end_ns is 0, until now_ns() reaches end_ns (rounded
    up to a read); 0 or -ENOMEM. */
 int output_drain(struct output *o, size_t max_bytes, int64_t end_ns);
-/* Closes the channel, keeps what was read. */
-void output_release_fd(struct output *o);
-void output_release(struct output *o);
+/* Closes the channel, keeps what was read (owner: channel_close()). */
+void output_release_fd(struct output *o, bool owner);
+void output_release(struct output *o, bool owner);
 
 /* signal_child.c: a signal for a child of this process, or of one of its
    fork servers: through the pidfd, else the pid while it still names the

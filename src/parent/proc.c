@@ -243,7 +243,7 @@ static int drain_report(cfork_proc *p, size_t max_bytes, int64_t end_ns)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0) {
-			channel_close(p->report_fd);
+			channel_close(p->report_fd, true);
 			p->report_fd = -1;
 			return 0;
 		}
@@ -407,9 +407,9 @@ static void reap_blocking(cfork_proc *p)
 	}
 }
 
-static void close_report(cfork_proc *p)
+static void close_report(cfork_proc *p, bool owner)
 {
-	channel_close(p->report_fd);
+	channel_close(p->report_fd, owner);
 	if (p->report_wr >= 0)
 		close(p->report_wr);
 	p->report_fd = p->report_wr = -1;
@@ -525,13 +525,21 @@ int proc_step(cfork_proc *p, cfork_status *st)
 		if (r < 0)
 			return r;
 		p->reaped = true;
-		close_report(p);
-		output_release_fd(&p->out);
-		output_release_fd(&p->err);
 		/* The pidfd stays (cfork_pidfd()) and polls readable for
-		   good: cfork_proc_fd() must not. */
-		if (p->events_fd >= 0 && p->pidfd >= 0 && !p->remote)
-			epoll_ctl(p->events_fd, EPOLL_CTL_DEL, p->pidfd, NULL);
+		   good: cfork_proc_fd() must not. Nor the channels, which
+		   another reference (a launch's child before its exec) can
+		   keep registered after their close. */
+		if (p->events_fd >= 0) {
+			const int fd[] = { p->remote ? -1 : p->pidfd,
+					   p->report_fd, p->out.fd, p->err.fd };
+			for (size_t i = 0; i < sizeof(fd) / sizeof(fd[0]); i++)
+				if (fd[i] >= 0)
+					epoll_ctl(p->events_fd, EPOLL_CTL_DEL,
+						  fd[i], NULL);
+		}
+		close_report(p, true);
+		output_release_fd(&p->out, true);
+		output_release_fd(&p->err, true);
 	}
 	fill_status(p, st);
 	return 0;
@@ -671,7 +679,9 @@ void cfork_free(cfork_proc *p)
 	   A copy of the handle in a child of fork() lets go of its memory
 	   and fds only: the child is the parent's to kill and reap. */
 	deadline_release(p->deadline);
-	if (!p->reaped && p->pid > 0 && process_token() == p->owner) {
+	const bool owner = process_token() == p->owner;
+
+	if (!p->reaped && p->pid > 0 && owner) {
 		/* A kill that fails (a sandboxed parent may signal no one
 		   but itself) must not turn into a wait without end; a fork
 		   server's child is the server's to reap. */
@@ -686,9 +696,9 @@ void cfork_free(cfork_proc *p)
 		close(p->events_fd);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
-	close_report(p);
-	output_release(&p->out);
-	output_release(&p->err);
+	close_report(p, owner);
+	output_release(&p->out, owner);
+	output_release(&p->err, owner);
 	free(p->inbox.result);
 	server_ref_put(p->server);
 	free(p);
