@@ -27,11 +27,10 @@
 #include "sandbox/sandbox.h"
 #include "wire.h"
 
-/* What a step reads while the child runs, at most: bytes from each
-   channel, time from all of them, so that a child that writes without
-   pause cannot hold a step (or a timed wait) for long. Bytes alone do not
-   bound it: a socket keeps each write apart, and a read takes a flood of
-   one-byte writes one by one (a 16 KiB read then takes up to ~20 ms). */
+/* What a step reads while the child runs, at most (bytes from each
+   channel, time from all), so that a child that writes without pause
+   cannot hold a step for long: a socket keeps each write apart, and a
+   read takes a flood of one-byte writes one by one. */
 #define STEP_BYTES ((size_t)1 << 20)
 #define STEP_NS ((int64_t)1000000)
 
@@ -166,8 +165,7 @@ static bool take_end_record(cfork_proc *p, const struct pidns_end *end,
 
 /* A fork server's child: 0 with exit_info and rusage filled once the
    server has said how it ended, 1 while it has not. A server that ended
-   without a word (it died, or could not fork) took its child with it:
-   a SIGKILL is what it got. */
+   without a word (died, could not fork) took its child with it: SIGKILL. */
 static int remote_end(cfork_proc *p)
 {
 	struct pidns_end end;
@@ -183,8 +181,7 @@ static int remote_end(cfork_proc *p)
 		/* Made true: a child that lost its parent-death signal must
 		   not run on behind a handle that says it was killed. */
 		if (p->pidfd >= 0)
-			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL,
-				0);
+			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, 0, 0);
 		p->exit_info.si_code = CLD_KILLED;
 		p->exit_info.si_status = SIGKILL;
 	}
@@ -525,18 +522,15 @@ int proc_step(cfork_proc *p, cfork_status *st)
 		if (r < 0)
 			return r;
 		p->reaped = true;
-		/* The pidfd stays (cfork_pidfd()) and polls readable for
-		   good: cfork_proc_fd() must not. Nor the channels, which
-		   another reference (a launch's child before its exec) can
-		   keep registered after their close. */
-		if (p->events_fd >= 0) {
-			const int fd[] = { p->remote ? -1 : p->pidfd,
-					   p->report_fd, p->out.fd, p->err.fd };
-			for (size_t i = 0; i < sizeof(fd) / sizeof(fd[0]); i++)
-				if (fd[i] >= 0)
-					epoll_ctl(p->events_fd, EPOLL_CTL_DEL,
-						  fd[i], NULL);
-		}
+		/* cfork_proc_fd() must not poll readable: not by the pidfd,
+		   which stays (cfork_pidfd()), nor by a channel another
+		   reference (a launch's child before its exec) keeps. */
+		const int quiet[PROC_POLL_FDS] = { p->remote ? -1 : p->pidfd,
+			p->report_fd, p->out.fd, p->err.fd };
+		for (int i = 0; p->events_fd >= 0 && i < PROC_POLL_FDS; i++)
+			if (quiet[i] >= 0)
+				epoll_ctl(p->events_fd, EPOLL_CTL_DEL, quiet[i],
+					  NULL);
 		close_report(p, true);
 		output_release_fd(&p->out, true);
 		output_release_fd(&p->err, true);
