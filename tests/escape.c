@@ -2144,6 +2144,40 @@ Test(escape, a_domain_refusing_ptmx_alone_does_not_make_a_flip_share)
 	run_checking_child("escape_stdout_mode_race", &racer, 1);
 }
 
+/*
+ * A sandboxed child that holds its caller if it can (fn, with the
+ * values given): a wait of 300 ms once it has had settle_ms to start
+ * (none when free_first), then the handle's free, must each return on
+ * time.
+ */
+static void assert_hold_cannot_outlast(unsigned capture, const char *fn,
+				       const cfork_value *v, size_t n,
+				       int settle_ms, bool free_first)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_sandbox *sb;
+	cfork_status st;
+	cfork_proc *p;
+	int r = -ETIMEDOUT;
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	attr.capture = capture;
+	cr_assert_eq(cfork_spawnv(&p, &attr, fn, v, n), 0);
+	usleep((useconds_t)settle_ms * 1000);
+	int64_t t0 = now_ms();
+	if (!free_first)
+		r = cfork_wait(p, 300, &st);
+	int64_t waited = now_ms() - t0;
+	cfork_free(p);
+	int64_t freed = now_ms() - t0 - waited;
+	cfork_sandbox_free(sb);
+	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
+		     (long long)waited);
+	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
+	cr_assert_lt(freed, 1000, "cfork_free took %lld ms", (long long)freed);
+}
+
 /* Has io_uring splice len bytes from in to out, without waiting for it:
    whether it was submitted. */
 static bool uring_splice(int in, int out, unsigned len)
@@ -2208,25 +2242,11 @@ CFORK_REGISTER(escape_hold_stdout_lock, "i");
  */
 Test(escape, a_sandboxed_child_cannot_hold_its_callers_pipe)
 {
-	cfork_attr attr = CFORK_ATTR_INIT;
-	cfork_sandbox *sb;
-	cfork_status st;
-	cfork_proc *p;
+	const cfork_value ms = cfork_i64(3000);
 
-	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
-	attr.sandbox = sb;
-	attr.capture = CFORK_CAPTURE_STDOUT;
-	cr_assert_eq(cfork_spawn(&p, &attr, "escape_hold_stdout_lock",
-				 (int64_t)3000), 0);
-	usleep(200000);
-	int64_t t0 = now_ms();
-	int r = cfork_wait(p, 300, &st);
-	int64_t waited = now_ms() - t0;
-	cfork_free(p);
-	cfork_sandbox_free(sb);
-	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
-		     (long long)waited);
-	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
+	assert_hold_cannot_outlast(CFORK_CAPTURE_STDOUT,
+				   "escape_hold_stdout_lock", &ms, 1, 200,
+				   false);
 }
 
 /* The end of the hold: its busy threads spin until then. */
@@ -2321,28 +2341,15 @@ static void make_fault_source(char *path, size_t cap)
    time. */
 static void assert_faults_cannot_hold(int64_t channel)
 {
-	cfork_attr attr = CFORK_ATTR_INIT;
-	cfork_sandbox *sb;
-	cfork_status st;
-	cfork_proc *p;
 	char path[64];
 
 	make_fault_source(path, sizeof(path));
-	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
-	attr.sandbox = sb;
-	attr.capture = channel ? 0 : CFORK_CAPTURE_STDOUT;
-	cr_assert_eq(cfork_spawn(&p, &attr, "escape_hold_channel_by_faults",
-				 (int64_t)2500, channel, path), 0);
-	usleep(300000);
-	int64_t t0 = now_ms();
-	int r = cfork_wait(p, 300, &st);
-	int64_t waited = now_ms() - t0;
-	cfork_free(p);
-	cfork_sandbox_free(sb);
+	const cfork_value v[] = { cfork_i64(2500), cfork_i64(channel),
+				  cfork_str(path) };
+	assert_hold_cannot_outlast(channel ? 0 : CFORK_CAPTURE_STDOUT,
+				   "escape_hold_channel_by_faults", v, 3, 300,
+				   false);
 	unlink(path);
-	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
-		     (long long)waited);
-	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
 }
 
 /*
@@ -2519,32 +2526,13 @@ static void emulate_no_passrights(void)
 	seccomp_release(ctx);
 }
 
-/* A child that passed a lingering socket: a wait of 300 ms, then (free)
-   the handle's release, must each take no longer than they should. */
+/* A child that passed a lingering socket. */
 static void assert_passed_fd_cannot_hold(bool free_first)
 {
-	cfork_attr attr = CFORK_ATTR_INIT;
-	cfork_sandbox *sb;
-	cfork_status st;
-	cfork_proc *p;
-	int r = -ETIMEDOUT;
+	const cfork_value ms = cfork_i64(3000);
 
-	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
-	attr.sandbox = sb;
-	cr_assert_eq(cfork_spawn(&p, &attr, "escape_pass_lingering_socket",
-				 (int64_t)3000), 0);
-	usleep(200000);
-	int64_t t0 = now_ms();
-	if (!free_first)
-		r = cfork_wait(p, 300, &st);
-	int64_t waited = now_ms() - t0;
-	cfork_free(p);
-	int64_t freed = now_ms() - t0 - waited;
-	cfork_sandbox_free(sb);
-	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
-		     (long long)waited);
-	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
-	cr_assert_lt(freed, 1000, "cfork_free took %lld ms", (long long)freed);
+	assert_hold_cannot_outlast(0, "escape_pass_lingering_socket", &ms, 1,
+				   200, free_first);
 }
 
 /*

@@ -31,6 +31,8 @@ static inline void errno_restore(const int *saved)
    closed): a host with its stdio closed must not have cfork's fds become a
    child's stdio. */
 int fd_move_above_stdio(int fd);
+/* Both of a new pair moved so: 0, or -errno with both closed and -1. */
+int fd_pair_above_stdio(int fds[2]);
 /* One message of len bytes on a unix socket, with fd by SCM_RIGHTS when
    it is not -1; and one received without waiting, *ret_fd the fd it
    brought, close-on-exec, or -1. The bytes moved, or -errno. */

@@ -17,6 +17,20 @@ int fd_move_above_stdio(int fd)
 	return high >= 0 ? high : -e;
 }
 
+int fd_pair_above_stdio(int fds[2])
+{
+	for (int i = 0; i < 2; i++) {
+		int fd = fd_move_above_stdio(fds[i]);
+		if (fd < 0) {
+			close(fds[1 - i]);
+			fds[0] = fds[1] = -1;
+			return fd;
+		}
+		fds[i] = fd;
+	}
+	return 0;
+}
+
 ssize_t fd_send_with(int sock, const void *data, size_t len, int fd)
 {
 	union {

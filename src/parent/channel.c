@@ -41,17 +41,11 @@ int channel_pair(int fds[2])
 	fds[0] = fds[1] = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return -errno;
-	for (int i = 0; i < 2; i++) {
-		/* A caller whose fds 0, 1 or 2 are closed would get the
-		   channel there, and in the child it would be its stdio. */
-		int fd = fd_move_above_stdio(fds[i]);
-		if (fd < 0) {
-			close(fds[1 - i]);
-			fds[0] = fds[1] = -1;
-			return fd;
-		}
-		fds[i] = fd;
-	}
+	/* A caller whose fds 0, 1 or 2 are closed would get the channel
+	   there, and in the child it would be its stdio. */
+	int r = fd_pair_above_stdio(fds);
+	if (r < 0)
+		return r;
 	/* One way, child to parent: the child's reads see an end of file,
 	   and nothing the parent does can fill the child's buffer. An fd
 	   the child passed would be closed by the parent's read, and the

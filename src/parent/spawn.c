@@ -31,16 +31,7 @@ static int pipe_above_stdio(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	for (int i = 0; i < 2; i++) {
-		int fd = fd_move_above_stdio(fds[i]);
-		if (fd < 0) {
-			close(fds[1 - i]);
-			fds[0] = fds[1] = -1;
-			return fd;
-		}
-		fds[i] = fd;
-	}
-	return 0;
+	return fd_pair_above_stdio(fds);
 }
 
 /* A file-size limit below the payload's size makes the kernel send SIGXFSZ,
