@@ -82,6 +82,7 @@ WIRE_SRCS := src/wire/end.c src/wire/handoff.c src/wire/payload.c src/wire/repor
 	     src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
 PARENT_SRCS := src/parent/buffer.c src/parent/channel.c src/parent/check.c \
+	       src/parent/closer.c \
 	       src/parent/deadline.c \
 	       src/parent/dl.c src/parent/environ.c \
 	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \

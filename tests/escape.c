@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
@@ -2144,34 +2145,50 @@ Test(escape, a_domain_refusing_ptmx_alone_does_not_make_a_flip_share)
 	run_checking_child("escape_stdout_mode_race", &racer, 1);
 }
 
+/* How a hold is timed: the child has settle_ms to start it; then steps
+   (cfork_wait(p, 0)) for steps_ms, a wait of 300 ms unless free_first,
+   and the handle's free. */
+struct hold_timing {
+	int settle_ms, steps_ms;
+	bool free_first;
+};
+
 /*
  * A sandboxed child that holds its caller if it can (fn, with the
- * values given): a wait of 300 ms once it has had settle_ms to start
- * (none when free_first), then the handle's free, must each return on
- * time.
+ * values given): each step, the wait and the free must return on time.
  */
 static void assert_hold_cannot_outlast(unsigned capture, const char *fn,
 				       const cfork_value *v, size_t n,
-				       int settle_ms, bool free_first)
+				       struct hold_timing how)
 {
 	cfork_attr attr = CFORK_ATTR_INIT;
 	cfork_sandbox *sb;
 	cfork_status st;
 	cfork_proc *p;
 	int r = -ETIMEDOUT;
+	int64_t worst = 0, steps = 0;
 
 	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
 	attr.sandbox = sb;
 	attr.capture = capture;
 	cr_assert_eq(cfork_spawnv(&p, &attr, fn, v, n), 0);
-	usleep((useconds_t)settle_ms * 1000);
+	usleep((useconds_t)how.settle_ms * 1000);
+	for (int64_t end = now_ms() + how.steps_ms; now_ms() < end; steps++) {
+		int64_t t0 = now_ms();
+		int step = cfork_wait(p, 0, &st);
+		int64_t took = now_ms() - t0;
+		cr_assert_eq(step, -ETIMEDOUT, "step: %d", step);
+		worst = took > worst ? took : worst;
+	}
 	int64_t t0 = now_ms();
-	if (!free_first)
+	if (!how.free_first)
 		r = cfork_wait(p, 300, &st);
 	int64_t waited = now_ms() - t0;
 	cfork_free(p);
 	int64_t freed = now_ms() - t0 - waited;
 	cfork_sandbox_free(sb);
+	cr_assert_lt(worst, 200, "a step took %lld ms (%lld steps)",
+		     (long long)worst, (long long)steps);
 	cr_assert_lt(waited, 1500, "a wait of 300 ms took %lld ms",
 		     (long long)waited);
 	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
@@ -2245,8 +2262,8 @@ Test(escape, a_sandboxed_child_cannot_hold_its_callers_pipe)
 	const cfork_value ms = cfork_i64(3000);
 
 	assert_hold_cannot_outlast(CFORK_CAPTURE_STDOUT,
-				   "escape_hold_stdout_lock", &ms, 1, 200,
-				   false);
+				   "escape_hold_stdout_lock", &ms, 1,
+				   (struct hold_timing){ .settle_ms = 200 });
 }
 
 /* The end of the hold: its busy threads spin until then. */
@@ -2347,8 +2364,8 @@ static void assert_faults_cannot_hold(int64_t channel)
 	const cfork_value v[] = { cfork_i64(2500), cfork_i64(channel),
 				  cfork_str(path) };
 	assert_hold_cannot_outlast(channel ? 0 : CFORK_CAPTURE_STDOUT,
-				   "escape_hold_channel_by_faults", v, 3, 300,
-				   false);
+				   "escape_hold_channel_by_faults", v, 3,
+				   (struct hold_timing){ .settle_ms = 300 });
 	unlink(path);
 }
 
@@ -2413,35 +2430,12 @@ CFORK_REGISTER(escape_flood_one_byte_writes, "i");
  */
 Test(escape, a_flood_of_one_byte_writes_cannot_stretch_a_step)
 {
-	cfork_attr attr = CFORK_ATTR_INIT;
-	cfork_sandbox *sb;
-	cfork_status st;
-	cfork_proc *p;
-	int64_t worst = 0, steps = 0;
+	const cfork_value ms = cfork_i64(3000);
 
-	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
-	attr.sandbox = sb;
-	attr.capture = CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR;
-	cr_assert_eq(cfork_spawn(&p, &attr, "escape_flood_one_byte_writes",
-				 (int64_t)3000), 0);
-	usleep(200000);
-	for (int64_t end = now_ms() + 400; now_ms() < end; steps++) {
-		int64_t t0 = now_ms();
-		int r = cfork_wait(p, 0, &st);
-		int64_t took = now_ms() - t0;
-		cr_assert_eq(r, -ETIMEDOUT, "step: %d", r);
-		worst = took > worst ? took : worst;
-	}
-	int64_t t0 = now_ms();
-	int r = cfork_wait(p, 300, &st);
-	int64_t waited = now_ms() - t0;
-	cfork_free(p);
-	cfork_sandbox_free(sb);
-	cr_assert_lt(worst, 200, "a step took %lld ms (%lld steps)",
-		     (long long)worst, (long long)steps);
-	cr_assert_lt(waited, 1000, "a wait of 300 ms took %lld ms",
-		     (long long)waited);
-	cr_assert_eq(r, -ETIMEDOUT, "wait: %d", r);
+	assert_hold_cannot_outlast(CFORK_CAPTURE_STDOUT | CFORK_CAPTURE_STDERR,
+				   "escape_flood_one_byte_writes", &ms, 1,
+				   (struct hold_timing){ .settle_ms = 200,
+							 .steps_ms = 400 });
 }
 
 /* A TCP socket whose last close waits up to 10 s (SO_LINGER) to send what
@@ -2532,7 +2526,9 @@ static void assert_passed_fd_cannot_hold(bool free_first)
 	const cfork_value ms = cfork_i64(3000);
 
 	assert_hold_cannot_outlast(0, "escape_pass_lingering_socket", &ms, 1,
-				   200, free_first);
+				   (struct hold_timing){
+					   .settle_ms = 200,
+					   .free_first = free_first });
 }
 
 /*
@@ -2560,6 +2556,92 @@ Test(escape, an_fd_queued_at_the_free_cannot_hold_it)
 {
 	emulate_no_passrights();
 	assert_passed_fd_cannot_hold(true);
+}
+
+/* The socket whose lock the filter threads hold. */
+static int locked_socket = -1;
+
+/* Attaches a filter of 4096 instructions again and again: the kernel
+   copies and checks it under the socket's lock. */
+static void *hold_socket_lock(void *unused)
+{
+	static struct sock_filter code[4096];
+	struct sock_fprog prog = { 4096, code };
+	struct sched_param idle = { 0 };
+
+	(void)unused;
+	for (int i = 0; i < 4095; i++)
+		code[i] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD |
+						       BPF_K, 1);
+	code[4095] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
+	while (now_ms() < __atomic_load_n(&fault_hold_end, __ATOMIC_RELAXED))
+		(void)setsockopt(locked_socket, SOL_SOCKET, SO_ATTACH_FILTER,
+				 &prog, sizeof(prog));
+	return NULL;
+}
+
+/* Sends 253 copies of one fd on the report channel, with a byte. */
+static int pass_copies(int report, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(253 * sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(253 * sizeof(int));
+	for (int i = 0; i < 253; i++)
+		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(fd));
+	return sendmsg(report, &msg, MSG_DONTWAIT) < 0 ? -errno : 0;
+}
+
+/* For the milliseconds given, holds a socket's lock from starved threads
+   behind eight busy ones, and passes that socket on the report channel,
+   253 copies a message: whatever takes the lock waits. */
+static int escape_pass_locked_socket(const cfork_args *a)
+{
+	int report = find_report_fd(), sp[2];
+
+	__atomic_store_n(&fault_hold_end, now_ms() + cfork_arg_i64(a, 0),
+			 __ATOMIC_RELAXED);
+	if (report < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+		return 1;
+	locked_socket = sp[0];
+	for (int i = 0; i < 12; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, i < 8 ? spin_until_hold_end :
+						     hold_socket_lock, NULL))
+			return 2;
+	}
+	while (now_ms() < fault_hold_end)
+		if (pass_copies(report, sp[0]) == -EPERM)
+			usleep(10000);	/* refused: Linux 6.16 */
+	return OK;
+}
+CFORK_REGISTER(escape_pass_locked_socket, "i");
+
+/*
+ * Before Linux 6.16: anything the caller does with an fd a child passed
+ * (a setsockopt, its last close) can wait on that fd's socket lock, which
+ * the child holds as long as it likes. The caller hands them to a thread
+ * of its own to close.
+ */
+Test(escape, a_passed_socket_whose_lock_the_child_holds_cannot_hold)
+{
+	const cfork_value ms = cfork_i64(3000);
+
+	emulate_no_passrights();
+	assert_hold_cannot_outlast(0, "escape_pass_locked_socket", &ms, 1,
+				   (struct hold_timing){ .settle_ms = 200,
+							 .steps_ms = 400 });
 }
 
 /* A FIFO's only reader, its stdin: keeps an O_PATH fd of it, leaves for

@@ -27,9 +27,6 @@
 #define SO_PASSRIGHTS 83
 #endif
 
-/* The most fds one message carries (the kernel's SCM_MAX_FD). */
-#define PASSED_FDS_MAX 253
-
 /* Whether the kernel lets a channel refuse fds: learnt at the first
    channel, the same for every one after. 0 until then. */
 static atomic_int refuses_fds;
@@ -67,27 +64,16 @@ int channel_pair(int fds[2])
 	return 0;
 }
 
-/* An fd a child passed, closed so that its last close waits for nothing:
-   a socket's under SO_LINGER would wait for its peer. */
-static void close_passed_fd(int fd)
-{
-	static const struct linger at_once = { 0, 0 };
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &at_once,
-			 sizeof(at_once));
-	close(fd);
-}
-
 ssize_t channel_read(int fd, void *buf, size_t len)
 {
 	if (atomic_load_explicit(&refuses_fds, memory_order_relaxed) > 0)
 		return read(fd, buf, len);
 
 	/* Before Linux 6.16 a child can pass fds with its bytes. Dropped
-	   with them, they would be closed as they are, lingering sockets
-	   too: they are taken, made harmless, and closed. */
+	   with them, they would be closed here, where their last close can
+	   wait on the child: they are taken and handed to the closer. */
 	union {
-		char buf[CMSG_SPACE(PASSED_FDS_MAX * sizeof(int))];
+		char buf[CMSG_SPACE(CLOSER_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = { buf, len };
@@ -101,13 +87,12 @@ ssize_t channel_read(int fd, void *buf, size_t len)
 	     c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
+		int passed[CLOSER_FDS_MAX];
 		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfds; i++) {
-			int passed;
-			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int),
-			       sizeof(passed));
-			close_passed_fd(passed);
-		}
+		if (nfds > CLOSER_FDS_MAX)
+			nfds = CLOSER_FDS_MAX;
+		memcpy(passed, CMSG_DATA(c), nfds * sizeof(int));
+		closer_take(passed, nfds);
 	}
 	errno = e;
 	return n;
@@ -124,7 +109,9 @@ void channel_close(int fd, bool owner)
 	    atomic_load_explicit(&refuses_fds, memory_order_relaxed) <= 0 &&
 	    shutdown(fd, SHUT_RD) == 0) {
 		char buf[4096];
-		while (channel_read(fd, buf, sizeof(buf)) > 0)
+		ssize_t n;
+		while ((n = channel_read(fd, buf, sizeof(buf))) > 0 ||
+		       (n < 0 && errno == EINTR))
 			;
 	}
 	close(fd);

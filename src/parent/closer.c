@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where the fds a child passed on its channel are closed, before Linux
+ * 6.16, whose channels cannot refuse them (channel.c): on a thread of
+ * their own, never the caller's. Whatever the caller did with one could
+ * wait on the child: a setsockopt or a socket's last close takes the
+ * socket's lock, which a child holds as long as it likes (a filter it
+ * attaches from a starved thread); the last close of a TCP socket under
+ * SO_LINGER waits for its peer, a unix socket's closes what its queue
+ * holds, a memfd's frees its memory. The caller hands them over on a
+ * socket (SCM_RIGHTS, which only takes a reference) and closes its own
+ * copies, then not the last. The thread starts the first time a child
+ * passes something, in each process.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "parent.h"
+
+static pthread_mutex_t closer_lock = PTHREAD_MUTEX_INITIALIZER;
+static int closer_sock = -1;	/* the caller's end */
+static uint64_t closer_owner;	/* the process whose thread reads it */
+static bool closer_atfork;
+
+/* The fds of one message, at most CLOSER_FDS_MAX. */
+union closer_control {
+	char buf[CMSG_SPACE(CLOSER_FDS_MAX * sizeof(int))];
+	struct cmsghdr align;
+};
+
+static void *closer_main(void *arg)
+{
+	const int sock = (int)(intptr_t)arg;
+
+	for (;;) {
+		union closer_control control;
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = control.buf,
+				      .msg_controllen = sizeof(control.buf) };
+		ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		if (!c || c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(fd));
+			close(fd);
+		}
+	}
+}
+
+/* In the copy fork() makes, where no closer runs and another thread may
+   have held the lock: the copy starts its own when it needs one. */
+static void closer_fork_child(void)
+{
+	pthread_mutex_init(&closer_lock, NULL);
+	if (closer_sock >= 0)
+		close(closer_sock);
+	closer_sock = -1;
+	closer_owner = 0;
+}
+
+/* With the lock held: the socket to hand fds to, or -1. */
+static int closer_socket(void)
+{
+	pthread_attr_t ta;
+	pthread_t t;
+	sigset_t all, old;
+	int sv[2];
+
+	if (closer_sock >= 0 && closer_owner == process_token())
+		return closer_sock;
+	if (!closer_atfork)
+		closer_atfork = pthread_atfork(NULL, NULL,
+					       closer_fork_child) == 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    fd_pair_above_stdio(sv) < 0)
+		return -1;
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&ta, 64 << 10);
+	/* The caller's signals are the caller's threads' business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int err = pthread_create(&t, &ta, closer_main, (void *)(intptr_t)sv[1]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&ta);
+	if (err) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	closer_sock = sv[0];
+	closer_owner = process_token();
+	return closer_sock;
+}
+
+void closer_take(const int *fds, size_t n)
+{
+	union closer_control control;
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+
+	if (!n || n > CLOSER_FDS_MAX)
+		return;
+	memset(&control, 0, sizeof(control));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	pthread_mutex_lock(&closer_lock);
+	int sock = closer_socket();
+	/* Not handed over (no thread, a closer that is behind, the user's
+	   fds in flight used up): closed here, as they are. */
+	if (sock >= 0)
+		(void)sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	pthread_mutex_unlock(&closer_lock);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
