@@ -2464,6 +2464,30 @@ static int lingering_socket(int *lst)
 	return c;
 }
 
+/* Sends copies of one fd on the report channel, with a byte: 0 or
+   -errno. */
+static int pass_copies(int report, int fd, size_t copies)
+{
+	union {
+		char buf[CMSG_SPACE(253 * sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = CMSG_SPACE(copies *
+							   sizeof(int)) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(copies * sizeof(int));
+	for (size_t i = 0; i < copies && i < 253; i++)
+		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(fd));
+	return sendmsg(report, &msg, MSG_DONTWAIT) < 0 ? -errno : 0;
+}
+
 /* Passes its caller a lingering socket over the report channel, closes its
    own, and has a child of its own keep the socket's peer for the
    milliseconds given (it outlives a kill of this one). OK whether the
@@ -2471,25 +2495,12 @@ static int lingering_socket(int *lst)
 static int escape_pass_lingering_socket(const cfork_args *a)
 {
 	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control = { 0 };
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	int lst, report = find_report_fd(), sock = lingering_socket(&lst);
 
 	if (report < 0 || sock < 0)
 		return 1;
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &sock, sizeof(sock));
-	if (sendmsg(report, &msg, 0) < 0 && errno != EPERM)
+	int r = pass_copies(report, sock, 1);
+	if (r < 0 && r != -EPERM)
 		return 2;
 	close(sock);
 	pid_t keeper = fork();
@@ -2581,28 +2592,6 @@ static void *hold_socket_lock(void *unused)
 	return NULL;
 }
 
-/* Sends 253 copies of one fd on the report channel, with a byte. */
-static int pass_copies(int report, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(253 * sizeof(int))];
-		struct cmsghdr align;
-	} control = { 0 };
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(253 * sizeof(int));
-	for (int i = 0; i < 253; i++)
-		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(fd));
-	return sendmsg(report, &msg, MSG_DONTWAIT) < 0 ? -errno : 0;
-}
-
 /* For the milliseconds given, holds a socket's lock from starved threads
    behind eight busy ones, and passes that socket on the report channel,
    253 copies a message: whatever takes the lock waits. */
@@ -2622,7 +2611,7 @@ static int escape_pass_locked_socket(const cfork_args *a)
 			return 2;
 	}
 	while (now_ms() < fault_hold_end)
-		if (pass_copies(report, sp[0]) == -EPERM)
+		if (pass_copies(report, sp[0], 253) == -EPERM)
 			usleep(10000);	/* refused: Linux 6.16 */
 	return OK;
 }

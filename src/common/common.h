@@ -38,6 +38,14 @@ int fd_pair_above_stdio(int fds[2]);
    brought, close-on-exec, or -1. The bytes moved, or -errno. */
 ssize_t fd_send_with(int sock, const void *data, size_t len, int fd);
 ssize_t fd_recv_with(int sock, void *data, size_t len, int *ret_fd);
+/* The same with up to FD_PASS_MAX fds and sendmsg's or recvmsg's flags:
+   *ret_n of them received into fds (at most max; what does not fit, the
+   kernel closes). */
+#define FD_PASS_MAX 253		/* the kernel's SCM_MAX_FD */
+ssize_t fd_send_fds(int sock, const void *data, size_t len, const int *fds,
+		    size_t n, int flags);
+ssize_t fd_recv_fds(int sock, void *data, size_t len, int flags, int *fds,
+		    size_t max, size_t *ret_n);
 
 /* registry.c: names -> functions and signatures. */
 int registry_find(const char *name, const struct cfork_registration **ret,

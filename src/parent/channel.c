@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,29 +71,17 @@ ssize_t channel_read(int fd, void *buf, size_t len)
 	/* Before Linux 6.16 a child can pass fds with its bytes. Dropped
 	   with them, they would be closed here, where their last close can
 	   wait on the child: they are taken and handed to the closer. */
-	union {
-		char buf[CMSG_SPACE(CLOSER_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { buf, len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	int e = errno;
+	int passed[FD_PASS_MAX];
+	size_t npassed;
+	ssize_t n = fd_recv_fds(fd, buf, len, MSG_DONTWAIT, passed,
+				FD_PASS_MAX, &npassed);
 
-	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
-	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		int passed[CLOSER_FDS_MAX];
-		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (nfds > CLOSER_FDS_MAX)
-			nfds = CLOSER_FDS_MAX;
-		memcpy(passed, CMSG_DATA(c), nfds * sizeof(int));
-		closer_take(passed, nfds);
+	if (npassed)
+		closer_take(passed, npassed);
+	if (n < 0) {
+		errno = (int)-n;
+		return -1;
 	}
-	errno = e;
 	return n;
 }
 

@@ -16,7 +16,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,40 +27,23 @@ static int closer_sock = -1;	/* the caller's end */
 static uint64_t closer_owner;	/* the process whose thread reads it */
 static bool closer_atfork;
 
-/* The fds of one message, at most CLOSER_FDS_MAX. */
-union closer_control {
-	char buf[CMSG_SPACE(CLOSER_FDS_MAX * sizeof(int))];
-	struct cmsghdr align;
-};
-
 static void *closer_main(void *arg)
 {
 	const int sock = (int)(intptr_t)arg;
 
 	for (;;) {
-		union closer_control control;
-		char byte;
-		struct iovec iov = { &byte, 1 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = control.buf,
-				      .msg_controllen = sizeof(control.buf) };
-		ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		int fds[FD_PASS_MAX];
+		char byte = 0;
+		size_t n;
+		ssize_t r = fd_recv_fds(sock, &byte, 1, 0, fds, FD_PASS_MAX,
+					&n);
 
-		if (n < 0 && errno == EINTR)
+		if (r == -EINTR)
 			continue;
-		if (n <= 0)
+		if (r <= 0)
 			return NULL;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		if (!c || c->cmsg_level != SOL_SOCKET ||
-		    c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfds; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
-			       sizeof(fd));
-			close(fd);
-		}
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
 	}
 }
 
@@ -113,27 +95,14 @@ static int closer_socket(void)
 
 void closer_take(const int *fds, size_t n)
 {
-	union closer_control control;
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	const char byte = 0;
 
-	if (!n || n > CLOSER_FDS_MAX)
-		return;
-	memset(&control, 0, sizeof(control));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
 	pthread_mutex_lock(&closer_lock);
 	int sock = closer_socket();
 	/* Not handed over (no thread, a closer that is behind, the user's
 	   fds in flight used up): closed here, as they are. */
 	if (sock >= 0)
-		(void)sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT);
 	pthread_mutex_unlock(&closer_lock);
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);

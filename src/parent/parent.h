@@ -109,8 +109,8 @@ void proc_poll_fds(const cfork_proc *p, struct pollfd *fds);
 int channel_pair(int fds[2]);
 /* The bytes a channel holds now: what a child that has ended left in it. */
 size_t channel_queued(int fd);
-/* closer.c: closes the n fds a child passed, on a thread of its own. */
-#define CLOSER_FDS_MAX 253	/* the kernel's SCM_MAX_FD */
+/* closer.c: closes the n (at most FD_PASS_MAX) fds a child passed, on a
+   thread of its own. */
 void closer_take(const int *fds, size_t n);
 
 /* read(2) of a channel: what a child passed with the bytes (fds, before
