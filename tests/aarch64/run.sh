@@ -127,5 +127,11 @@ if [ -z "$rc" ]; then
 	fi
 	exit 1
 fi
+# A failure's own lines, again after the suite: a CI log that keeps only
+# its tail still says which test failed and why.
+if [ "$rc" != 0 ]; then
+	echo "aarch64: what failed:"
+	grep -E '^\[(----|FAIL)\]' "$log" | grep -v '^\[----\] *$' || true
+fi
 echo "aarch64: suite exit $rc on arm64"
 exit "$rc"
