@@ -33,6 +33,10 @@
 #define TEST_TIMEOUT 30
 #endif
 
+/* How many times slower than a plain build this one runs: a bound on
+   CPU work scales by it, never a bound on a wait. */
+#define TEST_SLOWDOWN (TEST_TIMEOUT / 30)
+
 /* How long a test waits for any of many children to make progress before
    it calls them stuck: a third of its timeout, so that a slow build or
    machine (ASan, arm64 under qemu) is not taken for a lost wake-up. */
