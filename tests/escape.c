@@ -2681,6 +2681,64 @@ Test(escape, a_passed_socket_whose_lock_the_child_holds_cannot_hold)
 							 .steps_ms = 400 });
 }
 
+/* Passes its caller a lingering socket, as escape_pass_lingering_socket
+   does, then keeps its user's fds in flight over its fd limit (the
+   caller's too) for the milliseconds given: copies of one fd queued on a
+   socket of its own. A process of that user without CAP_SYS_RESOURCE
+   then cannot pass an fd (ETOOMANYREFS). */
+static int escape_pass_lingering_over_limit(const cfork_args *a)
+{
+	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
+	int lst, own[2], report = find_report_fd(),
+	    sock = lingering_socket(&lst);
+
+	if (report < 0 || sock < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, own) < 0)
+		return 1;
+	if (pass_copies(report, sock, 1) < 0)
+		return 2;
+	close(sock);
+	int r;
+	while ((r = pass_copies(own[0], own[1], 253)) == 0)
+		;
+	if (r != -ETOOMANYREFS)
+		return 3;
+	pid_t keeper = fork();
+	if (keeper == 0) {
+		usleep((useconds_t)ms * 1000);
+		_exit(0);
+	}
+	close(lst);
+	while (keeper > 0 && now_ms() < end)
+		usleep(10000);
+	return keeper > 0 ? OK : 4;
+}
+CFORK_REGISTER(escape_pass_lingering_over_limit, "i");
+
+/*
+ * Before Linux 6.16, a caller without CAP_SYS_RESOURCE whose user has
+ * as many fds in flight as its fd limit (its child can see to that)
+ * cannot hand the fds a child passed to its closer thread by SCM_RIGHTS:
+ * they must still not be closed on the caller's thread, where the last
+ * close of a lingering socket waits for its peer.
+ */
+Test(escape, an_fd_passed_while_its_user_has_too_many_in_flight_cannot_hold)
+{
+	const cfork_value ms = cfork_i64(3000);
+	const struct rlimit nofile = { 256, 256 };
+
+	skip_unless_root("to become a user without capabilities");
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
+	cr_assert_eq(setgroups(0, NULL), 0);
+	cr_assert_eq(setresgid(NOBODY, NOBODY, NOBODY), 0);
+	cr_assert_eq(setresuid(NOBODY, NOBODY, NOBODY), 0);
+	/* Its /proc, which cfork reads, is its own again. */
+	cr_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	emulate_no_passrights();
+	assert_hold_cannot_outlast(0, "escape_pass_lingering_over_limit", &ms,
+				   1, (struct hold_timing){ .settle_ms = 200 });
+}
+
 /* A FIFO's only reader, its stdin: keeps an O_PATH fd of it, leaves for
    the milliseconds given, and comes back. */
 static int escape_fifo_reader_away(const cfork_args *a)

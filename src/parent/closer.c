@@ -9,23 +9,48 @@
  * SO_LINGER waits for its peer, a unix socket's closes what its queue
  * holds, a memfd's frees its memory. The caller hands them over on a
  * socket (SCM_RIGHTS, which only takes a reference) and closes its own
- * copies, then not the last. The thread starts the first time a child
- * passes something, in each process.
+ * copies, then not the last. Where it cannot pass them (its user has as
+ * many fds in flight as its fd limit, which the child's own can see to:
+ * ETOOMANYREFS; or the closer is behind), it leaves them open for the
+ * thread, by number, up to CLOSER_HELD_MAX; only past that does it close
+ * them itself. The thread starts the first time a child passes
+ * something, in each process.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "parent.h"
 
+/* fds left open for the thread: each takes a slot of the caller's fd
+   table until it is closed. */
+#define CLOSER_HELD_MAX 1024
+
 static pthread_mutex_t closer_lock = PTHREAD_MUTEX_INITIALIZER;
 static int closer_sock = -1;	/* the caller's end */
 static uint64_t closer_owner;	/* the process whose thread reads it */
 static bool closer_atfork;
+static int held[CLOSER_HELD_MAX];	/* with the lock: fds not passed */
+static size_t nheld;
+
+/* On the thread: closes what was left for it. */
+static void closer_close_held(void)
+{
+	int fds[CLOSER_HELD_MAX];
+
+	pthread_mutex_lock(&closer_lock);
+	size_t n = nheld;
+	memcpy(fds, held, n * sizeof(int));
+	nheld = 0;
+	pthread_mutex_unlock(&closer_lock);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
 
 static void *closer_main(void *arg)
 {
@@ -44,11 +69,14 @@ static void *closer_main(void *arg)
 			return NULL;
 		for (size_t i = 0; i < n; i++)
 			close(fds[i]);
+		closer_close_held();
 	}
 }
 
 /* In the copy fork() makes, where no closer runs and another thread may
-   have held the lock: the copy starts its own when it needs one. */
+   have held the lock: the copy starts its own when it needs one. The
+   fds left for the parent's thread are the copy's too, close-on-exec:
+   left as they are, as closing them could wait. */
 static void closer_fork_child(void)
 {
 	pthread_mutex_init(&closer_lock, NULL);
@@ -56,6 +84,7 @@ static void closer_fork_child(void)
 		close(closer_sock);
 	closer_sock = -1;
 	closer_owner = 0;
+	nheld = 0;
 }
 
 /* With the lock held: the socket to hand fds to, or -1. */
@@ -96,14 +125,24 @@ static int closer_socket(void)
 void closer_take(const int *fds, size_t n)
 {
 	const char byte = 0;
+	bool left = false;
 
 	pthread_mutex_lock(&closer_lock);
 	int sock = closer_socket();
-	/* Not handed over (no thread, a closer that is behind, the user's
-	   fds in flight used up): closed here, as they are. */
-	if (sock >= 0)
-		(void)fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT);
+	if (sock >= 0 &&
+	    fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT) != 1 &&
+	    nheld + n <= CLOSER_HELD_MAX) {
+		memcpy(held + nheld, fds, n * sizeof(int));
+		nheld += n;
+		left = true;
+		/* A byte alone is never refused for its fds; where the
+		   socket is full, the thread has messages to read, and
+		   looks here after each. */
+		(void)send(sock, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
 	pthread_mutex_unlock(&closer_lock);
-	for (size_t i = 0; i < n; i++)
+	/* Passed, the copies here are not the last; with no thread, or
+	   past CLOSER_HELD_MAX, they are closed here as they are. */
+	for (size_t i = 0; !left && i < n; i++)
 		close(fds[i]);
 }
