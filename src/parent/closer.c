@@ -12,8 +12,8 @@
  * copies, then not the last. Where it cannot pass them (its user has as
  * many fds in flight as its fd limit, which the child's own can see to:
  * ETOOMANYREFS; or the closer is behind), it leaves them open for the
- * thread, by number, up to CLOSER_HELD_MAX; only past that does it close
- * them itself. The thread starts the first time a child passes
+ * thread, by number, up to closer_held_max(); only past that does it
+ * close them itself. The thread starts the first time a child passes
  * something, in each process.
  */
 #include <errno.h>
@@ -21,14 +21,16 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "parent.h"
 
-/* fds left open for the thread: each takes a slot of the caller's fd
-   table until it is closed. */
+/* fds left open for the thread, at most: each takes a slot of the
+   caller's fd table until it is closed, and they take no more than an
+   eighth of its fd limit. */
 #define CLOSER_HELD_MAX 1024
 
 static pthread_mutex_t closer_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -122,6 +124,18 @@ static int closer_socket(void)
 	return closer_sock;
 }
 
+/* How many fds may be left for the thread: CLOSER_HELD_MAX, or an
+   eighth of the caller's fd limit where that is less. */
+static size_t closer_held_max(void)
+{
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return 0;
+	return nofile.rlim_cur / 8 < CLOSER_HELD_MAX ?
+	       (size_t)(nofile.rlim_cur / 8) : CLOSER_HELD_MAX;
+}
+
 void closer_take(const int *fds, size_t n)
 {
 	const char byte = 0;
@@ -131,7 +145,7 @@ void closer_take(const int *fds, size_t n)
 	int sock = closer_socket();
 	if (sock >= 0 &&
 	    fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT) != 1 &&
-	    nheld + n <= CLOSER_HELD_MAX) {
+	    nheld + n <= closer_held_max()) {
 		memcpy(held + nheld, fds, n * sizeof(int));
 		nheld += n;
 		left = true;
@@ -142,7 +156,7 @@ void closer_take(const int *fds, size_t n)
 	}
 	pthread_mutex_unlock(&closer_lock);
 	/* Passed, the copies here are not the last; with no thread, or
-	   past CLOSER_HELD_MAX, they are closed here as they are. */
+	   past closer_held_max(), they are closed here as they are. */
 	for (size_t i = 0; !left && i < n; i++)
 		close(fds[i]);
 }
