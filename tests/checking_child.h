@@ -53,7 +53,7 @@ static inline void run_checking_child(const char *name,
 	int r = cfork_spawnv(&p, NULL, name, argv, argc);
 
 	cr_assert_eq(r, 0, "cfork_spawnv: %d (%s)", r, strerror(-r));
-	r = cfork_wait(p, 20000, &st);
+	r = cfork_wait(p, WAIT_MS, &st);
 	if (r == -ETIMEDOUT)
 		cfork_free(p);
 	cr_assert_eq(r, 0, "cfork_wait: %d (%s)", r, strerror(-r));

@@ -210,7 +210,7 @@ static cfork_status run(const cfork_attr *attr, const char *name,
 	cfork_proc *p;
 
 	cr_assert_eq(cfork_spawnv(&p, attr, name, v, n), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	*ret = p;
 	return st;
 }
@@ -301,7 +301,7 @@ Test(controls, a_deadline_kills_the_child_though_nobody_waits)
 	/* A child that ends first is not killed, and its deadline goes. */
 	attr.deadline_ms = 5000;
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == OK);
 	cr_assert_eq(st.reason, CFORK_END_EXIT);
 	cfork_free(p);
@@ -377,7 +377,7 @@ static int a_copys_deadline(pid_t (*make_copy)(void))
 		_exit(code);
 	}
 	cr_assert_eq(waitpid(copy, &status, 0), copy);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert_eq(st.reason, CFORK_END_DEADLINE);
 	cfork_free(p);
 	cr_assert_not(has_children());
@@ -516,7 +516,7 @@ Test(controls, many_deadlines_fire_in_order)
 		cr_assert_eq(cfork_spawn(&p[i], &attr, "controls_stubborn"), 0);
 	}
 	for (int i = 7; i >= 0; i--) {
-		cr_assert_eq(cfork_wait(p[i], 20000, &st), 0);
+		cr_assert_eq(cfork_wait(p[i], WAIT_MS, &st), 0);
 		cr_assert_eq(st.reason, CFORK_END_DEADLINE, "child %d", i);
 	}
 	for (int i = 0; i < 8; i++)
@@ -614,7 +614,7 @@ Test(controls, reason_tells_exit_signal_kill_and_cpu_limit_apart)
 
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10000), 0);
 	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGTERM);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
 	cfork_free(p);
@@ -622,7 +622,7 @@ Test(controls, reason_tells_exit_signal_kill_and_cpu_limit_apart)
 	/* A signal from elsewhere is a signal, not a kill of cfork's. */
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 10000), 0);
 	cr_assert_eq(kill(cfork_pid(p), SIGTERM), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
 	cfork_free(p);
 
@@ -634,7 +634,7 @@ Test(controls, reason_tells_exit_signal_kill_and_cpu_limit_apart)
 	cr_assert_eq(waitid(P_PID, (id_t)cfork_pid(p), &si,
 			    WEXITED | WNOWAIT), 0);
 	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGTERM);
 	cr_assert_eq(st.reason, CFORK_END_SIGNAL);
 	cfork_free(p);
@@ -768,7 +768,7 @@ Test(controls, killing_the_group_takes_the_grandchildren_along)
 	cr_assert_eq(kill(grandchild, 0), 0);
 
 	cr_assert_eq(cfork_kill_group(p, SIGKILL), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
 	/* The grandchild was reparented (to init, or a subreaper) and
 	   killed: it is gone or a zombie someone else reaps. */
@@ -793,7 +793,7 @@ Test(controls, killing_the_group_takes_the_grandchildren_along)
 	attr.flags = 0;
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), 0);
 	cr_assert_eq(cfork_kill_group(p, SIGKILL), -EINVAL);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cfork_free(p);
 }
 
@@ -839,7 +839,7 @@ Test(controls, a_child_that_leaves_its_group_is_killed_with_it)
 						    CFORK_POOL_FORK), 0);
 		spawn_group_leaver(&p, &attr, pool);
 		cr_assert_eq(cfork_kill_group(p, SIGKILL), 0);
-		cr_assert_eq(cfork_wait(p, 20000, &st), 0, "mode %d", mode);
+		cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0, "mode %d", mode);
 		cr_assert(!st.exited && st.signal == SIGKILL, "mode %d", mode);
 		cr_assert_eq(st.reason, CFORK_END_KILLED);
 		cfork_free(p);
@@ -884,7 +884,7 @@ Test(controls, a_child_in_its_group_gets_the_groups_signal_once)
 	cr_assert_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	cr_assert_eq(cfork_kill_group(p, SIGRTMIN), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == 1, "exited %d code %d signal %d",
 		  st.exited, st.code, st.signal);
 	cfork_free(p);
@@ -947,7 +947,7 @@ Test(controls, a_cpu_limit_is_its_reason_through_every_launch)
 	cr_assert_eq(cfork_sandbox_rlimit(sb, RLIMIT_CPU, 0), 0);
 	attr.sandbox = sb;
 	spawn_or_skip(&p, &attr, sb, "controls_burn");
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d", st.signal);
 	cr_assert_eq(st.reason, CFORK_END_CPU_LIMIT);
 	cfork_free(p);
@@ -962,7 +962,7 @@ Test(controls, a_cpu_limit_is_its_reason_through_every_launch)
 					    CFORK_POOL_FORK :
 					    CFORK_POOL_EXEC), 0);
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "controls_burn"), 0);
-		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 		cr_assert(!st.exited && st.signal == SIGXCPU, "signal %d",
 			  st.signal);
 		cr_assert_eq(st.reason, CFORK_END_CPU_LIMIT, "mode %d", mode);
@@ -983,7 +983,7 @@ Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
 
 	attr.sandbox = sb;
 	spawn_or_skip(&p, &attr, sb, "controls_abort");
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGABRT,
 		  "exited %d code %d signal %d", st.exited, st.code,
 		  st.signal);
@@ -994,7 +994,7 @@ Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 20000), 0);
 	usleep(100000);
 	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGTERM, "exited %d code %d "
 		  "signal %d", st.exited, st.code, st.signal);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
@@ -1002,7 +1002,7 @@ Test(controls, in_a_pid_namespace_the_function_ends_as_anywhere)
 
 	/* An exit code is the function's. */
 	cr_assert_eq(cfork_spawn(&p, &attr, "controls_sleep", 0), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == OK);
 	cfork_free(p);
 	cfork_sandbox_free(sb);
@@ -1092,7 +1092,7 @@ static void assert_ends_past_its_stop(cfork_proc *p)
 {
 	cfork_status st;
 
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == OK,
 		  "a ptrace stop told as an end: exited %d code %d signal %d",
 		  st.exited, st.code, st.signal);
@@ -1144,7 +1144,7 @@ Test(controls, a_program_ignoring_sigchld_is_told_a_pid_namespace_end)
 	attr.sandbox = sb;
 	cr_assert_neq(signal(SIGCHLD, SIG_IGN), SIG_ERR);
 	spawn_or_skip(&p, &attr, sb, "controls_abort");
-	int r = cfork_wait(p, 20000, &st);
+	int r = cfork_wait(p, WAIT_MS, &st);
 	cr_assert_eq(r, 0, "cfork_wait: %s", strerror(-r));
 	cr_assert(!st.exited && st.signal == SIGABRT,
 		  "exited %d code %d signal %d", st.exited, st.code,

@@ -118,7 +118,7 @@ static cfork_proc *spawn_wait(const cfork_attr *attr, const char *name,
 	int r = cfork_spawnv(&p, attr, name, argv, argc);
 
 	cr_assert_eq(r, 0, "spawn %s: %d (%s)", name, r, strerror(-r));
-	r = cfork_wait(p, 20000, st);
+	r = cfork_wait(p, WAIT_MS, st);
 	if (r < 0)
 		cfork_free(p);
 	cr_assert_eq(r, 0, "wait %s: %d (%s)", name, r, strerror(-r));
@@ -1385,7 +1385,7 @@ static _Noreturn void terminal_session(const char *tty_name,
 		attr.sandbox = sandboxes[i];
 		if (cfork_spawn(&p, &attr, "escape_terminal",
 				(int64_t)getpgrp()) == 0) {
-			if (cfork_wait(p, 20000, &st) == 0)
+			if (cfork_wait(p, WAIT_MS, &st) == 0)
 				code = st.exited ? st.code : 100 + st.signal;
 			cfork_free(p);
 		}
@@ -1606,7 +1606,7 @@ static void nonblock_stdio_call(const cfork_attr *attr, unsigned flags,
 		cr_assert(cfork_paths(p) & (CFORK_PATH_POOL |
 					    CFORK_PATH_FORK_SERVER),
 			  "the call went cold");
-	cr_assert_eq(cfork_wait(p, 20000, st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, st), 0);
 	cfork_free(p);
 	cfork_pool_free(pool);
 	ssize_t n = read(out_rd, out, size - 1);
@@ -1722,7 +1722,7 @@ Test(escape, a_fork_server_call_cannot_make_the_next_ones_stdio_non_blocking)
 		cr_assert_eq(cfork_pool_spawn(pool, &p, calls[i]), 0);
 		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER,
 			  "call %d went cold", i);
-		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 		cfork_free(p);
 		cr_assert(st.exited && st.code == OK, "call %d: exited %d "
 			  "code %d signal %d", i, st.exited, st.code,
@@ -1773,7 +1773,7 @@ Test(escape, a_sandboxed_childs_pty_master_stdout_is_its_callers_pty)
 	attr.sandbox = sb;
 	attr.stdout_fd = master;
 	cr_assert_eq(cfork_spawn(&p, &attr, "escape_stdout_hello"), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cfork_free(p);
 	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d",
 		  st.exited, st.code, st.signal);
@@ -1875,7 +1875,7 @@ static int escape_spoiled_stdout(const cfork_args *a)
 		attr.stdout_fd = spoils[i].on_master ? other : out;
 		if ((r = cfork_spawn(&p, &attr, "escape_spoil_stdout",
 				     (int64_t)spoils[i].how)) ||
-		    (r = cfork_wait(p, 20000, &st)))
+		    (r = cfork_wait(p, WAIT_MS, &st)))
 			return check_failed(2, "%s: %s", spoils[i].what,
 					    strerror(-r));
 		cfork_free(p);
@@ -1886,7 +1886,7 @@ static int escape_spoiled_stdout(const cfork_args *a)
 		attr.stdout_fd = out;
 		r = cfork_spawn(&p, &attr, "escape_nonblock_stdio");
 		if (r == 0) {
-			if ((r = cfork_wait(p, 20000, &st)))
+			if ((r = cfork_wait(p, WAIT_MS, &st)))
 				return check_failed(4, "%s: %s", spoils[i].what,
 						    strerror(-r));
 			cfork_free(p);
@@ -2080,7 +2080,7 @@ static int escape_stdout_mode_race(const cfork_args *a)
 				refused++;
 				continue;
 			}
-			if (r || (r = cfork_wait(p, 20000, &st)))
+			if (r || (r = cfork_wait(p, WAIT_MS, &st)))
 				return check_failed(3, "call: %s",
 						    strerror(-r));
 			cfork_free(p);
@@ -2093,7 +2093,7 @@ static int escape_stdout_mode_race(const cfork_args *a)
 						    pty ? "terminal" : "pipe",
 						    calls, calls + refused);
 		}
-		if ((r = cfork_wait(flipper, 20000, &st)) || !st.exited ||
+		if ((r = cfork_wait(flipper, WAIT_MS, &st)) || !st.exited ||
 		    st.code != OK)
 			return check_failed(5, "flipper: %d %d %d", r, st.code,
 					    st.signal);
@@ -2802,7 +2802,7 @@ static int escape_fifo_without_reader(const cfork_args *a)
 	attr.stdout_fd = wr;
 	r = cfork_spawn(&writer, &attr, "escape_nonblock_stdio");
 	if (r == 0) {
-		(void)cfork_wait(writer, 20000, &st);
+		(void)cfork_wait(writer, WAIT_MS, &st);
 		cfork_free(writer);
 		if (fcntl(wr, F_GETFL) & O_NONBLOCK)
 			return check_failed(5, "the writer shared its caller's "
@@ -2810,7 +2810,7 @@ static int escape_fifo_without_reader(const cfork_args *a)
 	} else if (r != -ENXIO) {
 		return check_failed(6, "writer: %s", strerror(-r));
 	}
-	if ((r = cfork_wait(reader, 20000, &st)) || !st.exited ||
+	if ((r = cfork_wait(reader, WAIT_MS, &st)) || !st.exited ||
 	    st.code != OK)
 		return check_failed(7, "reader: %d %d %d", r, st.code,
 				    st.signal);
@@ -2873,7 +2873,7 @@ static int escape_landlocked_caller(const cfork_args *a)
 	attr.stdout_fd = out;
 	if ((r = cfork_spawn(&p, &attr, "escape_stdout_hello")))
 		return check_failed(4, "spawn: %s", strerror(-r));
-	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+	if ((r = cfork_wait(p, WAIT_MS, &st)) || !st.exited || st.code != OK)
 		return check_failed(5, "the child: %d %d %d", r, st.code,
 				    st.signal);
 	cfork_free(p);

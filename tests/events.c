@@ -157,7 +157,7 @@ Test(events, a_flooding_child_cannot_hold_a_step)
 		cr_assert_lt(now_ms() - t0, 1000, "a step blocked");
 	}
 	cr_assert_eq(cfork_kill(p, SIGKILL), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
 	/* Whatever it managed to send, within the bound. */
 	cr_assert_leq(st.result_len, 1 << 20);
@@ -176,7 +176,7 @@ Test(events, a_child_that_ended_leaves_nothing_behind)
 	/* Wait for the exit without reading, through the pidfd alone. */
 	struct pollfd pfd = { .fd = cfork_pidfd(p), .events = POLLIN };
 	if (pfd.fd >= 0)
-		cr_assert_eq(poll(&pfd, 1, 20000), 1);
+		cr_assert_eq(poll(&pfd, 1, WAIT_MS), 1);
 	else
 		usleep(500000);
 	int r;
@@ -212,11 +212,11 @@ static void proc_fd_goes_quiet(cfork_pool *pool)
 			     0);
 		int early = cfork_proc_fd(p);
 		cr_assert_geq(early, 0);
-		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 		cr_assert(st.exited && st.code == 7);
 		cr_assert_not(polls_readable(early),
 			      "the fd made before the end polls readable");
-		cr_assert_eq(cfork_wait(q, 20000, &st), 0);
+		cr_assert_eq(cfork_wait(q, WAIT_MS, &st), 0);
 		int late = cfork_proc_fd(q);
 		cr_assert_geq(late, 0);
 		cr_assert_not(polls_readable(late),
@@ -254,15 +254,15 @@ Test(events, wait_any_returns_the_first_to_end)
 					 10 + i), 0);
 	cr_assert_eq(cfork_wait_any(p, 3, 0, &index, &st), -ETIMEDOUT);
 	cr_assert_eq(index, 99);
-	cr_assert_eq(cfork_wait_any(p, 3, 20000, &index, &st), 0);
+	cr_assert_eq(cfork_wait_any(p, 3, WAIT_MS, &index, &st), 0);
 	cr_assert_eq(index, 1);
 	cr_assert_eq(st.code, 11);
 	/* Take it out; the next is the 1500 ms one. */
 	cfork_proc *rest[2] = { p[0], p[2] };
-	cr_assert_eq(cfork_wait_any(rest, 2, 20000, &index, &st), 0);
+	cr_assert_eq(cfork_wait_any(rest, 2, WAIT_MS, &index, &st), 0);
 	cr_assert_eq(index, 1);
 	cr_assert_eq(st.code, 12);
-	cr_assert_eq(cfork_wait_any(rest, 1, 20000, &index, &st), 0);
+	cr_assert_eq(cfork_wait_any(rest, 1, WAIT_MS, &index, &st), 0);
 	cr_assert_eq(index, 0);
 	cr_assert_eq(st.code, 10);
 	for (int i = 0; i < 3; i++)
@@ -284,7 +284,7 @@ Test(events, wait_any_collects_from_all_meanwhile)
 		cr_assert_eq(cfork_spawn(&p[i], NULL, "events_result",
 					 256 << 10, i), 0);
 	while (left) {
-		cr_assert_eq(cfork_wait_any(p, left, 20000, &index, &st), 0);
+		cr_assert_eq(cfork_wait_any(p, left, WAIT_MS, &index, &st), 0);
 		cr_assert(st.exited && st.code == 0);
 		cr_assert_eq(st.result_len, 256 << 10);
 		cfork_free(p[index]);

@@ -874,7 +874,7 @@ static void cgroup_under(enum profile which)
 	int r = cfork_spawnv(&p, NULL, "fallback_cgroup", argv, 3);
 
 	if (r == 0) {
-		r = cfork_wait(p, 20000, &st);
+		r = cfork_wait(p, WAIT_MS, &st);
 		if (r == 0)
 			snprintf(text, sizeof(text), "%.*s%s%s",
 				 (int)st.result_len, (const char *)st.result,

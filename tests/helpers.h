@@ -37,6 +37,10 @@
    CPU work scales by it, never a bound on a wait. */
 #define TEST_SLOWDOWN (TEST_TIMEOUT / 30)
 
+/* How long a test waits for a call that ends soon: 20 s, and as many
+   times that as the build is slower. */
+#define WAIT_MS (20000 * TEST_SLOWDOWN)
+
 /* How long a test waits for any of many children to make progress before
    it calls them stuck: a third of its timeout, so that a slow build or
    machine (ASan, arm64 under qemu) is not taken for a lost wake-up. */

@@ -193,7 +193,7 @@ static void assert_hash(cfork_proc *p, const unsigned char *b, size_t n,
 {
 	cfork_status st;
 	uint64_t h;
-	int r = cfork_wait(p, 20000, &st);
+	int r = cfork_wait(p, WAIT_MS, &st);
 
 	cr_assert_eq(r, 0, "%s: wait: %d", what, r);
 	cr_assert(st.exited && st.code == 0 && !st.error,
@@ -348,7 +348,7 @@ Test(hostile, address_space_limit_on_a_huge_argument)
 			cr_assert_null(p);
 			what = "spawn -ENOMEM";
 		} else {
-			cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+			cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 			if (st.exited && st.code == 0) {
 				assert_hash(p, b, n, "under RLIMIT_AS");
 				what = "ran";
@@ -628,7 +628,7 @@ Test(hostile, large_result_survives_a_signal_storm)
 	start_storm();
 	cr_assert_eq(cfork_spawn(&p, NULL, "hostile_big_result", (uint64_t)n),
 		     0);
-	int r = cfork_wait(p, 20000, &st);
+	int r = cfork_wait(p, WAIT_MS, &st);
 	stop_storm();
 	cr_assert_eq(r, 0, "wait: %d (%s)", r, strerror(-r));
 	cr_assert(st.exited && st.code == 0, "code %d signal %d", st.code,

@@ -112,7 +112,7 @@ static struct run run_state(const cfork_sandbox *sb, const char *path)
 	o.spawn = cfork_spawn(&p, &attr, "identity_state", path);
 	if (o.spawn < 0)
 		return o;
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == 0, "exited %d code %d signal %d: %s",
 		  st.exited, st.code, st.signal, st.error ? st.error : "-");
 	snprintf(o.text, sizeof(o.text), "%.*s", (int)st.result_len,
@@ -253,7 +253,7 @@ Test(identity, under_a_deferred_sandbox_the_switch_waits_for_the_lockdown)
 	cfork_proc *p;
 	attr.sandbox = sb;
 	cr_assert_eq(cfork_spawn(&p, &attr, "identity_before_after"), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == 0, "code %d: %.*s %s", st.code,
 		  (int)st.result_len, (const char *)st.result,
 		  st.error ? st.error : "");
@@ -302,7 +302,7 @@ static int identity_without_privilege(const cfork_args *a)
 		return 3;
 	if (cfork_sandbox_policy(sb, CFORK_LAYER_IDENTITY, CFORK_POLICY_PREFER) ||
 	    cfork_spawn(&p, &attr, "identity_state", "/nonexistent") ||
-	    cfork_wait(p, 20000, &st) || !st.exited || st.code)
+	    cfork_wait(p, WAIT_MS, &st) || !st.exited || st.code)
 		return 4;
 	snprintf(text, sizeof(text), "%.*s", (int)st.result_len,
 		 (const char *)st.result);
@@ -322,7 +322,7 @@ static int identity_without_privilege(const cfork_args *a)
 	if (n < 0 || cfork_sandbox_identity(sb, 0, 0, groups, (size_t)n) ||
 	    cfork_sandbox_policy(sb, CFORK_LAYER_IDENTITY, CFORK_POLICY_REQUIRE) ||
 	    cfork_spawn(&p, &attr, "identity_state", "/nonexistent") ||
-	    cfork_wait(p, 20000, &st) || !st.exited || st.code)
+	    cfork_wait(p, WAIT_MS, &st) || !st.exited || st.code)
 		return 7;
 	applied = cfork_sandbox_applied(p);
 	cfork_free(p);

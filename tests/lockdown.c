@@ -47,7 +47,7 @@ static struct outcome run_in(const cfork_sandbox *sb, const char *name,
 	o.spawn = cfork_spawnv(&p, &attr, name, argv, argc);
 	if (o.spawn < 0)
 		return o;
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	o.exited = st.exited;
 	o.code = st.code;
 	o.signal = st.signal;
@@ -330,7 +330,7 @@ Test(lockdown, a_typed_function_locks_down_the_same_way)
 
 	attr.sandbox = sb;
 	cr_assert_eq(CFORK_START(&p, &attr, lockdown_typed, "/etc/passwd"), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == OK, "code %d signal %d %s", st.code,
 		  st.signal, st.error ? st.error : "");
 	cr_assert_eq(cfork_sandbox_applied(p), CFORK_LAYER_SECCOMP);

@@ -99,7 +99,7 @@ static cfork_status wait_ok(cfork_proc *p)
 {
 	cfork_status st;
 
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == OK, "exited %d code %d signal %d "
 		  "error %s", st.exited, st.code, st.signal,
 		  st.error ? st.error : "-");
@@ -341,7 +341,7 @@ static void *hammer(void *arg)
 		cfork_proc *p;
 		cfork_status st;
 		if (cfork_pool_spawn(h->pool, &p, "pool_pid") < 0 ||
-		    cfork_wait(p, 20000, &st) < 0 || !st.exited ||
+		    cfork_wait(p, WAIT_MS, &st) < 0 || !st.exited ||
 		    st.code != OK)
 			h->failures++;
 		else
@@ -777,7 +777,7 @@ static int copy_with_the_owners_pid_number(void)
 		return 16;
 	if (WEXITSTATUS(status))
 		return WEXITSTATUS(status);
-	if (cfork_wait(p, 20000, &st) < 0 || !st.exited || st.code != OK)
+	if (cfork_wait(p, WAIT_MS, &st) < 0 || !st.exited || st.code != OK)
 		return 17;
 	if (st.result_len != LATE_RESULT_BYTES)
 		return 18;
@@ -861,7 +861,7 @@ Test(pool, a_fork_server_forks_a_fresh_child_per_call)
 	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 20000), 0);
 	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
 	cfork_status st;
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(!st.exited && st.signal == SIGTERM);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
 	cfork_free(p);
@@ -887,9 +887,9 @@ Test(pool, a_fork_servers_calls_are_sandboxed_and_polled_like_any)
 		cr_assert(cfork_paths(p[i]) & CFORK_PATH_FORK_SERVER);
 	}
 	struct pollfd pfd = { .fd = cfork_proc_fd(p[0]), .events = POLLIN };
-	cr_assert_eq(poll(&pfd, 1, 20000), 1);
+	cr_assert_eq(poll(&pfd, 1, WAIT_MS), 1);
 	for (size_t left = 3; left;) {
-		cr_assert_eq(cfork_wait_any(p, left, 20000, &index, &st), 0);
+		cr_assert_eq(cfork_wait_any(p, left, WAIT_MS, &index, &st), 0);
 		cr_assert(st.exited && st.code == OK, "code %d", st.code);
 		cfork_free(p[index]);
 		p[index] = p[--left];
@@ -957,7 +957,7 @@ static int pool_fork_fails(const cfork_args *a)
 			return check_failed(5, "spawn with the server out of "
 					    "processes: %s", strerror(-r));
 		bool served = cfork_paths(p) & CFORK_PATH_FORK_SERVER;
-		if ((r = cfork_wait(p, 20000, &st)) || !st.exited ||
+		if ((r = cfork_wait(p, WAIT_MS, &st)) || !st.exited ||
 		    st.code != OK)
 			return check_failed(7, "call %d: %d", i, r);
 		cfork_free(p);
@@ -967,7 +967,7 @@ static int pool_fork_fails(const cfork_args *a)
 			return check_failed(6,
 					    "the server forked past its limit");
 	}
-	if ((r = cfork_wait(running, 20000, &st)) || !st.exited ||
+	if ((r = cfork_wait(running, WAIT_MS, &st)) || !st.exited ||
 	    st.code != OK)
 		return check_failed(8,
 				    "the running call ended: exited %d signal "
@@ -979,7 +979,7 @@ static int pool_fork_fails(const cfork_args *a)
 	if ((r = cfork_pool_spawn(pool, &p, "pool_pid")) ||
 	    !(cfork_paths(p) & CFORK_PATH_FORK_SERVER))
 		return check_failed(10, "the server no longer serves: %d", r);
-	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+	if ((r = cfork_wait(p, WAIT_MS, &st)) || !st.exited || st.code != OK)
 		return check_failed(11, "the last call: %d", r);
 	cfork_free(p);
 	cfork_pool_free(pool);
@@ -1054,7 +1054,7 @@ Test(pool, a_pool_call_leads_its_own_session_or_group_as_a_cold_one_does)
 			else
 				cr_assert_eq(getsid(pid), getsid(0));
 			cr_assert_eq(cfork_kill_group(p, SIGKILL), 0);
-			cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+			cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 			cr_assert_eq(st.reason, CFORK_END_KILLED);
 			cfork_free(p);
 			cfork_pool_free(pool);
@@ -1375,7 +1375,7 @@ Test(pool, a_fork_servers_pool_is_freed_without_waiting_for_its_calls)
 	cr_assert_lt(now_ms() - t0, 2000);
 	cr_assert_eq(cfork_wait(p, 50, &st), -ETIMEDOUT);
 	cr_assert_eq(cfork_kill(p, SIGTERM), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert_eq(st.reason, CFORK_END_KILLED);
 	cr_assert_eq(st.signal, SIGTERM);
 	cfork_free(p);
@@ -1558,17 +1558,17 @@ static int pool_in_flight_check(const cfork_args *a)
 	if (now_ms() - t0 > 2000)
 		return check_failed(5, "the call after took %lld ms",
 				    (long long)(now_ms() - t0));
-	if ((r = cfork_wait(p, 20000, &st)) || !st.exited || st.code != OK)
+	if ((r = cfork_wait(p, WAIT_MS, &st)) || !st.exited || st.code != OK)
 		return check_failed(6, "the call after: %d", r);
 	cfork_free(p);
-	if ((r = cfork_wait(victim, 20000, &st)) || !st.exited ||
+	if ((r = cfork_wait(victim, WAIT_MS, &st)) || !st.exited ||
 	    st.code != OK)
 		return check_failed(7,
 				    "the running call ended: exited %d signal "
 				    "%d", st.exited, st.signal);
 	cfork_free(victim);
 	cfork_kill(hostile, SIGKILL);
-	cfork_wait(hostile, 20000, &st);
+	cfork_wait(hostile, WAIT_MS, &st);
 	cfork_free(hostile);
 	cfork_pool_free(pool);
 	cfork_sandbox_free(sb);
@@ -1793,7 +1793,7 @@ static void *server_caller(void *arg)
 			sc->failures++;
 			continue;
 		}
-		if (cfork_wait(p, 20000, &st) < 0 || !st.exited ||
+		if (cfork_wait(p, WAIT_MS, &st) < 0 || !st.exited ||
 		    st.code != OK || st.result_len != sizeof(pids)) {
 			sc->failures++;
 			cfork_free(p);
@@ -2509,7 +2509,7 @@ Test(pool, a_fork_server_leaves_no_process_to_a_subreaper)
 		/* The handle first, then the pool. */
 		if (cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK) < 0 ||
 		    cfork_pool_spawn(pool, &p, "pool_quick") < 0 ||
-		    cfork_wait(p, 20000, &st) < 0)
+		    cfork_wait(p, WAIT_MS, &st) < 0)
 			_exit(101);
 		cfork_free(p);
 		cfork_pool_free(pool);
@@ -2602,7 +2602,7 @@ static void assert_server_environment(const char *const *envp,
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "controls_env"), 0);
 		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
-		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 		cr_assert(st.exited && st.code == OK);
 		cr_assert(st.result_len == strlen(want) &&
 			  !memcmp(st.result, want, st.result_len),
@@ -2657,7 +2657,7 @@ Test(pool, a_fork_server_leaves_the_flags_of_stdio_it_shares_alone)
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
 		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
-		cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+		cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 		cfork_free(p);
 		cr_assert(st.exited && st.code == OK);
 		if (i == 0)

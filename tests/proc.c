@@ -500,7 +500,7 @@ Test(proc, wait_collects_a_result_larger_than_a_pipe)
 	const unsigned char *got;
 
 	cr_assert_eq(cfork_spawn(&p, NULL, "proc_big_result", (int64_t)n), 0);
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0,
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0,
 		     "parent and child blocked on each other");
 	assert_exited(&st, 0);
 	cr_assert_eq(st.result_len, n);
@@ -526,7 +526,7 @@ Test(proc, zero_timeout_polls_and_still_drains_the_channel)
 	t0 = now_ms();
 	while ((r = cfork_wait(p, 0, &st)) == -ETIMEDOUT) {
 		polls++;
-		cr_assert_lt(now_ms() - t0, 20000, "never finished");
+		cr_assert_lt(now_ms() - t0, WAIT_MS, "never finished");
 		usleep(1000);
 	}
 	cr_assert_eq(r, 0);

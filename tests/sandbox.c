@@ -73,7 +73,7 @@ static struct outcome run_in(const cfork_sandbox *sb, const char *name,
 	o.spawn = cfork_spawnv(&p, &attr, name, argv, argc);
 	if (o.spawn < 0)
 		return o;
-	cr_assert_eq(cfork_wait(p, 20000, &st), 0);
+	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	o.exited = st.exited;
 	o.code = st.code;
 	o.signal = st.signal;
