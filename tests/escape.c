@@ -80,6 +80,9 @@ TestSuite(escape, .timeout = TEST_TIMEOUT);
    uid: no other test's terminal is one of them. */
 #define FLIPPER_UID 65533
 #define LANDLOCKED_FLIPPER_UID 65532
+/* And for a test whose child fills its user's fds in flight: another
+   process of that user could not pass an fd meanwhile. */
+#define IN_FLIGHT_UID 65531
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -2525,6 +2528,23 @@ static int pass_copies(int report, int fd, size_t copies)
 	return sendmsg(report, &msg, MSG_DONTWAIT) < 0 ? -errno : 0;
 }
 
+/* Has a child of its own keep lst, the lingering socket's silent peer,
+   for the milliseconds given (it outlives a kill of this process), then
+   waits until end: whether it could. */
+static bool keep_peer_silent(int lst, int64_t ms, int64_t end)
+{
+	pid_t keeper = fork();
+
+	if (keeper == 0) {
+		usleep((useconds_t)ms * 1000);
+		_exit(0);
+	}
+	close(lst);
+	while (keeper > 0 && now_ms() < end)
+		usleep(10000);
+	return keeper > 0;
+}
+
 /* Passes its caller a lingering socket over the report channel, closes its
    own, and has a child of its own keep the socket's peer for the
    milliseconds given (it outlives a kill of this one). OK whether the
@@ -2545,15 +2565,7 @@ static int escape_pass_lingering_socket(const cfork_args *a)
 	if (r < 0 && r != -EPERM)
 		return 2;
 	close(sock);
-	pid_t keeper = fork();
-	if (keeper == 0) {
-		usleep((useconds_t)ms * 1000);
-		_exit(0);
-	}
-	close(lst);
-	while (keeper > 0 && now_ms() < end)
-		usleep(10000);
-	return keeper > 0 ? OK : 3;
+	return keep_peer_silent(lst, ms, end) ? OK : 3;
 }
 CFORK_REGISTER(escape_pass_lingering_socket, "i");
 
@@ -2703,15 +2715,7 @@ static int escape_pass_lingering_over_limit(const cfork_args *a)
 		;
 	if (r != -ETOOMANYREFS)
 		return 3;
-	pid_t keeper = fork();
-	if (keeper == 0) {
-		usleep((useconds_t)ms * 1000);
-		_exit(0);
-	}
-	close(lst);
-	while (keeper > 0 && now_ms() < end)
-		usleep(10000);
-	return keeper > 0 ? OK : 4;
+	return keep_peer_silent(lst, ms, end) ? OK : 4;
 }
 CFORK_REGISTER(escape_pass_lingering_over_limit, "i");
 
@@ -2729,9 +2733,7 @@ Test(escape, an_fd_passed_while_its_user_has_too_many_in_flight_cannot_hold)
 
 	skip_unless_root("to become a user without capabilities");
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
-	cr_assert_eq(setgroups(0, NULL), 0);
-	cr_assert_eq(setresgid(NOBODY, NOBODY, NOBODY), 0);
-	cr_assert_eq(setresuid(NOBODY, NOBODY, NOBODY), 0);
+	cr_assert(become_uid(IN_FLIGHT_UID));
 	/* Its /proc, which cfork reads, is its own again. */
 	cr_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
 	emulate_no_passrights();
