@@ -2478,14 +2478,15 @@ Test(escape, a_flood_of_one_byte_writes_cannot_stretch_a_step)
 							 .steps_ms = 1500 });
 }
 
-/* A TCP socket whose last close waits up to 10 s (SO_LINGER) to send what
-   it holds, to a peer that takes none of it (lst, which never accepts). */
-static int lingering_socket(int *lst)
+/* A TCP socket whose last close waits up to linger_s seconds (SO_LINGER)
+   to send what it holds, to a peer that takes none of it (lst, which
+   never accepts). */
+static int lingering_socket(int *lst, int linger_s)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET,
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(addr);
-	struct linger linger = { 1, 10 };
+	struct linger linger = { 1, linger_s };
 	static char fill[65536];
 	int c;
 
@@ -2552,7 +2553,7 @@ static bool keep_peer_silent(int lst, int64_t ms, int64_t end)
 static int escape_pass_lingering_socket(const cfork_args *a)
 {
 	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
-	int lst, report = find_report_fd(), sock = lingering_socket(&lst);
+	int lst, report = find_report_fd(), sock = lingering_socket(&lst, 10);
 
 	if (report < 0 || sock < 0)
 		return 1;
@@ -2693,6 +2694,48 @@ Test(escape, a_passed_socket_whose_lock_the_child_holds_cannot_hold)
 							 .steps_ms = 400 });
 }
 
+/* For the milliseconds given, passes its caller one lingering socket
+   (1 s) at a time and closes its own, beside two busy threads: the closer
+   may take its copy before the caller has closed its own, and the last
+   close is then the caller's. The peers stay silent while it lives. */
+static int escape_pass_lingering_one_by_one(const cfork_args *a)
+{
+	int report = find_report_fd();
+
+	__atomic_store_n(&fault_hold_end, now_ms() + cfork_arg_i64(a, 0),
+			 __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, spin_until_hold_end, NULL))
+			return 1;
+	}
+	while (report >= 0 && now_ms() < fault_hold_end) {
+		int lst, sock = lingering_socket(&lst, 1);
+		if (sock < 0 || pass_copies(report, sock, 1) < 0)
+			return 2;
+		close(sock);
+		/* The closer is free again for the next. */
+		usleep(1100000);
+	}
+	return report >= 0 ? OK : 3;
+}
+CFORK_REGISTER(escape_pass_lingering_one_by_one, "i");
+
+/*
+ * Before Linux 6.16: a passed fd's copy the caller closes must never be
+ * the last, even when the closer, woken by the hand-off, closes its own
+ * first.
+ */
+Test(escape, a_passed_fd_is_never_last_closed_by_the_caller)
+{
+	const cfork_value ms = cfork_i64(8000);
+
+	emulate_no_passrights();
+	assert_hold_cannot_outlast(0, "escape_pass_lingering_one_by_one", &ms,
+				   1, (struct hold_timing){ .settle_ms = 100,
+							    .steps_ms = 5500 });
+}
+
 /* Passes its caller a lingering socket, as escape_pass_lingering_socket
    does, then keeps its user's fds in flight over its fd limit (the
    caller's too) for the milliseconds given: copies of one fd queued on a
@@ -2702,7 +2745,7 @@ static int escape_pass_lingering_over_limit(const cfork_args *a)
 {
 	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
 	int lst, own[2], report = find_report_fd(),
-	    sock = lingering_socket(&lst);
+	    sock = lingering_socket(&lst, 10);
 
 	if (report < 0 || sock < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, own) < 0)

@@ -9,16 +9,18 @@
  * SO_LINGER waits for its peer, a unix socket's closes what its queue
  * holds, a memfd's frees its memory. The caller hands them over on a
  * socket (SCM_RIGHTS, which only takes a reference) and closes its own
- * copies, then not the last. Where it cannot pass them (its user has as
- * many fds in flight as its fd limit, which the child's own can see to:
- * ETOOMANYREFS; or the closer is behind), it leaves them open for the
- * thread, by number, up to closer_held_max(); only past that does it
- * close them itself. The thread starts the first time a child passes
- * something, in each process.
+ * copies with the lock held, which the thread takes before it closes
+ * theirs: the caller's close is never the last. Where it cannot pass
+ * them (its user has as many fds in flight as its fd limit, which the
+ * child's own can see to: ETOOMANYREFS; or the closer is behind), it
+ * leaves them open for the thread, by number, up to closer_held_max();
+ * only past that does it close them itself. The thread starts the first
+ * time a child passes something, in each process.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -37,21 +39,20 @@ static pthread_mutex_t closer_lock = PTHREAD_MUTEX_INITIALIZER;
 static int closer_sock = -1;	/* the caller's end */
 static uint64_t closer_owner;	/* the process whose thread reads it */
 static bool closer_atfork;
-static int held[CLOSER_HELD_MAX];	/* with the lock: fds not passed */
+/* With the lock: fds left for the thread. */
+static int held[CLOSER_HELD_MAX];
 static size_t nheld;
+/* The thread's fds still open: it took them, and has not closed them
+   all. They count against the fds left for it. */
+static atomic_size_t nclosing;
 
-/* On the thread: closes what was left for it. */
-static void closer_close_held(void)
+/* On the thread: closes fds it took, counting each out once closed. */
+static void closer_close(const int *fds, size_t n)
 {
-	int fds[CLOSER_HELD_MAX];
-
-	pthread_mutex_lock(&closer_lock);
-	size_t n = nheld;
-	memcpy(fds, held, n * sizeof(int));
-	nheld = 0;
-	pthread_mutex_unlock(&closer_lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		close(fds[i]);
+		atomic_fetch_sub_explicit(&nclosing, 1, memory_order_relaxed);
+	}
 }
 
 static void *closer_main(void *arg)
@@ -59,7 +60,7 @@ static void *closer_main(void *arg)
 	const int sock = (int)(intptr_t)arg;
 
 	for (;;) {
-		int fds[FD_PASS_MAX];
+		int fds[FD_PASS_MAX], left[CLOSER_HELD_MAX];
 		char byte = 0;
 		size_t n;
 		ssize_t r = fd_recv_fds(sock, &byte, 1, 0, fds, FD_PASS_MAX,
@@ -69,9 +70,18 @@ static void *closer_main(void *arg)
 			continue;
 		if (r <= 0)
 			return NULL;
-		for (size_t i = 0; i < n; i++)
-			close(fds[i]);
-		closer_close_held();
+		/* The caller closes its copies of what it passed before it
+		   lets go of the lock: these are then the last, and its own
+		   close never is. */
+		pthread_mutex_lock(&closer_lock);
+		size_t k = nheld;
+		memcpy(left, held, k * sizeof(int));
+		nheld = 0;
+		atomic_fetch_add_explicit(&nclosing, n + k,
+					  memory_order_relaxed);
+		pthread_mutex_unlock(&closer_lock);
+		closer_close(fds, n);
+		closer_close(left, k);
 	}
 }
 
@@ -87,6 +97,7 @@ static void closer_fork_child(void)
 	closer_sock = -1;
 	closer_owner = 0;
 	nheld = 0;
+	atomic_store_explicit(&nclosing, 0, memory_order_relaxed);
 }
 
 /* With the lock held: the socket to hand fds to, or -1. */
@@ -139,13 +150,19 @@ static size_t closer_held_max(void)
 void closer_take(const int *fds, size_t n)
 {
 	const char byte = 0;
-	bool left = false;
+	bool passed = false, left = false;
 
 	pthread_mutex_lock(&closer_lock);
 	int sock = closer_socket();
-	if (sock >= 0 &&
-	    fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT) != 1 &&
-	    nheld + n <= closer_held_max()) {
+	if (sock >= 0)
+		passed = fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT) == 1;
+	if (passed) {
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+	} else if (sock >= 0 &&
+		   nheld + n + atomic_load_explicit(&nclosing,
+						    memory_order_relaxed) <=
+		   closer_held_max()) {
 		memcpy(held + nheld, fds, n * sizeof(int));
 		nheld += n;
 		left = true;
@@ -155,8 +172,8 @@ void closer_take(const int *fds, size_t n)
 		(void)send(sock, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	pthread_mutex_unlock(&closer_lock);
-	/* Passed, the copies here are not the last; with no thread, or
-	   past closer_held_max(), they are closed here as they are. */
-	for (size_t i = 0; !left && i < n; i++)
+	/* With no thread, or past closer_held_max(): closed here, as they
+	   are. */
+	for (size_t i = 0; !passed && !left && i < n; i++)
 		close(fds[i]);
 }
