@@ -2649,11 +2649,12 @@ static void *hold_socket_lock(void *unused)
 
 /* For the milliseconds given, holds a socket's lock from starved threads
    behind eight busy ones, and passes that socket on the report channel,
-   253 copies a message: whatever takes the lock waits. A message a
-   millisecond: more would keep its user's fds in flight at their limit,
-   which fails other tests' passes (ETOOMANYREFS) and, before Linux 6.10,
-   has every unix socket's send in the system run the kernel's garbage
-   collector over them. */
+   16 copies a message, a message a millisecond: whatever takes the lock
+   waits. More would keep its user's fds in flight at their limit, which
+   fails other tests' passes (ETOOMANYREFS), and before Linux 6.10 has
+   every unix socket's send run the kernel's collector over them all,
+   the caller's too (a documented limit: cfork_free() took 4.9 s under
+   253 copies a message on Linux 6.1). */
 static int escape_pass_locked_socket(const cfork_args *a)
 {
 	int report = find_report_fd(), sp[2];
@@ -2670,7 +2671,7 @@ static int escape_pass_locked_socket(const cfork_args *a)
 			return 2;
 	}
 	while (now_ms() < fault_hold_end)
-		if (pass_copies(report, sp[0], 253) == -EPERM)
+		if (pass_copies(report, sp[0], 16) == -EPERM)
 			usleep(10000);	/* refused: Linux 6.16 */
 		else
 			usleep(1000);
