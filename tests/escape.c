@@ -2695,53 +2695,6 @@ Test(escape, a_passed_socket_whose_lock_the_child_holds_cannot_hold)
 							 .steps_ms = 400 });
 }
 
-/* For the milliseconds given, passes its caller one lingering socket
-   (1 s) at a time and closes its own, beside two busy threads: the closer
-   may take its copy before the caller has closed its own, and the last
-   close is then the caller's. The peers stay silent while it lives. */
-static int escape_pass_lingering_one_by_one(const cfork_args *a)
-{
-	int report = find_report_fd();
-
-	__atomic_store_n(&fault_hold_end, now_ms() + cfork_arg_i64(a, 0),
-			 __ATOMIC_RELAXED);
-	for (int i = 0; i < 2; i++) {
-		pthread_t t;
-		if (pthread_create(&t, NULL, spin_until_hold_end, NULL))
-			return 1;
-	}
-	while (report >= 0 && now_ms() < fault_hold_end) {
-		int lst, sock = lingering_socket(&lst, 1);
-		if (sock < 0)
-			return 2;
-		/* Refused while another test's child has their user's fds
-		   in flight at their limit: a try missed, no more. */
-		int r = pass_copies(report, sock, 1);
-		if (r < 0 && r != -ETOOMANYREFS)
-			return 3;
-		close(sock);
-		/* The closer is free again for the next. */
-		usleep(r < 0 ? 10000 : 1100000);
-	}
-	return report >= 0 ? OK : 4;
-}
-CFORK_REGISTER(escape_pass_lingering_one_by_one, "i");
-
-/*
- * Before Linux 6.16: a passed fd's copy the caller closes must never be
- * the last, even when the closer, woken by the hand-off, closes its own
- * first.
- */
-Test(escape, a_passed_fd_is_never_last_closed_by_the_caller)
-{
-	const cfork_value ms = cfork_i64(8000);
-
-	emulate_no_passrights();
-	assert_hold_cannot_outlast(0, "escape_pass_lingering_one_by_one", &ms,
-				   1, (struct hold_timing){ .settle_ms = 100,
-							    .steps_ms = 5500 });
-}
-
 /* Passes its caller a lingering socket, as escape_pass_lingering_socket
    does, then keeps its user's fds in flight over its fd limit (the
    caller's too) for the milliseconds given: copies of one fd queued on a

@@ -9,8 +9,11 @@
  * SO_LINGER waits for its peer, a unix socket's closes what its queue
  * holds, a memfd's frees its memory. The caller hands them over on a
  * socket (SCM_RIGHTS, which only takes a reference) and closes its own
- * copies with the lock held, which the thread takes before it closes
- * theirs: the caller's close is never the last. Where it cannot pass
+ * copies, then most often not the last: the thread, woken by the
+ * hand-off, may close its copies first (a race a child can try again and
+ * again; holding the lock across the send to close them first made the
+ * thread wait on the caller's sends, which before Linux 6.10 run the
+ * kernel's collector of fds in flight, and fall behind). Where it cannot pass
  * them (its user has as many fds in flight as its fd limit, which the
  * child's own can see to: ETOOMANYREFS; or the closer is behind), it
  * leaves them open for the thread, by number, up to closer_held_max();
@@ -70,9 +73,6 @@ static void *closer_main(void *arg)
 			continue;
 		if (r <= 0)
 			return NULL;
-		/* The caller closes its copies of what it passed before it
-		   lets go of the lock: these are then the last, and its own
-		   close never is. */
 		pthread_mutex_lock(&closer_lock);
 		size_t k = nheld;
 		memcpy(left, held, k * sizeof(int));
@@ -156,10 +156,7 @@ void closer_take(const int *fds, size_t n)
 	int sock = closer_socket();
 	if (sock >= 0)
 		passed = fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT) == 1;
-	if (passed) {
-		for (size_t i = 0; i < n; i++)
-			close(fds[i]);
-	} else if (sock >= 0 &&
+	if (!passed && sock >= 0 &&
 		   nheld + n + atomic_load_explicit(&nclosing,
 						    memory_order_relaxed) <=
 		   closer_held_max()) {
@@ -172,8 +169,9 @@ void closer_take(const int *fds, size_t n)
 		(void)send(sock, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	pthread_mutex_unlock(&closer_lock);
-	/* With no thread, or past closer_held_max(): closed here, as they
+	/* Passed, the copies here are most often not the last; with no
+	   thread, or past closer_held_max(), they are closed here as they
 	   are. */
-	for (size_t i = 0; !passed && !left && i < n; i++)
+	for (size_t i = 0; !left && i < n; i++)
 		close(fds[i]);
 }
