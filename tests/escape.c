@@ -2478,15 +2478,14 @@ Test(escape, a_flood_of_one_byte_writes_cannot_stretch_a_step)
 							 .steps_ms = 1500 });
 }
 
-/* A TCP socket whose last close waits up to linger_s seconds (SO_LINGER)
-   to send what it holds, to a peer that takes none of it (lst, which
-   never accepts). */
-static int lingering_socket(int *lst, int linger_s)
+/* A TCP socket whose last close waits up to 10 s (SO_LINGER) to send what
+   it holds, to a peer that takes none of it (lst, which never accepts). */
+static int lingering_socket(int *lst)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET,
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(addr);
-	struct linger linger = { 1, linger_s };
+	struct linger linger = { 1, 10 };
 	static char fill[65536];
 	int c;
 
@@ -2553,7 +2552,7 @@ static bool keep_peer_silent(int lst, int64_t ms, int64_t end)
 static int escape_pass_lingering_socket(const cfork_args *a)
 {
 	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
-	int lst, report = find_report_fd(), sock = lingering_socket(&lst, 10);
+	int lst, report = find_report_fd(), sock = lingering_socket(&lst);
 
 	if (report < 0 || sock < 0)
 		return 1;
@@ -2653,8 +2652,7 @@ static void *hold_socket_lock(void *unused)
    waits. More would keep its user's fds in flight at their limit, which
    fails other tests' passes (ETOOMANYREFS), and before Linux 6.10 has
    every unix socket's send run the kernel's collector over them all,
-   the caller's too (a documented limit: cfork_free() took 4.9 s under
-   253 copies a message on Linux 6.1). */
+   the caller's too (a documented limit). */
 static int escape_pass_locked_socket(const cfork_args *a)
 {
 	int report = find_report_fd(), sp[2];
@@ -2704,7 +2702,7 @@ static int escape_pass_lingering_over_limit(const cfork_args *a)
 {
 	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
 	int lst, own[2], report = find_report_fd(),
-	    sock = lingering_socket(&lst, 10);
+	    sock = lingering_socket(&lst);
 
 	if (report < 0 || sock < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, own) < 0)

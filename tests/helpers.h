@@ -34,7 +34,8 @@
 #endif
 
 /* How many times slower than a plain build this one runs: a bound on
-   CPU work scales by it, never a bound on a wait. */
+   what takes CPU (a call's run, a step's work) scales by it; a bound on
+   a hold, which is a sleep, does not. */
 #define TEST_SLOWDOWN (TEST_TIMEOUT / 30)
 
 /* How long a test waits for a call that ends soon: 20 s, and as many

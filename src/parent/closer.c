@@ -11,14 +11,14 @@
  * socket (SCM_RIGHTS, which only takes a reference) and closes its own
  * copies, then most often not the last: the thread, woken by the
  * hand-off, may close its copies first (a race a child can try again and
- * again; holding the lock across the send to close them first made the
- * thread wait on the caller's sends, which before Linux 6.10 run the
- * kernel's collector of fds in flight, and fall behind). Where it cannot pass
- * them (its user has as many fds in flight as its fd limit, which the
- * child's own can see to: ETOOMANYREFS; or the closer is behind), it
- * leaves them open for the thread, by number, up to closer_held_max();
- * only past that does it close them itself. The thread starts the first
- * time a child passes something, in each process.
+ * again; the thread must not wait on the caller's send, which before
+ * Linux 6.10 can run the kernel's collector of fds in flight). Where it
+ * cannot pass them (its user has as many fds in flight as its fd limit,
+ * which the child's own can see to: ETOOMANYREFS; or the closer is
+ * behind), it leaves them open for the thread, by number, up to
+ * closer_held_max(); only past that does it close them itself. The
+ * thread starts the first time a child passes something, in each
+ * process.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -156,10 +156,9 @@ void closer_take(const int *fds, size_t n)
 	int sock = closer_socket();
 	if (sock >= 0)
 		passed = fd_send_fds(sock, &byte, 1, fds, n, MSG_DONTWAIT) == 1;
+	size_t closing = atomic_load_explicit(&nclosing, memory_order_relaxed);
 	if (!passed && sock >= 0 &&
-		   nheld + n + atomic_load_explicit(&nclosing,
-						    memory_order_relaxed) <=
-		   closer_held_max()) {
+	    nheld + n + closing <= closer_held_max()) {
 		memcpy(held + nheld, fds, n * sizeof(int));
 		nheld += n;
 		left = true;
