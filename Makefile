@@ -87,7 +87,8 @@ PARENT_SRCS := src/parent/buffer.c src/parent/channel.c src/parent/check.c \
 	       src/parent/dl.c src/parent/environ.c \
 	       src/parent/events.c src/parent/handoff.c src/parent/launch.c \
 	       src/parent/output.c src/parent/own_stdio.c \
-	       src/parent/payload.c src/parent/pool.c src/parent/proc.c \
+	       src/parent/payload.c src/parent/pidfd_exit.c src/parent/pool.c \
+	       src/parent/proc.c \
 	       src/parent/process_token.c \
 	       src/parent/server_ref.c src/parent/signal_child.c \
 	       src/parent/spawn.c \

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -109,6 +110,10 @@ void proc_poll_fds(const cfork_proc *p, struct pollfd *fds);
 int channel_pair(int fds[2]);
 /* The bytes a channel holds now: what a child that has ended left in it. */
 size_t channel_queued(int fd);
+/* pidfd_exit.c: how the child behind pidfd (pid), which the kernel
+   reaped itself, ended, as waitid() would tell; -ECHILD where the kernel
+   cannot tell. */
+int pidfd_exit(int pidfd, pid_t pid, siginfo_t *si);
 /* closer.c: closes the n (at most FD_PASS_MAX) fds a child passed, on a
    thread of its own. */
 void closer_take(const int *fds, size_t n);

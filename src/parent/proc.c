@@ -278,27 +278,6 @@ static int drain_final(cfork_proc *p)
 	return r;
 }
 
-/* The kernel reaped the child itself (SIGCHLD ignored): ask the pidfd how it
-   ended. -ECHILD where the kernel cannot tell. */
-static int exit_from_pidfd(cfork_proc *p)
-{
-	struct pidfd_exit_info info = { .mask = PIDFD_INFO_EXIT_BIT };
-
-	if (ioctl(p->pidfd, PIDFD_GET_INFO_IOCTL, &info) < 0 ||
-	    !(info.mask & PIDFD_INFO_EXIT_BIT))
-		return -ECHILD;
-	p->exit_info.si_pid = p->pid;
-	if (WIFEXITED(info.exit_code)) {
-		p->exit_info.si_code = CLD_EXITED;
-		p->exit_info.si_status = WEXITSTATUS(info.exit_code);
-	} else {
-		p->exit_info.si_code = WCOREDUMP(info.exit_code) ? CLD_DUMPED :
-								   CLD_KILLED;
-		p->exit_info.si_status = WTERMSIG(info.exit_code);
-	}
-	return 0;
-}
-
 /* A pid namespace's init the kernel reaped itself, on a kernel that
    cannot tell how it ended: an init tells how its pid 2 ended just before
    it exits, and that is what the caller asks (settle_pidns()). true with
@@ -376,7 +355,8 @@ static int try_reap(cfork_proc *p)
 		ended = child_ended(p);
 	}
 	if (r < 0 && errno == ECHILD) {
-		r = p->pidfd >= 0 ? exit_from_pidfd(p) : -ECHILD;
+		r = p->pidfd >= 0 ? pidfd_exit(p->pidfd, p->pid, &p->exit_info) :
+				     -ECHILD;
 		return r == -ECHILD && pidns_told(p) ? 0 : r;
 	}
 	if (r < 0)
