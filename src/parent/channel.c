@@ -70,14 +70,19 @@ ssize_t channel_read(int fd, void *buf, size_t len)
 
 	/* Before Linux 6.16 a child can pass fds with its bytes. Dropped
 	   with them, they would be closed here, where their last close can
-	   wait on the child: they are taken and handed to the closer. */
+	   wait on the child: they are taken and left to the closer. A
+	   child that passes more than the closer can be left (it may be
+	   kept in a close the child makes last) is read no more: EMFILE,
+	   and its caller gives the channel up. */
 	int passed[FD_PASS_MAX];
 	size_t npassed;
 	ssize_t n = fd_recv_fds(fd, buf, len, MSG_DONTWAIT, passed,
 				FD_PASS_MAX, &npassed);
 
-	if (npassed)
-		closer_take(passed, npassed);
+	if (npassed && !closer_take(passed, npassed)) {
+		errno = EMFILE;
+		return -1;
+	}
 	if (n < 0) {
 		errno = (int)-n;
 		return -1;
@@ -91,7 +96,8 @@ void channel_close(int fd, bool owner)
 		return;
 	/* Whatever is still queued would be dropped by the close, passed
 	   fds with it: shut first, so that nothing more comes, and take
-	   what is there. */
+	   what is there. Past what the closer can be left, the channel is
+	   left to it as it is, with the rest. */
 	if (owner &&
 	    atomic_load_explicit(&refuses_fds, memory_order_relaxed) <= 0 &&
 	    shutdown(fd, SHUT_RD) == 0) {
@@ -100,6 +106,10 @@ void channel_close(int fd, bool owner)
 		while ((n = channel_read(fd, buf, sizeof(buf))) > 0 ||
 		       (n < 0 && errno == EINTR))
 			;
+		if (n < 0 && errno == EMFILE) {
+			(void)closer_take(&fd, 1);
+			return;
+		}
 	}
 	close(fd);
 }

@@ -54,6 +54,9 @@ int output_drain(struct output *o, size_t max_bytes, int64_t end_ns)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0) {
+			/* Read no more: the child passed more fds than the
+			   closer may be left (channel.c). */
+			o->truncated |= n < 0 && errno == EMFILE;
 			channel_close(o->fd, true);
 			o->fd = -1;
 			return 0;

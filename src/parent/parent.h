@@ -114,12 +114,17 @@ size_t channel_queued(int fd);
    reaped itself, ended, as waitid() would tell; -ECHILD where the kernel
    cannot tell. */
 int pidfd_exit(int pidfd, pid_t pid, siginfo_t *si);
-/* closer.c: closes the n (at most FD_PASS_MAX) fds a child passed, on a
-   thread of its own. */
-void closer_take(const int *fds, size_t n);
+/* closer.c: takes the n fds a child passed (or a channel given up on),
+   to be closed on a thread of its own, never the caller's. false when
+   the fds left for it are past its bound: the channel that brought them
+   is to be read no more. */
+bool closer_take(const int *fds, size_t n);
 
 /* read(2) of a channel: what a child passed with the bytes (fds, before
-   Linux 6.16) is closed so that it cannot hold the caller. */
+   Linux 6.16) is left to the closer, so that it cannot hold the caller;
+   -1 with EMFILE once the closer has as many as it may be left: the
+   channel is to be read no more, and channel_close() leaves it to the
+   closer too. */
 ssize_t channel_read(int fd, void *buf, size_t len);
 /* close(2) of a channel, taking what it still holds first where that
    could hold the caller. A copy of a handle in a child of fork()

@@ -46,6 +46,7 @@ struct cfork_proc {
 	bool reaped;
 	bool group_leader;	/* the child leads its own process group */
 	bool deadline_fired;
+	bool passed_too_many;	/* its report read no more (channel.c) */
 	/* An RLIMIT_CPU it started with (the sandbox's, or the caller's):
 	   only then is a SIGXCPU its limit, as any child can raise one. */
 	bool cpu_limit_sandbox, cpu_limit_inherited;
@@ -240,6 +241,7 @@ static int drain_report(cfork_proc *p, size_t max_bytes, int64_t end_ns)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0) {
+			p->passed_too_many |= n < 0 && errno == EMFILE;
 			channel_close(p->report_fd, true);
 			p->report_fd = -1;
 			return 0;
@@ -410,6 +412,9 @@ static const char *end_text(cfork_proc *p, const siginfo_t *si)
 		return "sandbox: killed by SIGSYS (a blocked system call)";
 	if (in->error_len)
 		return in->error;
+	if (p->passed_too_many)
+		return "cfork: the child passed more fds than its caller sets "
+		       "aside; its report was read no more";
 	if (in->malformed)
 		return "cfork: malformed report from the child";
 	return NULL;
