@@ -2521,9 +2521,9 @@ static int lingering_socket(int *lst)
 	return c;
 }
 
-/* Sends copies of one fd on the report channel, with a byte: 0 or
-   -errno. */
-static int pass_copies(int report, int fd, size_t copies)
+/* Sends copies of one fd on the report channel, with a byte sent with
+   the flags given: 0 or -errno. */
+static int pass_copies_with(int report, int fd, size_t copies, int flags)
 {
 	union {
 		char buf[CMSG_SPACE(253 * sizeof(int))];
@@ -2542,7 +2542,12 @@ static int pass_copies(int report, int fd, size_t copies)
 	c->cmsg_len = CMSG_LEN(copies * sizeof(int));
 	for (size_t i = 0; i < copies && i < 253; i++)
 		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(fd));
-	return sendmsg(report, &msg, MSG_DONTWAIT) < 0 ? -errno : 0;
+	return sendmsg(report, &msg, MSG_DONTWAIT | flags) < 0 ? -errno : 0;
+}
+
+static int pass_copies(int report, int fd, size_t copies)
+{
+	return pass_copies_with(report, fd, copies, 0);
 }
 
 /* Has a child of its own keep lst, the lingering socket's silent peer,
@@ -2585,6 +2590,23 @@ static int escape_pass_lingering_socket(const cfork_args *a)
 	return keep_peer_silent(lst, ms, end) ? OK : 3;
 }
 CFORK_REGISTER(escape_pass_lingering_socket, "i");
+
+/* The same, its byte out of band (MSG_OOB): a read that does not ask for
+   that byte skips it, and frees it with what it came with. */
+static int escape_pass_lingering_out_of_band(const cfork_args *a)
+{
+	int64_t ms = cfork_arg_i64(a, 0), end = now_ms() + ms;
+	int lst, report = find_report_fd(), sock = lingering_socket(&lst);
+
+	if (report < 0 || sock < 0)
+		return 1;
+	int r = pass_copies_with(report, sock, 1, MSG_OOB);
+	if (r < 0 && r != -EPERM && r != -EOPNOTSUPP)
+		return 2;
+	close(sock);
+	return keep_peer_silent(lst, ms, end) ? OK : 3;
+}
+CFORK_REGISTER(escape_pass_lingering_out_of_band, "i");
 
 /* This process and its children as on a kernel before Linux 6.16, where a
    socket cannot refuse the fds passed to it. */
@@ -2632,6 +2654,19 @@ Test(escape, an_fd_passed_where_the_kernel_cannot_refuse_it_cannot_hold)
 	assert_passed_fd_cannot_hold(false);
 }
 
+/* Nor one passed with an out-of-band byte, which the caller's read takes
+   in line (SO_OOBINLINE) with the fds it came with. */
+Test(escape, an_fd_passed_out_of_band_cannot_hold)
+{
+	const cfork_value ms = cfork_i64(3000);
+
+	emulate_no_passrights();
+	assert_hold_cannot_outlast(0, "escape_pass_lingering_out_of_band",
+				   &ms, 1, (struct hold_timing){
+					   .settle_ms = 200,
+					   .steps_ms = 400 });
+}
+
 /* Nor one still queued when the handle is freed, with the socket's peer
    kept by a process the free does not end. */
 Test(escape, an_fd_queued_at_the_free_cannot_hold_it)
@@ -2670,26 +2705,36 @@ static void *hold_socket_lock(void *unused)
    fails other tests' passes (ETOOMANYREFS), and before Linux 6.10 has
    every unix socket's send run the kernel's collector over them all,
    the caller's too (a documented limit). */
-static int escape_pass_locked_socket(const cfork_args *a)
+/* A socket (*ret) whose lock this process holds for the milliseconds
+   given, from starved threads behind eight busy ones: whether it could.
+   A channel its caller gives up on fails its sends (EPIPE): the child
+   holds the lock all the same. */
+static bool hold_a_sockets_lock(int64_t ms, int *ret)
 {
-	int report = find_report_fd(), sp[2];
+	int sp[2];
 
-	__atomic_store_n(&fault_hold_end, now_ms() + cfork_arg_i64(a, 0),
-			 __ATOMIC_RELAXED);
-	if (report < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
-		return 1;
-	locked_socket = sp[0];
-	/* A channel its caller gives up on fails its sends (EPIPE): the
-	   child holds the lock on all the same. */
+	__atomic_store_n(&fault_hold_end, now_ms() + ms, __ATOMIC_RELAXED);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+		return false;
+	*ret = locked_socket = sp[0];
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < 12; i++) {
 		pthread_t t;
 		if (pthread_create(&t, NULL, i < 8 ? spin_until_hold_end :
 						     hold_socket_lock, NULL))
-			return 2;
+			return false;
 	}
+	return true;
+}
+
+static int escape_pass_locked_socket(const cfork_args *a)
+{
+	int report = find_report_fd(), sock;
+
+	if (report < 0 || !hold_a_sockets_lock(cfork_arg_i64(a, 0), &sock))
+		return 1;
 	while (now_ms() < fault_hold_end)
-		if (pass_copies(report, sp[0], 16) == -EPERM)
+		if (pass_copies(report, sock, 16) == -EPERM)
 			usleep(10000);	/* refused: Linux 6.16 */
 		else
 			usleep(1000);
@@ -2851,11 +2896,10 @@ CFORK_REGISTER(escape_pass_past_a_busy_closer, "i");
 
 /*
  * Before Linux 6.16 the fds a child passes wait for the caller's closer,
- * one thread: a lingering socket's close keeps it as long as the child
- * keeps the socket's peer silent, and the caller sets aside no more than
- * an eighth of its fd limit meanwhile. A child that passes more must
- * still not have the caller close any of them: the caller stops reading
- * its report, and the call's wait and free go on.
+ * one thread, and the caller sets aside no more than an eighth of its fd
+ * limit meanwhile. A child that would keep the closer in a lingering
+ * close (it closes sockets abortively) and passes more must still not
+ * have the caller close any of them, nor a second lingering socket.
  */
 Test(escape, fds_passed_past_a_busy_closer_cannot_hold)
 {
@@ -2867,30 +2911,37 @@ Test(escape, fds_passed_past_a_busy_closer_cannot_hold)
 							 .steps_ms = 1500 });
 }
 
-/* Passes its caller 253 copies of one fd in one message, with a result's
-   bytes, then stays for the milliseconds given. */
+/* Passes its caller a socket whose lock it holds (as
+   escape_pass_locked_socket does: whatever takes the lock waits, the
+   caller's closer too), then 253 copies of one fd a message, three
+   times, with a result's bytes, and stays for the milliseconds given. */
 static int escape_pass_many_at_once(const cfork_args *a)
 {
 	const uint32_t result_head[2] = { 1, 1u << 20 };
-	int64_t end = now_ms() + cfork_arg_i64(a, 0);
-	int report = find_report_fd(),
+	int report = find_report_fd(), sock,
 	    junk = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	signal(SIGPIPE, SIG_IGN);
 	if (report < 0 || junk < 0 ||
+	    !hold_a_sockets_lock(cfork_arg_i64(a, 0), &sock) ||
 	    write(report, result_head, sizeof(result_head)) !=
-		    sizeof(result_head) ||
-	    pass_copies(report, junk, 253) < 0)
+		    sizeof(result_head))
 		return 1;
-	while (now_ms() < end)
+	usleep(10000);
+	if (pass_copies(report, sock, 1) < 0)
+		return 3;
+	for (int i = 0; i < 3; i++)
+		if (pass_copies(report, junk, 253) < 0 && errno != EPIPE)
+			break;
+	while (now_ms() < fault_hold_end)
 		usleep(10000);
 	return OK;
 }
 CFORK_REGISTER(escape_pass_many_at_once, "i");
 
 /* A caller whose fd limit is 1024 leaves its closer no more than 128:
-   a child that passes more at once is read no more, and the call, once
-   over, says why its report stops short. */
+   a child that passes more at once is read no more, its handle's event
+   fd goes quiet, and the call, once over, says why its report stops
+   short. */
 Test(escape, a_child_that_passed_more_fds_than_its_caller_sets_aside_is_told_of)
 {
 	struct rlimit nofile;
@@ -2906,7 +2957,14 @@ Test(escape, a_child_that_passed_more_fds_than_its_caller_sets_aside_is_told_of)
 	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
 	attr.sandbox = sb;
 	cr_assert_eq(cfork_spawn(&p, &attr, "escape_pass_many_at_once",
-				 (int64_t)200 * TEST_SLOWDOWN), 0);
+				 (int64_t)1000 * TEST_SLOWDOWN), 0);
+	/* Its channel, given up on, stays open for the closer: the
+	   handle's event fd is quiet all the same while the child runs. */
+	struct pollfd events = { .fd = cfork_proc_fd(p), .events = POLLIN };
+	cr_assert_geq(events.fd, 0);
+	usleep(100000 * TEST_SLOWDOWN);
+	cr_assert_eq(cfork_wait(p, 0, &st), -ETIMEDOUT);
+	cr_assert_eq(poll(&events, 1, 100), 0, "the event fd stays readable");
 	cr_assert_eq(cfork_wait(p, WAIT_MS, &st), 0);
 	cr_assert(st.exited && st.code == OK, "exited %d, code %d, signal %d",
 		  st.exited, st.code, st.signal);

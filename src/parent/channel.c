@@ -32,7 +32,7 @@ static atomic_int refuses_fds;
 
 int channel_pair(int fds[2])
 {
-	const int off = 0;
+	const int off = 0, on = 1;
 
 	fds[0] = fds[1] = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
@@ -49,7 +49,10 @@ int channel_pair(int fds[2])
 	   refuses them where the kernel can (ENOPROTOOPT before 6.16). */
 	int refused = setsockopt(fds[0], SOL_SOCKET, SO_PASSRIGHTS, &off,
 				 sizeof(off));
+	/* A byte sent out of band (MSG_OOB), and the fds it brings, is
+	   read in line: a read that skipped it would free them here. */
 	if ((refused < 0 && errno != ENOPROTOOPT) ||
+	    setsockopt(fds[0], SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) < 0 ||
 	    shutdown(fds[0], SHUT_WR) < 0 ||
 	    fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
 		int e = -errno;
@@ -71,9 +74,9 @@ ssize_t channel_read(int fd, void *buf, size_t len)
 	/* Before Linux 6.16 a child can pass fds with its bytes. Dropped
 	   with them, they would be closed here, where their last close can
 	   wait on the child: they are taken and left to the closer. A
-	   child that passes more than the closer can be left (it may be
-	   kept in a close the child makes last) is read no more: EMFILE,
-	   and its caller gives the channel up. */
+	   child that passes more than the closer can be left (a child can
+	   keep it waiting for a socket's lock) is read no more: EMFILE, and
+	   its caller gives the channel up. */
 	int passed[FD_PASS_MAX];
 	size_t npassed;
 	ssize_t n = fd_recv_fds(fd, buf, len, MSG_DONTWAIT, passed,

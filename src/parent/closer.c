@@ -10,18 +10,21 @@
  * holds, a memfd's frees its memory.
  *
  * The caller leaves them open, by number, and the thread closes them:
- * threads share one fd table, so the thread's close is the only one, and
- * the last. (Handing them over by SCM_RIGHTS instead would leave the
+ * threads share one fd table, so the thread's close is the caller's only
+ * one (a copy of the table, a launch's child before its exec, may hold
+ * another). Handing them over by SCM_RIGHTS instead would leave the
  * caller a copy to close, which is the last whenever the thread closes
- * its own first.) A channel the caller gives up on goes the same way, so
- * that what its queue still holds is dropped on the thread. The thread
- * starts the first time a child passes something, in each process.
+ * its own first. A channel the caller gives up on goes the same way, so
+ * that what its queue still holds is dropped on the thread. A socket is
+ * closed abortively (SO_LINGER of 0): no close waits for a silent peer.
+ * The thread starts the first time a child passes something, in each
+ * process.
  *
- * The thread can be kept in one close as long as a child likes (a socket
- * that lingers while its peer stays silent), so the fds left for it are
- * bounded: past closer_held_max(), the caller reads no more from the
- * channel that brought them (what a channel still holds is the thread's
- * with the channel), and no fd a child passed is ever closed elsewhere.
+ * The thread can still be kept waiting as long as a child lives (for a
+ * socket's lock, which the child holds from starved threads), so the fds
+ * left for it are bounded: past closer_held_max(), the caller reads no
+ * more from the channel that brought them (what a channel still holds is
+ * the thread's with the channel).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -55,6 +59,8 @@ static atomic_size_t nclosing;
 
 static void *closer_main(void *unused)
 {
+	static const struct linger abort_close = { 1, 0 };
+
 	(void)unused;
 	for (;;) {
 		pthread_mutex_lock(&closer_lock);
@@ -67,6 +73,11 @@ static void *closer_main(void *unused)
 		atomic_fetch_add_explicit(&nclosing, n, memory_order_relaxed);
 		pthread_mutex_unlock(&closer_lock);
 		for (size_t i = 0; i < n; i++) {
+			/* A socket's close then drops what it holds rather
+			   than wait for a peer the child keeps silent (a
+			   no-op on what is not a TCP socket). */
+			(void)setsockopt(fds[i], SOL_SOCKET, SO_LINGER,
+					 &abort_close, sizeof(abort_close));
 			close(fds[i]);
 			atomic_fetch_sub_explicit(&nclosing, 1,
 						  memory_order_relaxed);
@@ -85,7 +96,10 @@ static void closer_fork_child(void)
 	pthread_mutex_init(&closer_lock, NULL);
 	pthread_cond_init(&closer_wake, NULL);
 	closer_owner = 0;
-	nheld = 0;
+	/* The fork may have come in the middle of a change to the array:
+	   the copy starts a new one. */
+	held = NULL;
+	nheld = held_cap = 0;
 	atomic_store_explicit(&nclosing, 0, memory_order_relaxed);
 }
 

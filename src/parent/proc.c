@@ -254,15 +254,29 @@ static int drain_report(cfork_proc *p, size_t max_bytes, int64_t end_ns)
 	return 0;
 }
 
+/* A channel the drain gave up on stays open for the closer, readable for
+   good (channel.c): out of cfork_proc_fd()'s set, never quiet again. */
+static void forget_given_up(cfork_proc *p, const int before[3])
+{
+	const int after[3] = { p->report_fd, p->out.fd, p->err.fd };
+
+	for (int i = 0; p->events_fd >= 0 && i < 3; i++)
+		if (before[i] >= 0 && after[i] < 0)
+			(void)epoll_ctl(p->events_fd, EPOLL_CTL_DEL, before[i],
+					NULL);
+}
+
 static int drain_step(cfork_proc *p)
 {
 	const int64_t end = now_ns() + STEP_NS;
+	const int before[3] = { p->report_fd, p->out.fd, p->err.fd };
 	int r = drain_report(p, STEP_BYTES, end);
 
 	if (r == 0)
 		r = output_drain(&p->out, STEP_BYTES, end);
 	if (r == 0)
 		r = output_drain(&p->err, STEP_BYTES, end);
+	forget_given_up(p, before);
 	return r;
 }
 
@@ -271,12 +285,14 @@ static int drain_step(cfork_proc *p)
    they hold now rather than wait for an end of file. */
 static int drain_final(cfork_proc *p)
 {
+	const int before[3] = { p->report_fd, p->out.fd, p->err.fd };
 	int r = drain_report(p, channel_queued(p->report_fd), 0);
 
 	if (r == 0)
 		r = output_drain(&p->out, channel_queued(p->out.fd), 0);
 	if (r == 0)
 		r = output_drain(&p->err, channel_queued(p->err.fd), 0);
+	forget_given_up(p, before);
 	return r;
 }
 
@@ -413,8 +429,7 @@ static const char *end_text(cfork_proc *p, const siginfo_t *si)
 	if (in->error_len)
 		return in->error;
 	if (p->passed_too_many)
-		return "cfork: the child passed more fds than its caller sets "
-		       "aside; its report was read no more";
+		return "cfork: the child passed more fds than cfork sets aside";
 	if (in->malformed)
 		return "cfork: malformed report from the child";
 	return NULL;
