@@ -81,7 +81,7 @@ COMMON_SRCS := src/common/fd.c src/common/fenced_paths.c \
 WIRE_SRCS := src/wire/end.c src/wire/handoff.c src/wire/payload.c src/wire/report.c \
 	     src/wire/section.c
 PREXEC_SRCS := src/prexec/child.c
-PARENT_SRCS := src/parent/buffer.c src/parent/channel.c src/parent/check.c \
+PARENT_SRCS := src/parent/background_thread.c src/parent/buffer.c src/parent/channel.c src/parent/check.c \
 	       src/parent/closer.c \
 	       src/parent/deadline.c \
 	       src/parent/dl.c src/parent/environ.c \
@@ -89,7 +89,7 @@ PARENT_SRCS := src/parent/buffer.c src/parent/channel.c src/parent/check.c \
 	       src/parent/output.c src/parent/own_stdio.c \
 	       src/parent/payload.c src/parent/pidfd_exit.c src/parent/pool.c \
 	       src/parent/proc.c \
-	       src/parent/process_token.c \
+	       src/parent/process_token.c src/parent/reaper.c \
 	       src/parent/server_ref.c src/parent/signal_child.c \
 	       src/parent/spawn.c \
 	       src/parent/wait.c src/parent/writeout.c \

@@ -34,6 +34,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2428,6 +2429,98 @@ Test(escape, a_childs_slow_page_faults_cannot_hold_its_captured_output)
 Test(escape, a_childs_slow_page_faults_cannot_hold_its_report_channel)
 {
 	assert_faults_cannot_hold(1);
+}
+
+/* Makes itself the lowest priority there is, then waits to be killed: the
+   kernel ends a killed child on the child's own CPU time, which on a busy
+   machine such a child hardly gets. */
+static int escape_idle_until_killed(const cfork_args *a)
+{
+	struct sched_param idle = { 0 };
+
+	(void)a;
+	if (sched_setscheduler(0, SCHED_IDLE, &idle) < 0)
+		return 1;
+	for (;;)
+		pause();
+}
+CFORK_REGISTER(escape_idle_until_killed, "");
+
+/* A process's scheduling policy (/proc/<pid>/stat's 41st field), or -1. */
+static int sched_policy_of(pid_t pid)
+{
+	char path[40], line[1024];
+	int policy = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	/* After the command's ")", fields 3 on. */
+	char *rest = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	for (int field = 2; rest && field < 41; field++)
+		rest = strchr(rest + 1, ' ');
+	if (rest)
+		policy = atoi(rest + 1);
+	fclose(f);
+	return policy;
+}
+
+static atomic_bool machine_busy;
+
+static void *spin_while_machine_busy(void *unused)
+{
+	(void)unused;
+	while (atomic_load_explicit(&machine_busy, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+/*
+ * A child freed while the machine is busy, which made itself the lowest
+ * priority (SCHED_IDLE, open to any process): its end could take as long
+ * as the machine stays busy, and cfork_free() must not wait that long. It
+ * is reaped all the same, no zombie left, once it can end.
+ */
+Test(escape, a_child_at_the_lowest_priority_cannot_hold_its_free)
+{
+	const int nbusy = 4 * get_nprocs();
+	cfork_sandbox *sb;
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_proc *p;
+	pthread_t busy[64];
+
+	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
+	attr.sandbox = sb;
+	cr_assert_eq(cfork_spawn(&p, &attr, "escape_idle_until_killed"), 0);
+	pid_t pid = cfork_pid(p);
+	for (int64_t end = now_ms() + WAIT_MS;
+	     sched_policy_of(pid) != SCHED_IDLE && now_ms() < end;)
+		usleep(1000);
+	cr_assert_eq(sched_policy_of(pid), SCHED_IDLE);
+	atomic_store(&machine_busy, true);
+	int started = 0;
+	while (started < nbusy && started < 64 &&
+	       pthread_create(&busy[started], NULL, spin_while_machine_busy,
+			      NULL) == 0)
+		started++;
+	usleep(20000);
+	struct own_time t0 = own_time_start();
+	cfork_free(p);
+	int64_t freed = own_time_since(t0);
+	atomic_store(&machine_busy, false);
+	for (int i = 0; i < started; i++)
+		pthread_join(busy[i], NULL);
+	cfork_sandbox_free(sb);
+	bool reaped = false;
+	for (int64_t end = now_ms() + WAIT_MS; !reaped && now_ms() < end;
+	     usleep(1000))
+		reaped = kill(pid, 0) < 0 && errno == ESRCH;
+	cr_assert_gt(started, 0);
+	cr_assert_lt(freed, 1000, "cfork_free took %lld ms",
+		     (long long)freed);
+	cr_assert(reaped, "the child is never reaped");
 }
 
 /* The fd a flooding thread writes one byte at a time to, by thread. */

@@ -28,7 +28,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -107,25 +106,13 @@ static void closer_fork_child(void)
    for the next take to start it. */
 static void closer_start(void)
 {
-	pthread_attr_t ta;
-	pthread_t t;
-	sigset_t all, old;
-
 	if (closer_owner == process_token())
 		return;
 	if (!closer_atfork)
 		closer_atfork = pthread_atfork(NULL, NULL,
 					       closer_fork_child) == 0;
-	pthread_attr_init(&ta);
-	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&ta, 64 << 10);
-	/* The caller's signals are the caller's threads' business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, &ta, closer_main, NULL) == 0)
+	if (background_thread_start(closer_main) == 0)
 		closer_owner = process_token();
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&ta);
 }
 
 /* How many fds may be left for the thread: CLOSER_HELD_MAX, or an

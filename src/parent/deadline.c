@@ -155,9 +155,6 @@ static void watchdog_fork_child(void)
 static int watchdog_start(void)
 {
 	pthread_condattr_t ca;
-	pthread_attr_t ta;
-	pthread_t t;
-	sigset_t all, old;
 	int err;
 
 	if (!watchdog_ever) {
@@ -167,15 +164,7 @@ static int watchdog_start(void)
 		pthread_condattr_destroy(&ca);
 		watchdog_ever = true;
 	}
-	pthread_attr_init(&ta);
-	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&ta, 64 << 10);
-	/* The caller's signals are the caller's threads' business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&t, &ta, watchdog_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&ta);
+	err = background_thread_start(watchdog_main);
 	watchdog_owner = err ? 0 : process_token();
 	return err;
 }

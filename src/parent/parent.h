@@ -120,6 +120,18 @@ int pidfd_exit(int pidfd, pid_t pid, siginfo_t *si);
    is to be read no more. */
 bool closer_take(const int *fds, size_t n);
 
+/* How many of a child's ptrace stops one look lets go of before it calls
+   the child running: one that makes itself stop again at once must not
+   hold its caller in a loop. */
+#define TRACE_STOPS_PER_LOOK 8
+/* How long cfork_free() waits for a killed child's end before it leaves
+   the reaping to the reaper. */
+#define REAP_INLINE_MS 100
+/* reaper.c: takes a killed child (its pidfd, -1 for none, is the
+   reaper's from then on) to be reaped on a thread of its own; false when
+   it cannot (no memory, no thread), and the caller reaps it itself. */
+bool reaper_take(pid_t pid, int pidfd);
+
 /* read(2) of a channel: what a child passed with the bytes (fds, before
    Linux 6.16) is left to the closer, so that it cannot hold the caller;
    -1 with EMFILE once the closer has as many as it may be left: the
@@ -167,6 +179,10 @@ int signal_child(const struct child_ref *c, int sig);
    counts by. */
 int64_t now_ms(void);
 int64_t now_ns(void);
+
+/* background_thread.c: starts thread_main(NULL) on a thread of cfork's
+   own (detached, every signal blocked); 0 or an errno value. */
+int background_thread_start(void *(*thread_main)(void *));
 
 /* process_token.c: this process, as no copy of it made by fork() is (a pid
    is not: a copy in a new pid namespace can have the same number). */

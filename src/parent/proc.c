@@ -323,11 +323,6 @@ static int waitid_rusage(idtype_t type, id_t id, siginfo_t *si, int flags,
 	return (int)syscall(SYS_waitid, type, id, si, flags, ru);
 }
 
-/* How many of a child's ptrace stops one look lets go of before it calls
-   the child running: one that makes itself stop again at once must not
-   hold its caller in a loop. */
-#define TRACE_STOPS_PER_LOOK 8
-
 /* Whether what waitid found is the child's end: a ptrace stop of a child
    that made its parent its tracer is none, and the child is let go
    (common/trace_stop.c). One that cannot be (killed meanwhile) is no
@@ -384,18 +379,22 @@ static int try_reap(cfork_proc *p)
 	return ended ? 0 : 1;
 }
 
-/* Waits for a child known to be ending (killed): its end is the kernel's
-   doing, not the child's, once its traced threads are reaped; it looks
-   every 20 ms. A ptrace stop found first is let go (child_ended). */
-static void reap_blocking(cfork_proc *p)
+/* Reaps a killed child once its traced threads are, every 20 ms; one
+   whose end is slow (reaper.c says why) is left to the reaper, with the
+   pidfd. A ptrace stop found first is let go (child_ended). */
+static void reap_killed(cfork_proc *p)
 {
-	for (;;) {
+	for (const int64_t end = now_ns() + REAP_INLINE_MS * 1000000LL;;) {
 		p->exit_info.si_pid = 0;
 		if (waitid_child(p, WEXITED | __WALL | WNOHANG) < 0 ||
 		    (p->exit_info.si_pid && child_ended(p)))
 			return;
 		if (p->exit_info.si_pid)
 			continue;
+		if (now_ns() > end && reaper_take(p->pid, p->pidfd)) {
+			p->pidfd = -1;
+			return;
+		}
 		trace_reap_threads(p->pid);
 		struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
 		(void)poll(&pfd, 1, 20);	/* no pidfd (-1): a sleep */
@@ -682,7 +681,7 @@ void cfork_free(cfork_proc *p)
 		if (try_reap(p) == 1 &&
 		    ((p->group_leader && cfork_kill_group(p, SIGKILL) == 0) ||
 		     cfork_kill(p, SIGKILL) == 0) && !p->remote)
-			reap_blocking(p);
+			reap_killed(p);
 	}
 	if (p->pidns_fd >= 0)
 		close(p->pidns_fd);
