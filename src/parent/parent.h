@@ -127,10 +127,13 @@ bool closer_take(const int *fds, size_t n);
 /* How long cfork_free() waits for a killed child's end before it leaves
    the reaping to the reaper. */
 #define REAP_INLINE_MS 100
-/* reaper.c: takes a killed child (its pidfd, -1 for none, is the
-   reaper's from then on) to be reaped on a thread of its own; false when
-   it cannot (no memory, no thread), and the caller reaps it itself. */
-bool reaper_take(pid_t pid, int pidfd);
+/* reaper.c: takes a child that is ending (killed, or a fork server whose
+   pool let go of it) to be reaped on a thread of its own. reopen: the
+   reaper opens a pidfd of its own, on its own file description, and
+   pidfd stays the caller's; otherwise pidfd is the reaper's once taken.
+   false when it cannot (no pidfd, no memory, no thread): the caller
+   reaps it itself. */
+bool reaper_take(pid_t pid, int pidfd, bool reopen);
 
 /* read(2) of a channel: what a child passed with the bytes (fds, before
    Linux 6.16) is left to the closer, so that it cannot hold the caller;

@@ -380,20 +380,21 @@ static int try_reap(cfork_proc *p)
 }
 
 /* Reaps a killed child once its traced threads are, every 20 ms; one
-   whose end is slow (reaper.c says why) is left to the reaper, with the
-   pidfd. A ptrace stop found first is let go (child_ended). */
+   with a pidfd whose end is slow (reaper.c says why) is left to the
+   reaper. A ptrace stop found first is let go (child_ended). */
 static void reap_killed(cfork_proc *p)
 {
-	for (const int64_t end = now_ns() + REAP_INLINE_MS * 1000000LL;;) {
+	for (int64_t end = now_ns() + REAP_INLINE_MS * 1000000LL;;) {
 		p->exit_info.si_pid = 0;
 		if (waitid_child(p, WEXITED | __WALL | WNOHANG) < 0 ||
 		    (p->exit_info.si_pid && child_ended(p)))
 			return;
 		if (p->exit_info.si_pid)
 			continue;
-		if (now_ns() > end && reaper_take(p->pid, p->pidfd)) {
-			p->pidfd = -1;
-			return;
+		if (p->pidfd >= 0 && now_ns() > end) {
+			if (reaper_take(p->pid, p->pidfd, true))
+				return;
+			end = INT64_MAX;	/* it cannot: waited for here */
 		}
 		trace_reap_threads(p->pid);
 		struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };

@@ -80,10 +80,11 @@ static void server_signal(const struct server_ref *ref, int sig)
    own children (killed, it would leave them to a subreaper or a
    container's pid 1): its pool closed its socket, and every call it ran
    has ended or was killed (a handle is let go of only once its child was
-   reaped, or killed). It is waited for as long as it runs; a process of
-   the same uid that stops it must not make that a wait without end: a
-   stopped server is continued, and killed once it has been stopped
-   SERVER_STOPS_MAX times. In a child of fork() the server is not ours
+   reaped, or killed). It is waited for REAP_INLINE_MS, then left to the
+   reaper (a killed call's end can be slow: reaper.c); without a pidfd, as
+   long as it runs. A process of the same uid that stops it must not make
+   that a wait without end: a stopped server is continued, and killed
+   once it has been stopped SERVER_STOPS_MAX times. In a child of fork() the server is not ours
    to wait for or signal: the copy's reference only closes its fd. */
 void server_ref_put(struct server_ref *ref)
 {
@@ -96,7 +97,14 @@ void server_ref_put(struct server_ref *ref)
 		return;
 	state = process_token() == ref->owner ? server_state(ref) :
 						SERVER_GONE;
+	const int64_t end = now_ns() + REAP_INLINE_MS * 1000000LL;
 	for (; state >= SERVER_STOPPED; state = server_state(ref)) {
+		/* Its calls' ends, which it waits for, may be slow. */
+		if (ref->pidfd >= 0 && now_ns() > end &&
+		    reaper_take(ref->pid, ref->pidfd, false)) {
+			free(ref);
+			return;
+		}
 		if (state == SERVER_STOPPED)
 			server_signal(ref, ++stops < SERVER_STOPS_MAX ?
 					   SIGCONT : SIGKILL);
