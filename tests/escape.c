@@ -2493,12 +2493,18 @@ static void *spin_while_machine_busy(void *unused)
  */
 static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
 {
-	const int nbusy = 4 * get_nprocs();
+	cpu_set_t cpus;
 	cfork_sandbox *sb;
 	cfork_attr attr = CFORK_ATTR_INIT;
 	cfork_pool *pool = NULL;
+	cfork_status st;
 	cfork_proc *p;
-	pthread_t busy[64];
+
+	/* Four busy threads for each CPU the test may run on. */
+	cr_assert_eq(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
+	const int nbusy = 4 * CPU_COUNT(&cpus);
+	pthread_t *busy = calloc((size_t)nbusy, sizeof(*busy));
+	cr_assert_not_null(busy);
 
 	cr_assert_eq(cfork_sandbox_new(&sb, 0), 0);
 	attr.sandbox = sb;
@@ -2506,18 +2512,23 @@ static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
 		cr_assert_eq(cfork_pool_new(&pool, &attr, 1, pool_flags), 0);
 		cr_assert_eq(cfork_pool_spawn(pool, &p,
 					      "escape_idle_until_killed"), 0);
+		cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
 	} else {
 		cr_assert_eq(cfork_spawn(&p, &attr,
 					 "escape_idle_until_killed"), 0);
 	}
 	pid_t pid = cfork_pid(p);
 	for (int64_t end = now_ms() + WAIT_MS;
-	     sched_policy_of(pid) != SCHED_IDLE && now_ms() < end;)
-		usleep(1000);
+	     sched_policy_of(pid) != SCHED_IDLE && now_ms() < end;) {
+		int r = cfork_wait(p, 1, &st);
+		cr_assert_eq(r, -ETIMEDOUT,
+			     "the child ended first: %d, code %d, %s", r,
+			     r ? 0 : st.code, r || !st.error ? "" : st.error);
+	}
 	cr_assert_eq(sched_policy_of(pid), SCHED_IDLE);
 	atomic_store(&machine_busy, true);
 	int started = 0;
-	while (started < nbusy && started < 64 &&
+	while (started < nbusy &&
 	       pthread_create(&busy[started], NULL, spin_while_machine_busy,
 			      NULL) == 0)
 		started++;
@@ -2529,6 +2540,7 @@ static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
 	atomic_store(&machine_busy, false);
 	for (int i = 0; i < started; i++)
 		pthread_join(busy[i], NULL);
+	free(busy);
 	cfork_sandbox_free(sb);
 	bool reaped = false;
 	for (int64_t end = now_ms() + WAIT_MS; !reaped && now_ms() < end;

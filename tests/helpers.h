@@ -71,12 +71,24 @@ static inline int count_open_fds(void)
 	return n - 3;	/* ".", ".." and the directory's own fd */
 }
 
-/* Whether this process has any child left, running or zombie. */
-static inline bool has_children(void)
+/* Whether this process has any child, running or zombie, now. */
+static inline bool has_children_now(void)
 {
 	siginfo_t si;
 
 	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0;
+}
+
+/* Whether this process has any child left, running or zombie, once cfork's
+   reaper has had the time to reap one whose end was slow (a killed child
+   that a busy machine ends late: cfork_free(3)). */
+static inline bool has_children(void)
+{
+	for (int64_t end = now_ms() + 2000 * TEST_SLOWDOWN; has_children_now();
+	     usleep(1000))
+		if (now_ms() > end)
+			return true;
+	return false;
 }
 
 /* Lines of /proc/self/maps: a leaked mapping shows here. */

@@ -353,7 +353,7 @@ Test(proc, free_reaps_an_ended_child_never_waited_for)
 
 	cr_assert_eq(cfork_spawn(&p, NULL, "proc_exit", 3), 0);
 	await_pidfd(cfork_pidfd(p));
-	cr_assert(has_children());
+	cr_assert(has_children_now());
 	cfork_free(p);
 	cr_assert_not(has_children(), "cfork_free left a zombie");
 	cr_assert_eq(count_open_fds(), fds);

@@ -124,9 +124,12 @@ bool closer_take(const int *fds, size_t n);
    the child running: one that makes itself stop again at once must not
    hold its caller in a loop. */
 #define TRACE_STOPS_PER_LOOK 8
-/* How long cfork_free() waits for a killed child's end before it leaves
-   the reaping to the reaper. */
+/* How long cfork_free() waits for a killed child's end (or the last
+   reference to a fork server for its end) before it leaves the reaping
+   to the reaper; how many stops of a server either continues before it
+   kills one that is stopped again. */
 #define REAP_INLINE_MS 100
+#define SERVER_STOPS_MAX 3
 /* reaper.c: takes a child that is ending (killed, or a fork server whose
    pool let go of it) to be reaped on a thread of its own. reopen: the
    reaper opens a pidfd of its own, on its own file description, and

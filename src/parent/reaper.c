@@ -38,6 +38,7 @@
 struct dying {
 	pid_t pid;
 	int pidfd;	/* the reaper's own */
+	int stops;	/* job-control stops seen (a fork server's) */
 };
 
 static pthread_mutex_t reaper_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -65,11 +66,22 @@ static bool dying_reserve(struct dying **a, size_t *cap, size_t n)
 	return true;
 }
 
+/* Through the pidfd, or by pid where a filter refuses pidfd_send_signal:
+   the child was just seen unreaped, and an unreaped child's pid is no
+   other's. */
+static void dying_signal(const struct dying *d, int sig)
+{
+	if (syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0) < 0)
+		(void)kill(d->pid, sig);
+}
+
 /* Whether d's child is reaped now, or by someone else. Found stopped (a
-   fork server, left here while it ended by itself, that a process of the
-   same uid stopped), it is killed: a stop must not keep it for good. A
-   ptrace stop is let go where this thread is its tracer. */
-static bool reap_now(const struct dying *d)
+   fork server, left here while it ends by itself, that a process of the
+   same uid stopped), it is continued, and killed once it has been
+   stopped SERVER_STOPS_MAX times, as server_ref.c does: a stop must not
+   keep it for good. A ptrace stop is let go where this thread is its
+   tracer. */
+static bool reap_now(struct dying *d)
 {
 	for (int look = 0; look < TRACE_STOPS_PER_LOOK; look++) {
 		const int flags = WEXITED | WSTOPPED | __WALL | WNOHANG;
@@ -89,8 +101,8 @@ static bool reap_now(const struct dying *d)
 			return false;
 		}
 		if (si.si_code == CLD_STOPPED)
-			(void)syscall(SYS_pidfd_send_signal, d->pidfd, SIGKILL,
-				      NULL, 0);
+			dying_signal(d, ++d->stops < SERVER_STOPS_MAX ?
+					SIGCONT : SIGKILL);
 		else
 			(void)trace_stop_let_go(d->pid, si.si_status);
 	}
@@ -110,13 +122,22 @@ static void *reaper_main(void *unused)
 		pthread_mutex_lock(&reaper_lock);
 		while (!nincoming && !nmine)
 			pthread_cond_wait(&reaper_wake, &reaper_lock);
-		/* No memory to take them: taken on a later look. */
-		if (dying_reserve(&mine, &mine_cap, nmine + nincoming)) {
+		if (!nmine) {
+			struct dying *spare = mine;
+			size_t spare_cap = mine_cap;
+
+			mine = incoming;
+			mine_cap = incoming_cap;
+			nmine = nincoming;
+			incoming = spare;
+			incoming_cap = spare_cap;
+			nincoming = 0;
+		} else if (dying_reserve(&mine, &mine_cap, nmine + nincoming)) {
 			memcpy(mine + nmine, incoming,
 			       nincoming * sizeof(*mine));
 			nmine += nincoming;
 			nincoming = 0;
-		}
+		}	/* else, no memory: taken on a later look */
 		pthread_mutex_unlock(&reaper_lock);
 		for (size_t i = 0; i < nmine;) {
 			if (!reap_now(&mine[i])) {
@@ -165,7 +186,8 @@ static bool reaper_start(void)
    first still names an unreaped child, the pid is that child's. */
 static int pidfd_reopen(pid_t pid, int pidfd)
 {
-	int own = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* Above stdio, which a daemon may have closed. */
+	int own = fd_move_above_stdio((int)syscall(SYS_pidfd_open, pid, 0));
 	siginfo_t si = { 0 };
 
 	if (own >= 0 &&
@@ -187,7 +209,7 @@ bool reaper_take(pid_t pid, int pidfd, bool reopen)
 	bool taken = dying_reserve(&incoming, &incoming_cap, nincoming + 1) &&
 		     reaper_start();
 	if (taken) {
-		incoming[nincoming++] = (struct dying){ pid, own };
+		incoming[nincoming++] = (struct dying){ pid, own, 0 };
 		pthread_cond_signal(&reaper_wake);
 	}
 	pthread_mutex_unlock(&reaper_lock);

@@ -45,10 +45,8 @@ struct server_ref *server_ref_get(struct server_ref *ref)
 	return ref;
 }
 
-/* How often the last reference looks at a server it waits for, and how
-   many stops it continues before it kills one that is stopped again. */
+/* How often the last reference looks at a server it waits for. */
 #define SERVER_LOOK_MS 10
-#define SERVER_STOPS_MAX 3
 
 enum server_state { SERVER_GONE, SERVER_ENDED, SERVER_STOPPED, SERVER_RUNS };
 
@@ -84,8 +82,9 @@ static void server_signal(const struct server_ref *ref, int sig)
    reaper (a killed call's end can be slow: reaper.c); without a pidfd, as
    long as it runs. A process of the same uid that stops it must not make
    that a wait without end: a stopped server is continued, and killed
-   once it has been stopped SERVER_STOPS_MAX times. In a child of fork() the server is not ours
-   to wait for or signal: the copy's reference only closes its fd. */
+   once it has been stopped SERVER_STOPS_MAX times. In a child of fork()
+   the server is not ours to wait for or signal: the copy's reference
+   only closes its fd. */
 void server_ref_put(struct server_ref *ref)
 {
 	struct pollfd ended = { .fd = ref ? ref->pidfd : -1, .events = POLLIN };
@@ -97,13 +96,15 @@ void server_ref_put(struct server_ref *ref)
 		return;
 	state = process_token() == ref->owner ? server_state(ref) :
 						SERVER_GONE;
-	const int64_t end = now_ns() + REAP_INLINE_MS * 1000000LL;
+	int64_t end = now_ns() + REAP_INLINE_MS * 1000000LL;
 	for (; state >= SERVER_STOPPED; state = server_state(ref)) {
 		/* Its calls' ends, which it waits for, may be slow. */
-		if (ref->pidfd >= 0 && now_ns() > end &&
-		    reaper_take(ref->pid, ref->pidfd, false)) {
-			free(ref);
-			return;
+		if (ref->pidfd >= 0 && now_ns() > end) {
+			if (reaper_take(ref->pid, ref->pidfd, false)) {
+				free(ref);
+				return;
+			}
+			end = INT64_MAX;	/* it cannot: waited for here */
 		}
 		if (state == SERVER_STOPPED)
 			server_signal(ref, ++stops < SERVER_STOPS_MAX ?
