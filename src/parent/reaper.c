@@ -132,7 +132,8 @@ static void *reaper_main(void *unused)
 			incoming = spare;
 			incoming_cap = spare_cap;
 			nincoming = 0;
-		} else if (dying_reserve(&mine, &mine_cap, nmine + nincoming)) {
+		} else if (nincoming &&
+			   dying_reserve(&mine, &mine_cap, nmine + nincoming)) {
 			memcpy(mine + nmine, incoming,
 			       nincoming * sizeof(*mine));
 			nmine += nincoming;
