@@ -2489,9 +2489,12 @@ static void *spin_while_machine_busy(void *unused)
  * as the machine stays busy, and neither cfork_free() nor, for a fork
  * server's call, whose server ends once its calls have, cfork_pool_free()
  * may wait that long. It is reaped all the same, and its server, once it
- * can end: no zombie left.
+ * can end: no zombie left. stop_server: the server, left to the reaper
+ * while its call ends, is stopped (by a process of the same uid), which
+ * must not keep it for good.
  */
-static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
+static void assert_idle_child_cannot_hold_free(unsigned pool_flags,
+					      bool stop_server)
 {
 	cpu_set_t cpus;
 	cfork_sandbox *sb;
@@ -2533,10 +2536,22 @@ static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
 			      NULL) == 0)
 		started++;
 	usleep(20000);
+	/* The pool's server is this thread's only child. */
+	long server = -1;
+	FILE *f = fopen("/proc/thread-self/children", "re");
+	if (f) {
+		if (fscanf(f, "%ld", &server) != 1)
+			server = -1;
+		fclose(f);
+	}
 	struct own_time t0 = own_time_start();
 	cfork_free(p);
 	cfork_pool_free(pool);
 	int64_t freed = own_time_since(t0);
+	if (stop_server)
+		cr_assert(server > 0 && kill((pid_t)server, SIGSTOP) == 0,
+			  "the server (%ld) was not left to the reaper",
+			  server);
 	atomic_store(&machine_busy, false);
 	for (int i = 0; i < started; i++)
 		pthread_join(busy[i], NULL);
@@ -2546,6 +2561,10 @@ static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
 	for (int64_t end = now_ms() + WAIT_MS; !reaped && now_ms() < end;
 	     usleep(1000))
 		reaped = !has_children();
+	/* A server kept stopped would outlive the test, holding its
+	   output. */
+	if (!reaped && stop_server)
+		(void)kill((pid_t)server, SIGKILL);
 	cr_assert_gt(started, 0);
 	cr_assert_lt(freed, 1000, "the frees took %lld ms", (long long)freed);
 	cr_assert(reaped, "a child is never reaped");
@@ -2553,12 +2572,17 @@ static void assert_idle_child_cannot_hold_free(unsigned pool_flags)
 
 Test(escape, a_child_at_the_lowest_priority_cannot_hold_its_free)
 {
-	assert_idle_child_cannot_hold_free(0);
+	assert_idle_child_cannot_hold_free(0, false);
 }
 
 Test(escape, a_fork_servers_call_at_the_lowest_priority_cannot_hold_a_free)
 {
-	assert_idle_child_cannot_hold_free(CFORK_POOL_FORK);
+	assert_idle_child_cannot_hold_free(CFORK_POOL_FORK, false);
+}
+
+Test(escape, a_fork_server_left_to_the_reaper_and_stopped_is_not_kept)
+{
+	assert_idle_child_cannot_hold_free(CFORK_POOL_FORK, true);
 }
 
 /* The fd a flooding thread writes one byte at a time to, by thread. */
