@@ -36,8 +36,7 @@
 #define REAPER_LOOK_MS 20
 
 struct dying {
-	pid_t pid;
-	int pidfd;	/* the reaper's own */
+	struct child_ref child;	/* its pidfd the reaper's own */
 	int stops;	/* job-control stops seen (a fork server's) */
 };
 
@@ -66,15 +65,6 @@ static bool dying_reserve(struct dying **a, size_t *cap, size_t n)
 	return true;
 }
 
-/* Through the pidfd, or by pid where a filter refuses pidfd_send_signal:
-   the child was just seen unreaped, and an unreaped child's pid is no
-   other's. */
-static void dying_signal(const struct dying *d, int sig)
-{
-	if (syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0) < 0)
-		(void)kill(d->pid, sig);
-}
-
 /* Whether d's child is reaped now, or by someone else. Found stopped (a
    fork server, left here while it ends by itself, that a process of the
    same uid stopped), it is continued, and killed once it has been
@@ -86,25 +76,27 @@ static bool reap_now(struct dying *d)
 	for (int look = 0; look < TRACE_STOPS_PER_LOOK; look++) {
 		const int flags = WEXITED | WSTOPPED | __WALL | WNOHANG;
 		siginfo_t si = { 0 };
-		int r = waitid((idtype_t)P_PIDFD, (id_t)d->pidfd, &si, flags);
+		int r = waitid((idtype_t)P_PIDFD, (id_t)d->child.pidfd, &si,
+			       flags);
 
 		/* Linux 5.3: pidfds, no P_PIDFD; the pid is the child's
 		   unless the program reaped it itself. */
 		if (r < 0 && errno == EINVAL)
-			r = waitid(P_PID, (id_t)d->pid, &si, flags);
+			r = waitid(P_PID, (id_t)d->child.pid, &si, flags);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 || (si.si_pid && wait_code_is_end(si.si_code)))
 			return true;
 		if (!si.si_pid) {
-			trace_reap_threads(d->pid);
+			trace_reap_threads(d->child.pid);
 			return false;
 		}
 		if (si.si_code == CLD_STOPPED)
-			dying_signal(d, ++d->stops < SERVER_STOPS_MAX ?
-					SIGCONT : SIGKILL);
+			(void)signal_child(&d->child,
+					   ++d->stops < SERVER_STOPS_MAX ?
+					   SIGCONT : SIGKILL);
 		else
-			(void)trace_stop_let_go(d->pid, si.si_status);
+			(void)trace_stop_let_go(d->child.pid, si.si_status);
 	}
 	return false;
 }
@@ -145,7 +137,7 @@ static void *reaper_main(void *unused)
 				i++;
 				continue;
 			}
-			close(mine[i].pidfd);
+			close(mine[i].child.pidfd);
 			mine[i] = mine[--nmine];
 		}
 		if (nmine)
@@ -210,7 +202,7 @@ bool reaper_take(pid_t pid, int pidfd, bool reopen)
 	bool taken = dying_reserve(&incoming, &incoming_cap, nincoming + 1) &&
 		     reaper_start();
 	if (taken) {
-		incoming[nincoming++] = (struct dying){ pid, own, 0 };
+		incoming[nincoming++] = (struct dying){ { pid, own, -1 }, 0 };
 		pthread_cond_signal(&reaper_wake);
 	}
 	pthread_mutex_unlock(&reaper_lock);
