@@ -2779,6 +2779,19 @@ static void emulate_no_passrights(void)
 	seccomp_release(ctx);
 }
 
+/* A child (fn, given 3000 ms) that holds its caller, if it can, through
+   the fds it passes on a kernel before Linux 6.16: each step, the wait
+   and the free must return on time. */
+static void assert_passing_cannot_hold(const char *fn, int steps_ms)
+{
+	const cfork_value ms = cfork_i64(3000);
+
+	emulate_no_passrights();
+	assert_hold_cannot_outlast(0, fn, &ms, 1, (struct hold_timing){
+					   .settle_ms = 200,
+					   .steps_ms = steps_ms });
+}
+
 /* A child that passed a lingering socket. */
 static void assert_passed_fd_cannot_hold(bool free_first)
 {
@@ -2813,13 +2826,7 @@ Test(escape, an_fd_passed_where_the_kernel_cannot_refuse_it_cannot_hold)
    in line (SO_OOBINLINE) with the fds it came with. */
 Test(escape, an_fd_passed_out_of_band_cannot_hold)
 {
-	const cfork_value ms = cfork_i64(3000);
-
-	emulate_no_passrights();
-	assert_hold_cannot_outlast(0, "escape_pass_lingering_out_of_band",
-				   &ms, 1, (struct hold_timing){
-					   .settle_ms = 200,
-					   .steps_ms = 400 });
+	assert_passing_cannot_hold("escape_pass_lingering_out_of_band", 400);
 }
 
 /* Nor one still queued when the handle is freed, with the socket's peer
@@ -2905,12 +2912,7 @@ CFORK_REGISTER(escape_pass_locked_socket, "i");
  */
 Test(escape, a_passed_socket_whose_lock_the_child_holds_cannot_hold)
 {
-	const cfork_value ms = cfork_i64(3000);
-
-	emulate_no_passrights();
-	assert_hold_cannot_outlast(0, "escape_pass_locked_socket", &ms, 1,
-				   (struct hold_timing){ .settle_ms = 200,
-							 .steps_ms = 400 });
+	assert_passing_cannot_hold("escape_pass_locked_socket", 400);
 }
 
 /* Passes its caller a lingering socket, as escape_pass_lingering_socket
@@ -2948,7 +2950,6 @@ CFORK_REGISTER(escape_pass_lingering_over_limit, "i");
  */
 Test(escape, an_fd_passed_while_its_user_has_too_many_in_flight_cannot_hold)
 {
-	const cfork_value ms = cfork_i64(3000);
 	const struct rlimit nofile = { 256, 256 };
 
 	skip_unless_root("to become a user without capabilities");
@@ -2956,9 +2957,7 @@ Test(escape, an_fd_passed_while_its_user_has_too_many_in_flight_cannot_hold)
 	cr_assert(become_uid(IN_FLIGHT_UID));
 	/* Its /proc, which cfork reads, is its own again. */
 	cr_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
-	emulate_no_passrights();
-	assert_hold_cannot_outlast(0, "escape_pass_lingering_over_limit", &ms,
-				   1, (struct hold_timing){ .settle_ms = 200 });
+	assert_passing_cannot_hold("escape_pass_lingering_over_limit", 0);
 }
 
 /* Lingering sockets passed at each end of escape_pass_past_a_busy_closer:
@@ -3058,12 +3057,7 @@ CFORK_REGISTER(escape_pass_past_a_busy_closer, "i");
  */
 Test(escape, fds_passed_past_a_busy_closer_cannot_hold)
 {
-	const cfork_value ms = cfork_i64(3000);
-
-	emulate_no_passrights();
-	assert_hold_cannot_outlast(0, "escape_pass_past_a_busy_closer", &ms, 1,
-				   (struct hold_timing){ .settle_ms = 200,
-							 .steps_ms = 1500 });
+	assert_passing_cannot_hold("escape_pass_past_a_busy_closer", 1500);
 }
 
 /* Passes its caller a socket whose lock it holds (as
