@@ -99,8 +99,8 @@ PARENT_SRCS := src/parent/background_thread.c src/parent/buffer.c src/parent/cha
 	       src/parent/sandbox/presets.c src/parent/sandbox/probe.c
 CHILD_SRCS := src/child/args.c src/child/channel.c src/child/confine.c \
 	      src/child/handoff.c src/child/landlock.c src/child/pidns.c \
-	      src/child/server.c src/child/sigsys.c src/child/source.c \
-	      src/child/takeover.c
+	      src/child/prefault.c src/child/server.c src/child/sigsys.c \
+	      src/child/source.c src/child/takeover.c
 ARCH_SRCS := $(wildcard $(ARCH_DIR)/*.c) $(wildcard $(ARCH_DIR)/*.S)
 LIB_SRCS := $(COMMON_SRCS) $(WIRE_SRCS) $(PREXEC_SRCS) $(PARENT_SRCS) \
 	    $(CHILD_SRCS) $(ARCH_SRCS)

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -1137,6 +1138,79 @@ Test(pool, a_fork_servers_standby_killed_while_waiting_loses_no_call)
 			cr_assert_eq(ran, cfork_pid(p[i]));
 			cfork_free(p[i]);
 		}
+	}
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+/* Whether each standard stream's FILE is on a page of this process's
+   own (/proc/self/pagemap: present and mapped here alone), not one still
+   shared copy-on-write with the fork server: bit i for stream i. */
+static int pool_stdio_pages(const cfork_args *a)
+{
+	const void *streams[3] = { stdin, stdout, stderr };
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint32_t own = 0;
+
+	(void)a;
+	for (int i = 0; fd >= 0 && i < 3; i++) {
+		uint64_t entry = 0;
+		off_t at = (off_t)((uintptr_t)streams[i] / (uintptr_t)page) *
+			   (off_t)sizeof(entry);
+		if (pread(fd, &entry, sizeof(entry), at) == sizeof(entry) &&
+		    (entry >> 63 & 1) && (entry >> 56 & 1))
+			own |= 1u << i;
+	}
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return cfork_return(&own, sizeof(own)) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(pool_stdio_pages, "");
+
+/* A standby waits for its call with the faults of the call's path taken
+   (child/prefault.c): the pages its end writes (stdio's, as it flushes)
+   are its own before its function runs, not copied on the call's path
+   after. Checked where the kernel can populate them (Linux 5.14). */
+Test(pool, a_fork_servers_standby_takes_its_calls_page_faults_ahead)
+{
+	pid_t server, standby = -1, last = -1;
+	cfork_pool *pool;
+	cfork_proc *p;
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(page, MAP_FAILED);
+	bool populates = madvise(page, 4096, MADV_POPULATE_WRITE) == 0;
+	munmap(page, 4096);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	server = only_child();
+	cr_assert_gt(server, 0);
+	for (int round = 0; round < 3; round++) {
+		/* Taken by a standby, not by the server forking for it; the
+		   last call's child may not be reaped yet. */
+		pid_t kids[2];
+		size_t n = 0;
+		for (int i = 0; i < 400 * TEST_SLOWDOWN; i++) {
+			n = children_of(server, kids, 2);
+			if (n == 1 && kids[0] != last)
+				break;
+			usleep(5000);
+		}
+		cr_assert(n == 1 && kids[0] != last, "round %d: no standby",
+			  round);
+		standby = kids[0];
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_stdio_pages"), 0);
+		cr_assert_eq(cfork_pid(p), standby);
+		last = standby;
+		cfork_status st = wait_ok(p);
+		uint32_t own;
+		memcpy(&own, st.result, sizeof(own));
+		cfork_free(p);
+		if (populates)
+			cr_assert_eq(own, 7, "round %d: stdio pages %#x of 7 "
+				     "the call's own", round, own);
 	}
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());

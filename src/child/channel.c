@@ -61,6 +61,13 @@ static int channel_send(int fd, unsigned kind, const void *data, size_t len)
 	return 0;
 }
 
+void channel_touch(void)
+{
+	pthread_mutex_lock(&report_lock);
+	__atomic_store_n(&report_fd, report_fd, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&report_lock);
+}
+
 int channel_fd(void)
 {
 	return report_fd;

@@ -26,6 +26,13 @@ _Noreturn void child_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Flushes stdio as exit() does, waiting for no stream's lock. */
 void child_flush_stdio(void);
+/* Writes the report's state as it is: a fork server's standby copies
+   its pages before its call (prefault.c), not as it reports. */
+void channel_touch(void);
+
+/* prefault.c: a fork server's standby takes, before it waits, the page
+   faults its call's path would take. */
+void standby_prefault(void);
 
 /* source.c: the payload's fd, or -1 when this process is no cfork child. */
 int source_open(void);

@@ -253,6 +253,7 @@ static int standby_take(void)
 	pid_t self = getpid();
 
 	server_child_start();
+	standby_prefault();
 	if (!handoff_receive(server.sock, server.parent, MSG_PEEK, &in))
 		_exit(0);
 	if (fd_send_with(server.link[1], &self, sizeof(self),

@@ -31,6 +31,12 @@
 #define CLONE_ARGS_SIZE_VER0 64
 #define CLONE_ARGS_SIZE_VER2 88
 
+/* madvise's populating advice (5.14). */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
 /* waitid(P_PIDFD) (5.4), PIDFD_GET_INFO (6.15): the exit status outlives
    the reaping, which matters when the host ignores SIGCHLD. */
 #ifndef P_PIDFD

@@ -168,7 +168,8 @@ static void print_faults(cfork_pool *server)
 	    (cfork_paths(p) & CFORK_PATH_FORK_SERVER)) {
 		memcpy(&faults, st.result, sizeof(faults));
 		printf("  page faults of a fork server's child before its "
-		       "function: %ld\n", faults);
+		       "function: %ld (its standby's, ahead of the call, "
+		       "too)\n", faults);
 	}
 	cfork_free(p);
 }
