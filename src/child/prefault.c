@@ -38,9 +38,10 @@
 #include "compat.h"
 #include "wire.h"
 
-/* The stack around the standby's wait: its frames after the hand-off
-   reach a few pages above it (the callers it returns to) and below. */
-#define PREFAULT_STACK_PAGES 4
+/* The stack above the standby's wait that its frames after the
+   hand-off write first: the callers it returns to (takeover.c) reach up
+   to two pages above. */
+#define PREFAULT_STACK_PAGES 2
 
 static void populate(const void *addr, size_t len, int advice)
 {
@@ -77,7 +78,6 @@ void standby_prefault(void)
 		(const void *)mmap,
 		(const void *)memchr,
 		(const void *)memmove,
-		(const void *)memcpy,
 		(const void *)on_exit,
 		(const void *)__errno_location,
 		(const void *)pthread_mutex_lock,
@@ -98,6 +98,6 @@ void standby_prefault(void)
 	prefault_write(stderr, 1);
 	channel_touch();
 	/* A page at a time: the stack's mapping may end within the range. */
-	for (int i = -PREFAULT_STACK_PAGES; i <= PREFAULT_STACK_PAGES; i++)
+	for (int i = 1; i <= PREFAULT_STACK_PAGES; i++)
 		prefault_write(here + (intptr_t)i * (intptr_t)page, 1);
 }
