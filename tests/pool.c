@@ -34,6 +34,7 @@
 #include "helpers.h"
 #include "test_progs.h"
 #include "lib/payload.h"
+#include "common.h"
 #include "parent.h"
 #include "wire.h"
 
@@ -619,6 +620,39 @@ Test(pool, a_fork_servers_hand_off_sent_by_another_process_is_refused)
 	}
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
+}
+
+/* A server that ends with a hand-off unread in its socket (the call its
+   child runs can kill it at once) resets the socket, and the kernel
+   reports the reset before the answer the child sent ahead of it: the
+   answer must still be taken. Refused, the caller launched the call
+   again, and the call ran twice (killing its server, then its caller).
+   Here the server's end is this process's: the answer (this process, as
+   the child), then the end with a hand-off unread. */
+Test(pool, a_fork_servers_answer_is_taken_after_it_reset_its_socket)
+{
+	int sv[2], told[2], pidfd;
+	pid_t self = getpid(), pid = -1;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv),
+		     0);
+	cr_assert_eq(pipe2(told, O_CLOEXEC), 0);
+	cr_assert_eq(send(sv[0], "hand-off", 8, 0), 8);
+	int own = (int)syscall(SYS_pidfd_open, self, 0);
+	cr_assert_geq(own, 0);
+	cr_assert_eq(fd_send_with(sv[1], &self, sizeof(self), own),
+		     (ssize_t)sizeof(self));
+	close(own);
+	close(sv[1]);
+	int r = server_answer(&sv[0], told[0], 1000, &pid, &pidfd);
+	cr_assert_eq(r, 0, "the answer was lost to the reset: %s",
+		     strerror(-r));
+	cr_assert_eq(pid, self);
+	cr_assert_geq(pidfd, 0);
+	close(pidfd);
+	close(sv[0]);
+	close(told[0]);
+	close(told[1]);
 }
 
 /* A child of fork() has a copy of the pool, not its children: a call

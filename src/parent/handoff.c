@@ -114,6 +114,12 @@ int server_answer(int *sock, int status_rd, int timeout_ms, pid_t *ret_pid,
 	if (late && shutdown(*sock, SHUT_RD) < 0)
 		return -ETIMEDOUT;
 	ssize_t n = fd_recv_with(*sock, &pid, sizeof(pid), &pidfd);
+	/* A server that ended with a hand-off unread in its socket (its
+	   call may kill it: it has the server's pid) resets the socket, and
+	   the kernel says so once, before the answers that came ahead of
+	   the end: an answer is still read, or the call would run twice. */
+	if (n == -ECONNRESET)
+		n = fd_recv_with(*sock, &pid, sizeof(pid), &pidfd);
 	if (late && (n != (ssize_t)sizeof(pid) || pid <= 0)) {
 		if (pidfd >= 0)
 			close(pidfd);
