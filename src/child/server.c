@@ -253,12 +253,7 @@ static int standby_take(void)
 	pid_t self = getpid();
 
 	server_child_start();
-	/* A call already waiting (calls one right after the other, from
-	   more threads than there are CPUs to spare) would wait for the
-	   populates' own system calls: it takes its faults on its way. */
-	struct pollfd waiting = { .fd = server.sock, .events = POLLIN };
-	if (poll(&waiting, 1, 0) == 0)
-		standby_prefault();
+	standby_prefault();
 	if (!handoff_receive(server.sock, server.parent, MSG_PEEK, &in))
 		_exit(0);
 	if (fd_send_with(server.link[1], &self, sizeof(self),
