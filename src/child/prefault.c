@@ -6,12 +6,13 @@
  * copies none for a file mapping the server never wrote): after the
  * hand-off, its first write to each page and its first run of code in
  * each 64 KiB of a file fault, one after the other, between the caller's
- * send and the call's end (13 of a noop call's 26, counted with perf's
- * page-faults event on Linux 6.18 and glibc 2.36). The standby is forked ahead of its call and waits for it
- * anyway: madvise(MADV_POPULATE_READ, MADV_POPULATE_WRITE) takes them
- * now, and changes nothing the call sees (a populated write breaks the
- * sharing as a write would, and writes nothing). A kernel without them
- * (before 5.14) says EINVAL, and the pages fault as before.
+ * send and the call's end (about half of a noop call's, as perf's
+ * page-faults event counts them). The standby is forked ahead of its
+ * call and waits for it anyway: madvise(MADV_POPULATE_READ,
+ * MADV_POPULATE_WRITE) takes them now, and changes nothing the call
+ * sees (a populated write breaks the sharing as a write would, and
+ * writes nothing). A kernel without them (before 5.14) says EINVAL,
+ * and the pages fault as before.
  *
  * Only what that path is known to touch: the C library's functions it
  * runs after the hand-off (a fault maps the 64 KiB around each one's
