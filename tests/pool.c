@@ -23,6 +23,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <dirent.h>
 #include <elf.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -426,6 +427,105 @@ Test(pool, bad_arguments_are_refused)
 	cfork_free(p);
 	cfork_pool_free(pool);
 	cfork_pool_free(NULL);
+	cr_assert_not(has_children());
+}
+
+struct refused_calls {
+	cfork_pool *pool;
+	volatile bool stop;
+	int wrong;
+};
+
+/* The children of every thread of this process: a pool's are its refill
+   thread's. */
+static size_t children_of_any_thread(void)
+{
+	char path[300];
+	size_t n = 0;
+	long c;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+			 e->d_name);
+		FILE *f = fopen(path, "re");
+		while (f && fscanf(f, "%ld", &c) == 1)
+			n++;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Calls refused before their hand-off, one now and then: each takes a
+   waiting child and gives it back. */
+static void *call_refused(void *arg)
+{
+	struct refused_calls *rc = arg;
+
+	while (!rc->stop) {
+		cfork_proc *p;
+		int64_t began = now_us();
+		if (cfork_pool_spawn(rc->pool, &p, "no_such_function") !=
+		    -ENOENT)
+			rc->wrong++;
+		/* As long again without a child. */
+		for (int64_t end = 2 * now_us() - began; now_us() < end;)
+			;
+	}
+	return NULL;
+}
+
+/* A child given back (its call was refused before the hand-off) while the
+   refill thread launched one in its place: the pool holds no more than
+   its size. In each round a call takes one child while refused calls take
+   and give back the other: the refill thread, which finds the pool short
+   of both now and then, launches two, and the child given back meanwhile
+   must not make three (nor the refill thread, its pool overfull, launch
+   without end). */
+Test(pool, a_child_given_back_while_its_replacement_launches_overfills_nothing)
+{
+	struct refused_calls rc = { .stop = false };
+	pthread_t t;
+	cfork_pool *pool;
+	int fds = count_open_fds();
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 2, CFORK_POOL_EXEC), 0);
+	rc.pool = pool;
+	cr_assert_eq(pthread_create(&t, NULL, call_refused, &rc), 0);
+	for (int round = 0; round < 40; round++) {
+		cfork_proc *p;
+		cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+		wait_ok(p);
+		cfork_free(p);
+		/* A refill launched as a child came back is let go of:
+		   three children for a while, not for good. */
+		usleep(10000);
+		size_t n;
+		for (int64_t end = now_ms() + 1000 * TEST_SLOWDOWN;
+		     (n = children_of_any_thread()) > 2 && now_ms() < end;)
+			usleep(10000);
+		cr_assert_leq(n, 2, "round %d: %zu children wait in a pool "
+			      "of 2", round, n);
+	}
+	rc.stop = true;
+	pthread_join(t, NULL);
+	cr_assert_eq(rc.wrong, 0);
+	cfork_pool_free(pool);
+	cr_assert_eq(count_open_fds(), fds);
 	cr_assert_not(has_children());
 }
 

@@ -196,7 +196,9 @@ static void *pool_refill(void *arg)
 		}
 		int r = warm_launch(&pool->attr, &c, false, false);
 		pthread_mutex_lock(&pool->lock);
-		if (r == 0 && !pool->stopping) {
+		/* Full already where a child taken when the launch began was
+		   given back since (its call refused before its hand-off). */
+		if (r == 0 && !pool->stopping && pool->nready < pool->size) {
 			pool->ready[pool->nready++] = c;
 			pool->error = 0;
 			if (pool->nready == pool->size)
