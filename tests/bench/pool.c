@@ -4,7 +4,7 @@
  * latency of a call (spawn, result back, reaped) of a function that returns
  * at once, p50 and p99, interleaved, cold, through a pool of 4 exec'd
  * children and through 2 fork servers; then calls per second from 1 and 2
- * threads; with the caller holding nothing and then RESIDENT GiB; beside
+ * threads, in alternating slices of each mode; with the caller holding nothing and then RESIDENT GiB; beside
  * them the floors under a warm call, the page faults a fork server's child
  * takes before its function, where each mode's time goes, and how soon
  * the spawn of a call that computes for 20 ms returns. First, what a
@@ -326,9 +326,10 @@ static void *rate_thread(void *arg)
 	return NULL;
 }
 
-static double calls_per_second(cfork_pool *pool, int threads)
+/* Calls made through pool (NULL: cold) from threads threads in seconds. */
+static long calls_in(cfork_pool *pool, int threads, double seconds)
 {
-	struct rate r[2] = { { pool, 1.0, 0 }, { pool, 1.0, 0 } };
+	struct rate r[2] = { { pool, seconds, 0 }, { pool, seconds, 0 } };
 	pthread_t t[2];
 	long total = 0;
 
@@ -338,7 +339,33 @@ static double calls_per_second(cfork_pool *pool, int threads)
 		pthread_join(t[i], NULL);
 		total += r[i].calls;
 	}
-	return (double)total / 1.0;
+	return total;
+}
+
+#define RATE_SLICES 10
+#define RATE_SLICE_S 0.1
+
+/* Calls per second through each of n pools (NULL: cold), side by side:
+   RATE_SLICES slices of each, their order turned every round, so that
+   whatever else the machine does falls on every mode alike. hits[k]: the
+   calls of pools[k] that went to a waiting child. */
+static void calls_per_second(cfork_pool *const *pools, int n, int threads,
+			     double *rate, double *hits)
+{
+	for (int k = 0; k < n; k++)
+		rate[k] = hits[k] = 0;
+	for (int i = 0; i < RATE_SLICES; i++)
+		for (int j = 0; j < n; j++) {
+			int k = (i + j) % n;
+			long before = warm_calls;
+			rate[k] += (double)calls_in(pools[k], threads,
+						    RATE_SLICE_S);
+			hits[k] += (double)(warm_calls - before);
+		}
+	for (int k = 0; k < n; k++) {
+		hits[k] = rate[k] > 0 ? hits[k] / rate[k] : 0;
+		rate[k] /= RATE_SLICES * RATE_SLICE_S;
+	}
 }
 
 static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
@@ -376,25 +403,23 @@ static void round_table(cfork_pool *exec_pool, cfork_pool *fork_pool,
 	print_steps(exec_pool, fork_pool, runs < 100 ? runs : 100);
 	print_long_call_spawns(exec_pool, fork_pool);
 	for (int th = 1; th <= 2; th++) {
-		double c = calls_per_second(NULL, th);
-		long before = warm_calls;
-		double w = calls_per_second(exec_pool, th);
-		double hits = (double)(warm_calls - before);
-		double f = calls_per_second(fork_pool, th);
+		double rate[3], hits[3];
+		calls_per_second(pools, 3, th, rate, hits);
 		printf("  calls/s, %d thread%s: cold %.0f, pool %.0f (%.2fx, "
 		       "%.0f%% warm), fork server %.0f (%.2fx)\n", th,
-		       th == 1 ? "" : "s", c, w, w / c,
-		       w > 0 ? 100.0 * hits / w : 0.0, f, f / c);
+		       th == 1 ? "" : "s", rate[0], rate[1], rate[1] / rate[0],
+		       100.0 * hits[1], rate[2], rate[2] / rate[0]);
 	}
 	/* One server, its calls one right after the other: each finds a
 	   standby only if the server forks the next one at once. */
-	cfork_pool *one_server;
-	if (cfork_pool_new(&one_server, NULL, 1, CFORK_POOL_FORK) == 0) {
-		double c = calls_per_second(NULL, 1);
-		double f = calls_per_second(one_server, 1);
+	cfork_pool *one_server[2] = { NULL, NULL };
+	if (cfork_pool_new(&one_server[1], NULL, 1, CFORK_POOL_FORK) == 0) {
+		double rate[2], hits[2];
+		calls_per_second(one_server, 2, 1, rate, hits);
 		printf("  calls/s, 1 thread, 1 fork server: cold %.0f, fork "
-		       "server %.0f (%.2fx)\n", c, f, f / c);
-		cfork_pool_free(one_server);
+		       "server %.0f (%.2fx)\n", rate[0], rate[1],
+		       rate[1] / rate[0]);
+		cfork_pool_free(one_server[1]);
 	}
 	for (int k = 0; k < 3; k++)
 		free(us[k]);
