@@ -315,6 +315,8 @@ $(O)/tests/progs/lazy_symbol: $(O)/tests/progs/liblazy_symbol.so
 $(O)/tests/progs/lazy_symbol: PROG_LDFLAGS = -Wl,-z,lazy \
 	-Wl,--allow-shlib-undefined -Wl,-rpath,$(abspath $(O))/tests/progs
 $(O)/tests/progs/lazy_symbol: PROG_LIBS = $(O)/tests/progs/liblazy_symbol.so
+$(O)/tests/progs/injected_failures: PROG_LDFLAGS = \
+	-Wl,--wrap=pthread_create,--wrap=malloc,--wrap=calloc
 
 $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)

@@ -2860,6 +2860,21 @@ Test(pool, a_fork_server_that_cannot_bind_at_its_start_serves_lazily)
 	cr_assert_str_eq(out, "warm 5 of 5\n");
 }
 
+/* A call the server's child answered is the caller's, whatever fails
+   after: here its deadline, whose watchdog thread cannot start (EAGAIN, as
+   out of memory). The spawn fails with that error, and the call is not
+   launched again cold: it may have begun, and did here. */
+Test(pool, a_fork_server_call_that_fails_after_its_answer_is_not_run_again)
+{
+	char out[256];
+
+	run_test_prog("injected_failures deadline", out, sizeof(out));
+	cr_assert(strstr(out, "spawn Resource temporarily unavailable, ran "),
+		  "%s", out);
+	cr_assert(strstr(out, "never cold"), "%s", out);
+	cr_assert_not(strstr(out, "ran 2 times"), "%s", out);
+}
+
 /*
  * A fork server without a sandbox shares its caller's stdio descriptions:
  * their flags are the caller's to set, and a call must not put them back

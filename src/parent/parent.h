@@ -266,8 +266,14 @@ void server_ref_put(struct server_ref *ref);
    With shape (a pool's), a call whose sandbox would launch anything else
    is refused (-EINVAL), warm or cold; WARM_SHAPE_DIFFERS: warm, untouched,
    was launched with another shape than the call's (a refill or a restart
-   while the sandbox was another), and the call is not the caller's error. */
+   while the sandbox was another), and the call is not the caller's error.
+   WARM_NOT_SERVED: the call was not handed over (the kernel would not
+   queue the hand-off), or a fork server answered that it did not run it:
+   it is the caller's to launch cold. Any other error after a hand-off is
+   the caller's, and the call is not run again anywhere: it may have
+   begun. */
 #define WARM_SHAPE_DIFFERS (-4096)
+#define WARM_NOT_SERVED (-4097)
 int spawn_call_run(cfork_proc **ret_proc, const cfork_attr *attr,
 		   const char *name, const cfork_value *argv, size_t argc,
 		   struct warm_child *warm, const struct launch_shape *shape);

@@ -439,14 +439,14 @@ static void server_check_binding(cfork_pool *pool, const struct warm_child *c,
 		__atomic_store_n(&pool->bind_lazily, true, __ATOMIC_RELAXED);
 }
 
-/* A call to a fork server, launched again if it died; -EAGAIN where it
-   cannot serve (the call then launches cold). */
+/* A call to a fork server, launched again if it died; WARM_NOT_SERVED
+   where it cannot serve (the call then launches cold). */
 static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 			const char *name, const cfork_value *argv, size_t argc)
 {
 	struct fork_server *fs = server_pick(pool);
 	struct warm_child *c = &fs->c;
-	int r = -EAGAIN;
+	int r = WARM_NOT_SERVED;
 
 	if (c->pid > 0 && !warm_alive(c, false)) {
 		server_check_binding(pool, c, false);
@@ -467,7 +467,7 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 			server_check_binding(pool, c, r == -EPIPE ||
 						      r == -ECONNRESET);
 			server_stop(c, true);
-			r = -EAGAIN;
+			r = WARM_NOT_SERVED;
 		}
 	}
 	pthread_mutex_unlock(&fs->lock);
@@ -490,7 +490,7 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 		return pool_call(pool, ret_proc, name, argv, argc, NULL);
 	if (pool->servers) {
 		r = server_spawn(pool, ret_proc, name, argv, argc);
-		if (r != -EAGAIN)
+		if (r != WARM_NOT_SERVED)
 			return r;
 		return pool_call(pool, ret_proc, name, argv, argc, NULL);
 	}
@@ -507,10 +507,10 @@ int cfork_pool_spawnv(cfork_pool *pool, cfork_proc **ret_proc,
 		}
 		/* Untouched: the child waits on. The call's own error (before
 		   any hand-off) is the caller's; a hand-off the kernel would
-		   not queue (-EAGAIN) launches cold. */
+		   not queue launches cold. */
 		if (c.sock >= 0 && c.pid > 0) {
 			pool_give_back(pool, &c);
-			if (r != -EAGAIN)
+			if (r != WARM_NOT_SERVED)
 				return r;
 			return pool_call(pool, ret_proc, name, argv, argc, NULL);
 		}

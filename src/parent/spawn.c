@@ -419,7 +419,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	   was, and the call launches cold. */
 	r = handoff_send(c->sock, s->keep, n, c->server ? status_index : -1);
 	if (r < 0)
-		return -EAGAIN;
+		return WARM_NOT_SERVED;
 	if (c->server) {
 		r = server_answer(&c->sock, s->status[0], SERVER_ANSWER_MS,
 				  &res->pid, &res->pidfd);
@@ -432,7 +432,7 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 		}
 		/* The call did not run, and the server serves on. */
 		if (r == -EAGAIN)
-			return r;
+			return WARM_NOT_SERVED;
 	}
 	if (r < 0) {
 		/* Spent: whatever the child read of it, it gets no other. */
