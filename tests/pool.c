@@ -2875,6 +2875,18 @@ Test(pool, a_fork_server_call_that_fails_after_its_answer_is_not_run_again)
 	cr_assert_not(strstr(out, "ran 2 times"), "%s", out);
 }
 
+/* A pool that cannot be made (each allocation of cfork_pool_new() failing
+   in turn, in each mode) leaves no child behind, alive or unreaped: a fork
+   server whose reference could not be allocated was killed and left a
+   zombie. */
+Test(pool, a_pool_that_runs_out_of_memory_leaves_no_child)
+{
+	char out[512];
+
+	run_test_prog("injected_failures pools", out, sizeof(out));
+	cr_assert_eq(strncmp(out, "done ", 5), 0, "%s", out);
+}
+
 /*
  * A fork server without a sandbox shares its caller's stdio descriptions:
  * their flags are the caller's to set, and a call must not put them back

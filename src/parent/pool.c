@@ -169,8 +169,9 @@ static int server_start(cfork_pool *pool, struct warm_child *c)
 		return r;
 	}
 	c->ref = server_ref_new(c->pid, c->pidfd);
+	/* No reference to reap it: it is reaped here. */
 	if (!c->ref) {
-		server_stop(c, true);
+		warm_discard(c);
 		return -ENOMEM;
 	}
 	return 0;
