@@ -967,6 +967,53 @@ static int pool_sleep(const cfork_args *a)
 }
 CFORK_REGISTER(pool_sleep, "i");
 
+static int highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int high = 2;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) > high)
+			high = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	return high;
+}
+
+/* A refill that fails (here: no fd left for the launch) is tried again
+   after a back-off, and the pool fills once it can. */
+Test(pool, a_refill_that_failed_is_tried_again)
+{
+	struct rlimit nofile, none;
+	cfork_pool *pool;
+	cfork_proc *p;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 50), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_POOL);
+	/* No fd left, from well before the refill's launch (once the call
+	   has ended, or 2 ms after it began). */
+	none = nofile;
+	none.rlim_cur = (rlim_t)highest_fd() + 1;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	usleep(300000);
+	size_t waiting = children_of_any_thread();
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
+	wait_ok(p);
+	cfork_free(p);
+	cr_assert_eq(waiting, 1, "the call's child, and no other: %zu",
+		     waiting);
+	size_t n = 0;
+	for (int64_t end = now_ms() + 5000 * TEST_SLOWDOWN;
+	     (n = children_of_any_thread()) == 0 && now_ms() < end;)
+		usleep(10000);
+	cr_assert_eq(n, 1, "the pool was not refilled");
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
 Test(pool, a_fork_server_forks_a_fresh_child_per_call)
 {
 	cfork_pool *pool;

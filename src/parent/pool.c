@@ -215,7 +215,7 @@ static void *pool_refill(void *arg)
 		pool->error = r;
 		pthread_cond_broadcast(&pool->filled);
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += REFILL_BACKOFF_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
@@ -319,7 +319,13 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
 		*ret_pool = pool;
 		return 0;
 	}
-	pthread_cond_init(&pool->wake, NULL);
+	/* The refill's back-off is timed on the clock the wall clock's
+	   changes do not move. */
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool->wake, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	pthread_cond_init(&pool->filled, NULL);
 
 	/* The caller's signals are its own threads' business. */
