@@ -1944,6 +1944,59 @@ Test(pool, a_stopped_fork_server_is_not_ended)
 	cr_assert_not(has_children());
 }
 
+/* Nor is one stopped before its next standby was forked, which leaves
+   the next call unanswered: that call launches cold once the wait for the
+   answer ends (5 s), and the server is let go of, not killed: the call it
+   runs ends as it would once the server is continued, and the one it did
+   not answer does not run there too. */
+static int marks_of(int fd, int32_t id);
+
+Test(pool, a_fork_server_that_does_not_answer_in_time_keeps_its_calls)
+{
+	cfork_pool *pool;
+	cfork_proc *running, *p;
+	pid_t server, kids[4];
+	bool unanswered = false;
+	int marks[2];
+
+	cr_assert_eq(pipe2(marks, O_CLOEXEC | O_NONBLOCK), 0);
+
+	for (int round = 0; round < 5 && !unanswered; round++) {
+		cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK),
+			     0);
+		server = only_child();
+		/* Calls that come now and then: the next standby is forked
+		   2 ms after this call began. */
+		usleep(20000);
+		cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep",
+					      5500), 0);
+		cr_assert_eq(kill(server, SIGSTOP), 0);
+		for (int i = 0; i < 200 && !is_stopped(server); i++)
+			usleep(1000);
+		unanswered = children_of(server, kids, 4) == 1;
+		if (unanswered) {
+			int64_t t0 = now_ms();
+			cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_mark", 1,
+						      cfork_fd(marks[1]), 0), 0);
+			cr_assert_geq(now_ms() - t0, 4000);
+			cr_assert_not(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+			wait_ok(p);
+			cfork_free(p);
+		}
+		kill(server, SIGCONT);
+		wait_ok(running);
+		cfork_free(running);
+		cfork_pool_free(pool);
+	}
+	cr_assert(unanswered, "the server forked its standby before it "
+		  "was stopped, each time");
+	cr_assert_not(has_children());
+	/* Run cold, and not by the server once continued. */
+	cr_assert_eq(marks_of(marks[0], 1), 1);
+	close(marks[0]);
+	close(marks[1]);
+}
+
 /* A pool's launch-time shape is its sandbox's namespaces as they were at
    cfork_pool_new(): a call after they changed cannot be served by the
    children launched before, and says so (-EINVAL) rather than run without

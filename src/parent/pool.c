@@ -467,13 +467,17 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 		   them; the call is its child's even where the spawn failed
 		   after the answer. A hand-off it did not answer, or a server
 		   started while the sandbox was another: it is launched anew,
-		   and the call launches cold. */
+		   and the call launches cold. One that is only slow to answer
+		   (stopped, or starved of the CPU) or of another shape is let
+		   go of as one that answered late: the calls it runs are not
+		   ended for it. */
+		bool slow = r == -ETIMEDOUT || r == WARM_SHAPE_DIFFERS;
 		if (c->retiring) {
 			server_stop(c, false);
 		} else if (r == WARM_SHAPE_DIFFERS || (r < 0 && c->sock < 0)) {
 			server_check_binding(pool, c, r == -EPIPE ||
 						      r == -ECONNRESET);
-			server_stop(c, true);
+			server_stop(c, !slow);
 			r = WARM_NOT_SERVED;
 		}
 	}
