@@ -3020,3 +3020,124 @@ Test(pool, a_fork_server_leaves_the_flags_of_stdio_it_shares_alone)
 	close(out[0]);
 	close(out[1]);
 }
+
+/* ------------------------------------------------------------------------ */
+/* A fork server's pdeathsig                                                */
+/* ------------------------------------------------------------------------ */
+
+static int pool_parent(const cfork_args *a)
+{
+	pid_t pid = getppid();
+
+	(void)a;
+	return cfork_return(&pid, sizeof(pid)) < 0 ? 1 : OK;
+}
+CFORK_REGISTER(pool_parent, "");
+
+/* The server a fork server's call runs in. */
+static pid_t server_of_a_call(cfork_pool *pool)
+{
+	cfork_proc *p;
+	pid_t server = -1;
+
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_parent"), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+	cfork_status st = wait_ok(p);
+	cr_assert_eq(st.result_len, sizeof(server));
+	memcpy(&server, st.result, sizeof(server));
+	cfork_free(p);
+	return server;
+}
+
+struct pool_maker {
+	cfork_pool *pool;
+	cfork_proc *running;
+	pid_t server;
+};
+
+static void *make_pool_then_end(void *arg)
+{
+	struct pool_maker *m = arg;
+	cfork_attr attr = CFORK_ATTR_INIT;
+
+	attr.pdeathsig = SIGKILL;
+	cr_assert_eq(cfork_pool_new(&m->pool, &attr, 1, CFORK_POOL_FORK), 0);
+	m->server = server_of_a_call(m->pool);
+	cr_assert_eq(cfork_pool_spawn(m->pool, &m->running, "pool_sleep",
+				      300), 0);
+	return NULL;
+}
+
+/* A fork server serves every thread of the program: with attr.pdeathsig
+   it is not tied to the thread that launched it (which PR_SET_PDEATHSIG
+   would do), and that thread's end ends neither the server nor the calls
+   it runs. */
+Test(pool, a_fork_server_outlives_the_thread_that_launched_it)
+{
+	struct pool_maker m = { 0 };
+	pthread_t t;
+
+	cr_assert_eq(pthread_create(&t, NULL, make_pool_then_end, &m), 0);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	wait_ok(m.running);
+	cfork_free(m.running);
+	cr_assert_eq(server_of_a_call(m.pool), m.server);
+	cfork_pool_free(m.pool);
+	cr_assert_not(has_children());
+}
+
+/* Makes a fork server pool with pdeathsig (arg 0), starts a long call
+   through it, sends that call's pid and ends without freeing either. */
+static int pool_make_and_leave(const cfork_args *a)
+{
+	cfork_attr attr = CFORK_ATTR_INIT;
+	cfork_pool *pool;
+	cfork_proc *p;
+	int ready[2];
+	char byte;
+
+	attr.pdeathsig = (int)cfork_arg_i64(a, 0);
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK) < 0 ||
+	    cfork_pool_spawn(pool, &p, "pool_mark", 0, cfork_fd(ready[1]),
+			     60000) < 0)
+		return 1;
+	int32_t rec[2];
+	close(ready[1]);
+	if (read(ready[0], rec, sizeof(rec)) != sizeof(rec))
+		return 2;
+	(void)byte;
+	pid_t pid = rec[1];
+	return cfork_return(&pid, sizeof(pid)) ? 3 : OK;
+}
+CFORK_REGISTER(pool_make_and_leave, "i");
+
+/* And the program's end gives its calls their pdeathsig. */
+Test(pool, a_fork_servers_calls_get_their_pdeathsig_when_the_program_ends)
+{
+	cfork_proc *p;
+	pid_t call = -1;
+
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	cr_assert_eq(cfork_spawn(&p, NULL, "pool_make_and_leave", SIGKILL),
+		     0);
+	cfork_status st = wait_ok(p);
+	cr_assert_eq(st.result_len, sizeof(call));
+	memcpy(&call, st.result, sizeof(call));
+	cfork_free(p);
+	/* The call, then its server, end; both come to this subreaper. */
+	int64_t end = now_ms() + 5000 * TEST_SLOWDOWN;
+	siginfo_t si;
+	bool call_ended = false;
+	while (now_ms() < end && (!call_ended || has_children_now())) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) == 0 &&
+		    si.si_pid > 0)
+			continue;
+		call_ended = kill(call, 0) < 0 && errno == ESRCH;
+		usleep(10000);
+	}
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+	cr_assert(call_ended, "the call %d outlived its program", (int)call);
+	cr_assert_not(has_children());
+}

@@ -57,8 +57,9 @@ int handoff_place(struct handoff_in *in);
 
 /* server.c: a fork server's loop; returns only in a child it forked, with
    that call's payload fd. Bit i of own_stdio: fd i is a file description
-   the server was launched with for itself alone. */
-int server_run(int sock, unsigned own_stdio);
+   the server was launched with for itself alone. pdeathsig: the signal
+   its calls get when the program ends, or 0. */
+int server_run(int sock, unsigned own_stdio, int pdeathsig);
 
 /* confine.c: the payload's sandbox section, applied right before the
    function (confine_start), or armed for cfork_lockdown() when deferred;

@@ -77,6 +77,8 @@ struct server {
 	int link[2];	/* standby -> server: a call's status channel */
 	pid_t self;	/* the server, whom its children die with */
 	pid_t parent;	/* the program, the only sender of hand-offs */
+	int program;	/* with pdeathsig, a pidfd of the program, or -1 */
+	int pdeathsig;	/* what its calls get when the program ends, or 0 */
 	pid_t standby;	/* the child waiting for the next hand-off, or -1 */
 	struct rlimit nofile;	/* as launched: its children's */
 	int stdio_flags[3];	/* as launched, where its own (or -1): each
@@ -201,6 +203,8 @@ static void server_child_start(void)
 {
 	if (server.sigchld_ignored)
 		(void)signal(SIGCHLD, SIG_IGN);
+	if (server.program >= 0)
+		close(server.program);
 	close(server.sfd);
 	close(server.link[0]);
 	for (size_t i = 0; i < server.ncalls; i++)
@@ -361,26 +365,54 @@ static int server_fork_for(void)
 	return -2;
 }
 
-/* The pool went away: the calls running finish, each is told, and the
-   server ends, its children before it. */
+/* The pool went away (freed, or the program ended): the calls running
+   finish, each is told, and the server ends, its children before it.
+   Where the program ended (with a pdeathsig: its pidfd, which may be
+   seen after the socket's end of file), each call gets the signal it
+   asked for, as a cold call's child would. */
 static _Noreturn void server_drain(void)
 {
-	sigset_t chld;
-	int sig;
-
 	if (server.standby > 0)
 		kill(server.standby, SIGKILL);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	while (server.ncalls || server.standby > 0) {
+	for (;;) {
 		server_reap();
-		if (server.ncalls || server.standby > 0)
-			(void)sigwait(&chld, &sig);
+		if (!server.ncalls && server.standby <= 0)
+			_exit(0);
+		struct pollfd p[2] = {
+			{ .fd = server.sfd, .events = POLLIN },
+			{ .fd = server.program, .events = POLLIN },
+		};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			_exit(CFORK_EXIT_PAYLOAD);
+		struct signalfd_siginfo si;
+		while (read(server.sfd, &si, sizeof(si)) == sizeof(si))
+			;
+		if (p[1].revents) {
+			for (size_t i = 0; i < server.ncalls; i++)
+				(void)kill(server.calls[i].pid,
+					   server.pdeathsig);
+			close(server.program);
+			server.program = -1;
+		}
 	}
-	_exit(0);
 }
 
-int server_run(int sock, unsigned own_stdio)
+/* With a pdeathsig, the program is watched through a pidfd, which is the
+   program's only while it is still the server's parent (checked after it
+   is opened): the end of all its threads, not of the one that launched
+   the server, is what its calls get the signal for. A kernel without
+   pidfds ties the server to that thread instead, as a cold call's child
+   is (PR_SET_PDEATHSIG). */
+static void server_watch_program(void)
+{
+	server.program = (int)syscall(SYS_pidfd_open, server.parent, 0);
+	if (server.program < 0)
+		(void)prctl(PR_SET_PDEATHSIG, server.pdeathsig, 0, 0, 0);
+	if (getppid() != server.parent)
+		_exit(CFORK_EXIT_PAYLOAD);
+}
+
+int server_run(int sock, unsigned own_stdio, int pdeathsig)
 {
 	sigset_t chld;
 
@@ -392,6 +424,10 @@ int server_run(int sock, unsigned own_stdio)
 	   process's socket, would otherwise keep a server waiting for good
 	   with no call to come. */
 	handoff_check_peer(sock, server.parent);
+	server.program = -1;
+	server.pdeathsig = pdeathsig;
+	if (pdeathsig)
+		server_watch_program();
 	server.standby = -1;
 	/* CFORK_ATTR_SETSID, or CFORK_ATTR_SETPGROUP with a new group, made
 	   the server lead one (nothing else does): a cold call's child would
@@ -453,14 +489,17 @@ int server_run(int sock, unsigned own_stdio)
 		/* While a standby waits, the socket is its to read: the
 		   server only watches for the pool's end of file. */
 		short hand_offs = server.standby > 0 ? 0 : POLLIN;
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = server.link[0], .events = POLLIN },
 			{ .fd = server.sfd, .events = POLLIN },
 			{ .fd = sock, .events = hand_offs },
+			{ .fd = server.program, .events = POLLIN },
 		};
-		if (ppoll(p, 3, timed ? &wait_for : NULL, NULL) < 0 &&
+		if (ppoll(p, 4, timed ? &wait_for : NULL, NULL) < 0 &&
 		    errno != EINTR)
 			_exit(CFORK_EXIT_PAYLOAD);
+		if (p[3].revents)
+			server_drain();
 		/* Taken before reaped: a call whose child already ended is
 		   tracked first, then told. */
 		if (p[0].revents & POLLIN)

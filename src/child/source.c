@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -127,6 +128,16 @@ int source_open(void)
 			own_stdio = (unsigned)(end[1] - '0');
 			end += 2;
 		}
+		/* The signal its calls get when the program ends. */
+		int pdeathsig = 0;
+		if (value[0] == 's' && end[0] == 'd') {
+			char *sig = end + 1;
+			end = sig + strspn(sig, "0123456789");
+			pdeathsig = parse_fd(sig, end);
+			if (pdeathsig < 1 || pdeathsig >= NSIG)
+				child_fail(CFORK_EXIT_PAYLOAD,
+					   "CFORK_FD=%s: not a signal", value);
+		}
 		if (sock < 0 || *end)
 			child_fail(CFORK_EXIT_PAYLOAD,
 				   "CFORK_FD=%s: not an fd number", value);
@@ -134,7 +145,7 @@ int source_open(void)
 			check_privileged_origin(sock);
 		/* A fork server returns here only in a child it forked. */
 		return value[0] == 'p' ? source_pool(sock) :
-					 server_run(sock, own_stdio);
+					 server_run(sock, own_stdio, pdeathsig);
 	}
 	char *colon = strchr(value, ':');
 	int fd = parse_fd(value, colon);

@@ -568,9 +568,13 @@ int cfork_spawnv(cfork_proc **ret_proc, const cfork_attr *attr,
  * variable out of its environment before anything else runs, so that its
  * calls see the caller's). Left lazy, every child it forks would bind
  * what it calls on its own, in pages of its own: a dozen page faults on
- * each call's way to its function. A server's marker ends in r<mask>
+ * each call's way to its function. A server's marker goes on with r<mask>
  * where some of its stdio is its own (bit i: fd i), whose status flags
- * it gives each call as they were at its launch (child/server.c). */
+ * it gives each call as they were at its launch (child/server.c), and
+ * ends in d<signal> with attr.pdeathsig: a server serves every thread of
+ * the program, so it is not tied to the thread that launched it
+ * (PR_SET_PDEATHSIG is), but watches the program, and gives its calls
+ * that signal when the program ends. */
 int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		bool bind_now)
 {
@@ -603,9 +607,13 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		own_mark[1] = (char)(own_mark[1] | (s.own_stdio[i] >= 0) << i);
 	if (!server || own_mark[1] == '0')
 		own_mark[0] = '\0';
-	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d%s%s",
+	char death_mark[8] = "";
+	if (server && attr->pdeathsig)
+		(void)snprintf(death_mark, sizeof(death_mark), "d%d",
+			       attr->pdeathsig);
+	(void)snprintf(s.marker, sizeof(s.marker), CFORK_ENV "=%c%d%s%s%s",
 		       server ? 's' : 'p', sv[1], bind_now ? "n" : "",
-		       own_mark);
+		       own_mark, death_mark);
 	s.keep = malloc((attr->nkeep_fds + 2) * sizeof(*s.keep));
 	s.envp = child_environ(s.marker, attr->envp,
 			       bind_now ? "LD_BIND_NOW=1" : NULL);
@@ -627,11 +635,11 @@ int warm_launch(const cfork_attr *attr, struct warm_child *c, bool server,
 		.stdio = { s.stdio[0], s.stdio[1], s.stdio[2] },
 		.keep_fds = s.keep,
 		.nkeep_fds = n,
-		.pdeathsig = attr->pdeathsig,
+		.pdeathsig = server ? 0 : attr->pdeathsig,
 		.cgroup_fd = attr->cgroup_fd,
 		.report_fd = s.report[1],
 		.report_rd = s.report[0],
-		.parent_pid = attr->pdeathsig ? getpid() : 0,
+		.parent_pid = !server && attr->pdeathsig ? getpid() : 0,
 		.cwd_fd = s.cwd_fd,
 		.setsid = attr->flags & CFORK_ATTR_SETSID,
 		.setpgroup = attr->flags & CFORK_ATTR_SETPGROUP,
