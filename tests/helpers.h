@@ -91,6 +91,32 @@ static inline bool has_children(void)
 	return false;
 }
 
+/* The children of every thread of this process, running or zombie: a
+   pool's are its refill thread's. */
+static inline size_t children_of_any_thread(void)
+{
+	char path[300];
+	size_t n = 0;
+	long c;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+			 e->d_name);
+		FILE *f = fopen(path, "re");
+		while (f && fscanf(f, "%ld", &c) == 1)
+			n++;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* Lines of /proc/self/maps: a leaked mapping shows here. */
 static inline int count_mappings(void)
 {

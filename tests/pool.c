@@ -436,32 +436,6 @@ struct refused_calls {
 	int wrong;
 };
 
-/* The children of every thread of this process: a pool's are its refill
-   thread's. */
-static size_t children_of_any_thread(void)
-{
-	char path[300];
-	size_t n = 0;
-	long c;
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-			 e->d_name);
-		FILE *f = fopen(path, "re");
-		while (f && fscanf(f, "%ld", &c) == 1)
-			n++;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static int64_t now_us(void)
 {
 	struct timespec ts;

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../helpers.h"
+
 static int thread_fails_mark(const cfork_args *a)
 {
 	char c = getppid() == (pid_t)cfork_arg_i64(a, 1) ? 'c' : 'w';
@@ -119,31 +121,6 @@ static int deadline(void)
 	return 0;
 }
 
-/* The children of every thread of this process, not reaped or alive. */
-static size_t children(void)
-{
-	char path[300];
-	size_t n = 0;
-	long c;
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-			 e->d_name);
-		FILE *f = fopen(path, "re");
-		while (f && fscanf(f, "%ld", &c) == 1)
-			n++;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static int pools(void)
 {
 	static const unsigned modes[] = { CFORK_POOL_EXEC, CFORK_POOL_FORK };
@@ -162,10 +139,10 @@ static int pools(void)
 			if (n > 1000)
 				return 1;
 			/* Reaped at once, or by cfork's reaper thread. */
-			size_t left = children();
+			size_t left = children_of_any_thread();
 			for (int i = 0; left && i < 100; i++) {
 				usleep(10000);
-				left = children();
+				left = children_of_any_thread();
 			}
 			if (left)
 				printf("mode %u, allocation %d failing (%s): "
