@@ -27,6 +27,7 @@
 #include <elf.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -941,50 +942,35 @@ static int pool_sleep(const cfork_args *a)
 }
 CFORK_REGISTER(pool_sleep, "i");
 
-static int highest_fd(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int high = 2;
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) > high)
-			high = atoi(e->d_name);
-	if (d)
-		closedir(d);
-	return high;
-}
-
-/* A refill that fails (here: no fd left for the launch) is tried again
-   after a back-off, and the pool fills once it can. */
+/* A refill that fails (here: the pool's cwd is gone, which each launch
+   opens) is tried again after a back-off, and the pool fills once it
+   can. The call itself goes to the child launched before. */
 Test(pool, a_refill_that_failed_is_tried_again)
 {
-	struct rlimit nofile, none;
+	cfork_attr attr = CFORK_ATTR_INIT;
+	char dir[] = "/tmp/cfork-refill-XXXXXX";
 	cfork_pool *pool;
 	cfork_proc *p;
 
-	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
-	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
-	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_sleep", 50), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	attr.cwd = dir;
+	cr_assert_eq(cfork_pool_new(&pool, &attr, 1, CFORK_POOL_EXEC), 0);
+	cr_assert_eq(rmdir(dir), 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
 	cr_assert(cfork_paths(p) & CFORK_PATH_POOL);
-	/* No fd left, from well before the refill's launch (once the call
-	   has ended, or 2 ms after it began). */
-	none = nofile;
-	none.rlim_cur = (rlim_t)highest_fd() + 1;
-	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
-	usleep(300000);
-	size_t waiting = children_of_any_thread();
-	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
 	wait_ok(p);
 	cfork_free(p);
-	cr_assert_eq(waiting, 1, "the call's child, and no other: %zu",
-		     waiting);
+	usleep(300000);
+	cr_assert_eq(children_of_any_thread(), 0,
+		     "a child was launched in a cwd that is gone");
+	cr_assert_eq(mkdir(dir, 0700), 0);
 	size_t n = 0;
 	for (int64_t end = now_ms() + 5000 * TEST_SLOWDOWN;
 	     (n = children_of_any_thread()) == 0 && now_ms() < end;)
 		usleep(10000);
 	cr_assert_eq(n, 1, "the pool was not refilled");
 	cfork_pool_free(pool);
+	rmdir(dir);
 	cr_assert_not(has_children());
 }
 
@@ -1885,6 +1871,19 @@ static bool is_stopped(pid_t pid)
 	return state == 'T' || state == 't';
 }
 
+/* Stops a fork server running one call once its next standby is there:
+   kids, the call's child and the standby. */
+static void stop_with_its_standby(pid_t server, pid_t kids[2])
+{
+	for (int i = 0; i < 2000 && children_of(server, kids, 2) < 2; i++)
+		usleep(1000);
+	cr_assert_eq(children_of(server, kids, 2), 2);
+	cr_assert_eq(kill(server, SIGSTOP), 0);
+	for (int i = 0; i < 2000 && !is_stopped(server); i++)
+		usleep(1000);
+	cr_assert(is_stopped(server));
+}
+
 /* A fork server stopped (job control stops it with its caller) is not
    taken for dead: the calls it runs go on once it is continued. */
 Test(pool, a_stopped_fork_server_is_not_ended)
@@ -1896,17 +1895,11 @@ Test(pool, a_stopped_fork_server_is_not_ended)
 	pid_t server = only_child();
 	cr_assert_gt(server, 0);
 	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 2000), 0);
-	/* Stopped once its next standby is there (the call's child and the
-	   standby), which takes the next call: a server stopped without
-	   one leaves the call to the parent's 5 s bound on its answer. */
-	pid_t kids[4];
-	for (int i = 0; i < 2000 && children_of(server, kids, 4) < 2; i++)
-		usleep(1000);
-	cr_assert_eq(children_of(server, kids, 4), 2);
-	cr_assert_eq(kill(server, SIGSTOP), 0);
-	for (int i = 0; i < 200 && !is_stopped(server); i++)
-		usleep(1000);
-	cr_assert(is_stopped(server));
+	/* Stopped once its next standby is there, which takes the next
+	   call: a server stopped without one leaves the call to the
+	   parent's 5 s bound on its answer. */
+	pid_t kids[2];
+	stop_with_its_standby(server, kids);
 	int r = cfork_pool_spawn(pool, &p, "pool_pid");
 	kill(server, SIGCONT);
 	cr_assert_eq(r, 0);
@@ -1918,52 +1911,38 @@ Test(pool, a_stopped_fork_server_is_not_ended)
 	cr_assert_not(has_children());
 }
 
-/* Nor is one stopped before its next standby was forked, which leaves
-   the next call unanswered: that call launches cold once the wait for the
-   answer ends (5 s), and the server is let go of, not killed: the call it
-   runs ends as it would once the server is continued, and the one it did
-   not answer does not run there too. */
+/* Nor is one stopped while it has no standby (here: stopped, then its
+   standby killed, which it cannot reap or replace while stopped), which
+   leaves the next call unanswered: that call launches cold once the wait
+   for the answer ends (5 s), and the server is let go of, not killed:
+   continued, it drops the call it did not answer (which does not run
+   there too) and the call it runs ends as it would. */
 static int marks_of(int fd, int32_t id);
 
 Test(pool, a_fork_server_that_does_not_answer_in_time_keeps_its_calls)
 {
 	cfork_pool *pool;
 	cfork_proc *running, *p;
-	pid_t server, kids[4];
-	bool unanswered = false;
+	pid_t kids[2];
 	int marks[2];
 
 	cr_assert_eq(pipe2(marks, O_CLOEXEC | O_NONBLOCK), 0);
-
-	for (int round = 0; round < 5 && !unanswered; round++) {
-		cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK),
-			     0);
-		server = only_child();
-		/* Calls that come now and then: the next standby is forked
-		   2 ms after this call began. */
-		usleep(20000);
-		cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep",
-					      5500), 0);
-		cr_assert_eq(kill(server, SIGSTOP), 0);
-		for (int i = 0; i < 200 && !is_stopped(server); i++)
-			usleep(1000);
-		unanswered = children_of(server, kids, 4) == 1;
-		if (unanswered) {
-			int64_t t0 = now_ms();
-			cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_mark", 1,
-						      cfork_fd(marks[1]), 0), 0);
-			cr_assert_geq(now_ms() - t0, 4000);
-			cr_assert_not(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
-			wait_ok(p);
-			cfork_free(p);
-		}
-		kill(server, SIGCONT);
-		wait_ok(running);
-		cfork_free(running);
-		cfork_pool_free(pool);
-	}
-	cr_assert(unanswered, "the server forked its standby before it "
-		  "was stopped, each time");
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 6000), 0);
+	stop_with_its_standby(server, kids);
+	pid_t standby = kids[0] == cfork_pid(running) ? kids[1] : kids[0];
+	cr_assert_eq(kill(standby, SIGKILL), 0);
+	int64_t t0 = now_ms();
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_mark", 1,
+				      cfork_fd(marks[1]), 0), 0);
+	cr_assert_geq(now_ms() - t0, 4000);
+	cr_assert_not(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+	wait_ok(p);
+	cfork_free(p);
+	wait_ok(running);
+	cfork_free(running);
+	cfork_pool_free(pool);
 	cr_assert_not(has_children());
 	/* Run cold, and not by the server once continued. */
 	cr_assert_eq(marks_of(marks[0], 1), 1);
@@ -3060,8 +3039,33 @@ Test(pool, a_fork_server_outlives_the_thread_that_launched_it)
 	cr_assert_not(has_children());
 }
 
-/* Makes a fork server pool with pdeathsig (arg 0), starts a long call
-   through it, sends that call's pid and ends without freeing either. */
+static int term_fd = -1;
+
+static void mark_term(int sig)
+{
+	int32_t rec[2] = { sig, (int32_t)getpid() };
+
+	(void)!write(term_fd, rec, sizeof(rec));
+	_exit(0);
+}
+
+/* Says so on fd (arg 0) when it gets SIGTERM, once it has said on arg 1
+   that it waits for it. */
+static int pool_wait_for_term(const cfork_args *a)
+{
+	term_fd = cfork_arg_fd(a, 0);
+	if (signal(SIGTERM, mark_term) == SIG_ERR ||
+	    write(cfork_arg_fd(a, 1), "", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+CFORK_REGISTER(pool_wait_for_term, "ff");
+
+/* Makes a fork server pool with pdeathsig SIGTERM, starts through it a
+   call that marks fd (arg 0) when it gets that signal, and ends (once
+   the call waits for it) without freeing either; its result: the call's
+   pid. */
 static int pool_make_and_leave(const cfork_args *a)
 {
 	cfork_attr attr = CFORK_ATTR_INIT;
@@ -3070,48 +3074,54 @@ static int pool_make_and_leave(const cfork_args *a)
 	int ready[2];
 	char byte;
 
-	attr.pdeathsig = (int)cfork_arg_i64(a, 0);
+	attr.pdeathsig = SIGTERM;
 	if (pipe2(ready, O_CLOEXEC) < 0 ||
 	    cfork_pool_new(&pool, &attr, 1, CFORK_POOL_FORK) < 0 ||
-	    cfork_pool_spawn(pool, &p, "pool_mark", 0, cfork_fd(ready[1]),
-			     60000) < 0)
+	    cfork_pool_spawn(pool, &p, "pool_wait_for_term",
+			     cfork_fd(cfork_arg_fd(a, 0)),
+			     cfork_fd(ready[1])) < 0)
 		return 1;
-	int32_t rec[2];
 	close(ready[1]);
-	if (read(ready[0], rec, sizeof(rec)) != sizeof(rec))
-		return 2;
-	(void)byte;
-	pid_t pid = rec[1];
-	return cfork_return(&pid, sizeof(pid)) ? 3 : OK;
+	pid_t pid = cfork_pid(p);
+	return read(ready[0], &byte, 1) == 1 &&
+	       cfork_return(&pid, sizeof(pid)) == 0 ? OK : 2;
 }
-CFORK_REGISTER(pool_make_and_leave, "i");
+CFORK_REGISTER(pool_make_and_leave, "f");
 
-/* And the program's end gives its calls their pdeathsig. */
+/* And the program's end gives its calls their pdeathsig (one they can
+   catch, not the SIGKILL that ties each to its server). */
 Test(pool, a_fork_servers_calls_get_their_pdeathsig_when_the_program_ends)
 {
 	cfork_proc *p;
-	pid_t call = -1;
+	int32_t rec[2];
+	int marks[2];
 
+	cr_assert_eq(pipe2(marks, O_CLOEXEC), 0);
 	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	cr_assert_eq(cfork_spawn(&p, NULL, "pool_make_and_leave", SIGKILL),
-		     0);
+	cr_assert_eq(cfork_spawn(&p, NULL, "pool_make_and_leave",
+				 cfork_fd(marks[1])), 0);
+	/* The call waits for its signal, then its program ends. */
 	cfork_status st = wait_ok(p);
+	pid_t call;
 	cr_assert_eq(st.result_len, sizeof(call));
 	memcpy(&call, st.result, sizeof(call));
 	cfork_free(p);
-	/* The call, then its server, end; both come to this subreaper. */
-	int64_t end = now_ms() + 5000 * TEST_SLOWDOWN;
-	siginfo_t si;
-	bool call_ended = false;
-	while (now_ms() < end && (!call_ended || has_children_now())) {
-		memset(&si, 0, sizeof(si));
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) == 0 &&
-		    si.si_pid > 0)
-			continue;
-		call_ended = kill(call, 0) < 0 && errno == ESRCH;
-		usleep(10000);
+	close(marks[1]);
+	struct pollfd got = { .fd = marks[0], .events = POLLIN };
+	if (poll(&got, 1, 5000 * TEST_SLOWDOWN) != 1) {
+		kill(call, SIGKILL);
+		cr_assert_fail("the call %d outlived its program", (int)call);
+	}
+	cr_assert_eq(read(marks[0], rec, sizeof(rec)), sizeof(rec));
+	cr_assert_eq(rec[0], SIGTERM);
+	/* The call, then its server, end; the server comes to this
+	   subreaper. */
+	for (int64_t end = now_ms() + 5000 * TEST_SLOWDOWN;
+	     has_children_now() && now_ms() < end; usleep(10000)) {
+		siginfo_t si;
+		(void)waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL);
 	}
 	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
-	cr_assert(call_ended, "the call %d outlived its program", (int)call);
+	close(marks[0]);
 	cr_assert_not(has_children());
 }

@@ -365,13 +365,38 @@ static int server_fork_for(void)
 	return -2;
 }
 
+/* How often a server with a pdeathsig and no pidfd of the program looks
+   whether the program has ended (the end of all its threads, not of the
+   one that launched the server: getppid() changes). */
+#define SERVER_LOOK_PARENT_MS 100
+
+/* Whether the program has ended, for a server with a pdeathsig: its
+   pidfd, which ready says is readable, or without one its parent. */
+static bool server_program_ended(bool ready)
+{
+	if (!server.pdeathsig)
+		return false;
+	return server.program >= 0 ? ready : getppid() != server.parent;
+}
+
+static int server_poll_ms(void)
+{
+	return server.pdeathsig && server.program < 0 ? SERVER_LOOK_PARENT_MS :
+							-1;
+}
+
 /* The pool went away (freed, or the program ended): the calls running
    finish, each is told, and the server ends, its children before it.
-   Where the program ended (with a pdeathsig: its pidfd, which may be
-   seen after the socket's end of file), each call gets the signal it
-   asked for, as a cold call's child would. */
+   Where the program ended (the pidfd may be seen after the socket's end
+   of file), each call gets the signal it asked for, as a cold call's
+   child would, a standby that took one included (its word is read
+   first: it sent it before it answered). */
 static _Noreturn void server_drain(void)
 {
+	struct pollfd link = { .fd = server.link[0], .events = POLLIN };
+
+	if (server.standby > 0 && poll(&link, 1, 0) > 0)
+		server_taken();
 	if (server.standby > 0)
 		kill(server.standby, SIGKILL);
 	for (;;) {
@@ -382,32 +407,27 @@ static _Noreturn void server_drain(void)
 			{ .fd = server.sfd, .events = POLLIN },
 			{ .fd = server.program, .events = POLLIN },
 		};
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (poll(p, 2, server_poll_ms()) < 0 && errno != EINTR)
 			_exit(CFORK_EXIT_PAYLOAD);
 		struct signalfd_siginfo si;
 		while (read(server.sfd, &si, sizeof(si)) == sizeof(si))
 			;
-		if (p[1].revents) {
+		if (server_program_ended(p[1].revents)) {
 			for (size_t i = 0; i < server.ncalls; i++)
 				(void)kill(server.calls[i].pid,
 					   server.pdeathsig);
-			close(server.program);
-			server.program = -1;
+			server.pdeathsig = 0;
 		}
 	}
 }
 
 /* With a pdeathsig, the program is watched through a pidfd, which is the
    program's only while it is still the server's parent (checked after it
-   is opened): the end of all its threads, not of the one that launched
-   the server, is what its calls get the signal for. A kernel without
-   pidfds ties the server to that thread instead, as a cold call's child
-   is (PR_SET_PDEATHSIG). */
+   is opened); a kernel without pidfds has the server look at its parent
+   now and then. */
 static void server_watch_program(void)
 {
 	server.program = (int)syscall(SYS_pidfd_open, server.parent, 0);
-	if (server.program < 0)
-		(void)prctl(PR_SET_PDEATHSIG, server.pdeathsig, 0, 0, 0);
 	if (getppid() != server.parent)
 		_exit(CFORK_EXIT_PAYLOAD);
 }
@@ -495,10 +515,16 @@ int server_run(int sock, unsigned own_stdio, int pdeathsig)
 			{ .fd = sock, .events = hand_offs },
 			{ .fd = server.program, .events = POLLIN },
 		};
+		struct timespec look = { 0, SERVER_LOOK_PARENT_MS * 1000000L };
+		if (server_poll_ms() >= 0 &&
+		    (!timed || wait_ns > SERVER_LOOK_PARENT_MS * 1000000LL)) {
+			wait_for = look;
+			timed = true;
+		}
 		if (ppoll(p, 4, timed ? &wait_for : NULL, NULL) < 0 &&
 		    errno != EINTR)
 			_exit(CFORK_EXIT_PAYLOAD);
-		if (p[3].revents)
+		if (server_program_ended(p[3].revents))
 			server_drain();
 		/* Taken before reaped: a call whose child already ended is
 		   tracked first, then told. */

@@ -102,12 +102,19 @@ static bool warm_alive(const struct warm_child *c, bool stopped_too)
 #define WARM_CHILD_NONE ((struct warm_child){ .pid = -1, .pidfd = -1, \
 	.sock = -1, .out_rd = -1, .err_rd = -1 })
 
-static void warm_kill(const struct warm_child *c)
+/* Through its pidfd, or by pid (it is our unreaped child: the pid is no
+   other's). */
+static void warm_signal(const struct warm_child *c, int sig)
 {
 	if (c->pid > 0 &&
 	    (c->pidfd < 0 ||
-	     syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0) < 0))
-		kill(c->pid, SIGKILL);
+	     syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0))
+		kill(c->pid, sig);
+}
+
+static void warm_kill(const struct warm_child *c)
+{
+	warm_signal(c, SIGKILL);
 }
 
 /* Its fds closed, and none left. */
@@ -470,13 +477,17 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 		   and the call launches cold. One that is only slow to answer
 		   (stopped, or starved of the CPU) or of another shape is let
 		   go of as one that answered late: the calls it runs are not
-		   ended for it. */
+		   ended for it. A stopped one is continued, so that it drops
+		   the hand-off it did not answer (and the caller's fds in it)
+		   and ends after its calls. */
 		bool slow = r == -ETIMEDOUT || r == WARM_SHAPE_DIFFERS;
 		if (c->retiring) {
 			server_stop(c, false);
 		} else if (r == WARM_SHAPE_DIFFERS || (r < 0 && c->sock < 0)) {
 			server_check_binding(pool, c, r == -EPIPE ||
 						      r == -ECONNRESET);
+			if (r == -ETIMEDOUT)
+				warm_signal(c, SIGCONT);
 			server_stop(c, !slow);
 			r = WARM_NOT_SERVED;
 		}
