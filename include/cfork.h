@@ -808,9 +808,8 @@ enum {
  * the caller's: the server reaps them and tells the handle how each ended
  * (status, rusage), and they die with the server. A server serves every
  * thread and is tied to none: with attr.pdeathsig, each call it runs gets
- * that signal when the program ends (before Linux 5.3, which has no
- * pidfds, the server gets it when the thread that launched it ends, and
- * its calls die with it). It keeps one child
+ * that signal when the program ends (seen through a pidfd, or within
+ * 100 ms where the kernel has none, before Linux 5.3). It keeps one child
  * forked ahead, which takes the next call, so that a call does not wait
  * for a fork. It binds every symbol as it starts (LD_BIND_NOW, unless
  * attr's environment sets it), so that its children do not bind each on
