@@ -416,6 +416,7 @@ static _Noreturn void server_drain(void)
 			for (size_t i = 0; i < server.ncalls; i++)
 				(void)kill(server.calls[i].pid,
 					   server.pdeathsig);
+			/* Given once: nothing more to watch for. */
 			server.pdeathsig = 0;
 		}
 	}

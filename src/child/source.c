@@ -21,8 +21,9 @@
 #include "sys.h"
 #include "wire.h"
 
-/* A decimal fd number up to end (or the NUL); -1 if it is anything else. */
-static int parse_fd(const char *s, const char *end)
+/* A decimal number (an fd, a signal) up to end (or the NUL); -1 if it
+   is anything else. */
+static int parse_number(const char *s, const char *end)
 {
 	long v = 0;
 
@@ -112,7 +113,7 @@ int source_open(void)
 
 	if (value[0] == 'p' || value[0] == 's') {
 		char *end = value + 1 + strspn(value + 1, "0123456789");
-		int sock = parse_fd(value + 1, end);
+		int sock = parse_number(value + 1, end);
 		/* A fork server launched to bind every symbol at its start
 		   (parent/spawn.c): done by now, and the caller's environment
 		   is what its calls see. */
@@ -133,7 +134,7 @@ int source_open(void)
 		if (value[0] == 's' && end[0] == 'd') {
 			char *sig = end + 1;
 			end = sig + strspn(sig, "0123456789");
-			pdeathsig = parse_fd(sig, end);
+			pdeathsig = parse_number(sig, end);
 			if (pdeathsig < 1 || pdeathsig >= NSIG)
 				child_fail(CFORK_EXIT_PAYLOAD,
 					   "CFORK_FD=%s: not a signal", value);
@@ -148,8 +149,8 @@ int source_open(void)
 					 server_run(sock, own_stdio, pdeathsig);
 	}
 	char *colon = strchr(value, ':');
-	int fd = parse_fd(value, colon);
-	int ready = colon ? parse_fd(colon + 1, NULL) : -2;
+	int fd = parse_number(value, colon);
+	int ready = colon ? parse_number(colon + 1, NULL) : -2;
 	if (fd < 0 || ready == -1)
 		child_fail(CFORK_EXIT_PAYLOAD,
 			   "CFORK_FD=%s: not an fd number", value);

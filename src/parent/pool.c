@@ -112,11 +112,6 @@ static void warm_signal(const struct warm_child *c, int sig)
 		kill(c->pid, sig);
 }
 
-static void warm_kill(const struct warm_child *c)
-{
-	warm_signal(c, SIGKILL);
-}
-
 /* Its fds closed, and none left. */
 static void warm_close(struct warm_child *c)
 {
@@ -133,7 +128,7 @@ static void warm_discard(struct warm_child *c)
 {
 	siginfo_t si;
 
-	warm_kill(c);
+	warm_signal(c, SIGKILL);
 	while (c->pid > 0 &&
 	       waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
 	       errno == EINTR)
@@ -149,7 +144,7 @@ static void server_stop(struct warm_child *c, bool kill_it)
 	struct server_ref *ref = c->ref;
 
 	if (kill_it)
-		warm_kill(c);
+		warm_signal(c, SIGKILL);
 	/* Its socket closed first: that end of file is what ends it. */
 	warm_close(c);
 	server_ref_put(ref);
