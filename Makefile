@@ -171,6 +171,13 @@ DEP_DEBS := pkg-config liburing-dev libseccomp-dev libcriterion-dev g++ clang \
 DEP_CMDS := g++ clang++
 # Criterion's own flags for `make test`, e.g. TEST_ARGS='--filter=spawn/*'.
 TEST_ARGS ?=
+# run_suite REPORT,COMMAND: run the suite with a TAP report; when it fails,
+# name the failed tests and their assertions again after everything else, so
+# that the tail of a long log (CI's) says which test failed, not only that
+# one did.
+run_suite = $(2) --tap=$(1) || { rc=$$?; echo "failed:" >&2; \
+	awk '/^(ok|not ok|\#)/ { p = 0 } /^not ok/ { p = 1 } p' $(1) >&2; \
+	exit $$rc; }
 
 .PHONY: all examples demo test check-asan bench bench-sandbox deps install \
 	uninstall clean
@@ -326,7 +333,7 @@ $(TEST_BIN): $(patsubst tests/%.c,$(O)/tests/%.o,$(TEST_SRCS)) $(INTERNAL_LIB)
 
 test: deps $(TEST_BIN) $(TEST_PROGS) $(EXAMPLES) compile-fail \
       check-gc-sections check-cxx check-doc-examples
-	$(TEST_BIN) --timeout=60 $(TEST_ARGS)
+	$(call run_suite,$(O)/tests/report.tap,$(TEST_BIN) --timeout=60 $(TEST_ARGS))
 
 # The header in C++: every C++ program here compiles under each standard
 # with each compiler, warnings as errors (and the examples as strict C11,
@@ -505,7 +512,8 @@ check-asan: deps
 		$(O)/asan/tests/cfork-tests $(subst $(O)/,$(O)/asan/,$(TEST_PROGS))
 	ASAN_OPTIONS=detect_leaks=1:handle_segv=0 \
 		UBSAN_OPTIONS=print_stacktrace=1 \
-		$(O)/asan/tests/cfork-tests --timeout=120 $(TEST_ARGS)
+		$(call run_suite,$(O)/asan/tests/report.tap,\
+		$(O)/asan/tests/cfork-tests --timeout=120 $(TEST_ARGS))
 
 .PHONY: fuzz fuzz-corpus fuzz-deps
 
