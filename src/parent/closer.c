@@ -24,7 +24,10 @@
  * socket's lock, which the child holds from starved threads), so the fds
  * left for it are bounded: past closer_held_max(), the caller reads no
  * more from the channel that brought them (what a channel still holds is
- * the thread's with the channel).
+ * the thread's with the channel). Taking them can grow the caller's fd
+ * table, which in a threaded process waits for an RCU grace period, once
+ * for each doubling: left to the kernel, as growing it ahead would cost
+ * every threaded program's first spawn a grace period instead.
  */
 #include <errno.h>
 #include <pthread.h>
