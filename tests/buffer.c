@@ -185,7 +185,7 @@ Test(buffer, nothing_leaks)
 		expect_hash(b, fnv1a(cfork_buffer_data(b), size));
 		cfork_buffer_free(b);
 	}
-	cr_expect_eq(count_open_fds(), fds);
+	cr_expect_eq(open_fds_settled(fds), fds);
 	cr_expect_eq(count_mappings(), maps);
 	cr_expect_not(has_children());
 }

@@ -71,6 +71,20 @@ static inline int count_open_fds(void)
 	return n - 3;	/* ".", ".." and the directory's own fd */
 }
 
+/* The open fds, once the reaper has let go of what it holds: a child whose
+   end took long is reaped on cfork's thread, which keeps its pidfd until
+   then. expected, or the count after as long a wait as has_children(). */
+static inline int open_fds_settled(int expected)
+{
+	int n;
+
+	for (int64_t end = now_ms() + 2000 * TEST_SLOWDOWN;
+	     (n = count_open_fds()) != expected && now_ms() < end;
+	     usleep(1000))
+		;
+	return n;
+}
+
 /* Whether this process has any child, running or zombie, now. */
 static inline bool has_children_now(void)
 {
