@@ -85,6 +85,14 @@ static inline int open_fds_settled(int expected)
 	return n;
 }
 
+/* As many fds open as before, once settled; says how many if not. */
+#define assert_open_fds_settle_to(before)                                   \
+	do {                                                                \
+		int before_ = (before), open_ = open_fds_settled(before_);  \
+		cr_assert_eq(open_, before_, "%d fds open, %d before", open_, \
+			     before_);                                      \
+	} while (0)
+
 /* Whether this process has any child, running or zombie, now. */
 static inline bool has_children_now(void)
 {

@@ -131,7 +131,7 @@ Test(init, wrong_getter_type_ends_child_with_usage)
 	cr_assert_str_empty(out);
 	cfork_free(p);
 	cr_assert(!has_children());
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(init, wrong_getter_names_second_argument)
@@ -244,7 +244,7 @@ Test(init, stdout_flushed_when_function_returns)
 	cr_assert_str_eq(err, "to stderr");
 	close(po[0]);
 	close(pe[0]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 /* A function that calls exit() ends its child as a return does: its own

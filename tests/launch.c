@@ -320,7 +320,7 @@ Test(launch, fd_without_cloexec_does_not_reach_child)
 	close(leaky);
 	close(pipefd[0]);
 	close(pipefd[1]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 	cr_assert_not(has_children());
 }
 
@@ -355,7 +355,7 @@ Test(launch, fd_argument_reaches_child_whatever_its_cloexec_flag)
 	cr_assert_str_eq(buf, "via plain fd");
 	close(with[0]);
 	close(without[0]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(launch, keep_fds_reach_child_under_the_same_number)
@@ -393,7 +393,7 @@ Test(launch, keep_fds_reach_child_under_the_same_number)
 	cr_assert_str_eq(buf, "kept plain");
 	close(a[0]);
 	close(b[0]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 struct fd_line {
@@ -556,7 +556,7 @@ Test(launch, child_has_exactly_stdio_given_fds_and_its_own_channels)
 	close(kept[0]);
 	close(kept[1]);
 	close(leaky);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 	cr_assert_not(has_children());
 }
 
@@ -578,7 +578,7 @@ Test(launch, child_with_a_large_argument_has_no_extra_fd)
 	assert_child_fds(&st, NULL, 0, report_target, sizeof(report_target));
 	cfork_free(p);
 	unsetenv("CFORK_WRITEOUT");
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 	cr_assert_not(has_children());
 }
 
@@ -698,7 +698,7 @@ Test(launch, stdout_and_stderr_go_to_the_given_fds)
 	cr_assert_str_eq(buf, "to stderr\n");
 	close(out[0]);
 	close(err[0]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(launch, stdout_and_stderr_can_be_swapped)
@@ -741,7 +741,7 @@ Test(launch, stdout_and_stderr_can_be_swapped)
 	cr_assert_str_eq(buf, "printed on stderr");
 	close(a[0]);
 	close(b[0]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(launch, stdout_and_stderr_can_share_one_fd)
@@ -764,7 +764,7 @@ Test(launch, stdout_and_stderr_can_share_one_fd)
 	buf[read_all(both[0], buf, sizeof(buf) - 1)] = '\0';
 	cr_assert_str_eq(buf, "errout");
 	close(both[0]);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(launch, stdin_reads_from_the_given_fd)
@@ -787,7 +787,7 @@ Test(launch, stdin_reads_from_the_given_fd)
 	cr_assert_eq(st.result_len, sizeof(input) - 1);
 	cr_assert_arr_eq(st.result, input, sizeof(input) - 1);
 	cfork_free(p);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -918,7 +918,7 @@ Test(launch, spawn_succeeds_under_a_signal_storm)
 	}
 	setitimer(ITIMER_REAL, &off, NULL);
 	cr_assert_gt(alarms, 0, "the timer never fired");
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 	cr_assert_not(has_children());
 }
 
@@ -1173,7 +1173,7 @@ Test(launch, cgroup_fd_starts_child_in_that_cgroup)
 		 strcmp(root, "/") ? root : "", (int)getpid());
 	cr_assert_not_null(strstr(text, want), "expected %s in:\n%s", want,
 			   text);
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 	cr_assert_not(has_children());
 }
 
@@ -1211,7 +1211,7 @@ Test(launch, cgroup_fd_that_is_no_cgroup_fails_without_child)
 		close(fd);
 	}
 	cr_assert_not(has_children());
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -86,7 +86,7 @@ Test(registry, duplicate_static_name_refused_everywhere)
 	cr_assert_eq(p, (cfork_proc *)&p, "handle touched on failure");
 	cr_assert_eq(cfork("registry_twice"), -EEXIST);
 	cr_assert(!has_children());
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(registry, invalid_static_entry_refused_at_spawn)
@@ -173,7 +173,7 @@ Test(registry, unknown_name_creates_no_child)
 	cr_assert_eq(cfork("registry_nowhere"), -ENOENT);
 	cr_assert_eq(cfork_runv(NULL, "", NULL, 0), -ENOENT);
 	cr_assert(!has_children());
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 #define RACERS 8
@@ -290,7 +290,7 @@ Test(registry, runtime_registration_dispatched_by_init)
 			 "runtime_main: late register=0 spawn=-95\n");
 	cr_assert_str_empty(err);
 	cr_assert(!has_children());
-	cr_assert_eq(open_fds_settled(fds), fds);
+	assert_open_fds_settle_to(fds);
 }
 
 Test(registry, runtime_child_runs_main_only_up_to_init)
