@@ -71,7 +71,7 @@ static inline void run_checking_child(const char *name,
 		     (int)st.result_len, (const char *)st.result,
 		     st.error ? " / " : "", st.error ? st.error : "");
 	cfork_free(p);
-	cr_assert_eq(count_open_fds(), fds);
+	assert_open_fds_settle_to(fds);
 	cr_assert_not(has_children());
 }
 

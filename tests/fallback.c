@@ -551,9 +551,10 @@ static int run_pools(enum profile which)
 			return r;
 		cfork_pool_free(pool);
 	}
-	if (count_open_fds() != fds)
+	int open_after = open_fds_settled(fds);
+	if (open_after != fds)
 		return fail(96, "pools: fds: %d before, %d after", fds,
-			    count_open_fds());
+			    open_after);
 	if (has_children())
 		return fail(97, "pools: a child is left");
 	return 0;
