@@ -41,6 +41,9 @@
 /* How long a test waits for a call that ends soon: 20 s, and as many
    times that as the build is slower. */
 #define WAIT_MS (20000 * TEST_SLOWDOWN)
+/* How long what a free let go of (a child's end, its pidfd) may take to
+   settle before a check calls it left. */
+#define SETTLE_MS (2000 * TEST_SLOWDOWN)
 
 /* How long a test waits for any of many children to make progress before
    it calls them stuck: a third of its timeout, so that a slow build or
@@ -73,12 +76,12 @@ static inline int count_open_fds(void)
 
 /* The open fds, once the reaper has let go of what it holds: a child whose
    end took long is reaped on cfork's thread, which keeps its pidfd until
-   then. expected, or the count after as long a wait as has_children(). */
+   then. expected, or the count after SETTLE_MS. */
 static inline int open_fds_settled(int expected)
 {
 	int n;
 
-	for (int64_t end = now_ms() + 2000 * TEST_SLOWDOWN;
+	for (int64_t end = now_ms() + SETTLE_MS;
 	     (n = count_open_fds()) != expected && now_ms() < end;
 	     usleep(1000))
 		;
@@ -106,7 +109,7 @@ static inline bool has_children_now(void)
    that a busy machine ends late: cfork_free(3)). */
 static inline bool has_children(void)
 {
-	for (int64_t end = now_ms() + 2000 * TEST_SLOWDOWN; has_children_now();
+	for (int64_t end = now_ms() + SETTLE_MS; has_children_now();
 	     usleep(1000))
 		if (now_ms() > end)
 			return true;

@@ -1884,6 +1884,19 @@ static void stop_with_its_standby(pid_t server, pid_t kids[2])
 	cr_assert(is_stopped(server));
 }
 
+/* The end of a stopped-server test: both calls end as they would, and
+   nothing is left once the pool is freed. */
+static void end_both_calls_and_the_pool(cfork_pool *pool, cfork_proc *p,
+					cfork_proc *running)
+{
+	wait_ok(p);
+	cfork_free(p);
+	wait_ok(running);
+	cfork_free(running);
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
 /* A fork server stopped (job control stops it with its caller) is not
    taken for dead: the calls it runs go on once it is continued. */
 Test(pool, a_stopped_fork_server_is_not_ended)
@@ -1903,12 +1916,7 @@ Test(pool, a_stopped_fork_server_is_not_ended)
 	int r = cfork_pool_spawn(pool, &p, "pool_pid");
 	kill(server, SIGCONT);
 	cr_assert_eq(r, 0);
-	wait_ok(p);
-	cfork_free(p);
-	wait_ok(running);
-	cfork_free(running);
-	cfork_pool_free(pool);
-	cr_assert_not(has_children());
+	end_both_calls_and_the_pool(pool, p, running);
 }
 
 /* Nor is one stopped while it has no standby (here: stopped, then its
@@ -1938,12 +1946,7 @@ Test(pool, a_fork_server_that_does_not_answer_in_time_keeps_its_calls)
 				      cfork_fd(marks[1]), 0), 0);
 	cr_assert_geq(now_ms() - t0, 4000);
 	cr_assert_not(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
-	wait_ok(p);
-	cfork_free(p);
-	wait_ok(running);
-	cfork_free(running);
-	cfork_pool_free(pool);
-	cr_assert_not(has_children());
+	end_both_calls_and_the_pool(pool, p, running);
 	/* Run cold, and not by the server once continued. */
 	cr_assert_eq(marks_of(marks[0], 1), 1);
 	close(marks[0]);
