@@ -840,7 +840,10 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * cfork_spawnv() through the pool: the call is handed to a waiting child
  * (or to the fork server, which forks one); an empty pool (or a child or a
  * server that cannot take it) means a cold launch, never a failure of its
- * own. A child found dead while it waited is replaced, not handed out.
+ * own. A child found dead or stopped while it waited is replaced, not
+ * handed out; so is a fork server found stopped (its standby would take
+ * the call, whose end the stopped server could not tell): it is let go
+ * of, not killed, and the calls it runs end once it is continued.
  * The handle is an ordinary cfork_proc: wait, kill, cfork_proc_fd(),
  * cfork_wait_any(), status, free. Safe from many threads.
  *

@@ -1897,34 +1897,49 @@ static void end_both_calls_and_the_pool(cfork_pool *pool, cfork_proc *p,
 	cr_assert_not(has_children());
 }
 
-/* A fork server stopped (job control stops it with its caller) is not
-   taken for dead: the calls it runs go on once it is continued. */
-Test(pool, a_stopped_fork_server_is_not_ended)
+static int pool_pids(const cfork_args *a);
+
+/* A fork server stopped (job control stops it with its caller, or a
+   process of the same uid) is not taken for dead: the call it runs goes
+   on once it is continued. Nor is it handed the next call: its standby,
+   which is not stopped, would take it, and the call's end would wait for
+   the server to go on. The call goes to a new server; the stopped one
+   ends after its call once continued. */
+Test(pool, a_stopped_fork_server_is_not_handed_a_call_nor_ended)
 {
 	cfork_pool *pool;
 	cfork_proc *running, *p;
+	cfork_status st;
+	siginfo_t si;
+	pid_t kids[2], pids[2] = { 0, 0 };
 
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
 	pid_t server = only_child();
 	cr_assert_gt(server, 0);
 	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 2000), 0);
-	/* Stopped once its next standby is there, which takes the next
-	   call: a server stopped without one leaves the call to the
-	   parent's 5 s bound on its answer. */
-	pid_t kids[2];
 	stop_with_its_standby(server, kids);
-	int r = cfork_pool_spawn(pool, &p, "pool_pid");
+	/* Until its parent can see the stop, left for the pool to see. */
+	cr_assert_eq(waitid(P_PID, (id_t)server, &si, WSTOPPED | WNOWAIT), 0);
+	int r = cfork_pool_spawn(pool, &p, "pool_pids");
+	int waited = r ? r : cfork_wait(p, SETTLE_MS, &st);
+	if (!waited && st.result_len == sizeof(pids))
+		memcpy(pids, st.result, sizeof(pids));
 	kill(server, SIGCONT);
-	cr_assert_eq(r, 0);
+	cr_assert_eq(r, 0, "%s", strerror(-r));
+	cr_assert_eq(waited, 0, "the call's end waited for the stopped server: %s",
+		     strerror(-waited));
+	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+	cr_assert_neq(pids[1], server);
 	end_both_calls_and_the_pool(pool, p, running);
 }
 
-/* Nor is one stopped while it has no standby (here: stopped, then its
-   standby killed, which it cannot reap or replace while stopped), which
-   leaves the next call unanswered: that call launches cold once the wait
-   for the answer ends (5 s), and the server is let go of, not killed:
-   continued, it drops the call it did not answer (which does not run
-   there too) and the call it runs ends as it would. */
+/* A server that does not answer at all (starved of the CPU, or stopped
+   where the pool cannot see it: here its stop was reported to another
+   wait first, then its standby killed, which it cannot reap or replace
+   while stopped) leaves the next call unanswered: that call launches
+   cold once the wait for the answer ends (5 s), and the server is let go
+   of, not killed: continued, it drops the call it did not answer (which
+   does not run there too) and the call it runs ends as it would. */
 static int marks_of(int fd, int32_t id);
 
 Test(pool, a_fork_server_that_does_not_answer_in_time_keeps_its_calls)
@@ -1939,6 +1954,8 @@ Test(pool, a_fork_server_that_does_not_answer_in_time_keeps_its_calls)
 	pid_t server = only_child();
 	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 6000), 0);
 	stop_with_its_standby(server, kids);
+	siginfo_t si;
+	cr_assert_eq(waitid(P_PID, (id_t)server, &si, WSTOPPED), 0);
 	pid_t standby = kids[0] == cfork_pid(running) ? kids[1] : kids[0];
 	cr_assert_eq(kill(standby, SIGKILL), 0);
 	int64_t t0 = now_ms();

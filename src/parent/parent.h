@@ -261,6 +261,10 @@ bool environ_sets(const char *const *envp, const char *name);
 struct server_ref *server_ref_new(pid_t pid, int pidfd);
 struct server_ref *server_ref_get(struct server_ref *ref);
 void server_ref_put(struct server_ref *ref);
+/* Whether it runs, was stopped (job control's stop, not a ptrace stop),
+   has ended, or is gone (reaped by another wait). */
+enum server_state { SERVER_GONE, SERVER_ENDED, SERVER_STOPPED, SERVER_RUNS };
+enum server_state server_state(const struct server_ref *ref);
 /* cfork_spawnv() with the launch replaced by a hand-off to warm (when not
    NULL): on success the child is the handle's; on failure warm keeps it.
    With shape (a pool's), a call whose sandbox would launch anything else

@@ -78,22 +78,19 @@ struct fork_server {
 };
 
 /* Whether a waiting child is still waiting: one that died (killed, or it
-   failed its take-over) is not handed a call; nor, with stopped_too, is
-   one that was stopped, which the call would wait on for as long as it
-   stays stopped. A fork server that is stopped (job control stops it with
-   its caller) is not ended for it: it runs calls of its own. */
-static bool warm_alive(const struct warm_child *c, bool stopped_too)
+   failed its take-over) is not handed a call; nor is one that was
+   stopped, which the call would wait on for as long as it stays
+   stopped. */
+static bool warm_alive(const struct warm_child *c)
 {
-	int how = WNOHANG | WNOWAIT | __WALL | (stopped_too ? WSTOPPED : 0);
+	const int how = WSTOPPED | WNOHANG | WNOWAIT | __WALL;
 	siginfo_t si = { 0 };
 
 	if (c->pidfd >= 0) {
 		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
-		if (poll(&pfd, 1, 0) != 0)
-			return false;
-		return !stopped_too ||
-		       (waitid(P_PIDFD, (id_t)c->pidfd, &si, how) == 0 &&
-			si.si_pid == 0);
+		return poll(&pfd, 1, 0) == 0 &&
+		       waitid(P_PIDFD, (id_t)c->pidfd, &si, how) == 0 &&
+		       si.si_pid == 0;
 	}
 	return waitid(P_PID, (id_t)c->pid, &si, how | WEXITED) == 0 &&
 	       si.si_pid == 0;
@@ -388,7 +385,7 @@ static bool pool_take(cfork_pool *pool, struct warm_child *c)
 		pthread_mutex_unlock(&pool->lock);
 		if (!have)
 			return false;
-		if (warm_alive(c, true))
+		if (warm_alive(c))
 			return true;
 		warm_discard(c);
 		pool_spent(pool, NULL);
@@ -457,9 +454,16 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 	struct warm_child *c = &fs->c;
 	int r = WARM_NOT_SERVED;
 
-	if (c->pid > 0 && !warm_alive(c, false)) {
-		server_check_binding(pool, c, false);
-		server_stop(c, true);
+	/* Stopped, its standby, which is not, would take the call, whose
+	   end the server could not tell until it goes on. It is let go of,
+	   not killed (job control may have stopped it): the calls it runs
+	   end as they would once it is continued, and so does it. */
+	enum server_state state = c->pid > 0 ? server_state(c->ref) :
+					       SERVER_GONE;
+	if (c->pid > 0 && state != SERVER_RUNS) {
+		if (state != SERVER_STOPPED)
+			server_check_binding(pool, c, false);
+		server_stop(c, state != SERVER_STOPPED);
 	}
 	if (c->pid < 0)
 		(void)server_start(pool, c);

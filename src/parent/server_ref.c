@@ -48,9 +48,7 @@ struct server_ref *server_ref_get(struct server_ref *ref)
 /* How often the last reference looks at a server it waits for. */
 #define SERVER_LOOK_MS 10
 
-enum server_state { SERVER_GONE, SERVER_ENDED, SERVER_STOPPED, SERVER_RUNS };
-
-static enum server_state server_state(const struct server_ref *ref)
+enum server_state server_state(const struct server_ref *ref)
 {
 	idtype_t type = ref->pidfd >= 0 ? P_PIDFD : P_PID;
 	id_t id = ref->pidfd >= 0 ? (id_t)ref->pidfd : (id_t)ref->pid;
@@ -59,7 +57,8 @@ static enum server_state server_state(const struct server_ref *ref)
 	if (waitid(type, id, &si,
 		   WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0)
 		return errno == EINTR ? SERVER_RUNS : SERVER_GONE;
-	if (si.si_pid == 0)
+	/* A ptrace stop is the program's own tracing: it goes on. */
+	if (si.si_pid == 0 || si.si_code == CLD_TRAPPED)
 		return SERVER_RUNS;
 	return si.si_code == CLD_STOPPED ? SERVER_STOPPED : SERVER_ENDED;
 }
