@@ -243,13 +243,13 @@ Test(pool, a_warm_sandboxed_call_cannot_write_its_callers_proc_files)
 	cr_assert_not(has_children());
 }
 
-/* Sends sig to every child of every thread of ours (the refill thread
-   launches a pool's children: they are its task's); how many got it. */
-static int signal_our_children(int sig)
+/* The children of every thread of ours (the refill thread launches a
+   pool's children: they are its task's), up to max; how many. */
+static size_t our_children(pid_t *out, size_t max)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
-	int sent = 0;
+	size_t n = 0;
 	long pid;
 
 	while (d && (e = readdir(d))) {
@@ -257,13 +257,25 @@ static int signal_our_children(int sig)
 		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
 			 e->d_name);
 		FILE *f = fopen(path, "re");
-		while (f && fscanf(f, "%ld", &pid) == 1)
-			sent += kill((pid_t)pid, sig) == 0;
+		while (f && n < max && fscanf(f, "%ld", &pid) == 1)
+			out[n++] = (pid_t)pid;
 		if (f)
 			fclose(f);
 	}
 	if (d)
 		closedir(d);
+	return n;
+}
+
+/* Sends sig to every child of every thread of ours; how many got it. */
+static int signal_our_children(int sig)
+{
+	pid_t kids[64];
+	size_t n = our_children(kids, sizeof(kids) / sizeof(*kids));
+	int sent = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sent += kill(kids[i], sig) == 0;
 	return sent;
 }
 
@@ -305,6 +317,69 @@ Test(pool, a_child_killed_while_waiting_is_not_handed_out)
 		cfork_free(p);
 	}
 	cr_assert(warm, "the pool was never refilled");
+	cfork_pool_free(pool);
+	cr_assert_not(has_children());
+}
+
+/* A child of ours that waits, forked as pid want where the pid namespace
+   lets its next pid be chosen (ns_last_pid: root's); -1 where it cannot. */
+static pid_t fork_as(pid_t want)
+{
+	char next[16];
+	int len = snprintf(next, sizeof(next), "%d", (int)want - 1);
+
+	for (int i = 0; i < 100; i++) {
+		int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		bool set = write(fd, next, (size_t)len) == len;
+		close(fd);
+		if (!set)
+			return -1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid == want || pid < 0)
+			return pid;
+		/* Another process took it first. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+/* A waiting child that died and was reaped by the program's own wait for
+   any child (a SIGCHLD handler's waitpid(-1)) leaves the pool its pidfd,
+   which says it is gone: its pid may be another process's by then (here
+   another child of ours), which is neither signalled nor waited for. */
+Test(pool, a_waiting_child_reaped_by_the_programs_wait_leaves_its_pid_alone)
+{
+	cfork_pool *pool;
+	cfork_proc *p;
+	pid_t waiting = -1;
+	int status;
+
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_EXEC), 0);
+	for (int t = 0; t < 200 && !our_children(&waiting, 1); t++)
+		usleep(10000);
+	cr_assert_gt(waiting, 0, "no waiting child");
+	cr_assert_eq(kill(waiting, SIGKILL), 0);
+	cr_assert_eq(waitpid(waiting, &status, __WALL), waiting);
+	pid_t other = fork_as(waiting);
+	if (other < 0) {
+		cfork_pool_free(pool);
+		cr_skip_test("pid %d cannot be had again here", (int)waiting);
+	}
+	cr_assert_eq(cfork_pool_spawn(pool, &p, "pool_pid"), 0);
+	wait_ok(p);
+	cfork_free(p);
+	bool left_alone = waitpid(other, &status, WNOHANG) == 0;
+	kill(other, SIGKILL);
+	waitpid(other, &status, 0);
+	cr_assert(left_alone, "the pool signalled or reaped pid %d, another "
+		  "process's by then", (int)other);
 	cfork_pool_free(pool);
 	cr_assert_not(has_children());
 }

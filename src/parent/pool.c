@@ -99,14 +99,19 @@ static bool warm_alive(const struct warm_child *c)
 #define WARM_CHILD_NONE ((struct warm_child){ .pid = -1, .pidfd = -1, \
 	.sock = -1, .out_rd = -1, .err_rd = -1 })
 
-/* Through its pidfd, or by pid (it is our unreaped child: the pid is no
-   other's). */
+/* Through its pidfd, or by pid where none can signal (none was made, or
+   a filter refuses pidfd_send_signal): our child, unreaped unless the
+   program's own wait for any child took it, which the pidfd tells
+   (ESRCH), and after which the pid can be another's. */
 static void warm_signal(const struct warm_child *c, int sig)
 {
-	if (c->pid > 0 &&
-	    (c->pidfd < 0 ||
-	     syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0))
-		kill(c->pid, sig);
+	if (c->pid <= 0)
+		return;
+	if (c->pidfd >= 0 &&
+	    (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) == 0 ||
+	     errno == ESRCH))
+		return;
+	kill(c->pid, sig);
 }
 
 /* Its fds closed, and none left. */
@@ -120,16 +125,24 @@ static void warm_close(struct warm_child *c)
 	*c = WARM_CHILD_NONE;
 }
 
-/* Kills (it is unused: nothing is lost), reaps and closes. */
+/* Kills (it is unused: nothing is lost), reaps and closes: through its
+   pidfd, which names it even once another wait took it (Linux 5.3 has
+   pidfds but not P_PIDFD: by pid there). */
 static void warm_discard(struct warm_child *c)
 {
 	siginfo_t si;
+	int r = -1;
 
 	warm_signal(c, SIGKILL);
-	while (c->pid > 0 &&
-	       waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL) < 0 &&
-	       errno == EINTR)
-		;
+	while (c->pid > 0) {
+		if (c->pidfd >= 0)
+			r = waitid(P_PIDFD, (id_t)c->pidfd, &si,
+				   WEXITED | __WALL);
+		if (c->pidfd < 0 || (r < 0 && errno == EINVAL))
+			r = waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL);
+		if (r == 0 || errno != EINTR)
+			break;
+	}
 	warm_close(c);
 }
 
