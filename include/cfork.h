@@ -15,7 +15,11 @@
  *
  * Every call that can fail returns 0 (or a non-negative value where stated)
  * on success and a negative errno value on failure. No call changes errno,
- * logs, or aborts the caller's process.
+ * logs, or aborts the caller's process, but for the getters of a
+ * function's arguments (cfork_arg_*()), which return the value itself: a
+ * wrong index or type, or NULL args, is a programming error that ends
+ * the process making it with CFORK_EXIT_USAGE and says why on stderr (a
+ * child's cfork_status.error too), the caller's as well if it calls one.
  *
  * The child runs with no_new_privs set: nothing it executes can gain
  * privileges through setuid bits or file capabilities. A setuid, setgid or
@@ -1469,7 +1473,9 @@ int cfork_sandbox_defer(cfork_sandbox *sb);
  * child-applied layers now, in the order and with the policies a sandbox
  * applied before the function has, and settle the report of what applied.
  * It can be called from any function of the child, a CFORK_FN one
- * included, and from any thread: the lockdown is the process's. A layer
+ * included, and from any thread: the lockdown is the process's (where a
+ * layer would hold the calling thread only, the others must have ended
+ * first: see below). A layer
  * that fails under REQUIRE ends the child with CFORK_EXIT_SANDBOX and the
  * reason in cfork_status.error, as it would before the function; it does
  * not return then.

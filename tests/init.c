@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -132,6 +133,31 @@ Test(init, wrong_getter_type_ends_child_with_usage)
 	cfork_free(p);
 	cr_assert(!has_children());
 	assert_open_fds_settle_to(fds);
+}
+
+/* The getters return the value itself, so a misuse cannot be an error
+   code: outside a child too (NULL args: no arguments exist there), it
+   ends the process that made it, as documented, and says why. */
+Test(init, a_getter_misused_outside_a_child_ends_that_process_with_usage)
+{
+	char err[256] = "";
+	int pe[2], status;
+
+	cr_assert_eq(pipe2(pe, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pe[1], 2);
+		(void)cfork_arg_i64(NULL, 0);
+		_exit(0);
+	}
+	close(pe[1]);
+	read_all(pe[0], err, sizeof(err));
+	close(pe[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == CFORK_EXIT_USAGE,
+		  "status %#x", status);
+	cr_assert(strstr(err, "cfork_arg_i64(): args is NULL"), "stderr: %s",
+		  err);
 }
 
 Test(init, wrong_getter_names_second_argument)
