@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "checking_child.h"
@@ -2006,6 +2007,221 @@ Test(pool, a_stopped_fork_server_is_not_handed_a_call_nor_ended)
 	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
 	cr_assert_neq(pids[1], server);
 	end_both_calls_and_the_pool(pool, p, running);
+}
+
+/* Makes the connection it is passed linger on its last close for 30 s,
+   with unsent data toward a peer that never reads; once its caller says
+   it closed its own copy (go), says so on mark and closes the call's. */
+static int pool_linger_close(const cfork_args *a)
+{
+	int fd = cfork_arg_fd(a, 0), mark = cfork_arg_fd(a, 1);
+	int go = cfork_arg_fd(a, 2);
+	struct linger linger = { 1, 30 };
+	static char fill[65536];
+	char c;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return 1;
+	while (write(fd, fill, sizeof(fill)) > 0)
+		;
+	if (read(go, &c, 1) != 1 || write(mark, "c", 1) != 1)
+		return 2;
+	close(fd);
+	return OK;
+}
+CFORK_REGISTER(pool_linger_close, "fff");
+
+/* A call handed a loopback TCP connection whose peer never reads. */
+struct lingering_call {
+	cfork_pool *pool;
+	int client, conn, mark[2], go[2];
+	cfork_proc *p;
+	int r;
+};
+
+static void lingering_prepare(struct lingering_call *l)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int small = 4096;
+	int lis = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_eq(pipe2(l->mark, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(l->go, O_CLOEXEC), 0);
+	cr_assert_geq(lis, 0);
+	cr_assert_eq(bind(lis, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	cr_assert_eq(listen(lis, 1), 0);
+	cr_assert_eq(getsockname(lis, (struct sockaddr *)&addr, &len), 0);
+	l->client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(l->client, 0);
+	setsockopt(l->client, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	cr_assert_eq(connect(l->client, (struct sockaddr *)&addr,
+			     sizeof(addr)), 0);
+	l->conn = accept4(lis, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(l->conn, 0);
+	close(lis);
+}
+
+/* The call, and the caller's copy of the connection closed once its
+   spawn returns, as a server handing a connection to a call would. */
+static void *lingering_spawn(void *arg)
+{
+	struct lingering_call *l = arg;
+
+	l->r = cfork_pool_spawn(l->pool, &l->p, "pool_linger_close",
+				cfork_fd(l->conn), cfork_fd(l->mark[1]),
+				cfork_fd(l->go[0]));
+	close(l->conn);
+	if (write(l->go[1], "g", 1) != 1)
+		l->r = -EIO;
+	return NULL;
+}
+
+/* Until the call has closed its copy (where that is not the last close,
+   at once). */
+static void await_its_close(struct lingering_call *l)
+{
+	char c;
+
+	cr_assert_eq(l->r, 0, "%s", strerror(-l->r));
+	cr_assert_eq(read(l->mark[0], &c, 1), 1);
+	usleep(100000);
+}
+
+/* The server serves the next call at once (it waits for no close); then
+   everything ends. */
+static void assert_next_call_answered(cfork_pool *pool,
+				      struct lingering_call *l,
+				      cfork_proc *running)
+{
+	cfork_proc *p;
+	int64_t t0 = now_ms();
+	int r = cfork_pool_spawn(pool, &p, "pool_pid");
+	int64_t took = now_ms() - t0;
+	close(l->client);	/* ends any linger */
+	cr_assert_eq(r, 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER,
+		  "the next call found no server to answer it (%lld ms)",
+		  (long long)took);
+	cr_assert_lt(took, 2000 * TEST_SLOWDOWN);
+	cfork_kill(l->p, SIGKILL);
+	cfork_free(l->p);
+	if (running) {
+		end_both_calls_and_the_pool(pool, p, running);
+	} else {
+		wait_ok(p);
+		cfork_free(p);
+		cfork_pool_free(pool);
+		cr_assert_not(has_children());
+	}
+	for (int i = 0; i < 2; i++) {
+		close(l->mark[i]);
+		close(l->go[i]);
+	}
+}
+
+/*
+ * A call's fds are never the server's to close last: a call can make the
+ * last close of a socket it was passed wait (SO_LINGER, unsent data), and
+ * the server, which serves every call, must not be the one that waits.
+ * Here the caller closes its copy after the spawn, the call makes the
+ * connection linger and closes its own, and the server, stopped meanwhile
+ * (so that it comes to the standby's word last), is continued: before,
+ * its drop of the hand-off closed the connection last and waited, and the
+ * next call found no server to answer it (5 s, then cold).
+ */
+Test(pool, a_fork_servers_call_cannot_make_its_server_wait_in_a_close)
+{
+	struct lingering_call l = { 0 };
+	cfork_pool *pool;
+	cfork_proc *running;
+	siginfo_t si;
+	pid_t kids[2];
+
+	lingering_prepare(&l);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	cr_assert_gt(server, 0);
+	cr_assert_eq(cfork_pool_spawn(pool, &running, "pool_sleep", 300), 0);
+	stop_with_its_standby(server, kids);
+	/* Its stop reported here: the pool sees a server slow to come to
+	   the standby's word, not a stopped one. */
+	cr_assert_eq(waitid(P_PID, (id_t)server, &si, WSTOPPED), 0);
+	l.pool = pool;
+	lingering_spawn(&l);
+	await_its_close(&l);
+	kill(server, SIGCONT);
+	assert_next_call_answered(pool, &l, running);
+}
+
+/* Holds a traced server at its next fork until hold_ms after it, its
+   child let go at once; then lets the server go too. */
+static void hold_after_its_fork(pid_t server, int hold_ms)
+{
+	int64_t t0 = now_ms();
+	int status;
+
+	for (;;) {
+		pid_t w = waitpid(server, &status, __WALL | WNOHANG);
+		cr_assert_geq(w, 0);
+		if (w == 0) {
+			cr_assert_lt(now_ms() - t0, 10000, "the server never forked");
+			usleep(1000);
+			continue;
+		}
+		cr_assert(WIFSTOPPED(status));
+		if (status >> 16 == PTRACE_EVENT_FORK)
+			break;
+		int sig = status >> 16 ? 0 : WSTOPSIG(status);
+		cr_assert_eq(ptrace(PTRACE_CONT, server, 0, sig), 0);
+	}
+	unsigned long kid;
+	cr_assert_eq(ptrace(PTRACE_GETEVENTMSG, server, 0, &kid), 0);
+	cr_assert_eq(waitpid((pid_t)kid, &status, __WALL), (pid_t)kid);
+	cr_assert_eq(ptrace(PTRACE_DETACH, (pid_t)kid, 0, 0), 0);
+	usleep((useconds_t)hold_ms * 1000);
+	cr_assert_eq(ptrace(PTRACE_DETACH, server, 0, 0), 0);
+}
+
+/* Nor when the server reads a hand-off itself (it had no standby) and
+   forks a child for it: that child answers only once the server has
+   closed its copies of the call's fds. Before, it answered at once, and
+   a server slow to close them (here: held by a tracer right after its
+   fork) closed the connection last and waited. */
+Test(pool, a_call_the_server_forks_for_cannot_make_it_wait_in_a_close)
+{
+	struct lingering_call l = { 0 };
+	cfork_pool *pool;
+	pthread_t thread;
+	pid_t kids[2];
+	int status;
+
+	lingering_prepare(&l);
+	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
+	pid_t server = only_child();
+	size_t n = 0;
+	for (int i = 0; i < 400 && !n; i++)
+		if (!(n = children_of(server, kids, 2)))
+			usleep(5000);
+	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
+	/* The standby dies waiting: the next hand-off is the server's. */
+	cr_assert_eq(kill(kids[0], SIGKILL), 0);
+	for (int i = 0; i < 400 && children_of(server, kids, 2); i++)
+		usleep(5000);
+	cr_assert_eq(children_of(server, kids, 2), 0);
+	if (ptrace(PTRACE_SEIZE, server, 0, PTRACE_O_TRACEFORK) < 0)
+		cr_skip_test("ptrace of the server: %s", strerror(errno));
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, server, 0, 0), 0);
+	cr_assert_eq(waitpid(server, &status, __WALL), server);
+	cr_assert_eq(ptrace(PTRACE_CONT, server, 0, 0), 0);
+	l.pool = pool;
+	cr_assert_eq(pthread_create(&thread, NULL, lingering_spawn, &l), 0);
+	hold_after_its_fork(server, 300);
+	pthread_join(thread, NULL);
+	await_its_close(&l);
+	assert_next_call_answered(pool, &l, NULL);
 }
 
 /* A server that does not answer at all (starved of the CPU, or stopped

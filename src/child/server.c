@@ -95,7 +95,6 @@ struct server {
 				   is the server's to read, so that one that
 				   kills every standby cannot make it fork
 				   without end */
-	size_t undropped;	/* hand-offs taken, still in the socket */
 	struct server_call calls[SERVER_CALLS_MAX];
 	size_t ncalls;
 };
@@ -245,12 +244,33 @@ static int handoff_status_fd(const struct handoff_in *in)
 	return fd;
 }
 
-/* The standby's one call, read with MSG_PEEK: it stays in the socket
-   until the server, told that the standby took it, takes it out. A
-   standby killed on its way leaves it there for the server to read, and
-   no call is lost. The server gets the call's status channel before the
-   parent hears of the child, so that it can always tell how it ended;
-   both sockets are closed before the call's code runs. */
+/* Out of the socket: the hand-off this standby peeked (the only one it
+   can be: while a standby lives, the server does not read the socket).
+   Read again without room for its fds, which the kernel then lets go of:
+   the peek's copies keep each open. */
+static bool standby_drop_peeked(void)
+{
+	struct handoff_head head;
+	struct iovec iov = { &head, sizeof(head) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	do
+		n = recvmsg(server.sock, &msg, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n > 0;
+}
+
+/* The standby's one call, read with MSG_PEEK, then taken out of the
+   socket by the standby itself before it tells anyone: a standby killed
+   before that leaves it there for the server to read, and one killed
+   after ends with the call's status channel unanswered, which the parent
+   takes for a call that never ran (parent/handoff.c): no call is lost.
+   So none of a call's fds is ever the server's to close: a call can make
+   the last close of one wait (a socket's SO_LINGER), and the server
+   serves every call. The server gets the call's status channel before
+   the parent hears of the child, so that it can always tell how it
+   ended; both sockets are closed before the call's code runs. */
 static int standby_take(void)
 {
 	struct handoff_in in;
@@ -260,7 +280,8 @@ static int standby_take(void)
 	standby_prefault();
 	if (!handoff_receive(server.sock, server.parent, MSG_PEEK, &in))
 		_exit(0);
-	if (fd_send_with(server.link[1], &self, sizeof(self),
+	if (!standby_drop_peeked() ||
+	    fd_send_with(server.link[1], &self, sizeof(self),
 			 handoff_status_fd(&in)) != sizeof(self))
 		_exit(CFORK_EXIT_PAYLOAD);
 	/* Unanswered, the call is the parent's to launch again: it must
@@ -272,36 +293,6 @@ static int standby_take(void)
 	   before its spawn returned (README, Warm start, measured). */
 	sched_yield();
 	return server_child_place(&in);
-}
-
-/* Out of the socket: the hand-off a standby peeked and took, the first
-   (the parent sends the next only once it has the answer to this one),
-   with the server's copies of its fds. Not handoff_receive(): a server
-   short of fds gets the message truncated, and must go on. */
-static void server_drop_taken(void)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) +
-			 CMSG_SPACE(HANDOFF_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct handoff_head head;
-	struct iovec iov = { &head, sizeof(head) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-
-	if (recvmsg(server.sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
-		return;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		const int *fds = (const int *)(void *)CMSG_DATA(c);
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++)
-			close(fds[i]);
-	}
 }
 
 /* The standby's word that it took a call: the call is tracked from now.
@@ -328,7 +319,6 @@ static void server_taken(void)
 				 now - server.call_ended < SERVER_BUSY_NS;
 	server.standby_at = one_after_another ? now :
 				now + SERVER_STANDBY_DELAY_NS;
-	server.undropped++;
 }
 
 /* A hand-off read by the server itself, when it has no standby: it forks
@@ -341,10 +331,23 @@ static int server_fork_for(void)
 	if (!handoff_receive(server.sock, server.parent, 0, &in))
 		return -1;
 	int status_fd = handoff_status_fd(&in);
+	int closed[2] = { -1, -1 };
+	pid_t pid = -1;
+
 	server.standby_lost = false;
 	server.standby_at = 0;
-	pid_t pid = server.ncalls < server.calls_max ? fork() : -1;
+	if (server.ncalls < server.calls_max && pipe2(closed, O_CLOEXEC) == 0)
+		pid = fork();
 	if (pid == 0) {
+		char none;
+		/* Not before the server has closed its copies of the call's
+		   fds (the end of file on closed): until the answer, its
+		   caller keeps its own, so the server's close is never the
+		   last, which a call could make wait (standby_take()). */
+		close(closed[1]);
+		while (read(closed[0], &none, 1) < 0 && errno == EINTR)
+			;
+		close(closed[0]);
 		/* As a standby: the parent takes an end told on the status
 		   channel with no answer for a call that never ran, so the
 		   child answers before the call can run, or never runs it. */
@@ -356,6 +359,10 @@ static int server_fork_for(void)
 	for (size_t i = 0; i < in.nfds; i++)
 		if (in.fds[i] != status_fd)
 			close(in.fds[i]);
+	if (closed[0] >= 0) {
+		close(closed[0]);
+		close(closed[1]);
+	}
 	if (pid > 0) {
 		server_track(pid, status_fd);
 		return -2;
@@ -537,11 +544,6 @@ int server_run(int sock, unsigned own_stdio, int pdeathsig)
 				;
 			server_reap();
 		}
-		/* After the ends are told, not before: the last close of a
-		   call's payload frees its memory, which no caller should
-		   wait for. Before the socket is read for a hand-off. */
-		for (; server.undropped; server.undropped--)
-			server_drop_taken();
 		if (server.standby > 0) {
 			if (p[2].revents & (POLLHUP | POLLERR))
 				server_drain();
