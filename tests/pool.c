@@ -339,7 +339,9 @@ static pid_t fork_as(pid_t want)
 			return -1;
 		pid_t pid = fork();
 		if (pid == 0) {
-			pause();
+			/* Not left behind by a test that fails. */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0)
+				pause();
 			_exit(0);
 		}
 		if (pid == want || pid < 0)
@@ -2572,6 +2574,91 @@ Test(pool, a_call_the_server_forks_runs_once_unanswered)
 	while (read(mark[0], rec, sizeof(rec)) == sizeof(rec))
 		runs++;
 	cr_assert_eq(runs, 1, "the call ran %d times", runs);
+	cfork_pool_free(t.pool);
+	close(mark[0]);
+	close(mark[1]);
+	cr_assert_not(has_children());
+}
+
+/* Runs a traced standby until it has taken its hand-off out of the
+   socket (its second recvmsg, after its peek), then kills it there,
+   before it gives the call's status channel to the server. */
+static void kill_standby_after_its_drop(pid_t standby)
+{
+	long nr = -1;
+	int status, taken = 0;
+
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, standby, 0, 0), 0);
+	cr_assert_eq(waitpid(standby, &status, __WALL), standby);
+	for (;;) {
+		cr_assert_eq(ptrace(PTRACE_SYSCALL, standby, 0,
+				    status >> 16 == 0 &&
+				    WSTOPSIG(status) != (SIGTRAP | 0x80) ?
+				    WSTOPSIG(status) : 0), 0);
+		cr_assert_eq(waitpid(standby, &status, __WALL), standby);
+		cr_assert(WIFSTOPPED(status), "the standby ended first");
+		struct __ptrace_syscall_info info;
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80) ||
+		    ptrace(PTRACE_GET_SYSCALL_INFO, standby, sizeof(info),
+			   &info) <= 0)
+			continue;
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY)
+			nr = (long)info.entry.nr;
+		else if (info.op == PTRACE_SYSCALL_INFO_EXIT &&
+			 nr == SYS_recvmsg && info.exit.rval > 0 &&
+			 ++taken == 2)
+			break;
+	}
+	cr_assert_eq(kill(standby, SIGKILL), 0);
+	(void)waitpid(standby, &status, __WALL);
+}
+
+/* A standby killed once it took its hand-off out of the socket, before
+   the server or the parent heard of it: the call never ran, and its
+   status channel, which the standby alone held, hangs up, which the
+   parent takes for that at once (it keeps no copy of the channel's end
+   it sent). The call launches cold, once, without waiting out the 5 s
+   for an answer, and the server serves the next call. */
+Test(pool, a_standby_killed_after_it_took_its_hand_off_loses_no_call)
+{
+	struct mark_thread t = { .fd = -1 };
+	pid_t server, kids[2];
+	pthread_t thread;
+	cfork_proc *p;
+	int mark[2], runs = 0;
+	int32_t rec[2];
+
+	cr_assert_eq(pipe2(mark, O_CLOEXEC | O_NONBLOCK), 0);
+	t.fd = mark[1];
+	cr_assert_eq(cfork_pool_new(&t.pool, NULL, 1, CFORK_POOL_FORK), 0);
+	server = only_child();
+	size_t n = 0;
+	for (int i = 0; i < 400 && !n; i++)
+		if (!(n = children_of(server, kids, 2)))
+			usleep(5000);
+	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
+	if (ptrace(PTRACE_SEIZE, kids[0], 0, PTRACE_O_TRACESYSGOOD) < 0)
+		cr_skip_test("ptrace of the standby: %s", strerror(errno));
+	int64_t t0 = now_ms();
+	cr_assert_eq(pthread_create(&thread, NULL, spawn_pool_mark, &t), 0);
+	kill_standby_after_its_drop(kids[0]);
+	pthread_join(thread, NULL);
+	int64_t took = now_ms() - t0;
+
+	cr_assert_eq(t.r, 0);
+	cr_assert_not(cfork_paths(t.p) & CFORK_PATH_FORK_SERVER);
+	cr_assert_lt(took, 2000 * TEST_SLOWDOWN, "the call waited %lld ms",
+		     (long long)took);
+	wait_ok(t.p);
+	cfork_free(t.p);
+	while (read(mark[0], rec, sizeof(rec)) == sizeof(rec))
+		runs++;
+	cr_assert_eq(runs, 1, "the call ran %d times", runs);
+	cr_assert_eq(cfork_pool_spawn(t.pool, &p, "pool_pid"), 0);
+	cr_assert(cfork_paths(p) & CFORK_PATH_FORK_SERVER);
+	cr_assert_eq(only_child(), server, "the server was replaced");
+	wait_ok(p);
+	cfork_free(p);
 	cfork_pool_free(t.pool);
 	close(mark[0]);
 	close(mark[1]);

@@ -421,6 +421,13 @@ static int spawn_handoff(struct spawn_call *s, const char *name,
 	if (r < 0)
 		return WARM_NOT_SERVED;
 	if (c->server) {
+		/* The hand-off holds the status channel now: with this copy
+		   gone, a standby that dies before it gave the channel to the
+		   server (having taken the hand-off out of the socket) hangs
+		   it up, and the call, which never ran, launches cold at
+		   once rather than after the wait for an answer. */
+		close(s->status[1]);
+		s->status[1] = -1;
 		r = server_answer(&c->sock, s->status[0], SERVER_ANSWER_MS,
 				  &res->pid, &res->pidfd);
 		if (r == 0) {
