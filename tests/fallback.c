@@ -135,6 +135,8 @@ enum profile {
 	NO_PIDFD,	/* no clone3, no CLONE_PIDFD, no pidfd_open */
 	NO_PIDFD_SIGNAL, /* pidfd_send_signal -> ENOSYS (valgrind too) */
 	PIDFD_SIGNAL_EPERM, /* pidfd_send_signal -> EPERM (a seccomp profile) */
+	NO_WAITID_PIDFD, /* waitid(P_PIDFD) -> EINVAL (Linux 5.3: pidfds,
+			    no P_PIDFD) */
 };
 
 /* Fails the check: exit code and text for the parent. */
@@ -211,6 +213,11 @@ static int install_profile(enum profile which)
 							 ENOSYS : EPERM),
 				     SCMP_SYS(pidfd_send_signal), 0);
 		break;
+	case NO_WAITID_PIDFD:
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+				     SCMP_SYS(waitid), 1,
+				     SCMP_A0(SCMP_CMP_EQ, P_PIDFD));
+		break;
 	}
 	if (!r)
 		r = seccomp_load(ctx);
@@ -271,6 +278,20 @@ static int check_profile(enum profile which)
 			return fail(90, "pidfd_send_signal answered %ld, "
 				    "errno %d", r, errno);
 		break;
+	case NO_WAITID_PIDFD: {
+		siginfo_t si;
+		fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (fd < 0)
+			return fail(FALLBACK_SKIP, "pidfd_open: %s",
+				    strerror(errno));
+		/* ECHILD where P_PIDFD is known: this is nobody's child. */
+		r = waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG);
+		close(fd);
+		if (r != -1 || errno != EINVAL)
+			return fail(90, "waitid(P_PIDFD) answered %ld, errno %d",
+				    r, errno);
+		break;
+	}
 	}
 	return 0;
 }
@@ -294,6 +315,8 @@ static const struct expect expected[] = {
 			      CFORK_PATH_NOEXEC_SEAL, 0 },
 	[PIDFD_SIGNAL_EPERM] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD |
 				 CFORK_PATH_NOEXEC_SEAL, 0 },
+	[NO_WAITID_PIDFD] = { CFORK_PATH_CLONE3 | CFORK_PATH_PIDFD |
+			      CFORK_PATH_NOEXEC_SEAL, 0 },
 };
 
 /* MFD_NOEXEC_SEAL came with Linux 6.3: on an older kernel (Debian 12's
@@ -542,6 +565,22 @@ static int run_pools(enum profile which)
 		if ((r = check_exit(&st, 9, base + 2, what)))
 			return r;
 		cfork_free(p);
+		/* A fork server's call runs on through the next call, which
+		   must not take its server for dead. */
+		cfork_proc *running;
+		if (modes[m] == CFORK_POOL_FORK &&
+		    ((r = cfork_pool_spawn(pool, &running, "fallback_sleep",
+					   300)) ||
+		     (r = cfork_pool_spawn(pool, &p, "fallback_exit", 9)) ||
+		     (r = cfork_wait(p, 10000, &st)) ||
+		     (r = check_exit(&st, 9, base + 2, what)) ||
+		     (cfork_free(p), r = cfork_wait(running, 10000, &st)) ||
+		     (r = check_exit(&st, 0, base + 2, what))))
+			return r < 0 ? fail(base + 2, "%s: a call beside "
+					    "another: %s", what,
+					    strerror(-r)) : r;
+		if (modes[m] == CFORK_POOL_FORK)
+			cfork_free(running);
 		if (deadlines_here(which) &&
 		    (r = cfork_pool_spawn(pool, &p, "fallback_sleep", 20000)))
 			return fail(base + 2, "%s: deadline: spawn: %s", what,
@@ -608,6 +647,13 @@ static int fallback_no_pidfd(const cfork_args *a)
 	return hardened(NO_PIDFD);
 }
 CFORK_REGISTER(fallback_no_pidfd, "");
+
+static int fallback_no_waitid_pidfd(const cfork_args *a)
+{
+	(void)a;
+	return hardened(NO_WAITID_PIDFD);
+}
+CFORK_REGISTER(fallback_no_waitid_pidfd, "");
 
 static int fallback_no_pidfd_signal(const cfork_args *a)
 {
@@ -814,6 +860,12 @@ Test(fallback, memfd_without_noexec_seal_still_spawns)
 Test(fallback, no_pidfd_gives_a_working_pid_only_handle)
 {
 	run_checking_child("fallback_no_pidfd", NULL, 0);
+}
+
+/* Linux 5.3: the waits and a fork server's checks go by pid. */
+Test(fallback, no_waitid_pidfd_waits_by_pid)
+{
+	run_checking_child("fallback_no_waitid_pidfd", NULL, 0);
 }
 
 /* Deadlines, kills and frees go by pid, to a child not yet reaped. */

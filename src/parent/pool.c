@@ -77,22 +77,33 @@ struct fork_server {
 	struct warm_child c;	/* pid -1: none */
 };
 
+/* Through its pidfd, or by pid where there is none, or on Linux 5.3,
+   which has pidfds but not P_PIDFD: our child, whose pid is its own
+   until it is reaped (by us, or by the program's own wait for any child,
+   which a caller rules out first where it can: warm_signal()). */
+static int warm_waitid(const struct warm_child *c, siginfo_t *si, int flags)
+{
+	int r = -1;
+
+	if (c->pidfd >= 0)
+		r = waitid(P_PIDFD, (id_t)c->pidfd, si, flags);
+	if (c->pidfd < 0 || (r < 0 && errno == EINVAL))
+		r = waitid(P_PID, (id_t)c->pid, si, flags);
+	return r;
+}
+
 /* Whether a waiting child is still waiting: one that died (killed, or it
    failed its take-over) is not handed a call; nor is one that was
    stopped, which the call would wait on for as long as it stays
    stopped. */
 static bool warm_alive(const struct warm_child *c)
 {
-	const int how = WSTOPPED | WNOHANG | WNOWAIT | __WALL;
+	struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
 	siginfo_t si = { 0 };
 
-	if (c->pidfd >= 0) {
-		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
-		return poll(&pfd, 1, 0) == 0 &&
-		       waitid(P_PIDFD, (id_t)c->pidfd, &si, how) == 0 &&
-		       si.si_pid == 0;
-	}
-	return waitid(P_PID, (id_t)c->pid, &si, how | WEXITED) == 0 &&
+	return (c->pidfd < 0 || poll(&pfd, 1, 0) == 0) &&
+	       warm_waitid(c, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT |
+					   __WALL) == 0 &&
 	       si.si_pid == 0;
 }
 
@@ -102,16 +113,20 @@ static bool warm_alive(const struct warm_child *c)
 /* Through its pidfd, or by pid where none can signal (none was made, or
    a filter refuses pidfd_send_signal): our child, unreaped unless the
    program's own wait for any child took it, which the pidfd tells
-   (ESRCH), and after which the pid can be another's. */
-static void warm_signal(const struct warm_child *c, int sig)
+   (ESRCH), and after which the pid can be another's. True when it is
+   gone so: nothing is left to signal or to wait for. */
+static bool warm_signal(const struct warm_child *c, int sig)
 {
 	if (c->pid <= 0)
-		return;
-	if (c->pidfd >= 0 &&
-	    (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) == 0 ||
-	     errno == ESRCH))
-		return;
+		return true;
+	if (c->pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) == 0)
+			return false;
+		if (errno == ESRCH)
+			return true;
+	}
 	kill(c->pid, sig);
+	return false;
 }
 
 /* Its fds closed, and none left. */
@@ -125,24 +140,17 @@ static void warm_close(struct warm_child *c)
 	*c = WARM_CHILD_NONE;
 }
 
-/* Kills (it is unused: nothing is lost), reaps and closes: through its
-   pidfd, which names it even once another wait took it (Linux 5.3 has
-   pidfds but not P_PIDFD: by pid there). */
+/* Kills (it is unused: nothing is lost), reaps and closes; one another
+   wait took already (its pidfd says so) is neither signalled nor waited
+   for by its pid, which can be another's by then. */
 static void warm_discard(struct warm_child *c)
 {
 	siginfo_t si;
-	int r = -1;
 
-	warm_signal(c, SIGKILL);
-	while (c->pid > 0) {
-		if (c->pidfd >= 0)
-			r = waitid(P_PIDFD, (id_t)c->pidfd, &si,
-				   WEXITED | __WALL);
-		if (c->pidfd < 0 || (r < 0 && errno == EINVAL))
-			r = waitid(P_PID, (id_t)c->pid, &si, WEXITED | __WALL);
-		if (r == 0 || errno != EINTR)
-			break;
-	}
+	if (!warm_signal(c, SIGKILL))
+		while (warm_waitid(c, &si, WEXITED | __WALL) < 0 &&
+		       errno == EINTR)
+			;
 	warm_close(c);
 }
 
@@ -452,8 +460,7 @@ static void server_check_binding(cfork_pool *pool, const struct warm_child *c,
 		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
 		(void)poll(&pfd, 1, SERVER_END_MS);
 	}
-	if (waitid(P_PIDFD, (id_t)c->pidfd, &si,
-		   WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+	if (warm_waitid(c, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
 	    si.si_code == CLD_EXITED && si.si_status == 127)
 		__atomic_store_n(&pool->bind_lazily, true, __ATOMIC_RELAXED);
 }
