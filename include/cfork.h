@@ -847,7 +847,8 @@ int cfork_pool_new(cfork_pool **ret_pool, const cfork_attr *attr,
  * own. A child found dead or stopped while it waited is replaced, not
  * handed out; so is a fork server found stopped (its standby would take
  * the call, whose end the stopped server could not tell): it is let go
- * of, not killed, and the calls it runs end once it is continued.
+ * of, not killed for it, and the calls it runs end once it is continued
+ * (one that runs none is continued, and ends, as at cfork_pool_free()).
  * The handle is an ordinary cfork_proc: wait, kill, cfork_proc_fd(),
  * cfork_wait_any(), status, free. Safe from many threads.
  *
