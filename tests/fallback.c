@@ -216,7 +216,7 @@ static int install_profile(enum profile which)
 	case NO_WAITID_PIDFD:
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
 				     SCMP_SYS(waitid), 1,
-				     SCMP_A0(SCMP_CMP_EQ, P_PIDFD));
+				     SCMP_A0(SCMP_CMP_EQ, P_PIDFD, 0));
 		break;
 	}
 	if (!r)
