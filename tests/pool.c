@@ -1327,6 +1327,30 @@ static size_t children_of(pid_t pid, pid_t *out, size_t max)
 	return n;
 }
 
+/* The one child an idle server keeps forked ahead, once it is there. */
+static pid_t idle_servers_standby(pid_t server)
+{
+	pid_t kids[2];
+	size_t n = 0;
+
+	for (int i = 0; i < 400 && !n; i++)
+		if (!(n = children_of(server, kids, 2)))
+			usleep(5000);
+	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
+	return kids[0];
+}
+
+/* It dies waiting: the next hand-off is the server's to read. */
+static void kill_idle_servers_standby(pid_t server)
+{
+	pid_t kids[2];
+
+	cr_assert_eq(kill(idle_servers_standby(server), SIGKILL), 0);
+	for (int i = 0; i < 400 && children_of(server, kids, 2); i++)
+		usleep(5000);
+	cr_assert_eq(children_of(server, kids, 2), 0);
+}
+
 /* The fork is off the call's path: an idle server has one child forked
    ahead for the next call. One killed while it waits is replaced, and the
    call it may have been reading is the server's: none is lost or run
@@ -2197,22 +2221,12 @@ Test(pool, a_call_the_server_forks_for_cannot_make_it_wait_in_a_close)
 	struct lingering_call l = { 0 };
 	cfork_pool *pool;
 	pthread_t thread;
-	pid_t kids[2];
 	int status;
 
 	lingering_prepare(&l);
 	cr_assert_eq(cfork_pool_new(&pool, NULL, 1, CFORK_POOL_FORK), 0);
 	pid_t server = only_child();
-	size_t n = 0;
-	for (int i = 0; i < 400 && !n; i++)
-		if (!(n = children_of(server, kids, 2)))
-			usleep(5000);
-	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
-	/* The standby dies waiting: the next hand-off is the server's. */
-	cr_assert_eq(kill(kids[0], SIGKILL), 0);
-	for (int i = 0; i < 400 && children_of(server, kids, 2); i++)
-		usleep(5000);
-	cr_assert_eq(children_of(server, kids, 2), 0);
+	kill_idle_servers_standby(server);
 	if (ptrace(PTRACE_SEIZE, server, 0, PTRACE_O_TRACEFORK) < 0)
 		cr_skip_test("ptrace of the server: %s", strerror(errno));
 	cr_assert_eq(ptrace(PTRACE_INTERRUPT, server, 0, 0), 0);
@@ -2540,7 +2554,7 @@ static void server_sendmsgs_fail(pid_t server, int fails)
 Test(pool, a_call_the_server_forks_runs_once_unanswered)
 {
 	struct mark_thread t = { .fd = -1 };
-	pid_t server, kids[4];
+	pid_t server;
 	pthread_t thread;
 	int mark[2], status, runs = 0;
 	int32_t rec[2];
@@ -2549,16 +2563,7 @@ Test(pool, a_call_the_server_forks_runs_once_unanswered)
 	t.fd = mark[1];
 	cr_assert_eq(cfork_pool_new(&t.pool, NULL, 1, CFORK_POOL_FORK), 0);
 	server = only_child();
-	size_t n = 0;
-	for (int i = 0; i < 400 && !n; i++)
-		if (!(n = children_of(server, kids, 4)))
-			usleep(5000);
-	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
-	/* The standby dies waiting: the next hand-off is the server's. */
-	cr_assert_eq(kill(kids[0], SIGKILL), 0);
-	for (int i = 0; i < 400 && children_of(server, kids, 4); i++)
-		usleep(5000);
-	cr_assert_eq(children_of(server, kids, 4), 0);
+	kill_idle_servers_standby(server);
 	if (ptrace(PTRACE_SEIZE, server, 0, 0) < 0)
 		cr_skip_test("ptrace of the server: %s", strerror(errno));
 	cr_assert_eq(ptrace(PTRACE_INTERRUPT, server, 0, 0), 0);
@@ -2622,7 +2627,7 @@ static void kill_standby_after_its_drop(pid_t standby)
 Test(pool, a_standby_killed_after_it_took_its_hand_off_loses_no_call)
 {
 	struct mark_thread t = { .fd = -1 };
-	pid_t server, kids[2];
+	pid_t server;
 	pthread_t thread;
 	cfork_proc *p;
 	int mark[2], runs = 0;
@@ -2632,16 +2637,12 @@ Test(pool, a_standby_killed_after_it_took_its_hand_off_loses_no_call)
 	t.fd = mark[1];
 	cr_assert_eq(cfork_pool_new(&t.pool, NULL, 1, CFORK_POOL_FORK), 0);
 	server = only_child();
-	size_t n = 0;
-	for (int i = 0; i < 400 && !n; i++)
-		if (!(n = children_of(server, kids, 2)))
-			usleep(5000);
-	cr_assert_eq(n, 1, "an idle server has one standby, not %zu", n);
-	if (ptrace(PTRACE_SEIZE, kids[0], 0, PTRACE_O_TRACESYSGOOD) < 0)
+	pid_t standby = idle_servers_standby(server);
+	if (ptrace(PTRACE_SEIZE, standby, 0, PTRACE_O_TRACESYSGOOD) < 0)
 		cr_skip_test("ptrace of the standby: %s", strerror(errno));
 	int64_t t0 = now_ms();
 	cr_assert_eq(pthread_create(&thread, NULL, spawn_pool_mark, &t), 0);
-	kill_standby_after_its_drop(kids[0]);
+	kill_standby_after_its_drop(standby);
 	pthread_join(thread, NULL);
 	int64_t took = now_ms() - t0;
 

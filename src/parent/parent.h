@@ -110,9 +110,13 @@ void proc_poll_fds(const cfork_proc *p, struct pollfd *fds);
 int channel_pair(int fds[2]);
 /* The bytes a channel holds now: what a child that has ended left in it. */
 size_t channel_queued(int fd);
-/* pidfd_exit.c: how the child behind pidfd (pid), which the kernel
-   reaped itself, ended, as waitid() would tell; -ECHILD where the kernel
-   cannot tell. */
+/* pidfd_exit.c: waitid() on our child through its pidfd, or by pid where
+   there is none or on Linux 5.3 (no P_PIDFD): the pid is the child's
+   until it is reaped, by us or by the program's own wait for any child,
+   which a caller that can rules out first. */
+int child_waitid(int pidfd, pid_t pid, siginfo_t *si, int flags);
+/* How the child behind pidfd (pid), which the kernel reaped itself,
+   ended, as waitid() would tell; -ECHILD where the kernel cannot tell. */
 int pidfd_exit(int pidfd, pid_t pid, siginfo_t *si);
 /* closer.c: takes the n fds a child passed (or a channel given up on),
    to be closed on a thread of its own, never the caller's. false when

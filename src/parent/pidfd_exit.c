@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * How a child ended that the kernel reaped itself (the caller ignores
- * SIGCHLD), asked of its pidfd: Linux 6.15 keeps a process's exit status
- * with its pidfd after the reaping.
+ * A child's end, asked of its pidfd: waitid() through it, and how a child
+ * ended that the kernel reaped itself (the caller ignores SIGCHLD): Linux
+ * 6.15 keeps a process's exit status with its pidfd after the reaping.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +12,18 @@
 #include "common.h"
 #include "compat.h"
 #include "parent.h"
+
+int child_waitid(int pidfd, pid_t pid, siginfo_t *si, int flags)
+{
+	int r = -1;
+
+	if (pidfd >= 0)
+		r = waitid(P_PIDFD, (id_t)pidfd, si, flags);
+	/* Linux 5.3 has pidfds but not P_PIDFD. */
+	if (pidfd < 0 || (r < 0 && errno == EINVAL))
+		r = waitid(P_PID, (id_t)pid, si, flags);
+	return r;
+}
 
 int pidfd_exit(int pidfd, pid_t pid, siginfo_t *si)
 {

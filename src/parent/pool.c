@@ -77,34 +77,18 @@ struct fork_server {
 	struct warm_child c;	/* pid -1: none */
 };
 
-/* Through its pidfd, or by pid where there is none, or on Linux 5.3,
-   which has pidfds but not P_PIDFD: our child, whose pid is its own
-   until it is reaped (by us, or by the program's own wait for any child,
-   which a caller rules out first where it can: warm_signal()). */
-static int warm_waitid(const struct warm_child *c, siginfo_t *si, int flags)
-{
-	int r = -1;
-
-	if (c->pidfd >= 0)
-		r = waitid(P_PIDFD, (id_t)c->pidfd, si, flags);
-	if (c->pidfd < 0 || (r < 0 && errno == EINVAL))
-		r = waitid(P_PID, (id_t)c->pid, si, flags);
-	return r;
-}
-
 /* Whether a waiting child is still waiting: one that died (killed, or it
    failed its take-over) is not handed a call; nor is one that was
    stopped, which the call would wait on for as long as it stays
    stopped. */
 static bool warm_alive(const struct warm_child *c)
 {
+	const int how = WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL;
 	struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
 	siginfo_t si = { 0 };
 
 	return (c->pidfd < 0 || poll(&pfd, 1, 0) == 0) &&
-	       warm_waitid(c, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT |
-					   __WALL) == 0 &&
-	       si.si_pid == 0;
+	       child_waitid(c->pidfd, c->pid, &si, how) == 0 && si.si_pid == 0;
 }
 
 #define WARM_CHILD_NONE ((struct warm_child){ .pid = -1, .pidfd = -1, \
@@ -148,8 +132,8 @@ static void warm_discard(struct warm_child *c)
 	siginfo_t si;
 
 	if (!warm_signal(c, SIGKILL))
-		while (warm_waitid(c, &si, WEXITED | __WALL) < 0 &&
-		       errno == EINTR)
+		while (child_waitid(c->pidfd, c->pid, &si,
+				    WEXITED | __WALL) < 0 && errno == EINTR)
 			;
 	warm_close(c);
 }
@@ -460,7 +444,8 @@ static void server_check_binding(cfork_pool *pool, const struct warm_child *c,
 		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
 		(void)poll(&pfd, 1, SERVER_END_MS);
 	}
-	if (warm_waitid(c, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+	if (child_waitid(c->pidfd, c->pid, &si,
+			 WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
 	    si.si_code == CLD_EXITED && si.si_status == 127)
 		__atomic_store_n(&pool->bind_lazily, true, __ATOMIC_RELAXED);
 }

@@ -48,28 +48,12 @@ struct server_ref *server_ref_get(struct server_ref *ref)
 /* How often the last reference looks at a server it waits for. */
 #define SERVER_LOOK_MS 10
 
-/* Through the pidfd, or by pid where there is none, or on Linux 5.3,
-   which has pidfds but not P_PIDFD: the pid is the server's until it is
-   reaped, which only this reference does (or the program's own wait for
-   any child, after which the pid could be another's: 5.3 only). */
-static int server_waitid(const struct server_ref *ref, siginfo_t *si,
-			 int flags)
-{
-	int r = -1;
-
-	if (ref->pidfd >= 0)
-		r = waitid(P_PIDFD, (id_t)ref->pidfd, si, flags);
-	if (ref->pidfd < 0 || (r < 0 && errno == EINVAL))
-		r = waitid(P_PID, (id_t)ref->pid, si, flags);
-	return r;
-}
-
 enum server_state server_state(const struct server_ref *ref)
 {
 	siginfo_t si = { 0 };
 
-	if (server_waitid(ref, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT |
-					__WALL) < 0)
+	if (child_waitid(ref->pidfd, ref->pid, &si,
+			 WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0)
 		return errno == EINTR ? SERVER_RUNS : SERVER_GONE;
 	/* A ptrace stop is the program's own tracing: it goes on. */
 	if (si.si_pid == 0 || si.si_code == CLD_TRAPPED)
@@ -130,7 +114,8 @@ void server_ref_put(struct server_ref *ref)
 		}
 	}
 	while (state == SERVER_ENDED &&
-	       server_waitid(ref, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+	       child_waitid(ref->pidfd, ref->pid, &si, WEXITED | __WALL) < 0 &&
+	       errno == EINTR)
 		;
 	if (ref->pidfd >= 0)
 		close(ref->pidfd);
