@@ -2585,16 +2585,15 @@ Test(pool, a_call_the_server_forks_runs_once_unanswered)
 	cr_assert_not(has_children());
 }
 
-/* Runs a traced standby until it has taken its hand-off out of the
-   socket (its second recvmsg, after its peek), then kills it there,
-   before it gives the call's status channel to the server. */
+/* Runs a traced standby, held in a stop from before its hand-off was
+   sent, until it has taken that hand-off out of the socket (its second
+   recvmsg, after its peek), then kills it there, before it gives the
+   call's status channel to the server. */
 static void kill_standby_after_its_drop(pid_t standby)
 {
 	long nr = -1;
-	int status, taken = 0;
+	int status = 0, taken = 0;
 
-	cr_assert_eq(ptrace(PTRACE_INTERRUPT, standby, 0, 0), 0);
-	cr_assert_eq(waitpid(standby, &status, __WALL), standby);
 	for (;;) {
 		cr_assert_eq(ptrace(PTRACE_SYSCALL, standby, 0,
 				    status >> 16 == 0 &&
@@ -2640,6 +2639,10 @@ Test(pool, a_standby_killed_after_it_took_its_hand_off_loses_no_call)
 	pid_t standby = idle_servers_standby(server);
 	if (ptrace(PTRACE_SEIZE, standby, 0, PTRACE_O_TRACESYSGOOD) < 0)
 		cr_skip_test("ptrace of the standby: %s", strerror(errno));
+	/* Held before the hand-off is sent: its peek is seen too. */
+	int status;
+	cr_assert_eq(ptrace(PTRACE_INTERRUPT, standby, 0, 0), 0);
+	cr_assert_eq(waitpid(standby, &status, __WALL), standby);
 	int64_t t0 = now_ms();
 	cr_assert_eq(pthread_create(&thread, NULL, spawn_pool_mark, &t), 0);
 	kill_standby_after_its_drop(standby);
