@@ -463,12 +463,12 @@ static int server_spawn(cfork_pool *pool, cfork_proc **ret_proc,
 	   end the server could not tell until it goes on. It is let go of,
 	   not killed (job control may have stopped it): the calls it runs
 	   end as they would once it is continued, and so does it. */
-	enum server_state state = c->pid > 0 ? server_state(c->ref) :
-					       SERVER_GONE;
-	if (c->pid > 0 && state != SERVER_RUNS) {
-		if (state != SERVER_STOPPED)
+	if (c->pid > 0) {
+		enum server_state state = server_state(c->ref);
+		if (state != SERVER_RUNS && state != SERVER_STOPPED)
 			server_check_binding(pool, c, false);
-		server_stop(c, state != SERVER_STOPPED);
+		if (state != SERVER_RUNS)
+			server_stop(c, state != SERVER_STOPPED);
 	}
 	if (c->pid < 0)
 		(void)server_start(pool, c);

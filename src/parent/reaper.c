@@ -76,13 +76,10 @@ static bool reap_now(struct dying *d)
 	for (int look = 0; look < TRACE_STOPS_PER_LOOK; look++) {
 		const int flags = WEXITED | WSTOPPED | __WALL | WNOHANG;
 		siginfo_t si = { 0 };
-		int r = waitid((idtype_t)P_PIDFD, (id_t)d->child.pidfd, &si,
-			       flags);
+		/* By pid on Linux 5.3: the child's unless the program
+		   reaped it itself. */
+		int r = child_waitid(d->child.pidfd, d->child.pid, &si, flags);
 
-		/* Linux 5.3: pidfds, no P_PIDFD; the pid is the child's
-		   unless the program reaped it itself. */
-		if (r < 0 && errno == EINVAL)
-			r = waitid(P_PID, (id_t)d->child.pid, &si, flags);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 || (si.si_pid && wait_code_is_end(si.si_code)))
